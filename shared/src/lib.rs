@@ -1,0 +1,12 @@
+//! Plumbing shared by the order and voucher services: the wire contract of the events
+//! they exchange, environment configuration, telemetry, HTTP errors and health probes.
+#![forbid(unsafe_code)]
+
+pub mod config;
+pub mod events;
+pub mod http;
+pub mod probes;
+pub mod bus;
+pub mod telemetry;
+#[cfg(feature = "testing")]
+pub mod testing;
