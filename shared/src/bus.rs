@@ -38,7 +38,10 @@ pub async fn connect_subscriber(
     sender: impl AsyncPushSender,
 ) -> RedisResult<ConnectionManager> {
     let info = url.into_connection_info()?;
-    let settings = info.redis_settings().clone().set_protocol(ProtocolVersion::RESP3);
+    let settings = info
+        .redis_settings()
+        .clone()
+        .set_protocol(ProtocolVersion::RESP3);
     Client::open(info.set_redis_settings(settings))?
         .get_connection_manager_with_config(
             connection_config()

@@ -2,11 +2,13 @@
 //! they exchange, environment configuration, telemetry, HTTP errors and health probes.
 #![forbid(unsafe_code)]
 
+pub mod bus;
+pub mod cli;
 pub mod config;
+pub mod db;
 pub mod events;
 pub mod http;
 pub mod probes;
-pub mod bus;
 pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -1,0 +1,48 @@
+//! How use-case errors become HTTP problems.
+
+use shared::http::ApiError;
+
+use crate::application::{
+    repositories::RepositoryError,
+    usecases::{ChangeOrderStatusError, CreateOrderError, GetOrderError, ListOrdersError},
+};
+
+fn repository(err: RepositoryError) -> ApiError {
+    match &err {
+        RepositoryError::Unavailable(_) => ApiError::unavailable(&err),
+        RepositoryError::Unexpected(_) => ApiError::internal(&err),
+    }
+}
+
+pub fn create_order(err: CreateOrderError) -> ApiError {
+    match err {
+        CreateOrderError::Invalid(e) => ApiError::bad_request("validation", e.to_string()),
+        CreateOrderError::Repository(e) => repository(e),
+    }
+}
+
+pub fn get_order(err: GetOrderError) -> ApiError {
+    match err {
+        GetOrderError::NotFound(_) => ApiError::not_found("order-not-found", err.to_string()),
+        GetOrderError::Repository(e) => repository(e),
+    }
+}
+
+pub fn list_orders(err: ListOrdersError) -> ApiError {
+    match err {
+        ListOrdersError::InvalidLimit => ApiError::bad_request("validation", err.to_string()),
+        ListOrdersError::Repository(e) => repository(e),
+    }
+}
+
+pub fn change_order_status(err: ChangeOrderStatusError) -> ApiError {
+    match err {
+        ChangeOrderStatusError::NotFound(_) => {
+            ApiError::not_found("order-not-found", err.to_string())
+        }
+        ChangeOrderStatusError::InvalidTransition { .. } => {
+            ApiError::conflict("invalid-transition", err.to_string())
+        }
+        ChangeOrderStatusError::Repository(e) => repository(e),
+    }
+}

@@ -1,0 +1,7 @@
+//! HTTP API of the order service.
+
+mod dto;
+mod errors;
+mod orders;
+
+pub use orders::OrderApi;

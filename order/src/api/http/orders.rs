@@ -1,0 +1,147 @@
+use poem_openapi::{
+    ApiResponse, OpenApi, Tags,
+    param::{Path, Query},
+    payload::Json,
+};
+use shared::http::ApiError;
+use uuid::Uuid;
+
+use super::{
+    dto::{CreateOrderRequest, OrderDto, OrderPageDto, OrderStatusDto, UpdateStatusRequest},
+    errors,
+};
+use crate::application::{
+    dto::OrderQuery,
+    usecases::{ChangeOrderStatus, CreateOrder, GetOrder, ListOrders},
+};
+
+#[derive(Tags)]
+enum ApiTags {
+    /// Orders and their lifecycle.
+    Orders,
+}
+
+#[derive(ApiResponse)]
+enum CreateOrderResponse {
+    /// The order was created.
+    #[oai(status = 201)]
+    Created(Json<OrderDto>, #[oai(header = "Location")] String),
+}
+
+#[derive(ApiResponse)]
+enum OrderResponse {
+    /// The order.
+    #[oai(status = 200)]
+    Ok(Json<OrderDto>),
+}
+
+#[derive(ApiResponse)]
+enum OrderPageResponse {
+    /// A page of orders, newest first.
+    #[oai(status = 200)]
+    Ok(Json<OrderPageDto>),
+}
+
+/// The orders resource.
+pub struct OrderApi {
+    create_order: CreateOrder,
+    get_order: GetOrder,
+    list_orders: ListOrders,
+    change_order_status: ChangeOrderStatus,
+}
+
+impl OrderApi {
+    pub fn new(
+        create_order: CreateOrder,
+        get_order: GetOrder,
+        list_orders: ListOrders,
+        change_order_status: ChangeOrderStatus,
+    ) -> Self {
+        Self {
+            create_order,
+            get_order,
+            list_orders,
+            change_order_status,
+        }
+    }
+}
+
+#[OpenApi(tag = "ApiTags::Orders")]
+impl OrderApi {
+    /// Create an order
+    ///
+    /// Validates the items and computes the total; the order starts in status `created`.
+    #[oai(path = "/orders", method = "post")]
+    async fn create(
+        &self,
+        body: Json<CreateOrderRequest>,
+    ) -> Result<CreateOrderResponse, ApiError> {
+        let order = self
+            .create_order
+            .execute(body.0.into())
+            .await
+            .map_err(errors::create_order)?;
+        let location = format!("/orders/{}", order.id);
+        Ok(CreateOrderResponse::Created(Json(order.into()), location))
+    }
+
+    /// Get an order
+    #[oai(path = "/orders/:id", method = "get")]
+    async fn get(&self, id: Path<Uuid>) -> Result<OrderResponse, ApiError> {
+        let order = self
+            .get_order
+            .execute(id.0)
+            .await
+            .map_err(errors::get_order)?;
+        Ok(OrderResponse::Ok(Json(order.into())))
+    }
+
+    /// List orders
+    ///
+    /// Newest first. Follow `next_cursor` (passed back as `cursor`) for older orders.
+    #[oai(path = "/orders", method = "get")]
+    async fn list(
+        &self,
+        /// Only this customer's orders.
+        #[oai(validator(min_length = 1, max_length = 64))]
+        customer_id: Query<Option<String>>,
+        /// Only orders in this status.
+        status: Query<Option<OrderStatusDto>>,
+        /// Page size, 1 to 100 (default 20).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
+        limit: Query<Option<u64>>,
+        /// `next_cursor` of the previous page.
+        cursor: Query<Option<Uuid>>,
+    ) -> Result<OrderPageResponse, ApiError> {
+        let query = OrderQuery {
+            customer_id: customer_id.0,
+            status: status.0.map(Into::into),
+            limit: limit.0.unwrap_or(OrderQuery::DEFAULT_LIMIT),
+            before: cursor.0,
+        };
+        let page = self
+            .list_orders
+            .execute(query)
+            .await
+            .map_err(errors::list_orders)?;
+        Ok(OrderPageResponse::Ok(Json(page.into())))
+    }
+
+    /// Change an order's status
+    ///
+    /// Allowed: `created` to `sent` or `cancelled`, `sent` to `delivered`. Asking for the
+    /// current status again changes nothing. Becoming `sent` publishes an `order.sent` event.
+    #[oai(path = "/orders/:id/status", method = "patch")]
+    async fn update_status(
+        &self,
+        id: Path<Uuid>,
+        body: Json<UpdateStatusRequest>,
+    ) -> Result<OrderResponse, ApiError> {
+        let change = self
+            .change_order_status
+            .execute(id.0, body.0.status.into())
+            .await
+            .map_err(errors::change_order_status)?;
+        Ok(OrderResponse::Ok(Json(change.order.into())))
+    }
+}

@@ -1,0 +1,95 @@
+//! Persistence ports of the order service.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use shared::events::OrderSent;
+use uuid::Uuid;
+
+use super::dto::{Order, OrderQuery, OrderStatus};
+
+/// A storage failure, split by whether the caller should expect it to pass on retry.
+#[derive(Debug, thiserror::Error)]
+pub enum RepositoryError {
+    /// The database could not be reached or is overloaded; retrying later may succeed.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// Anything else, including stored data that no longer maps to the model.
+    #[error("database error: {0}")]
+    Unexpected(String),
+}
+
+/// Stores orders and, atomically with their status changes, the events those changes emit.
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait OrderRepository: Send + Sync {
+    /// Stores a new order.
+    ///
+    /// # Errors
+    /// [`RepositoryError`] when the order could not be stored; then nothing was stored.
+    async fn insert(&self, order: &Order) -> Result<(), RepositoryError>;
+
+    /// The order with this id, or `None`.
+    ///
+    /// # Errors
+    /// [`RepositoryError`] when the database fails or the row does not map to an [`Order`].
+    async fn find(&self, id: Uuid) -> Result<Option<Order>, RepositoryError>;
+
+    /// Up to `query.limit` orders matching the filters, newest first, older than `query.before`.
+    ///
+    /// # Errors
+    /// [`RepositoryError`] as for [`OrderRepository::find`].
+    async fn list(&self, query: &OrderQuery) -> Result<Vec<Order>, RepositoryError>;
+
+    /// Saves `order`'s new status and `updated_at` only if its stored status is still
+    /// `expected`, and appends `events` to the outbox in the same transaction.
+    /// Returns `false`, having written nothing, when the stored status was not `expected`
+    /// (another request changed it first).
+    ///
+    /// # Errors
+    /// [`RepositoryError`] when the transaction failed; then nothing was written.
+    async fn update_status(
+        &self,
+        order: &Order,
+        expected: OrderStatus,
+        events: &[OrderSent],
+    ) -> Result<bool, RepositoryError>;
+}
+
+/// An event waiting in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingEvent {
+    pub event: OrderSent,
+    /// How many times it has been claimed for publishing, this time included.
+    pub attempts: u32,
+}
+
+/// The outbox the relay drains. Claims are leases, so several relays (one per order service
+/// instance) never publish the same event at the same time, and a relay that dies mid-batch
+/// only delays its events until the lease runs out.
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait OutboxRepository: Send + Sync {
+    /// Claims up to `limit` unpublished events that are due, oldest first, hiding them from
+    /// other claims for `lease`.
+    ///
+    /// # Errors
+    /// [`RepositoryError`]; then nothing was claimed.
+    async fn claim_due(
+        &self,
+        limit: u32,
+        lease: Duration,
+    ) -> Result<Vec<PendingEvent>, RepositoryError>;
+
+    /// Marks events as published; they will not be claimed again.
+    ///
+    /// # Errors
+    /// [`RepositoryError`]; the events then stay claimed and are published again after the lease.
+    async fn mark_published(&self, event_ids: &[Uuid]) -> Result<(), RepositoryError>;
+
+    /// Makes events due again after a back-off that grows with their attempts (capped).
+    ///
+    /// # Errors
+    /// [`RepositoryError`]; the events then become due when their lease runs out.
+    async fn retry_later(&self, event_ids: &[Uuid]) -> Result<(), RepositoryError>;
+}

@@ -1,0 +1,13 @@
+//! One use case per module. Each takes its ports as `Arc<dyn Port>` and has its own error enum.
+
+mod change_order_status;
+mod create_order;
+mod get_order;
+mod list_orders;
+mod relay_events;
+
+pub use change_order_status::{ChangeOrderStatus, ChangeOrderStatusError, StatusChange};
+pub use create_order::{CreateOrder, CreateOrderError};
+pub use get_order::{GetOrder, GetOrderError};
+pub use list_orders::{ListOrders, ListOrdersError};
+pub use relay_events::{RelayEvents, RelayReport};

@@ -1,0 +1,1 @@
+pub use super::{orders::Entity as Orders, outbox::Entity as Outbox};

@@ -1,0 +1,42 @@
+use async_trait::async_trait;
+use redis::aio::ConnectionManager;
+use shared::events::OrderSent;
+
+use crate::application::events::{Delivery, EventPublisher, PublishError};
+
+/// Publishes events with Redis PUBLISH, one pipeline per batch. PUBLISH answers with the
+/// number of subscribers that received the message; zero means nobody heard it.
+pub struct RedisEventPublisher {
+    conn: ConnectionManager,
+    channel: String,
+}
+
+impl RedisEventPublisher {
+    pub fn new(conn: ConnectionManager, channel: String) -> Self {
+        Self { conn, channel }
+    }
+}
+
+#[async_trait]
+impl EventPublisher for RedisEventPublisher {
+    async fn publish(&self, events: &[OrderSent]) -> Result<Vec<Delivery>, PublishError> {
+        let mut pipe = redis::pipe();
+        for event in events {
+            pipe.cmd("PUBLISH").arg(&self.channel).arg(event.to_json());
+        }
+        let receivers: Vec<i64> = pipe
+            .query_async(&mut self.conn.clone())
+            .await
+            .map_err(|e| PublishError(e.to_string()))?;
+        Ok(receivers
+            .into_iter()
+            .map(|n| {
+                if n > 0 {
+                    Delivery::Delivered
+                } else {
+                    Delivery::NoConsumer
+                }
+            })
+            .collect())
+    }
+}

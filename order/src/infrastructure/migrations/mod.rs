@@ -1,0 +1,17 @@
+//! Schema migrations. Applied migrations are immutable: change the schema with a new file.
+
+use sea_orm_migration::{MigrationTrait, MigratorTrait};
+
+mod m20261123_000001_create_orders;
+mod m20261123_000002_create_outbox;
+
+pub struct Migrator;
+
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261123_000001_create_orders::Migration),
+            Box::new(m20261123_000002_create_outbox::Migration),
+        ]
+    }
+}

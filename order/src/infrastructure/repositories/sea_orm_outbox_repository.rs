@@ -1,0 +1,100 @@
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, Statement,
+    sea_query::Expr,
+};
+use shared::events::OrderSent;
+use uuid::Uuid;
+
+use super::repository_error;
+use crate::{
+    application::repositories::{OutboxRepository, PendingEvent, RepositoryError},
+    infrastructure::entities::outbox,
+};
+
+/// The outbox table in PostgreSQL.
+pub struct SeaOrmOutboxRepository {
+    db: DatabaseConnection,
+}
+
+impl SeaOrmOutboxRepository {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+/// Claims due rows by pushing their `next_attempt_at` past the lease. `SKIP LOCKED` lets
+/// concurrent relays claim disjoint batches without waiting on each other.
+const CLAIM_DUE: &str = r#"
+UPDATE outbox
+SET attempts = attempts + 1,
+    next_attempt_at = now() + make_interval(secs => $2)
+WHERE id IN (
+    SELECT id FROM outbox
+    WHERE published_at IS NULL AND next_attempt_at <= now()
+    ORDER BY next_attempt_at
+    LIMIT $1
+    FOR UPDATE SKIP LOCKED
+)
+RETURNING *
+"#;
+
+/// Back-off before the next attempt: 100 ms doubled per attempt, at most 5 s.
+const RETRY_AT: &str = "now() + LEAST(interval '100 milliseconds' * power(2, LEAST(attempts - 1, 10)), interval '5 seconds')";
+
+fn to_pending(model: outbox::Model) -> Result<PendingEvent, RepositoryError> {
+    let event: OrderSent = serde_json::from_value(model.payload).map_err(|e| {
+        RepositoryError::Unexpected(format!("outbox row {} is unreadable: {e}", model.id))
+    })?;
+    Ok(PendingEvent {
+        event,
+        attempts: model.attempts.max(0) as u32,
+    })
+}
+
+#[async_trait]
+impl OutboxRepository for SeaOrmOutboxRepository {
+    async fn claim_due(
+        &self,
+        limit: u32,
+        lease: Duration,
+    ) -> Result<Vec<PendingEvent>, RepositoryError> {
+        let statement = Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            CLAIM_DUE,
+            [i64::from(limit).into(), lease.as_secs_f64().into()],
+        );
+        let mut rows = outbox::Entity::find()
+            .from_raw_sql(statement)
+            .all(&self.db)
+            .await
+            .map_err(repository_error)?;
+        rows.sort_by_key(|row| row.created_at);
+        rows.into_iter().map(to_pending).collect()
+    }
+
+    async fn mark_published(&self, event_ids: &[Uuid]) -> Result<(), RepositoryError> {
+        outbox::Entity::update_many()
+            .col_expr(
+                outbox::Column::PublishedAt,
+                Expr::current_timestamp().into(),
+            )
+            .filter(outbox::Column::Id.is_in(event_ids.iter().copied()))
+            .exec(&self.db)
+            .await
+            .map_err(repository_error)?;
+        Ok(())
+    }
+
+    async fn retry_later(&self, event_ids: &[Uuid]) -> Result<(), RepositoryError> {
+        outbox::Entity::update_many()
+            .col_expr(outbox::Column::NextAttemptAt, Expr::cust(RETRY_AT))
+            .filter(outbox::Column::Id.is_in(event_ids.iter().copied()))
+            .exec(&self.db)
+            .await
+            .map_err(repository_error)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,142 @@
+//! The composition root: the only place where concrete adapters meet the use cases.
+
+use std::{sync::Arc, time::Duration};
+
+use anyhow::Context;
+use poem::{
+    Server,
+    listener::{Acceptor, Listener, TcpAcceptor, TcpListener},
+};
+use sea_orm::DatabaseConnection;
+use shared::{
+    http::{HealthApi, service_endpoint},
+    probes::{DatabaseCheck, RedisCheck},
+};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    api::{http::OrderApi, pubsub::run_outbox_relay},
+    application::usecases::{ChangeOrderStatus, CreateOrder, GetOrder, ListOrders, RelayEvents},
+    config::Settings,
+    infrastructure::{
+        events::RedisEventPublisher,
+        repositories::{SeaOrmOrderRepository, SeaOrmOutboxRepository},
+    },
+};
+
+/// How long in-flight requests get to finish after a shutdown signal.
+const GRACE_PERIOD: Duration = Duration::from_secs(8);
+
+/// Connects to the database named by `ORDER_DATABASE_URL`.
+///
+/// # Errors
+/// The database cannot be reached.
+pub async fn connect_database(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+    shared::db::connect(&settings.database_url, settings.db_max_connections)
+        .await
+        .context("cannot connect to PostgreSQL at ORDER_DATABASE_URL")
+}
+
+/// A built order service, bound to its port but not yet serving.
+pub struct Application {
+    acceptor: TcpAcceptor,
+    port: u16,
+    endpoint: poem::endpoint::BoxEndpoint<'static>,
+    relay: RelayEvents,
+    outbox_written: Arc<Notify>,
+    relay_poll_interval: Duration,
+}
+
+impl Application {
+    /// Connects to PostgreSQL and Redis, wires the use cases and binds the HTTP listener.
+    ///
+    /// # Errors
+    /// A dependency cannot be reached or the address cannot be bound; the message says which.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let db = connect_database(&settings).await?;
+        let redis = shared::bus::connect(&settings.redis_url)
+            .await
+            .context("cannot connect to Redis at REDIS_URL")?;
+
+        let outbox_written = Arc::new(Notify::new());
+        let orders = Arc::new(SeaOrmOrderRepository::new(
+            db.clone(),
+            outbox_written.clone(),
+        ));
+        let api = OrderApi::new(
+            CreateOrder::new(orders.clone()),
+            GetOrder::new(orders.clone()),
+            ListOrders::new(orders.clone()),
+            ChangeOrderStatus::new(orders),
+        );
+        let relay = RelayEvents::new(
+            Arc::new(SeaOrmOutboxRepository::new(db.clone())),
+            Arc::new(RedisEventPublisher::new(
+                redis.clone(),
+                settings.order_sent_channel.clone(),
+            )),
+            settings.relay_batch_size,
+            settings.relay_lease,
+        );
+        let health = HealthApi::new(vec![
+            Arc::new(DatabaseCheck(db)),
+            Arc::new(RedisCheck(redis)),
+        ]);
+        let endpoint = service_endpoint(api, health, "Order service", settings.max_body_bytes);
+
+        let address = format!("{}:{}", settings.http_host, settings.http_port);
+        let acceptor = TcpListener::bind(address.clone())
+            .into_acceptor()
+            .await
+            .with_context(|| {
+                format!("cannot listen on {address} (ORDER_HTTP_HOST/ORDER_HTTP_PORT)")
+            })?;
+        let port = acceptor
+            .local_addr()
+            .first()
+            .and_then(|a| a.as_socket_addr().map(|s| s.port()))
+            .context("listener has no socket address")?;
+        Ok(Self {
+            acceptor,
+            port,
+            endpoint,
+            relay,
+            outbox_written,
+            relay_poll_interval: settings.relay_poll_interval,
+        })
+    }
+
+    /// The port the HTTP listener is bound to (useful when configured as 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves HTTP and runs the outbox relay until `shutdown` is cancelled, then stops taking
+    /// connections, lets in-flight requests and the relay's current round finish, and returns.
+    ///
+    /// # Errors
+    /// The HTTP server failed.
+    pub async fn run_until_stopped(self, shutdown: CancellationToken) -> std::io::Result<()> {
+        let relay = tokio::spawn(run_outbox_relay(
+            self.relay,
+            self.outbox_written,
+            self.relay_poll_interval,
+            shutdown.clone(),
+        ));
+        tracing::info!(port = self.port, "order service listening");
+        let served = Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(
+                self.endpoint,
+                shutdown.clone().cancelled_owned(),
+                Some(GRACE_PERIOD),
+            )
+            .await;
+        shutdown.cancel();
+        if let Err(e) = relay.await {
+            tracing::error!(error.message = %e, "outbox relay task failed");
+        }
+        tracing::info!("order service stopped");
+        served
+    }
+}

@@ -1,0 +1,70 @@
+//! Pieces of the command line both service binaries share.
+
+use clap::Subcommand;
+use sea_orm::DatabaseConnection;
+use sea_orm_migration::{DbErr, MigratorTrait};
+use tokio_util::sync::CancellationToken;
+
+/// `<service> migrate ...`
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum MigrateAction {
+    /// Apply pending migrations.
+    Up {
+        /// Apply at most this many.
+        #[arg(short, long)]
+        steps: Option<u32>,
+    },
+    /// Roll back applied migrations.
+    Down {
+        #[arg(short, long, default_value_t = 1)]
+        steps: u32,
+    },
+    /// Show applied and pending migrations.
+    Status,
+    /// Drop every table and apply all migrations again (development only).
+    Fresh,
+}
+
+/// Runs a migration action of migrator `M`.
+///
+/// # Errors
+/// Whatever the migration returned; a failed migration is rolled back by its transaction.
+pub async fn migrate<M: MigratorTrait>(
+    db: &DatabaseConnection,
+    action: MigrateAction,
+) -> Result<(), DbErr> {
+    match action {
+        MigrateAction::Up { steps } => M::up(db, steps).await?,
+        MigrateAction::Down { steps } => M::down(db, Some(steps)).await?,
+        MigrateAction::Status => M::status(db).await?,
+        MigrateAction::Fresh => M::fresh(db).await?,
+    }
+    tracing::info!(?action, "migrations done");
+    Ok(())
+}
+
+/// A token cancelled on the first SIGINT or SIGTERM.
+pub fn shutdown_on_signal() -> CancellationToken {
+    let token = CancellationToken::new();
+    let trigger = token.clone();
+    tokio::spawn(async move {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        {
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    .expect("install the SIGTERM handler");
+            tokio::select! {
+                _ = ctrl_c => tracing::info!("SIGINT received; shutting down"),
+                _ = term.recv() => tracing::info!("SIGTERM received; shutting down"),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = ctrl_c.await;
+            tracing::info!("interrupt received; shutting down");
+        }
+        trigger.cancel();
+    });
+    token
+}

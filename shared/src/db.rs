@@ -1,0 +1,69 @@
+//! PostgreSQL connections and error classification shared by both services' adapters.
+
+use std::{ops::Deref, time::Duration};
+
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, RuntimeErr, sqlx};
+
+/// Opens a connection pool. Acquiring a connection times out after three seconds so that,
+/// while the database is down, requests fail fast with 503 instead of piling up.
+///
+/// # Errors
+/// The URL is invalid or the database cannot be reached.
+pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(url);
+    options
+        .max_connections(max_connections)
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(3))
+        .acquire_timeout(Duration::from_secs(3))
+        .sqlx_logging(false);
+    Database::connect(options).await
+}
+
+/// Whether the error says the database is unreachable or overloaded (worth retrying later),
+/// as opposed to a fault in the statement or the data.
+pub fn is_unavailable(err: &DbErr) -> bool {
+    match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            matches!(
+                e.deref(),
+                sqlx::Error::Io(_)
+                    | sqlx::Error::PoolTimedOut
+                    | sqlx::Error::PoolClosed
+                    | sqlx::Error::WorkerCrashed
+                    | sqlx::Error::Tls(_)
+            ) || sqlstate(err).is_some_and(|code| {
+                // 57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now,
+                // 53300 too_many_connections, 08xxx connection exceptions.
+                matches!(code.as_str(), "57P01" | "57P02" | "57P03" | "53300")
+                    || code.starts_with("08")
+            })
+        }
+        _ => false,
+    }
+}
+
+/// The name of the unique constraint (or unique index) the statement violated, if any.
+pub fn violated_unique_constraint(err: &DbErr) -> Option<String> {
+    let db_err = database_error(err)?;
+    (db_err.code().as_deref() == Some("23505"))
+        .then(|| db_err.constraint().map(str::to_owned))
+        .flatten()
+}
+
+fn sqlstate(err: &DbErr) -> Option<String> {
+    database_error(err)?.code().map(|c| c.into_owned())
+}
+
+fn database_error(err: &DbErr) -> Option<&(dyn sqlx::error::DatabaseError + 'static)> {
+    match err {
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            match e.deref() {
+                sqlx::Error::Database(db) => Some(db.as_ref()),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
