@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use poem_openapi::{Enum, Object};
+use shared::http::StrictString;
 use uuid::Uuid;
 
 use crate::application::dto::{NewOrder, Order, OrderItem, OrderPage, OrderStatus};
@@ -38,7 +39,7 @@ pub enum TargetStatus {
 pub struct OrderItemDto {
     /// Stock-keeping unit of the product.
     #[oai(validator(min_length = 1, max_length = 64))]
-    pub sku: String,
+    pub sku: StrictString,
     #[oai(validator(minimum(value = "1"), maximum(value = "1000")))]
     pub quantity: i32,
     /// Price of one unit in cents.
@@ -52,7 +53,7 @@ pub struct OrderItemDto {
 pub struct CreateOrderRequest {
     /// The customer placing the order.
     #[oai(validator(min_length = 1, max_length = 64))]
-    pub customer_id: String,
+    pub customer_id: StrictString,
     #[oai(validator(min_items = 1, max_items = 100))]
     pub items: Vec<OrderItemDto>,
     /// Defaults to EUR, the only currency accepted.
@@ -91,12 +92,12 @@ pub struct OrderPageDto {
 impl From<CreateOrderRequest> for NewOrder {
     fn from(req: CreateOrderRequest) -> Self {
         NewOrder {
-            customer_id: req.customer_id,
+            customer_id: req.customer_id.into(),
             items: req
                 .items
                 .into_iter()
                 .map(|i| OrderItem {
-                    sku: i.sku,
+                    sku: i.sku.into(),
                     quantity: i.quantity,
                     unit_price_cents: i.unit_price_cents,
                 })
@@ -147,7 +148,7 @@ impl From<Order> for OrderDto {
                 .items
                 .into_iter()
                 .map(|i| OrderItemDto {
-                    sku: i.sku,
+                    sku: i.sku.into(),
                     quantity: i.quantity,
                     unit_price_cents: i.unit_price_cents,
                 })

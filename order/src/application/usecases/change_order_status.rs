@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use chrono::Utc;
+use chrono::{SubsecRound, Utc};
 use uuid::Uuid;
 
 use crate::application::{
@@ -71,7 +71,8 @@ impl ChangeOrderStatus {
                     to: target,
                 });
             }
-            let now = Utc::now();
+            // PostgreSQL keeps microseconds; so does the model, so a re-read equals what was returned.
+            let now = Utc::now().trunc_subsecs(6);
             let updated = Order {
                 status: target,
                 updated_at: now,

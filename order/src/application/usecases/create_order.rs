@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use chrono::Utc;
+use chrono::{SubsecRound, Utc};
 use uuid::Uuid;
 
 use crate::application::{
@@ -32,7 +32,7 @@ impl CreateOrder {
     #[tracing::instrument(name = "create_order", skip_all, fields(customer_id = %new.customer_id, order_id))]
     pub async fn execute(&self, new: NewOrder) -> Result<Order, CreateOrderError> {
         // UUIDv7 ids sort by creation time, which keyset pagination relies on.
-        let order = new.into_order(Uuid::now_v7(), Utc::now())?;
+        let order = new.into_order(Uuid::now_v7(), Utc::now().trunc_subsecs(6))?;
         tracing::Span::current().record("order_id", tracing::field::display(order.id));
         self.orders.insert(&order).await?;
         tracing::info!(

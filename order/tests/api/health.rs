@@ -1,0 +1,53 @@
+use crate::helpers::{assert_problem, spawn_app};
+
+#[tokio::test]
+async fn health_and_ready_answer_200_when_dependencies_are_up() {
+    let app = spawn_app().await;
+    let health = app.get("/health").await;
+    assert_eq!(health.status(), 200);
+    let ready = app.get("/ready").await;
+    assert_eq!(ready.status(), 200);
+    let body: serde_json::Value = ready.json().await.unwrap();
+    assert_eq!(body["status"], "ready");
+    let names: Vec<_> = body["dependencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].clone())
+        .collect();
+    assert_eq!(names, ["database", "redis"]);
+}
+
+#[tokio::test]
+async fn the_openapi_document_and_swagger_ui_are_served() {
+    let app = spawn_app().await;
+    let spec = app.get("/openapi.json").await;
+    assert_eq!(spec.status(), 200);
+    let spec: serde_json::Value = spec.json().await.unwrap();
+    assert!(spec["paths"]["/orders"]["post"].is_object(), "{spec}");
+    assert!(spec["paths"]["/orders/{id}/status"]["patch"]["responses"]["409"].is_object());
+    let docs = app.get("/docs").await;
+    assert_eq!(docs.status(), 200);
+    assert!(docs.text().await.unwrap().contains("swagger"));
+}
+
+#[tokio::test]
+async fn an_unknown_route_is_a_json_404() {
+    let app = spawn_app().await;
+    assert_problem(app.get("/nope").await, 404).await;
+}
+
+#[tokio::test]
+async fn a_request_id_is_echoed_or_generated() {
+    let app = spawn_app().await;
+    let echoed = app
+        .client
+        .get(app.url("/health"))
+        .header("x-request-id", "abc-123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(echoed.headers()["x-request-id"], "abc-123");
+    let generated = app.get("/health").await;
+    assert_eq!(generated.headers()["x-request-id"].len(), 36);
+}

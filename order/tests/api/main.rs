@@ -1,0 +1,7 @@
+//! Integration tests of the order service against real PostgreSQL and Redis.
+
+mod health;
+mod helpers;
+mod orders;
+mod relay;
+mod status;

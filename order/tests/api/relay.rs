@@ -1,0 +1,70 @@
+use std::time::Duration;
+
+use crate::helpers::{eventually, spawn_app};
+
+#[tokio::test]
+async fn a_sent_order_is_published_with_the_contract_fields() {
+    let app = spawn_app().await;
+    let mut events = app.subscribe().await;
+    let order = app.create_order("cust-9", &[(2, 6_000)]).await;
+    let id = order["id"].as_str().unwrap();
+    assert_eq!(app.patch_status(id, "sent").await.status(), 200);
+
+    let event = tokio::time::timeout(Duration::from_secs(5), events.recv())
+        .await
+        .expect("event within 5 s")
+        .unwrap();
+    assert_eq!(event["event_type"], "order.sent");
+    assert_eq!(event["schema_version"], 1);
+    assert_eq!(event["order_id"], order["id"]);
+    assert_eq!(event["customer_id"], "cust-9");
+    assert_eq!(event["total_cents"], 12_000);
+    assert_eq!(event["currency"], "EUR");
+    assert!(event["occurred_at"].is_string());
+    let event_id = event["event_id"].as_str().unwrap();
+    let published = eventually(Duration::from_secs(5), || async {
+        let n = app
+            .count(&format!(
+                "SELECT count(*) FROM outbox WHERE id = '{event_id}' AND published_at IS NOT NULL"
+            ))
+            .await;
+        (n == 1).then_some(())
+    })
+    .await;
+    assert!(published.is_some(), "the outbox row is marked published");
+}
+
+#[tokio::test]
+async fn an_event_nobody_received_stays_pending_and_is_delivered_once_a_consumer_listens() {
+    let app = spawn_app().await;
+    let order = app.create_order("late", &[(1, 15_000)]).await;
+    let id = order["id"].as_str().unwrap();
+    assert_eq!(app.patch_status(id, "sent").await.status(), 200);
+
+    let retried = eventually(Duration::from_secs(5), || async {
+        let n = app
+            .count("SELECT count(*) FROM outbox WHERE attempts >= 2 AND published_at IS NULL")
+            .await;
+        (n == 1).then_some(())
+    })
+    .await;
+    assert!(
+        retried.is_some(),
+        "the relay keeps retrying an event with no subscriber"
+    );
+
+    let mut events = app.subscribe().await;
+    let event = tokio::time::timeout(Duration::from_secs(10), events.recv())
+        .await
+        .expect("the pending event arrives once someone subscribes")
+        .unwrap();
+    assert_eq!(event["order_id"], order["id"]);
+    let published = eventually(Duration::from_secs(5), || async {
+        (app.count("SELECT count(*) FROM outbox WHERE published_at IS NOT NULL")
+            .await
+            == 1)
+            .then_some(())
+    })
+    .await;
+    assert!(published.is_some());
+}

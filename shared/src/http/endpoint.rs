@@ -1,0 +1,75 @@
+use std::{sync::Arc, time::Instant};
+
+use poem::{
+    Endpoint, EndpointExt, IntoResponse, Request, Response, Result, Route, endpoint::BoxEndpoint,
+    http::HeaderValue,
+};
+use poem_openapi::{OpenApi, OpenApiService};
+use tracing::Instrument;
+
+use super::{BodyLimit, HealthApi, problem_from_error};
+
+/// Header carrying the request's correlation id.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// Assembles a service's HTTP surface: its operations plus the health endpoints, the OpenAPI
+/// document at `/openapi.json`, Swagger UI at `/docs`, a body limit, one log line per
+/// request carrying its `x-request-id`, and problem details for every error.
+pub fn service_endpoint<T: OpenApi + 'static>(
+    apis: T,
+    health: HealthApi,
+    title: &str,
+    max_body_bytes: usize,
+) -> BoxEndpoint<'static> {
+    let service = OpenApiService::new((apis, health), title, env!("CARGO_PKG_VERSION"));
+    let spec = service.spec_endpoint();
+    let docs = service.swagger_ui();
+    Route::new()
+        .at("/openapi.json", spec)
+        .nest("/docs", docs)
+        .nest("/", service)
+        .with(BodyLimit::new(max_body_bytes))
+        .catch_all_error(problem_from_error)
+        .around(log_request)
+        .map_to_response()
+        .boxed()
+}
+
+/// Logs one line per request inside a span that carries the request id, which is taken
+/// from the `x-request-id` header when the client sent a sane one and generated otherwise,
+/// and echoed in the response.
+async fn log_request<E: Endpoint>(next: Arc<E>, req: Request) -> Result<Response> {
+    let request_id = req
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 128 && v.chars().all(|c| c.is_ascii_graphic()))
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let span = tracing::info_span!(
+        "http_request",
+        method = %req.method(),
+        path = %req.uri().path(),
+        request_id = %request_id,
+    );
+    async move {
+        let started = Instant::now();
+        let mut response = match next.call(req).await {
+            Ok(response) => response.into_response(),
+            Err(err) => err.into_response(),
+        };
+        let status = response.status().as_u16();
+        let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+        if status >= 500 {
+            tracing::error!(status, latency_ms, "request failed");
+        } else {
+            tracing::info!(status, latency_ms, "request handled");
+        }
+        if let Ok(value) = HeaderValue::from_str(&request_id) {
+            response.headers_mut().insert(REQUEST_ID_HEADER, value);
+        }
+        Ok(response)
+    }
+    .instrument(span)
+    .await
+}

@@ -1,0 +1,14 @@
+//! HTTP plumbing common to both services: RFC 9457 problem details for every error, a
+//! request body limit, strict JSON strings, request logging and the health endpoints.
+
+mod body_limit;
+mod endpoint;
+mod health;
+mod problem;
+mod strict;
+
+pub use body_limit::{BodyLimit, BodyLimitEndpoint};
+pub use endpoint::{REQUEST_ID_HEADER, service_endpoint};
+pub use health::{DependencyCheck, DependencyStatus, HealthApi, Readiness, ReadyResponse};
+pub use problem::{ApiError, PROBLEM_JSON, Problem, problem_from_error, problem_response};
+pub use strict::StrictString;

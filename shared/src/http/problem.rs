@@ -1,0 +1,129 @@
+use poem::{IntoResponse, Response, http::StatusCode};
+use poem_openapi::{ApiResponse, Object, payload::Json};
+
+/// Media type of problem-details bodies.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// An error, described as RFC 9457 problem details.
+#[derive(Debug, Clone, PartialEq, Eq, Object)]
+pub struct Problem {
+    /// A URI reference naming the kind of problem.
+    #[oai(rename = "type")]
+    pub kind: String,
+    /// Short summary of the kind of problem.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What went wrong with this request, for a human.
+    pub detail: String,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, kind: &str, detail: impl Into<String>) -> Self {
+        Self {
+            kind: format!("/problems/{kind}"),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail: detail.into(),
+        }
+    }
+}
+
+/// Every error status the services answer with. Operations return `Result<_, ApiError>`,
+/// so each of these appears in the OpenAPI document with the [`Problem`] schema.
+#[derive(Debug, ApiResponse)]
+pub enum ApiError {
+    /// The request is malformed or fails validation; nothing was changed.
+    #[oai(status = 400, content_type = "application/problem+json")]
+    BadRequest(Json<Problem>),
+    /// No such resource.
+    #[oai(status = 404, content_type = "application/problem+json")]
+    NotFound(Json<Problem>),
+    /// The request conflicts with the resource's current state; nothing was changed.
+    #[oai(status = 409, content_type = "application/problem+json")]
+    Conflict(Json<Problem>),
+    /// The request body exceeds the size limit.
+    #[oai(status = 413, content_type = "application/problem+json")]
+    PayloadTooLarge(Json<Problem>),
+    /// The request body is not JSON.
+    #[oai(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Json<Problem>),
+    /// An unexpected server-side failure; details are in the service's logs only.
+    #[oai(status = 500, content_type = "application/problem+json")]
+    Internal(Json<Problem>),
+    /// A dependency (database or Redis) is unreachable; retry later.
+    #[oai(status = 503, content_type = "application/problem+json")]
+    Unavailable(Json<Problem>),
+}
+
+impl ApiError {
+    pub fn bad_request(kind: &str, detail: impl Into<String>) -> Self {
+        Self::BadRequest(Json(Problem::new(StatusCode::BAD_REQUEST, kind, detail)))
+    }
+
+    pub fn not_found(kind: &str, detail: impl Into<String>) -> Self {
+        Self::NotFound(Json(Problem::new(StatusCode::NOT_FOUND, kind, detail)))
+    }
+
+    pub fn conflict(kind: &str, detail: impl Into<String>) -> Self {
+        Self::Conflict(Json(Problem::new(StatusCode::CONFLICT, kind, detail)))
+    }
+
+    /// A 500 whose body says nothing about the cause; the cause is logged here, once.
+    pub fn internal(error: &(dyn std::error::Error + 'static)) -> Self {
+        tracing::error!(error.message = %error, error.cause_chain = ?error, "request failed");
+        Self::Internal(Json(Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "an unexpected error occurred; it has been logged",
+        )))
+    }
+
+    /// A 503 for a dependency that is down; the cause is logged, not returned.
+    pub fn unavailable(error: &(dyn std::error::Error + 'static)) -> Self {
+        tracing::warn!(error.message = %error, error.cause_chain = ?error, "dependency unavailable");
+        Self::Unavailable(Json(Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "a backing service is unavailable; retry later",
+        )))
+    }
+}
+
+/// Turns any error that escaped the operations (unknown route, wrong method, a body or
+/// parameter poem-openapi could not parse, an oversized body) into problem details.
+/// Client errors keep poem's message as `detail`; server errors reveal nothing.
+pub async fn problem_from_error(err: poem::Error) -> Response {
+    if err.is_from_response() {
+        // Already rendered by an operation (an `ApiError`): keep it as it is.
+        return err.into_response();
+    }
+    let status = err.status();
+    let problem = if status.is_server_error() {
+        tracing::error!(error.message = %err, status = status.as_u16(), "unhandled error");
+        Problem::new(
+            status,
+            "internal",
+            "an unexpected error occurred; it has been logged",
+        )
+    } else {
+        let kind = match status {
+            StatusCode::NOT_FOUND => "not-found",
+            StatusCode::METHOD_NOT_ALLOWED => "method-not-allowed",
+            StatusCode::PAYLOAD_TOO_LARGE => "payload-too-large",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported-media-type",
+            _ => "invalid-request",
+        };
+        Problem::new(status, kind, err.to_string())
+    };
+    problem_response(&problem)
+}
+
+/// Renders a problem as a response with the problem+json media type.
+pub fn problem_response(problem: &Problem) -> Response {
+    let body = poem_openapi::types::ToJSON::to_json_string(problem);
+    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    body.with_status(status)
+        .with_content_type(PROBLEM_JSON)
+        .into_response()
+}
