@@ -1,0 +1,113 @@
+use poem_openapi::{
+    ApiResponse, OpenApi, Tags,
+    param::{Path, Query},
+    payload::Json,
+};
+use shared::http::ApiError;
+use uuid::Uuid;
+
+use super::{
+    dto::{VoucherDto, VoucherListDto},
+    errors,
+};
+use crate::application::{
+    dto::VoucherQuery,
+    usecases::{GetVoucher, ListVouchers, RedeemVoucher},
+};
+
+#[derive(Tags)]
+enum ApiTags {
+    /// Vouchers earned by sent orders.
+    Vouchers,
+}
+
+#[derive(ApiResponse)]
+enum VoucherResponse {
+    /// The voucher.
+    #[oai(status = 200)]
+    Ok(Json<VoucherDto>),
+}
+
+#[derive(ApiResponse)]
+enum VoucherListResponse {
+    /// Matching vouchers, newest first.
+    #[oai(status = 200)]
+    Ok(Json<VoucherListDto>),
+}
+
+/// The vouchers resource.
+pub struct VoucherApi {
+    get_voucher: GetVoucher,
+    list_vouchers: ListVouchers,
+    redeem_voucher: RedeemVoucher,
+}
+
+impl VoucherApi {
+    pub fn new(
+        get_voucher: GetVoucher,
+        list_vouchers: ListVouchers,
+        redeem_voucher: RedeemVoucher,
+    ) -> Self {
+        Self {
+            get_voucher,
+            list_vouchers,
+            redeem_voucher,
+        }
+    }
+}
+
+#[OpenApi(tag = "ApiTags::Vouchers")]
+impl VoucherApi {
+    /// List vouchers
+    ///
+    /// By customer, by order, or both; at least one filter is required.
+    #[oai(path = "/vouchers", method = "get")]
+    async fn list(
+        &self,
+        #[oai(validator(min_length = 1, max_length = 64))] customer_id: Query<Option<String>>,
+        order_id: Query<Option<Uuid>>,
+        /// Page size, 1 to 100 (default 20).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
+        limit: Query<Option<u64>>,
+    ) -> Result<VoucherListResponse, ApiError> {
+        let query = VoucherQuery {
+            customer_id: customer_id.0,
+            order_id: order_id.0,
+            limit: limit.0.unwrap_or(VoucherQuery::DEFAULT_LIMIT),
+        };
+        let vouchers = self
+            .list_vouchers
+            .execute(query)
+            .await
+            .map_err(errors::list_vouchers)?;
+        Ok(VoucherListResponse::Ok(Json(VoucherListDto {
+            items: vouchers.into_iter().map(Into::into).collect(),
+        })))
+    }
+
+    /// Get a voucher by code
+    ///
+    /// Codes are case-insensitive and hyphens are optional.
+    #[oai(path = "/vouchers/:code", method = "get")]
+    async fn get(&self, code: Path<String>) -> Result<VoucherResponse, ApiError> {
+        let voucher = self
+            .get_voucher
+            .execute(&code.0)
+            .await
+            .map_err(errors::get_voucher)?;
+        Ok(VoucherResponse::Ok(Json(voucher.into())))
+    }
+
+    /// Redeem a voucher
+    ///
+    /// Succeeds once; every later attempt is a 409.
+    #[oai(path = "/vouchers/:code/redeem", method = "post")]
+    async fn redeem(&self, code: Path<String>) -> Result<VoucherResponse, ApiError> {
+        let voucher = self
+            .redeem_voucher
+            .execute(&code.0)
+            .await
+            .map_err(errors::redeem_voucher)?;
+        Ok(VoucherResponse::Ok(Json(voucher.into())))
+    }
+}

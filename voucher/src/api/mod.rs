@@ -1,0 +1,4 @@
+//! Driving adapters: the HTTP API and the consumer of `order.sent` events.
+
+pub mod http;
+pub mod pubsub;

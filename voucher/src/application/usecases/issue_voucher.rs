@@ -1,0 +1,251 @@
+use std::sync::Arc;
+
+use chrono::{SubsecRound, Utc};
+use uuid::Uuid;
+
+use crate::application::{
+    dto::{Voucher, VoucherCode, VoucherPolicy, VoucherStatus},
+    events::OrderSent,
+    repositories::{InsertOutcome, RepositoryError, VoucherRepository},
+};
+
+/// Fresh codes to try when one collides. With 80-bit codes a single collision is already
+/// astronomically unlikely; several in a row mean something is wrong with the generator.
+const MAX_CODE_ATTEMPTS: usize = 5;
+
+#[derive(Debug, thiserror::Error)]
+pub enum IssueVoucherError {
+    #[error("{MAX_CODE_ATTEMPTS} generated voucher codes in a row were already taken")]
+    CodesExhausted,
+    #[error(transparent)]
+    Repository(#[from] RepositoryError),
+}
+
+/// What an `order.sent` event led to. Every outcome is a success: a redelivered event
+/// finds the voucher already there and changes nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IssueOutcome {
+    Issued(Voucher),
+    AlreadyIssued,
+    NotEligible { reason: String },
+}
+
+/// Issues one voucher per sent order that totals more than the policy's threshold.
+pub struct IssueVoucher {
+    vouchers: Arc<dyn VoucherRepository>,
+    policy: VoucherPolicy,
+}
+
+impl IssueVoucher {
+    pub fn new(vouchers: Arc<dyn VoucherRepository>, policy: VoucherPolicy) -> Self {
+        Self { vouchers, policy }
+    }
+
+    /// # Errors
+    /// A repository failure (the event should be retried; retrying is safe), or
+    /// [`IssueVoucherError::CodesExhausted`].
+    #[tracing::instrument(
+        name = "issue_voucher",
+        skip_all,
+        fields(event_id = %event.event_id, order_id = %event.order_id, total_cents = event.total_cents)
+    )]
+    pub async fn execute(&self, event: &OrderSent) -> Result<IssueOutcome, IssueVoucherError> {
+        if event.currency != self.policy.currency {
+            return Ok(self.not_eligible(format!(
+                "currency {} is not {}",
+                event.currency, self.policy.currency
+            )));
+        }
+        if event.total_cents <= self.policy.threshold_cents {
+            return Ok(self.not_eligible(format!(
+                "total {} cents does not exceed {} cents",
+                event.total_cents, self.policy.threshold_cents
+            )));
+        }
+        for _ in 0..MAX_CODE_ATTEMPTS {
+            let voucher = Voucher {
+                id: Uuid::now_v7(),
+                code: VoucherCode::generate(),
+                customer_id: event.customer_id.clone(),
+                order_id: event.order_id,
+                amount_cents: self.policy.amount_cents,
+                currency: self.policy.currency.clone(),
+                status: VoucherStatus::Active,
+                issued_at: Utc::now().trunc_subsecs(6),
+                redeemed_at: None,
+            };
+            match self.vouchers.insert(&voucher).await? {
+                InsertOutcome::Inserted => {
+                    tracing::info!(voucher_id = %voucher.id, customer_id = %voucher.customer_id, "voucher issued");
+                    return Ok(IssueOutcome::Issued(voucher));
+                }
+                InsertOutcome::OrderAlreadyHasVoucher => {
+                    tracing::info!("order already has a voucher; duplicate event absorbed");
+                    return Ok(IssueOutcome::AlreadyIssued);
+                }
+                InsertOutcome::CodeTaken => {
+                    tracing::warn!("generated voucher code collided; trying another")
+                }
+            }
+        }
+        Err(IssueVoucherError::CodesExhausted)
+    }
+
+    fn not_eligible(&self, reason: String) -> IssueOutcome {
+        tracing::info!(%reason, "order not eligible for a voucher");
+        IssueOutcome::NotEligible { reason }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use mockall::Sequence;
+
+    use super::*;
+    use crate::application::repositories::MockVoucherRepository;
+
+    fn event(total_cents: i64, currency: &str) -> OrderSent {
+        OrderSent::new(
+            Uuid::now_v7(),
+            Utc::now(),
+            Uuid::now_v7(),
+            "cust-3".into(),
+            total_cents,
+            currency.into(),
+        )
+    }
+
+    fn issue(repo: MockVoucherRepository) -> IssueVoucher {
+        IssueVoucher::new(Arc::new(repo), VoucherPolicy::default())
+    }
+
+    #[tokio::test]
+    async fn an_order_of_exactly_100_eur_earns_nothing() {
+        let mut repo = MockVoucherRepository::new();
+        repo.expect_insert().never();
+        let outcome = issue(repo).execute(&event(10_000, "EUR")).await.unwrap();
+        assert!(
+            matches!(outcome, IssueOutcome::NotEligible { .. }),
+            "{outcome:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_order_of_one_cent_more_earns_a_5_eur_voucher() {
+        let e = event(10_001, "EUR");
+        let (order_id, customer) = (e.order_id, e.customer_id.clone());
+        let mut repo = MockVoucherRepository::new();
+        repo.expect_insert()
+            .withf(move |v| {
+                v.order_id == order_id
+                    && v.customer_id == customer
+                    && v.amount_cents == 500
+                    && v.currency == "EUR"
+                    && v.status == VoucherStatus::Active
+            })
+            .times(1)
+            .returning(|_| Ok(InsertOutcome::Inserted));
+        let outcome = issue(repo).execute(&e).await.unwrap();
+        assert!(
+            matches!(outcome, IssueOutcome::Issued(ref v) if v.amount_cents == 500),
+            "{outcome:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_order_in_another_currency_earns_nothing() {
+        let mut repo = MockVoucherRepository::new();
+        repo.expect_insert().never();
+        let outcome = issue(repo).execute(&event(50_000, "USD")).await.unwrap();
+        assert!(
+            matches!(outcome, IssueOutcome::NotEligible { ref reason } if reason.contains("USD"))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_duplicate_event_is_absorbed_as_success() {
+        let mut repo = MockVoucherRepository::new();
+        repo.expect_insert()
+            .times(1)
+            .returning(|_| Ok(InsertOutcome::OrderAlreadyHasVoucher));
+        let outcome = issue(repo).execute(&event(12_000, "EUR")).await.unwrap();
+        assert_eq!(outcome, IssueOutcome::AlreadyIssued);
+    }
+
+    #[tokio::test]
+    async fn a_code_collision_is_retried_with_a_new_code() {
+        let tried = Arc::new(Mutex::new(Vec::new()));
+        let mut seq = Sequence::new();
+        let mut repo = MockVoucherRepository::new();
+        let first = tried.clone();
+        repo.expect_insert()
+            .times(1)
+            .in_sequence(&mut seq)
+            .returning(move |v| {
+                first.lock().unwrap().push(v.code.clone());
+                Ok(InsertOutcome::CodeTaken)
+            });
+        let second = tried.clone();
+        repo.expect_insert()
+            .times(1)
+            .in_sequence(&mut seq)
+            .returning(move |v| {
+                second.lock().unwrap().push(v.code.clone());
+                Ok(InsertOutcome::Inserted)
+            });
+        let outcome = issue(repo).execute(&event(12_000, "EUR")).await.unwrap();
+        let tried = tried.lock().unwrap();
+        assert_eq!(tried.len(), 2);
+        assert_ne!(tried[0], tried[1]);
+        assert!(matches!(outcome, IssueOutcome::Issued(ref v) if v.code == tried[1]));
+    }
+
+    #[tokio::test]
+    async fn endless_collisions_give_up() {
+        let mut repo = MockVoucherRepository::new();
+        repo.expect_insert()
+            .times(MAX_CODE_ATTEMPTS)
+            .returning(|_| Ok(InsertOutcome::CodeTaken));
+        let err = issue(repo)
+            .execute(&event(12_000, "EUR"))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, IssueVoucherError::CodesExhausted));
+    }
+
+    #[tokio::test]
+    async fn the_threshold_and_amount_come_from_the_policy() {
+        let mut repo = MockVoucherRepository::new();
+        repo.expect_insert()
+            .withf(|v| v.amount_cents == 1_000)
+            .times(1)
+            .returning(|_| Ok(InsertOutcome::Inserted));
+        let policy = VoucherPolicy {
+            threshold_cents: 5_000,
+            amount_cents: 1_000,
+            currency: "EUR".into(),
+        };
+        let outcome = IssueVoucher::new(Arc::new(repo), policy)
+            .execute(&event(5_001, "EUR"))
+            .await
+            .unwrap();
+        assert!(matches!(outcome, IssueOutcome::Issued(_)));
+    }
+
+    #[tokio::test]
+    async fn a_storage_failure_is_an_error_to_retry() {
+        let mut repo = MockVoucherRepository::new();
+        repo.expect_insert()
+            .returning(|_| Err(RepositoryError::Unavailable("down".into())));
+        let err = issue(repo)
+            .execute(&event(12_000, "EUR"))
+            .await
+            .unwrap_err();
+        assert!(matches!(
+            err,
+            IssueVoucherError::Repository(RepositoryError::Unavailable(_))
+        ));
+    }
+}

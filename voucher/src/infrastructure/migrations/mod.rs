@@ -1,0 +1,13 @@
+//! Schema migrations. Applied migrations are immutable: change the schema with a new file.
+
+use sea_orm_migration::{MigrationTrait, MigratorTrait};
+
+mod m20261123_000001_create_vouchers;
+
+pub struct Migrator;
+
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_create_vouchers::Migration)]
+    }
+}

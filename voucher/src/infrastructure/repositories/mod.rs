@@ -1,0 +1,5 @@
+//! sea-orm adapter of the persistence port.
+
+mod sea_orm_voucher_repository;
+
+pub use sea_orm_voucher_repository::SeaOrmVoucherRepository;
