@@ -1,0 +1,132 @@
+//! Both services together: orders go in over HTTP, vouchers come out over HTTP.
+
+use std::time::Duration;
+
+use futures_util::StreamExt;
+
+use order::{config::Settings, infrastructure::migrations::Migrator, startup::Application};
+use sea_orm_migration::MigratorTrait;
+use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
+
+use crate::helpers::spawn_voucher_app_on;
+
+struct OrderApp {
+    address: String,
+    client: reqwest::Client,
+    shutdown: CancellationToken,
+}
+
+impl Drop for OrderApp {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+async fn spawn_order_app(channel: &str) -> OrderApp {
+    let servers = shared::testing::servers();
+    let database_url = shared::testing::fresh_database().await;
+    let db = shared::db::connect(&database_url, 2).await.unwrap();
+    Migrator::up(&db, None).await.unwrap();
+    let app = Application::build(Settings::for_tests(
+        database_url,
+        servers.redis_url.clone(),
+        channel.to_owned(),
+    ))
+    .await
+    .unwrap();
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let shutdown = CancellationToken::new();
+    tokio::spawn(app.run_until_stopped(shutdown.clone()));
+    OrderApp {
+        address,
+        client: reqwest::Client::new(),
+        shutdown,
+    }
+}
+
+impl OrderApp {
+    /// Creates an order of one line worth `total_cents` and marks it sent; returns its id.
+    async fn send_order(&self, customer_id: &str, total_cents: i64) -> String {
+        let created: Value = self
+            .client
+            .post(format!("{}/orders", self.address))
+            .json(&json!({
+                "customer_id": customer_id,
+                "items": [{"sku": "BOOK", "quantity": 1, "unit_price_cents": total_cents}],
+                "currency": "EUR",
+            }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = created["id"].as_str().unwrap().to_owned();
+        let sent = self
+            .client
+            .patch(format!("{}/orders/{id}/status", self.address))
+            .json(&json!({"status": "sent"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(sent.status(), 200);
+        id
+    }
+}
+
+#[tokio::test]
+async fn an_order_of_120_eur_sent_yields_one_voucher_within_2_s_and_one_of_100_eur_none() {
+    let channel = shared::testing::unique_name("order.sent");
+    let vouchers = spawn_voucher_app_on(channel.clone()).await;
+    let orders = spawn_order_app(&channel).await;
+
+    let big = orders.send_order("e2e-customer", 12_000).await;
+    let issued = vouchers
+        .wait_for_vouchers(&big, Duration::from_secs(2))
+        .await;
+    assert_eq!(issued.len(), 1, "a voucher within 2 s");
+    assert_eq!(issued[0]["amount_cents"], 500);
+    assert_eq!(issued[0]["customer_id"], "e2e-customer");
+    let listed: Value = vouchers
+        .get("/vouchers?customer_id=e2e-customer")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+
+    let exact = orders.send_order("e2e-customer", 10_000).await;
+    vouchers.drain().await;
+    assert!(vouchers.vouchers_for_order(&exact).await.is_empty());
+    assert_eq!(vouchers.voucher_rows().await, 1);
+}
+
+#[tokio::test]
+async fn the_same_event_injected_twice_yields_one_voucher() {
+    let channel = shared::testing::unique_name("order.sent");
+    let vouchers = spawn_voucher_app_on(channel.clone()).await;
+    let orders = spawn_order_app(&channel).await;
+    // Listen on the bus too, to capture the exact event the order service publishes.
+    let redis = redis::Client::open(shared::testing::servers().redis_url.as_str()).unwrap();
+    let mut pubsub = redis.get_async_pubsub().await.unwrap();
+    pubsub.subscribe(&channel).await.unwrap();
+
+    let id = orders.send_order("twice", 15_000).await;
+    let issued = vouchers
+        .wait_for_vouchers(&id, Duration::from_secs(2))
+        .await;
+    assert_eq!(issued.len(), 1);
+
+    let message = tokio::time::timeout(Duration::from_secs(2), pubsub.on_message().next())
+        .await
+        .unwrap()
+        .unwrap();
+    let event: String = message.get_payload().unwrap();
+    let parsed: Value = serde_json::from_str(&event).unwrap();
+    assert_eq!(parsed["order_id"], id.as_str());
+    vouchers.publish(&event).await;
+    vouchers.publish(&event).await;
+    vouchers.drain().await;
+    assert_eq!(vouchers.vouchers_for_order(&id).await.len(), 1);
+}

@@ -1,0 +1,181 @@
+use std::time::Duration;
+
+use chrono::Utc;
+use redis::AsyncCommands;
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use sea_orm_migration::MigratorTrait;
+use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+use voucher::{config::Settings, infrastructure::migrations::Migrator, startup::Application};
+
+/// A running voucher service on its own database, subscribed to its own channel.
+pub struct VoucherApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db: DatabaseConnection,
+    pub redis: redis::aio::MultiplexedConnection,
+    pub channel: String,
+    shutdown: CancellationToken,
+}
+
+impl Drop for VoucherApp {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+pub async fn spawn_voucher_app() -> VoucherApp {
+    spawn_voucher_app_on(shared::testing::unique_name("order.sent")).await
+}
+
+pub async fn spawn_voucher_app_on(channel: String) -> VoucherApp {
+    shared::telemetry::init_for_tests();
+    let servers = shared::testing::servers();
+    let database_url = shared::testing::fresh_database().await;
+    let db = shared::db::connect(&database_url, 4)
+        .await
+        .expect("connect to the test database");
+    Migrator::up(&db, None)
+        .await
+        .expect("migrate the test database");
+    let settings = Settings::for_tests(database_url, servers.redis_url.clone(), channel.clone());
+    let app = Application::build(settings)
+        .await
+        .expect("build the voucher service");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let shutdown = CancellationToken::new();
+    tokio::spawn(app.run_until_stopped(shutdown.clone()));
+    let redis = redis::Client::open(servers.redis_url.as_str())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    VoucherApp {
+        address,
+        client: reqwest::Client::new(),
+        db,
+        redis,
+        channel,
+        shutdown,
+    }
+}
+
+/// An `order.sent` event as the order service would publish it.
+pub fn order_sent(customer_id: &str, total_cents: i64) -> Value {
+    json!({
+        "event_id": Uuid::now_v7(),
+        "event_type": "order.sent",
+        "schema_version": 1,
+        "occurred_at": Utc::now(),
+        "order_id": Uuid::now_v7(),
+        "customer_id": customer_id,
+        "total_cents": total_cents,
+        "currency": "EUR",
+    })
+}
+
+impl VoucherApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    pub async fn redeem(&self, code: &str) -> reqwest::Response {
+        self.client
+            .post(self.url(&format!("/vouchers/{code}/redeem")))
+            .send()
+            .await
+            .expect("POST redeem")
+    }
+
+    /// Publishes a raw payload on this app's channel; returns how many subscribers got it.
+    pub async fn publish(&self, payload: &str) -> i64 {
+        self.redis
+            .clone()
+            .publish(&self.channel, payload)
+            .await
+            .unwrap()
+    }
+
+    pub async fn vouchers_for_order(&self, order_id: &str) -> Vec<Value> {
+        let body: Value = self
+            .get(&format!("/vouchers?order_id={order_id}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        body["items"].as_array().unwrap().clone()
+    }
+
+    /// Waits until the order has at least one voucher, then returns them all.
+    pub async fn wait_for_vouchers(&self, order_id: &str, timeout: Duration) -> Vec<Value> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let vouchers = self.vouchers_for_order(order_id).await;
+            if !vouchers.is_empty() || tokio::time::Instant::now() >= deadline {
+                return vouchers;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Publishes an eligible event and returns the voucher it produced.
+    pub async fn issue(&self, customer_id: &str) -> Value {
+        let event = order_sent(customer_id, 12_000);
+        assert!(
+            self.publish(&event.to_string()).await >= 1,
+            "the voucher service is subscribed"
+        );
+        let vouchers = self
+            .wait_for_vouchers(event["order_id"].as_str().unwrap(), Duration::from_secs(5))
+            .await;
+        assert_eq!(vouchers.len(), 1);
+        vouchers[0].clone()
+    }
+
+    /// Publishes an eligible marker event and waits for its voucher: since every event before
+    /// it was handed to the consumer first, this bounds how long to wait for their effects.
+    pub async fn drain(&self) {
+        self.issue("marker").await;
+        // Events are processed concurrently; give any earlier one that is still running
+        // time to finish its single insert.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+
+    pub async fn voucher_rows(&self) -> i64 {
+        let row = self
+            .db
+            .query_one_raw(Statement::from_string(
+                self.db.get_database_backend(),
+                "SELECT count(*) FROM vouchers WHERE customer_id <> 'marker'".to_owned(),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get_by_index::<i64>(0).unwrap()
+    }
+}
+
+/// Asserts an RFC 9457 problem response with this status.
+pub async fn assert_problem(response: reqwest::Response, status: u16) -> Value {
+    assert_eq!(response.status(), status);
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        content_type.starts_with("application/problem+json"),
+        "content-type {content_type}"
+    );
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], status, "{body}");
+    assert!(
+        body["detail"].as_str().is_some_and(|t| !t.is_empty()),
+        "{body}"
+    );
+    body
+}

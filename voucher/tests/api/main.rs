@@ -1,0 +1,7 @@
+//! Integration tests of the voucher service, and of both services together, against real
+//! PostgreSQL and Redis.
+
+mod consumer;
+mod end_to_end;
+mod helpers;
+mod vouchers;

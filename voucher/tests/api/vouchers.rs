@@ -1,0 +1,124 @@
+use serde_json::Value;
+
+use crate::helpers::{assert_problem, spawn_voucher_app};
+
+#[tokio::test]
+async fn a_voucher_is_found_by_its_code_in_any_case_and_with_or_without_hyphens() {
+    let app = spawn_voucher_app().await;
+    let voucher = app.issue("cust-1").await;
+    let code = voucher["code"].as_str().unwrap();
+    assert_eq!(code.len(), 19);
+    for variant in [code.to_owned(), code.to_lowercase(), code.replace('-', "")] {
+        let found: Value = app
+            .get(&format!("/vouchers/{variant}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(found, voucher);
+    }
+}
+
+#[tokio::test]
+async fn unknown_and_malformed_codes_get_json_errors() {
+    let app = spawn_voucher_app().await;
+    assert_problem(app.get("/vouchers/0000-0000-0000-0000").await, 404).await;
+    assert_problem(app.get("/vouchers/not-a-code").await, 400).await;
+    assert_problem(app.redeem("0000-0000-0000-0000").await, 404).await;
+    assert_problem(app.redeem("!!").await, 400).await;
+}
+
+#[tokio::test]
+async fn vouchers_are_listed_by_customer_and_by_order() {
+    let app = spawn_voucher_app().await;
+    let a = app.issue("lister").await;
+    let b = app.issue("lister").await;
+    app.issue("someone-else").await;
+    let listed: Value = app
+        .get("/vouchers?customer_id=lister")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<_> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["id"].clone())
+        .collect();
+    assert_eq!(ids, [b["id"].clone(), a["id"].clone()]);
+    let by_order = app
+        .vouchers_for_order(a["order_id"].as_str().unwrap())
+        .await;
+    assert_eq!(by_order, [a]);
+}
+
+#[tokio::test]
+async fn listing_needs_a_valid_filter() {
+    let app = spawn_voucher_app().await;
+    assert_problem(app.get("/vouchers").await, 400).await;
+    assert_problem(app.get("/vouchers?order_id=nope").await, 400).await;
+    assert_problem(app.get("/vouchers?customer_id=c&limit=0").await, 400).await;
+    assert_problem(app.get("/vouchers?customer_id=c&limit=101").await, 400).await;
+}
+
+#[tokio::test]
+async fn a_voucher_is_redeemed_once_then_409() {
+    let app = spawn_voucher_app().await;
+    let code = app.issue("cust").await["code"].as_str().unwrap().to_owned();
+    let first = app.redeem(&code).await;
+    assert_eq!(first.status(), 200);
+    let redeemed: Value = first.json().await.unwrap();
+    assert_eq!(redeemed["status"], "redeemed");
+    assert!(redeemed["redeemed_at"].is_string());
+    let problem = assert_problem(app.redeem(&code).await, 409).await;
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("already redeemed")
+    );
+    let stored: Value = app
+        .get(&format!("/vouchers/{code}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stored["redeemed_at"], redeemed["redeemed_at"]);
+}
+
+#[tokio::test]
+async fn of_50_concurrent_redemptions_exactly_one_wins() {
+    let app = spawn_voucher_app().await;
+    let code = app.issue("cust").await["code"].as_str().unwrap().to_owned();
+    let attempts = (0..50).map(|_| app.redeem(&code));
+    let statuses: Vec<u16> = futures_util::future::join_all(attempts)
+        .await
+        .into_iter()
+        .map(|r| r.status().as_u16())
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 409).count(),
+        49,
+        "{statuses:?}"
+    );
+}
+
+#[tokio::test]
+async fn health_ready_openapi_and_docs_are_served() {
+    let app = spawn_voucher_app().await;
+    assert_eq!(app.get("/health").await.status(), 200);
+    let ready: Value = app.get("/ready").await.json().await.unwrap();
+    assert_eq!(ready["status"], "ready");
+    let spec: Value = app.get("/openapi.json").await.json().await.unwrap();
+    assert!(
+        spec["paths"]["/vouchers/{code}/redeem"]["post"]["responses"]["409"].is_object(),
+        "{spec}"
+    );
+    assert_eq!(app.get("/docs").await.status(), 200);
+}
