@@ -186,6 +186,8 @@ fn watch(server: &str, signal: &str, dir: &Path) {
         parent = std::process::id(),
         dir = dir.display(),
     );
+    // The watchdog outlives this process on purpose, so it is never waited for.
+    #[allow(clippy::zombie_processes)]
     Command::new("sh")
         .args(["-c", &script])
         .stdin(Stdio::null())

@@ -77,10 +77,7 @@ impl OutboxRepository for SeaOrmOutboxRepository {
 
     async fn mark_published(&self, event_ids: &[Uuid]) -> Result<(), RepositoryError> {
         outbox::Entity::update_many()
-            .col_expr(
-                outbox::Column::PublishedAt,
-                Expr::current_timestamp().into(),
-            )
+            .col_expr(outbox::Column::PublishedAt, Expr::current_timestamp())
             .filter(outbox::Column::Id.is_in(event_ids.iter().copied()))
             .exec(&self.db)
             .await
