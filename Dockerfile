@@ -1,0 +1,32 @@
+# Builds both services; pick one with `--target order` or `--target voucher`.
+
+FROM rust:1.95-slim-bookworm AS build
+WORKDIR /src
+COPY . .
+RUN --mount=type=cache,target=/usr/local/cargo/registry \
+    --mount=type=cache,target=/src/target \
+    cargo build --release --locked --bins \
+    && mkdir -p /out && cp target/release/order target/release/voucher /out/
+
+FROM debian:bookworm-slim AS runtime
+RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin app
+USER app
+ENV LOG_FORMAT=json
+
+FROM runtime AS order
+COPY --from=build /out/order /usr/local/bin/order
+ENV ORDER_HTTP_HOST=0.0.0.0 ORDER_HTTP_PORT=54322
+EXPOSE 54322
+HEALTHCHECK --interval=5s --timeout=3s --retries=10 \
+    CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/54322 && printf 'GET /ready HTTP/1.0\\r\\n\\r\\n' >&3 && head -n1 <&3 | grep -q ' 200 '"]
+ENTRYPOINT ["order"]
+CMD ["serve"]
+
+FROM runtime AS voucher
+COPY --from=build /out/voucher /usr/local/bin/voucher
+ENV VOUCHER_HTTP_HOST=0.0.0.0 VOUCHER_HTTP_PORT=54323
+EXPOSE 54323
+HEALTHCHECK --interval=5s --timeout=3s --retries=10 \
+    CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/54323 && printf 'GET /ready HTTP/1.0\\r\\n\\r\\n' >&3 && head -n1 <&3 | grep -q ' 200 '"]
+ENTRYPOINT ["voucher"]
+CMD ["serve"]
