@@ -47,7 +47,7 @@ impl ChangeOrderStatus {
     /// # Errors
     /// [`ChangeOrderStatusError::NotFound`], [`ChangeOrderStatusError::InvalidTransition`]
     /// for a move the lifecycle does not allow, or a repository failure.
-    #[tracing::instrument(name = "change_order_status", skip(self), fields(order_id = %id, to = %target))]
+    #[tracing::instrument(name = "change_order_status", skip_all, fields(order_id = %id, to = %target))]
     pub async fn execute(
         &self,
         id: Uuid,

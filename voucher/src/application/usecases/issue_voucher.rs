@@ -44,11 +44,8 @@ impl IssueVoucher {
     /// # Errors
     /// A repository failure (the event should be retried; retrying is safe), or
     /// [`IssueVoucherError::CodesExhausted`].
-    #[tracing::instrument(
-        name = "issue_voucher",
-        skip_all,
-        fields(event_id = %event.event_id, order_id = %event.order_id, total_cents = event.total_cents)
-    )]
+    /// Runs inside the caller's span, which names the event and the order.
+    #[tracing::instrument(name = "issue_voucher", skip_all, fields(total_cents = event.total_cents))]
     pub async fn execute(&self, event: &OrderSent) -> Result<IssueOutcome, IssueVoucherError> {
         if event.currency != self.policy.currency {
             return Ok(self.not_eligible(format!(
