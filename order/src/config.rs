@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use shared::{
+    bus::Transport,
     config::{ConfigError, or_default, required},
     events::CHANNEL_ORDER_SENT,
     telemetry::LogFormat,
@@ -17,7 +18,9 @@ pub struct Settings {
     pub database_url: String,
     pub db_max_connections: u32,
     pub redis_url: String,
+    /// Channel (pub/sub) or stream key (streams) of order.sent events.
     pub order_sent_channel: String,
+    pub event_transport: Transport,
     pub relay_batch_size: u32,
     pub relay_poll_interval: Duration,
     pub relay_lease: Duration,
@@ -36,6 +39,7 @@ impl Settings {
             db_max_connections: or_default("ORDER_DB_MAX_CONNECTIONS", 16)?,
             redis_url: or_default("REDIS_URL", "redis://127.0.0.1:6379".to_owned())?,
             order_sent_channel: or_default("ORDER_SENT_CHANNEL", CHANNEL_ORDER_SENT.to_owned())?,
+            event_transport: or_default("EVENT_TRANSPORT", Transport::PubSub)?,
             relay_batch_size: or_default("ORDER_RELAY_BATCH_SIZE", 100)?,
             relay_poll_interval: Duration::from_millis(or_default("ORDER_RELAY_POLL_MS", 250)?),
             relay_lease: Duration::from_millis(or_default("ORDER_RELAY_LEASE_MS", 30_000)?),
@@ -53,6 +57,7 @@ impl Settings {
             db_max_connections: 8,
             redis_url,
             order_sent_channel,
+            event_transport: Transport::PubSub,
             relay_batch_size: 100,
             relay_poll_interval: Duration::from_millis(50),
             relay_lease: Duration::from_secs(30),

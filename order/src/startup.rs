@@ -9,6 +9,7 @@ use poem::{
 };
 use sea_orm::DatabaseConnection;
 use shared::{
+    bus::{LazyConnection, Transport},
     http::{HealthApi, service_endpoint},
     probes::{DatabaseCheck, RedisCheck},
 };
@@ -17,10 +18,13 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     api::{http::OrderApi, pubsub::run_outbox_relay},
-    application::usecases::{ChangeOrderStatus, CreateOrder, GetOrder, ListOrders, RelayEvents},
+    application::{
+        events::EventPublisher,
+        usecases::{ChangeOrderStatus, CreateOrder, GetOrder, ListOrders, RelayEvents},
+    },
     config::Settings,
     infrastructure::{
-        events::RedisEventPublisher,
+        events::{RedisPubSubPublisher, RedisStreamPublisher},
         repositories::{SeaOrmOrderRepository, SeaOrmOutboxRepository},
     },
 };
@@ -36,6 +40,14 @@ pub async fn connect_database(settings: &Settings) -> anyhow::Result<DatabaseCon
     shared::db::connect(&settings.database_url, settings.db_max_connections)
         .await
         .context("cannot connect to PostgreSQL at ORDER_DATABASE_URL")
+}
+
+fn publisher(settings: &Settings, redis: Arc<LazyConnection>) -> Arc<dyn EventPublisher> {
+    let name = settings.order_sent_channel.clone();
+    match settings.event_transport {
+        Transport::PubSub => Arc::new(RedisPubSubPublisher::new(redis, name)),
+        Transport::Streams => Arc::new(RedisStreamPublisher::new(redis, name)),
+    }
 }
 
 /// A built order service, bound to its port but not yet serving.
@@ -55,15 +67,12 @@ impl Application {
     /// A dependency cannot be reached or the address cannot be bound; the message says which.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let db = connect_database(&settings).await?;
-        let redis = shared::bus::connect(&settings.redis_url)
-            .await
-            .context("cannot connect to Redis at REDIS_URL")?;
+        // Redis is opened on first use: the service takes orders while Redis is down, and
+        // their events wait in the outbox until it is back.
+        let redis = Arc::new(LazyConnection::new(&settings.redis_url).context("invalid REDIS_URL")?);
 
         let outbox_written = Arc::new(Notify::new());
-        let orders = Arc::new(SeaOrmOrderRepository::new(
-            db.clone(),
-            outbox_written.clone(),
-        ));
+        let orders = Arc::new(SeaOrmOrderRepository::new(db.clone(), outbox_written.clone()));
         let api = OrderApi::new(
             CreateOrder::new(orders.clone()),
             GetOrder::new(orders.clone()),
@@ -72,26 +81,18 @@ impl Application {
         );
         let relay = RelayEvents::new(
             Arc::new(SeaOrmOutboxRepository::new(db.clone())),
-            Arc::new(RedisEventPublisher::new(
-                redis.clone(),
-                settings.order_sent_channel.clone(),
-            )),
+            publisher(&settings, redis.clone()),
             settings.relay_batch_size,
             settings.relay_lease,
         );
-        let health = HealthApi::new(vec![
-            Arc::new(DatabaseCheck(db)),
-            Arc::new(RedisCheck(redis)),
-        ]);
+        let health = HealthApi::new(vec![Arc::new(DatabaseCheck(db)), Arc::new(RedisCheck(redis))]);
         let endpoint = service_endpoint(api, health, "Order service", settings.max_body_bytes);
 
         let address = format!("{}:{}", settings.http_host, settings.http_port);
         let acceptor = TcpListener::bind(address.clone())
             .into_acceptor()
             .await
-            .with_context(|| {
-                format!("cannot listen on {address} (ORDER_HTTP_HOST/ORDER_HTTP_PORT)")
-            })?;
+            .with_context(|| format!("cannot listen on {address} (ORDER_HTTP_HOST/ORDER_HTTP_PORT)"))?;
         let port = acceptor
             .local_addr()
             .first()
@@ -126,11 +127,7 @@ impl Application {
         ));
         tracing::info!(port = self.port, "order service listening");
         let served = Server::new_with_acceptor(self.acceptor)
-            .run_with_graceful_shutdown(
-                self.endpoint,
-                shutdown.clone().cancelled_owned(),
-                Some(GRACE_PERIOD),
-            )
+            .run_with_graceful_shutdown(self.endpoint, shutdown.clone().cancelled_owned(), Some(GRACE_PERIOD))
             .await;
         shutdown.cancel();
         if let Err(e) = relay.await {

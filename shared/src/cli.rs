@@ -29,10 +29,7 @@ pub enum MigrateAction {
 ///
 /// # Errors
 /// Whatever the migration returned; a failed migration is rolled back by its transaction.
-pub async fn migrate<M: MigratorTrait>(
-    db: &DatabaseConnection,
-    action: MigrateAction,
-) -> Result<(), DbErr> {
+pub async fn migrate<M: MigratorTrait>(db: &DatabaseConnection, action: MigrateAction) -> Result<(), DbErr> {
     match action {
         MigrateAction::Up { steps } => M::up(db, steps).await?,
         MigrateAction::Down { steps } => M::down(db, Some(steps)).await?,
@@ -51,9 +48,8 @@ pub fn shutdown_on_signal() -> CancellationToken {
         let ctrl_c = tokio::signal::ctrl_c();
         #[cfg(unix)]
         {
-            let mut term =
-                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                    .expect("install the SIGTERM handler");
+            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .expect("install the SIGTERM handler");
             tokio::select! {
                 _ = ctrl_c => tracing::info!("SIGINT received; shutting down"),
                 _ = term.recv() => tracing::info!("SIGTERM received; shutting down"),

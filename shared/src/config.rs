@@ -68,12 +68,10 @@ where
     if raw.is_empty() {
         return Ok(None);
     }
-    raw.parse()
-        .map(Some)
-        .map_err(|e: T::Err| ConfigError::Invalid {
-            key: key.into(),
-            reason: e.to_string(),
-        })
+    raw.parse().map(Some).map_err(|e: T::Err| ConfigError::Invalid {
+        key: key.into(),
+        reason: e.to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -94,8 +92,6 @@ mod tests {
     #[test]
     fn a_missing_required_variable_names_itself() {
         let err = required::<String>("SURELY_NOT_SET_IN_ANY_ENVIRONMENT_42").unwrap_err();
-        assert!(
-            matches!(err, ConfigError::Missing { ref key } if key == "SURELY_NOT_SET_IN_ANY_ENVIRONMENT_42")
-        );
+        assert!(matches!(err, ConfigError::Missing { ref key } if key == "SURELY_NOT_SET_IN_ANY_ENVIRONMENT_42"));
     }
 }

@@ -36,8 +36,7 @@ pub fn is_unavailable(err: &DbErr) -> bool {
             ) || sqlstate(err).is_some_and(|code| {
                 // 57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now,
                 // 53300 too_many_connections, 08xxx connection exceptions.
-                matches!(code.as_str(), "57P01" | "57P02" | "57P03" | "53300")
-                    || code.starts_with("08")
+                matches!(code.as_str(), "57P01" | "57P02" | "57P03" | "53300") || code.starts_with("08")
             })
         }
         _ => false,
@@ -58,12 +57,10 @@ fn sqlstate(err: &DbErr) -> Option<String> {
 
 fn database_error(err: &DbErr) -> Option<&(dyn sqlx::error::DatabaseError + 'static)> {
     match err {
-        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
-            match e.deref() {
-                sqlx::Error::Database(db) => Some(db.as_ref()),
-                _ => None,
-            }
-        }
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => match e.deref() {
+            sqlx::Error::Database(db) => Some(db.as_ref()),
+            _ => None,
+        },
         _ => None,
     }
 }

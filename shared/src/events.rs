@@ -72,8 +72,7 @@ impl OrderSent {
         }
         // Check the envelope first, so a newer schema is reported as such even when its
         // fields no longer match this version's shape.
-        let envelope: Envelope =
-            serde_json::from_slice(payload).map_err(|e| DecodeError::Malformed(e.to_string()))?;
+        let envelope: Envelope = serde_json::from_slice(payload).map_err(|e| DecodeError::Malformed(e.to_string()))?;
         if let Some(event_type) = envelope.event_type
             && event_type != ORDER_SENT_EVENT_TYPE
         {

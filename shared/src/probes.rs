@@ -19,7 +19,7 @@ impl DependencyCheck for DatabaseCheck {
 }
 
 /// Redis answers PING.
-pub struct RedisCheck(pub redis::aio::ConnectionManager);
+pub struct RedisCheck(pub std::sync::Arc<crate::bus::LazyConnection>);
 
 #[async_trait::async_trait]
 impl DependencyCheck for RedisCheck {
@@ -28,7 +28,7 @@ impl DependencyCheck for RedisCheck {
     }
 
     async fn check(&self) -> Result<(), String> {
-        let mut conn = self.0.clone();
+        let mut conn = self.0.get().await.map_err(|e| e.to_string())?;
         redis::cmd("PING")
             .query_async::<String>(&mut conn)
             .await

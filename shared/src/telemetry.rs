@@ -33,20 +33,14 @@ impl std::str::FromStr for LogFormat {
 /// Installs the global tracing subscriber. `RUST_LOG` overrides [`DEFAULT_FILTER`].
 /// Does nothing if a subscriber is already installed (as in tests that build several apps).
 pub fn init(format: LogFormat) {
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
     let registry = tracing_subscriber::registry().with(filter);
     let _ = match format {
         LogFormat::Text => registry
             .with(fmt::layer().with_ansi(std::io::stdout().is_terminal()))
             .try_init(),
         LogFormat::Json => registry
-            .with(
-                fmt::layer()
-                    .json()
-                    .flatten_event(true)
-                    .with_current_span(true),
-            )
+            .with(fmt::layer().json().flatten_event(true).with_current_span(true))
             .try_init(),
     };
 }
@@ -54,8 +48,7 @@ pub fn init(format: LogFormat) {
 /// For tests: logs to the test writer when `TEST_LOG` is set, otherwise stays silent.
 pub fn init_for_tests() {
     if std::env::var_os("TEST_LOG").is_some() {
-        let filter =
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
+        let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
         let _ = tracing_subscriber::registry()
             .with(filter)
             .with(fmt::layer().with_test_writer())

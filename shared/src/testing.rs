@@ -127,21 +127,11 @@ fn start_postgres() -> String {
     let dir = std::env::temp_dir().join(format!("checkout-pg-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).expect("create PostgreSQL data directory");
     if is_root() {
-        run(Command::new("chown")
-            .args(["-R", "postgres:postgres"])
-            .arg(&dir));
+        run(Command::new("chown").args(["-R", "postgres:postgres"]).arg(&dir));
     }
     let data = dir.join("data");
     run(as_postgres_user(&bin.join("initdb"))
-        .args([
-            "-U",
-            "postgres",
-            "--auth=trust",
-            "-E",
-            "UTF8",
-            "--no-sync",
-            "-D",
-        ])
+        .args(["-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "-D"])
         .arg(&data));
     let port = free_port();
     let server = format!(
@@ -163,8 +153,7 @@ fn start_postgres() -> String {
 
 fn start_redis() -> String {
     let port = free_port();
-    let dir =
-        std::env::temp_dir().join(format!("checkout-redis-{}", uuid::Uuid::new_v4().simple()));
+    let dir = std::env::temp_dir().join(format!("checkout-redis-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).expect("create Redis directory");
     let server = format!(
         "redis-server --port {port} --bind 127.0.0.1 --save '' --appendonly no --dir {}",

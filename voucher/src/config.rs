@@ -1,6 +1,9 @@
 //! Settings of the voucher service, read once from the environment at start.
 
+use std::time::Duration;
+
 use shared::{
+    bus::Transport,
     config::{ConfigError, or_default, required},
     events::CHANNEL_ORDER_SENT,
     telemetry::LogFormat,
@@ -17,7 +20,18 @@ pub struct Settings {
     pub database_url: String,
     pub db_max_connections: u32,
     pub redis_url: String,
+    /// Channel (pub/sub) or stream key (streams) of order.sent events.
     pub order_sent_channel: String,
+    pub event_transport: Transport,
+    /// Consumer group and this instance's name in it (streams).
+    pub consumer_group: String,
+    pub consumer_name: String,
+    /// Entries read per round (streams).
+    pub consumer_batch: usize,
+    /// Attempts before an event is dead-lettered.
+    pub max_deliveries: u32,
+    /// Idle time after which another consumer's pending entry is taken over (streams).
+    pub claim_idle: Duration,
     pub policy: VoucherPolicy,
     pub consumer_concurrency: usize,
     pub consumer_queue: usize,
@@ -37,6 +51,12 @@ impl Settings {
             db_max_connections: or_default("VOUCHER_DB_MAX_CONNECTIONS", 16)?,
             redis_url: or_default("REDIS_URL", "redis://127.0.0.1:6379".to_owned())?,
             order_sent_channel: or_default("ORDER_SENT_CHANNEL", CHANNEL_ORDER_SENT.to_owned())?,
+            event_transport: or_default("EVENT_TRANSPORT", Transport::PubSub)?,
+            consumer_group: or_default("VOUCHER_CONSUMER_GROUP", "voucher".to_owned())?,
+            consumer_name: or_default("VOUCHER_CONSUMER_NAME", default_consumer_name())?,
+            consumer_batch: or_default("VOUCHER_CONSUMER_BATCH", 64)?,
+            max_deliveries: or_default("VOUCHER_MAX_DELIVERIES", 5)?,
+            claim_idle: Duration::from_millis(or_default("VOUCHER_CLAIM_IDLE_MS", 30_000)?),
             policy: VoucherPolicy {
                 threshold_cents: or_default("VOUCHER_THRESHOLD_CENTS", defaults.threshold_cents)?,
                 amount_cents: or_default("VOUCHER_AMOUNT_CENTS", defaults.amount_cents)?,
@@ -58,10 +78,27 @@ impl Settings {
             db_max_connections: 8,
             redis_url,
             order_sent_channel,
+            event_transport: Transport::PubSub,
+            consumer_group: "voucher".to_owned(),
+            consumer_name: "voucher-test".to_owned(),
+            consumer_batch: 64,
+            max_deliveries: 5,
+            claim_idle: Duration::from_secs(30),
             policy: VoucherPolicy::default(),
             consumer_concurrency: 8,
             consumer_queue: 10_000,
             log_format: LogFormat::Text,
         }
     }
+}
+
+/// The host name, which is stable across restarts of one instance and differs between
+/// instances (containers get their own), so a restarted consumer finds its pending entries.
+fn default_consumer_name() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "voucher".to_owned())
 }

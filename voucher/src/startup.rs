@@ -9,16 +9,26 @@ use poem::{
 };
 use sea_orm::DatabaseConnection;
 use shared::{
+    bus::{LazyConnection, Transport, dead_letter_key},
     http::{HealthApi, service_endpoint},
     probes::{DatabaseCheck, RedisCheck},
 };
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    api::{http::VoucherApi, pubsub::run_order_sent_consumer},
+    api::{
+        http::VoucherApi,
+        pubsub::{
+            ConsumerCheck, EventHandler, PubSubConsumerSettings, StreamConsumerSettings, run_pubsub_consumer,
+            run_stream_consumer,
+        },
+    },
     application::usecases::{GetVoucher, IssueVoucher, ListVouchers, RedeemVoucher},
     config::Settings,
-    infrastructure::{events::RedisSubscription, repositories::SeaOrmVoucherRepository},
+    infrastructure::{
+        events::{RedisDeadLetters, RedisStreamConsumer},
+        repositories::SeaOrmVoucherRepository,
+    },
 };
 
 /// How long in-flight requests get to finish after a shutdown signal.
@@ -34,31 +44,26 @@ pub async fn connect_database(settings: &Settings) -> anyhow::Result<DatabaseCon
         .context("cannot connect to PostgreSQL at VOUCHER_DATABASE_URL")
 }
 
-/// A built voucher service, bound to its port and subscribed, but not yet serving.
+/// A built voucher service, bound to its port but not yet serving or consuming.
 pub struct Application {
     acceptor: TcpAcceptor,
     port: u16,
     endpoint: poem::endpoint::BoxEndpoint<'static>,
-    subscription: RedisSubscription,
+    settings: Settings,
     issue_voucher: Arc<IssueVoucher>,
-    consumer_concurrency: usize,
+    redis: Arc<LazyConnection>,
+    consuming: Arc<ConsumerCheck>,
 }
 
 impl Application {
-    /// Connects to PostgreSQL and Redis, subscribes to `order.sent`, wires the use cases and
-    /// binds the HTTP listener.
+    /// Connects to PostgreSQL, wires the use cases and binds the HTTP listener. Redis is
+    /// opened by the consumer, which keeps retrying while Redis is down.
     ///
     /// # Errors
-    /// A dependency cannot be reached or the address cannot be bound; the message says which.
+    /// The database cannot be reached or the address cannot be bound; the message says which.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let db = connect_database(&settings).await?;
-        let subscription = RedisSubscription::open(
-            &settings.redis_url,
-            &settings.order_sent_channel,
-            settings.consumer_queue,
-        )
-        .await
-        .context("cannot subscribe on Redis at REDIS_URL")?;
+        let redis = Arc::new(LazyConnection::new(&settings.redis_url).context("invalid REDIS_URL")?);
 
         let vouchers = Arc::new(SeaOrmVoucherRepository::new(db.clone()));
         let issue_voucher = Arc::new(IssueVoucher::new(vouchers.clone(), settings.policy.clone()));
@@ -67,9 +72,11 @@ impl Application {
             ListVouchers::new(vouchers.clone()),
             RedeemVoucher::new(vouchers),
         );
+        let consuming = Arc::new(ConsumerCheck::default());
         let health = HealthApi::new(vec![
             Arc::new(DatabaseCheck(db)),
-            Arc::new(RedisCheck(subscription.connection())),
+            Arc::new(RedisCheck(redis.clone())),
+            consuming.clone(),
         ]);
         let endpoint = service_endpoint(api, health, "Voucher service", settings.max_body_bytes);
 
@@ -77,9 +84,7 @@ impl Application {
         let acceptor = TcpListener::bind(address.clone())
             .into_acceptor()
             .await
-            .with_context(|| {
-                format!("cannot listen on {address} (VOUCHER_HTTP_HOST/VOUCHER_HTTP_PORT)")
-            })?;
+            .with_context(|| format!("cannot listen on {address} (VOUCHER_HTTP_HOST/VOUCHER_HTTP_PORT)"))?;
         let port = acceptor
             .local_addr()
             .first()
@@ -89,9 +94,10 @@ impl Application {
             acceptor,
             port,
             endpoint,
-            subscription,
+            settings,
             issue_voucher,
-            consumer_concurrency: settings.consumer_concurrency,
+            redis,
+            consuming,
         })
     }
 
@@ -106,19 +112,16 @@ impl Application {
     /// # Errors
     /// The HTTP server failed.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> std::io::Result<()> {
-        let consumer = tokio::spawn(run_order_sent_consumer(
-            self.subscription,
+        let consumer = tokio::spawn(consume(
+            self.settings,
             self.issue_voucher,
-            self.consumer_concurrency,
+            self.redis,
+            self.consuming,
             shutdown.clone(),
         ));
         tracing::info!(port = self.port, "voucher service listening");
         let served = Server::new_with_acceptor(self.acceptor)
-            .run_with_graceful_shutdown(
-                self.endpoint,
-                shutdown.clone().cancelled_owned(),
-                Some(GRACE_PERIOD),
-            )
+            .run_with_graceful_shutdown(self.endpoint, shutdown.clone().cancelled_owned(), Some(GRACE_PERIOD))
             .await;
         shutdown.cancel();
         if let Err(e) = consumer.await {
@@ -126,5 +129,49 @@ impl Application {
         }
         tracing::info!("voucher service stopped");
         served
+    }
+}
+
+async fn consume(
+    settings: Settings,
+    issue_voucher: Arc<IssueVoucher>,
+    redis: Arc<LazyConnection>,
+    consuming: Arc<ConsumerCheck>,
+    shutdown: CancellationToken,
+) {
+    let handler = Arc::new(EventHandler::new(
+        issue_voucher,
+        settings.max_deliveries,
+        shutdown.clone(),
+    ));
+    let dead_letters = RedisDeadLetters::new(redis.clone(), dead_letter_key(&settings.order_sent_channel));
+    match settings.event_transport {
+        Transport::PubSub => {
+            let tuning = PubSubConsumerSettings {
+                redis_url: settings.redis_url.clone(),
+                channel: settings.order_sent_channel.clone(),
+                queue_capacity: settings.consumer_queue,
+                concurrency: settings.consumer_concurrency,
+            };
+            run_pubsub_consumer(tuning, handler, Arc::new(dead_letters), consuming, shutdown).await
+        }
+        Transport::Streams => {
+            let consumer = RedisStreamConsumer::new(
+                redis,
+                settings.order_sent_channel.clone(),
+                settings.consumer_group.clone(),
+                settings.consumer_name.clone(),
+                settings.claim_idle,
+                dead_letters,
+            );
+            let tuning = StreamConsumerSettings {
+                batch_size: settings.consumer_batch,
+                concurrency: settings.consumer_concurrency,
+                max_deliveries: u64::from(settings.max_deliveries),
+                claim_interval: settings.claim_idle / 2,
+                trim_interval: Duration::from_secs(30),
+            };
+            run_stream_consumer(consumer, handler, tuning, consuming, shutdown).await
+        }
     }
 }

@@ -39,9 +39,7 @@ impl OrderStatus {
     pub fn can_become(self, next: OrderStatus) -> bool {
         matches!(
             (self, next),
-            (Self::Created, Self::Sent)
-                | (Self::Created, Self::Cancelled)
-                | (Self::Sent, Self::Delivered)
+            (Self::Created, Self::Sent) | (Self::Created, Self::Cancelled) | (Self::Sent, Self::Delivered)
         )
     }
 }
@@ -195,11 +193,7 @@ mod tests {
         let allowed = [(Created, Sent), (Created, Cancelled), (Sent, Delivered)];
         for from in OrderStatus::ALL {
             for to in OrderStatus::ALL {
-                assert_eq!(
-                    from.can_become(to),
-                    allowed.contains(&(from, to)),
-                    "{from} -> {to}"
-                );
+                assert_eq!(from.can_become(to), allowed.contains(&(from, to)), "{from} -> {to}");
             }
         }
     }
@@ -225,9 +219,7 @@ mod tests {
     #[test]
     fn the_largest_order_does_not_overflow() {
         let items = vec![item(MAX_QUANTITY, MAX_UNIT_PRICE_CENTS); MAX_ITEMS];
-        let order = new_order(items)
-            .into_order(Uuid::nil(), Utc::now())
-            .unwrap();
+        let order = new_order(items).into_order(Uuid::nil(), Utc::now()).unwrap();
         assert_eq!(order.total_cents, 10_000_000_000_000);
     }
 
@@ -253,17 +245,11 @@ mod tests {
         );
         check(new_order(vec![]), InvalidOrder::ItemCount);
         check(new_order(vec![item(1, 1); 101]), InvalidOrder::ItemCount);
-        check(
-            new_order(vec![item(1, 1), item(0, 1)]),
-            InvalidOrder::Quantity(1),
-        );
+        check(new_order(vec![item(1, 1), item(0, 1)]), InvalidOrder::Quantity(1));
         check(new_order(vec![item(1001, 1)]), InvalidOrder::Quantity(0));
         check(new_order(vec![item(1, 0)]), InvalidOrder::UnitPrice(0));
         check(new_order(vec![item(1, -5)]), InvalidOrder::UnitPrice(0));
-        check(
-            new_order(vec![item(1, 100_000_001)]),
-            InvalidOrder::UnitPrice(0),
-        );
+        check(new_order(vec![item(1, 100_000_001)]), InvalidOrder::UnitPrice(0));
         let mut blank_sku = item(1, 1);
         blank_sku.sku = String::new();
         check(new_order(vec![blank_sku]), InvalidOrder::Sku(0));

@@ -75,11 +75,7 @@ pub trait OutboxRepository: Send + Sync {
     ///
     /// # Errors
     /// [`RepositoryError`]; then nothing was claimed.
-    async fn claim_due(
-        &self,
-        limit: u32,
-        lease: Duration,
-    ) -> Result<Vec<PendingEvent>, RepositoryError>;
+    async fn claim_due(&self, limit: u32, lease: Duration) -> Result<Vec<PendingEvent>, RepositoryError>;
 
     /// Marks events as published; they will not be claimed again.
     ///

@@ -52,8 +52,7 @@ async fn migrate_up_then_status_and_down_work_from_the_command_line() {
             "{args:?}: {}",
             String::from_utf8_lossy(&output.stderr)
         );
-        String::from_utf8_lossy(&output.stdout).into_owned()
-            + &String::from_utf8_lossy(&output.stderr)
+        String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr)
     };
     run(&["migrate", "up"]);
     let db = shared::db::connect(&database_url, 1).await.unwrap();

@@ -28,20 +28,12 @@ pub async fn spawn_app() -> TestApp {
     let servers = shared::testing::servers();
     let database_url = shared::testing::fresh_database().await;
     let channel = shared::testing::unique_name("order.sent");
-    let settings = Settings::for_tests(
-        database_url.clone(),
-        servers.redis_url.clone(),
-        channel.clone(),
-    );
+    let settings = Settings::for_tests(database_url.clone(), servers.redis_url.clone(), channel.clone());
     let db = shared::db::connect(&database_url, 4)
         .await
         .expect("connect to the test database");
-    Migrator::up(&db, None)
-        .await
-        .expect("migrate the test database");
-    let app = Application::build(settings)
-        .await
-        .expect("build the order service");
+    Migrator::up(&db, None).await.expect("migrate the test database");
+    let app = Application::build(settings).await.expect("build the order service");
     let address = format!("http://127.0.0.1:{}", app.port());
     let shutdown = CancellationToken::new();
     tokio::spawn(app.run_until_stopped(shutdown.clone()));
@@ -107,10 +99,7 @@ impl TestApp {
     pub async fn count(&self, sql: &str) -> i64 {
         let row = self
             .db
-            .query_one_raw(Statement::from_string(
-                self.db.get_database_backend(),
-                sql.to_owned(),
-            ))
+            .query_one_raw(Statement::from_string(self.db.get_database_backend(), sql.to_owned()))
             .await
             .unwrap()
             .unwrap();
@@ -147,10 +136,7 @@ impl TestApp {
 /// Asserts an RFC 9457 problem response with this status.
 pub async fn assert_problem(response: reqwest::Response, status: u16) -> Value {
     assert_eq!(response.status(), status);
-    let content_type = response.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
     assert!(
         content_type.starts_with("application/problem+json"),
         "content-type {content_type}"
@@ -158,19 +144,11 @@ pub async fn assert_problem(response: reqwest::Response, status: u16) -> Value {
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["status"], status, "{body}");
     assert!(
-        body["type"]
-            .as_str()
-            .is_some_and(|t| t.starts_with("/problems/")),
+        body["type"].as_str().is_some_and(|t| t.starts_with("/problems/")),
         "{body}"
     );
-    assert!(
-        body["title"].as_str().is_some_and(|t| !t.is_empty()),
-        "{body}"
-    );
-    assert!(
-        body["detail"].as_str().is_some_and(|t| !t.is_empty()),
-        "{body}"
-    );
+    assert!(body["title"].as_str().is_some_and(|t| !t.is_empty()), "{body}");
+    assert!(body["detail"].as_str().is_some_and(|t| !t.is_empty()), "{body}");
     body
 }
 

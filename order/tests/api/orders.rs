@@ -5,16 +5,11 @@ use crate::helpers::{assert_problem, order_body, spawn_app};
 #[tokio::test]
 async fn creating_an_order_returns_201_with_location_and_the_computed_total() {
     let app = spawn_app().await;
-    let response = app
-        .post_order(&order_body("cust-1", &[(2, 4_999), (3, 1_000)]))
-        .await;
+    let response = app.post_order(&order_body("cust-1", &[(2, 4_999), (3, 1_000)])).await;
     assert_eq!(response.status(), 201);
     let location = response.headers()["location"].to_str().unwrap().to_owned();
     let order: Value = response.json().await.unwrap();
-    assert_eq!(
-        location,
-        format!("/orders/{}", order["id"].as_str().unwrap())
-    );
+    assert_eq!(location, format!("/orders/{}", order["id"].as_str().unwrap()));
     assert_eq!(order["total_cents"], 2 * 4_999 + 3 * 1_000);
     assert_eq!(order["status"], "created");
     assert_eq!(order["currency"], "EUR");
@@ -67,10 +62,7 @@ async fn invalid_orders_get_a_json_400_and_store_nothing() {
         let response = app.post_order(&body).await;
         assert_eq!(response.status(), 400, "{body}");
         let problem = assert_problem(response, 400).await;
-        assert!(
-            problem["detail"].as_str().unwrap().len() > 5,
-            "{body} -> {problem}"
-        );
+        assert!(problem["detail"].as_str().unwrap().len() > 5, "{body} -> {problem}");
     }
     assert_eq!(app.order_rows().await, 0);
 }
@@ -115,12 +107,7 @@ async fn an_oversized_body_gets_a_json_413() {
 #[tokio::test]
 async fn a_missing_order_is_a_json_404_and_a_bad_id_a_json_400() {
     let app = spawn_app().await;
-    assert_problem(
-        app.get("/orders/0190f5a0-0000-7000-8000-000000000000")
-            .await,
-        404,
-    )
-    .await;
+    assert_problem(app.get("/orders/0190f5a0-0000-7000-8000-000000000000").await, 404).await;
     assert_problem(app.get("/orders/not-a-uuid").await, 400).await;
 }
 
@@ -133,12 +120,7 @@ async fn listing_filters_by_customer_and_status_newest_first() {
     let id = second["id"].as_str().unwrap();
     assert_eq!(app.patch_status(id, "sent").await.status(), 200);
 
-    let page: Value = app
-        .get("/orders?customer_id=alice")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let page: Value = app.get("/orders?customer_id=alice").await.json().await.unwrap();
     let ids: Vec<_> = page["items"]
         .as_array()
         .unwrap()
@@ -170,13 +152,7 @@ async fn pages_follow_the_cursor_without_gaps_or_repeats() {
     let mut path = "/orders?customer_id=pager&limit=2".to_owned();
     loop {
         let page: Value = app.get(&path).await.json().await.unwrap();
-        seen.extend(
-            page["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|o| o["id"].clone()),
-        );
+        seen.extend(page["items"].as_array().unwrap().iter().map(|o| o["id"].clone()));
         match page.get("next_cursor").and_then(Value::as_str) {
             Some(cursor) => path = format!("/orders?customer_id=pager&limit=2&cursor={cursor}"),
             None => break,

@@ -14,18 +14,9 @@ async fn the_lifecycle_moves_created_sent_delivered() {
     assert_eq!(sent["status"], "sent");
     assert_eq!(app.outbox_rows().await, 1);
 
-    let delivered: Value = app
-        .patch_status(id, "delivered")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let delivered: Value = app.patch_status(id, "delivered").await.json().await.unwrap();
     assert_eq!(delivered["status"], "delivered");
-    assert_eq!(
-        app.outbox_rows().await,
-        1,
-        "only the change to sent emits an event"
-    );
+    assert_eq!(app.outbox_rows().await, 1, "only the change to sent emits an event");
 }
 
 #[tokio::test]
@@ -49,16 +40,8 @@ async fn a_refused_transition_is_a_json_409_and_changes_nothing() {
     assert_problem(app.patch_status(id, "delivered").await, 409).await;
     assert_eq!(app.patch_status(id, "cancelled").await.status(), 200);
     let problem = assert_problem(app.patch_status(id, "sent").await, 409).await;
-    assert!(
-        problem["detail"].as_str().unwrap().contains("cancelled"),
-        "{problem}"
-    );
-    let stored: Value = app
-        .get(&format!("/orders/{id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    assert!(problem["detail"].as_str().unwrap().contains("cancelled"), "{problem}");
+    let stored: Value = app.get(&format!("/orders/{id}")).await.json().await.unwrap();
     assert_eq!(stored["status"], "cancelled");
     assert_eq!(app.outbox_rows().await, 0);
 }
@@ -84,9 +67,7 @@ async fn an_unknown_status_is_a_json_400() {
 #[tokio::test]
 async fn changing_a_missing_order_is_a_json_404() {
     let app = spawn_app().await;
-    let response = app
-        .patch_status("0190f5a0-0000-7000-8000-000000000000", "sent")
-        .await;
+    let response = app.patch_status("0190f5a0-0000-7000-8000-000000000000", "sent").await;
     assert_problem(response, 404).await;
 }
 

@@ -32,9 +32,7 @@ impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
     type Output = E::Output;
 
     async fn call(&self, mut req: Request) -> Result<Self::Output> {
-        if let Some(len) = req
-            .headers()
-            .typed_get::<poem::web::headers::ContentLength>()
+        if let Some(len) = req.headers().typed_get::<poem::web::headers::ContentLength>()
             && len.0 > self.max_bytes as u64
         {
             return Err(poem::Error::from_status(StatusCode::PAYLOAD_TOO_LARGE));

@@ -1,8 +1,7 @@
 use std::{sync::Arc, time::Instant};
 
 use poem::{
-    Endpoint, EndpointExt, IntoResponse, Request, Response, Result, Route, endpoint::BoxEndpoint,
-    http::HeaderValue,
+    Endpoint, EndpointExt, IntoResponse, Request, Response, Result, Route, endpoint::BoxEndpoint, http::HeaderValue,
 };
 use poem_openapi::{OpenApi, OpenApiService};
 use tracing::Instrument;

@@ -101,11 +101,7 @@ pub async fn problem_from_error(err: poem::Error) -> Response {
     let status = err.status();
     let problem = if status.is_server_error() {
         tracing::error!(error.message = %err, status = status.as_u16(), "unhandled error");
-        Problem::new(
-            status,
-            "internal",
-            "an unexpected error occurred; it has been logged",
-        )
+        Problem::new(status, "internal", "an unexpected error occurred; it has been logged")
     } else {
         let kind = match status {
             StatusCode::NOT_FOUND => "not-found",
@@ -123,7 +119,5 @@ pub async fn problem_from_error(err: poem::Error) -> Response {
 pub fn problem_response(problem: &Problem) -> Response {
     let body = poem_openapi::types::ToJSON::to_json_string(problem);
     let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    body.with_status(status)
-        .with_content_type(PROBLEM_JSON)
-        .into_response()
+    body.with_status(status).with_content_type(PROBLEM_JSON).into_response()
 }

@@ -17,9 +17,7 @@ pub struct VoucherCode(String);
 
 /// A string that cannot be a voucher code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "{0:?} is not a voucher code (16 characters of Crockford base32, e.g. 7K3M-QX9P-2HBD-W4RT)"
-)]
+#[error("{0:?} is not a voucher code (16 characters of Crockford base32, e.g. 7K3M-QX9P-2HBD-W4RT)")]
 pub struct InvalidCode(pub String);
 
 impl VoucherCode {
@@ -93,9 +91,7 @@ impl VoucherStatus {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Active, Self::Redeemed]
-            .into_iter()
-            .find(|v| v.as_str() == s)
+        [Self::Active, Self::Redeemed].into_iter().find(|v| v.as_str() == s)
     }
 }
 
@@ -168,10 +164,7 @@ mod tests {
     #[test]
     fn parsing_forgives_case_hyphens_and_look_alikes() {
         let canonical = VoucherCode::parse("7K3M-QX9P-2HBD-W410").unwrap();
-        assert_eq!(
-            VoucherCode::parse("7k3mqx9p2hbdw4lo"),
-            Ok(canonical.clone())
-        );
+        assert_eq!(VoucherCode::parse("7k3mqx9p2hbdw4lo"), Ok(canonical.clone()));
         assert_eq!(VoucherCode::parse("7K3M-QX9P-2HBD-W4IO"), Ok(canonical));
     }
 

@@ -61,9 +61,5 @@ pub trait VoucherRepository: Send + Sync {
     ///
     /// # Errors
     /// [`RepositoryError`] when the database fails; then nothing changed.
-    async fn redeem(
-        &self,
-        code: &VoucherCode,
-        at: DateTime<Utc>,
-    ) -> Result<RedeemOutcome, RepositoryError>;
+    async fn redeem(&self, code: &VoucherCode, at: DateTime<Utc>) -> Result<RedeemOutcome, RepositoryError>;
 }

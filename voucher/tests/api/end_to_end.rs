@@ -82,9 +82,7 @@ async fn an_order_of_120_eur_sent_yields_one_voucher_within_2_s_and_one_of_100_e
     let orders = spawn_order_app(&channel).await;
 
     let big = orders.send_order("e2e-customer", 12_000).await;
-    let issued = vouchers
-        .wait_for_vouchers(&big, Duration::from_secs(2))
-        .await;
+    let issued = vouchers.wait_for_vouchers(&big, Duration::from_secs(2)).await;
     assert_eq!(issued.len(), 1, "a voucher within 2 s");
     assert_eq!(issued[0]["amount_cents"], 500);
     assert_eq!(issued[0]["customer_id"], "e2e-customer");
@@ -113,9 +111,7 @@ async fn the_same_event_injected_twice_yields_one_voucher() {
     pubsub.subscribe(&channel).await.unwrap();
 
     let id = orders.send_order("twice", 15_000).await;
-    let issued = vouchers
-        .wait_for_vouchers(&id, Duration::from_secs(2))
-        .await;
+    let issued = vouchers.wait_for_vouchers(&id, Duration::from_secs(2)).await;
     assert_eq!(issued.len(), 1);
 
     let message = tokio::time::timeout(Duration::from_secs(2), pubsub.on_message().next())

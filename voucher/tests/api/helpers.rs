@@ -16,6 +16,7 @@ pub struct VoucherApp {
     pub db: DatabaseConnection,
     pub redis: redis::aio::MultiplexedConnection,
     pub channel: String,
+    pub streams: bool,
     shutdown: CancellationToken,
 }
 
@@ -30,22 +31,26 @@ pub async fn spawn_voucher_app() -> VoucherApp {
 }
 
 pub async fn spawn_voucher_app_on(channel: String) -> VoucherApp {
+    spawn_voucher_app_with(channel, |_| {}).await
+}
+
+/// Spawns the service with settings adjusted by `configure` (transport, timings, ...).
+pub async fn spawn_voucher_app_with(channel: String, configure: impl FnOnce(&mut Settings)) -> VoucherApp {
     shared::telemetry::init_for_tests();
     let servers = shared::testing::servers();
     let database_url = shared::testing::fresh_database().await;
     let db = shared::db::connect(&database_url, 4)
         .await
         .expect("connect to the test database");
-    Migrator::up(&db, None)
-        .await
-        .expect("migrate the test database");
-    let settings = Settings::for_tests(database_url, servers.redis_url.clone(), channel.clone());
-    let app = Application::build(settings)
-        .await
-        .expect("build the voucher service");
+    Migrator::up(&db, None).await.expect("migrate the test database");
+    let mut settings = Settings::for_tests(database_url, servers.redis_url.clone(), channel.clone());
+    configure(&mut settings);
+    let streams = settings.event_transport == shared::bus::Transport::Streams;
+    let app = Application::build(settings).await.expect("build the voucher service");
     let address = format!("http://127.0.0.1:{}", app.port());
     let shutdown = CancellationToken::new();
     tokio::spawn(app.run_until_stopped(shutdown.clone()));
+    wait_until_ready(&address).await;
     let redis = redis::Client::open(servers.redis_url.as_str())
         .unwrap()
         .get_multiplexed_async_connection()
@@ -57,6 +62,7 @@ pub async fn spawn_voucher_app_on(channel: String) -> VoucherApp {
         db,
         redis,
         channel,
+        streams,
         shutdown,
     }
 }
@@ -94,11 +100,7 @@ impl VoucherApp {
 
     /// Publishes a raw payload on this app's channel; returns how many subscribers got it.
     pub async fn publish(&self, payload: &str) -> i64 {
-        self.redis
-            .clone()
-            .publish(&self.channel, payload)
-            .await
-            .unwrap()
+        self.redis.clone().publish(&self.channel, payload).await.unwrap()
     }
 
     pub async fn vouchers_for_order(&self, order_id: &str) -> Vec<Value> {
@@ -123,13 +125,48 @@ impl VoucherApp {
         }
     }
 
+    /// Appends a raw payload to this app's stream (streams transport).
+    pub async fn xadd(&self, payload: &str) -> String {
+        self.redis
+            .clone()
+            .xadd(&self.channel, "*", &[("payload", payload)])
+            .await
+            .unwrap()
+    }
+
+    /// Entries of the dead-letter stream, as (payload, reason).
+    pub async fn dead_letters(&self) -> Vec<(String, String)> {
+        let reply: redis::streams::StreamRangeReply = self
+            .redis
+            .clone()
+            .xrange_all(format!("{}.dead", self.channel))
+            .await
+            .unwrap();
+        reply
+            .ids
+            .iter()
+            .map(|e| (e.get::<String>("payload").unwrap(), e.get::<String>("reason").unwrap()))
+            .collect()
+    }
+
+    /// Entries of the group `voucher` not yet acknowledged.
+    pub async fn pending(&self) -> usize {
+        let reply: redis::streams::StreamPendingReply =
+            self.redis.clone().xpending(&self.channel, "voucher").await.unwrap();
+        reply.count()
+    }
+
     /// Publishes an eligible event and returns the voucher it produced.
     pub async fn issue(&self, customer_id: &str) -> Value {
         let event = order_sent(customer_id, 12_000);
-        assert!(
-            self.publish(&event.to_string()).await >= 1,
-            "the voucher service is subscribed"
-        );
+        if self.streams {
+            self.xadd(&event.to_string()).await;
+        } else {
+            assert!(
+                self.publish(&event.to_string()).await >= 1,
+                "the voucher service is subscribed"
+            );
+        }
         let vouchers = self
             .wait_for_vouchers(event["order_id"].as_str().unwrap(), Duration::from_secs(5))
             .await;
@@ -163,19 +200,27 @@ impl VoucherApp {
 /// Asserts an RFC 9457 problem response with this status.
 pub async fn assert_problem(response: reqwest::Response, status: u16) -> Value {
     assert_eq!(response.status(), status);
-    let content_type = response.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
     assert!(
         content_type.starts_with("application/problem+json"),
         "content-type {content_type}"
     );
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["status"], status, "{body}");
-    assert!(
-        body["detail"].as_str().is_some_and(|t| !t.is_empty()),
-        "{body}"
-    );
+    assert!(body["detail"].as_str().is_some_and(|t| !t.is_empty()), "{body}");
     body
+}
+
+/// Waits until `/ready` says 200: the service is subscribed and events can flow.
+pub async fn wait_until_ready(address: &str) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while tokio::time::Instant::now() < deadline {
+        if let Ok(response) = reqwest::get(format!("{address}/ready")).await
+            && response.status() == 200
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("{address}/ready did not answer 200 within 10 s");
 }

@@ -4,4 +4,5 @@
 mod consumer;
 mod end_to_end;
 mod helpers;
+mod streams;
 mod vouchers;

@@ -9,12 +9,7 @@ async fn a_voucher_is_found_by_its_code_in_any_case_and_with_or_without_hyphens(
     let code = voucher["code"].as_str().unwrap();
     assert_eq!(code.len(), 19);
     for variant in [code.to_owned(), code.to_lowercase(), code.replace('-', "")] {
-        let found: Value = app
-            .get(&format!("/vouchers/{variant}"))
-            .await
-            .json()
-            .await
-            .unwrap();
+        let found: Value = app.get(&format!("/vouchers/{variant}")).await.json().await.unwrap();
         assert_eq!(found, voucher);
     }
 }
@@ -34,12 +29,7 @@ async fn vouchers_are_listed_by_customer_and_by_order() {
     let a = app.issue("lister").await;
     let b = app.issue("lister").await;
     app.issue("someone-else").await;
-    let listed: Value = app
-        .get("/vouchers?customer_id=lister")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let listed: Value = app.get("/vouchers?customer_id=lister").await.json().await.unwrap();
     let ids: Vec<_> = listed["items"]
         .as_array()
         .unwrap()
@@ -47,9 +37,7 @@ async fn vouchers_are_listed_by_customer_and_by_order() {
         .map(|v| v["id"].clone())
         .collect();
     assert_eq!(ids, [b["id"].clone(), a["id"].clone()]);
-    let by_order = app
-        .vouchers_for_order(a["order_id"].as_str().unwrap())
-        .await;
+    let by_order = app.vouchers_for_order(a["order_id"].as_str().unwrap()).await;
     assert_eq!(by_order, [a]);
 }
 
@@ -72,18 +60,8 @@ async fn a_voucher_is_redeemed_once_then_409() {
     assert_eq!(redeemed["status"], "redeemed");
     assert!(redeemed["redeemed_at"].is_string());
     let problem = assert_problem(app.redeem(&code).await, 409).await;
-    assert!(
-        problem["detail"]
-            .as_str()
-            .unwrap()
-            .contains("already redeemed")
-    );
-    let stored: Value = app
-        .get(&format!("/vouchers/{code}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    assert!(problem["detail"].as_str().unwrap().contains("already redeemed"));
+    let stored: Value = app.get(&format!("/vouchers/{code}")).await.json().await.unwrap();
     assert_eq!(stored["redeemed_at"], redeemed["redeemed_at"]);
 }
 
@@ -97,16 +75,8 @@ async fn of_50_concurrent_redemptions_exactly_one_wins() {
         .into_iter()
         .map(|r| r.status().as_u16())
         .collect();
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 200).count(),
-        1,
-        "{statuses:?}"
-    );
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 409).count(),
-        49,
-        "{statuses:?}"
-    );
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 409).count(), 49, "{statuses:?}");
 }
 
 #[tokio::test]

@@ -37,12 +37,8 @@ pub fn list_orders(err: ListOrdersError) -> ApiError {
 
 pub fn change_order_status(err: ChangeOrderStatusError) -> ApiError {
     match err {
-        ChangeOrderStatusError::NotFound(_) => {
-            ApiError::not_found("order-not-found", err.to_string())
-        }
-        ChangeOrderStatusError::InvalidTransition { .. } => {
-            ApiError::conflict("invalid-transition", err.to_string())
-        }
+        ChangeOrderStatusError::NotFound(_) => ApiError::not_found("order-not-found", err.to_string()),
+        ChangeOrderStatusError::InvalidTransition { .. } => ApiError::conflict("invalid-transition", err.to_string()),
         ChangeOrderStatusError::Repository(e) => repository(e),
     }
 }

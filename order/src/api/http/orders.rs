@@ -72,10 +72,7 @@ impl OrderApi {
     ///
     /// Validates the items and computes the total; the order starts in status `created`.
     #[oai(path = "/orders", method = "post")]
-    async fn create(
-        &self,
-        body: Json<CreateOrderRequest>,
-    ) -> Result<CreateOrderResponse, ApiError> {
+    async fn create(&self, body: Json<CreateOrderRequest>) -> Result<CreateOrderResponse, ApiError> {
         let order = self
             .create_order
             .execute(body.0.into())
@@ -88,11 +85,7 @@ impl OrderApi {
     /// Get an order
     #[oai(path = "/orders/:id", method = "get")]
     async fn get(&self, id: Path<Uuid>) -> Result<OrderResponse, ApiError> {
-        let order = self
-            .get_order
-            .execute(id.0)
-            .await
-            .map_err(errors::get_order)?;
+        let order = self.get_order.execute(id.0).await.map_err(errors::get_order)?;
         Ok(OrderResponse::Ok(Json(order.into())))
     }
 
@@ -119,11 +112,7 @@ impl OrderApi {
             limit: limit.0.unwrap_or(OrderQuery::DEFAULT_LIMIT),
             before: cursor.0,
         };
-        let page = self
-            .list_orders
-            .execute(query)
-            .await
-            .map_err(errors::list_orders)?;
+        let page = self.list_orders.execute(query).await.map_err(errors::list_orders)?;
         Ok(OrderPageResponse::Ok(Json(page.into())))
     }
 
@@ -132,11 +121,7 @@ impl OrderApi {
     /// Allowed: `created` to `sent` or `cancelled`, `sent` to `delivered`. Asking for the
     /// current status again changes nothing. Becoming `sent` publishes an `order.sent` event.
     #[oai(path = "/orders/:id/status", method = "patch")]
-    async fn update_status(
-        &self,
-        id: Path<Uuid>,
-        body: Json<UpdateStatusRequest>,
-    ) -> Result<OrderResponse, ApiError> {
+    async fn update_status(&self, id: Path<Uuid>, body: Json<UpdateStatusRequest>) -> Result<OrderResponse, ApiError> {
         let change = self
             .change_order_status
             .execute(id.0, body.0.status.into())

@@ -14,11 +14,7 @@ pub async fn run_outbox_relay(
     poll_interval: Duration,
     shutdown: CancellationToken,
 ) {
-    tracing::info!(
-        batch_size = relay.batch_size(),
-        ?poll_interval,
-        "outbox relay started"
-    );
+    tracing::info!(batch_size = relay.batch_size(), ?poll_interval, "outbox relay started");
     let mut failures: u32 = 0;
     loop {
         match relay.run_once().await {

@@ -48,11 +48,7 @@ impl ChangeOrderStatus {
     /// [`ChangeOrderStatusError::NotFound`], [`ChangeOrderStatusError::InvalidTransition`]
     /// for a move the lifecycle does not allow, or a repository failure.
     #[tracing::instrument(name = "change_order_status", skip_all, fields(order_id = %id, to = %target))]
-    pub async fn execute(
-        &self,
-        id: Uuid,
-        target: OrderStatus,
-    ) -> Result<StatusChange, ChangeOrderStatusError> {
+    pub async fn execute(&self, id: Uuid, target: OrderStatus) -> Result<StatusChange, ChangeOrderStatusError> {
         for _ in 0..MAX_ROUNDS {
             let current = self
                 .orders
@@ -82,11 +78,7 @@ impl ChangeOrderStatus {
                 OrderStatus::Sent => vec![order_sent(&updated, Uuid::now_v7(), now)],
                 _ => Vec::new(),
             };
-            if self
-                .orders
-                .update_status(&updated, current.status, &events)
-                .await?
-            {
+            if self.orders.update_status(&updated, current.status, &events).await? {
                 let event_id = events.first().map(|e| e.event_id.to_string());
                 tracing::info!(from = %current.status, event_id, "order status changed");
                 return Ok(StatusChange {
@@ -96,10 +88,7 @@ impl ChangeOrderStatus {
             }
             tracing::debug!("status changed concurrently; re-reading");
         }
-        Err(RepositoryError::Unexpected(format!(
-            "order {id} kept changing under concurrent updates"
-        ))
-        .into())
+        Err(RepositoryError::Unexpected(format!("order {id} kept changing under concurrent updates")).into())
     }
 }
 
@@ -131,8 +120,7 @@ mod tests {
 
     fn repo_with(order: Order) -> MockOrderRepository {
         let mut repo = MockOrderRepository::new();
-        repo.expect_find()
-            .returning(move |_| Ok(Some(order.clone())));
+        repo.expect_find().returning(move |_| Ok(Some(order.clone())));
         repo
     }
 

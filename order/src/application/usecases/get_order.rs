@@ -28,10 +28,7 @@ impl GetOrder {
     /// # Errors
     /// [`GetOrderError::NotFound`] when there is no such order.
     pub async fn execute(&self, id: Uuid) -> Result<Order, GetOrderError> {
-        self.orders
-            .find(id)
-            .await?
-            .ok_or(GetOrderError::NotFound(id))
+        self.orders.find(id).await?.ok_or(GetOrderError::NotFound(id))
     }
 }
 

@@ -42,10 +42,7 @@ impl ListOrders {
         } else {
             None
         };
-        Ok(OrderPage {
-            orders,
-            next_before,
-        })
+        Ok(OrderPage { orders, next_before })
     }
 }
 
@@ -95,10 +92,7 @@ mod tests {
         repo.expect_list()
             .withf(|q| q.limit == 3)
             .returning(move |_| Ok(stored.clone()));
-        let page = ListOrders::new(Arc::new(repo))
-            .execute(query(2))
-            .await
-            .unwrap();
+        let page = ListOrders::new(Arc::new(repo)).execute(query(2)).await.unwrap();
         assert_eq!(page.orders.len(), 2);
         assert_eq!(page.next_before, Some(second));
     }
@@ -108,10 +102,7 @@ mod tests {
         let stored = orders(2);
         let mut repo = MockOrderRepository::new();
         repo.expect_list().returning(move |_| Ok(stored.clone()));
-        let page = ListOrders::new(Arc::new(repo))
-            .execute(query(2))
-            .await
-            .unwrap();
+        let page = ListOrders::new(Arc::new(repo)).execute(query(2)).await.unwrap();
         assert_eq!(page.orders.len(), 2);
         assert_eq!(page.next_before, None);
     }
@@ -121,10 +112,7 @@ mod tests {
         for limit in [0, 101] {
             let mut repo = MockOrderRepository::new();
             repo.expect_list().never();
-            let err = ListOrders::new(Arc::new(repo))
-                .execute(query(limit))
-                .await
-                .unwrap_err();
+            let err = ListOrders::new(Arc::new(repo)).execute(query(limit)).await.unwrap_err();
             assert!(matches!(err, ListOrdersError::InvalidLimit));
         }
     }

@@ -123,12 +123,7 @@ mod tests {
     }
 
     fn relay(outbox: MockOutboxRepository, publisher: MockEventPublisher) -> RelayEvents {
-        RelayEvents::new(
-            Arc::new(outbox),
-            Arc::new(publisher),
-            10,
-            Duration::from_secs(30),
-        )
+        RelayEvents::new(Arc::new(outbox), Arc::new(publisher), 10, Duration::from_secs(30))
     }
 
     #[tokio::test]
@@ -155,13 +150,7 @@ mod tests {
         publisher
             .expect_publish()
             .withf(|events| events.len() == 3)
-            .returning(|_| {
-                Ok(vec![
-                    Delivery::Delivered,
-                    Delivery::NoConsumer,
-                    Delivery::Delivered,
-                ])
-            });
+            .returning(|_| Ok(vec![Delivery::Delivered, Delivery::NoConsumer, Delivery::Delivered]));
         let report = relay(outbox, publisher).run_once().await.unwrap();
         assert_eq!(
             report,
@@ -178,9 +167,7 @@ mod tests {
         let batch = pending(2);
         let ids: Vec<_> = batch.iter().map(|p| p.event.event_id).collect();
         let mut outbox = MockOutboxRepository::new();
-        outbox
-            .expect_claim_due()
-            .returning(move |_, _| Ok(batch.clone()));
+        outbox.expect_claim_due().returning(move |_, _| Ok(batch.clone()));
         outbox.expect_mark_published().never();
         outbox
             .expect_retry_later()

@@ -32,10 +32,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .get_connection()
-            .execute_unprepared("DROP TABLE outbox")
-            .await?;
+        manager.get_connection().execute_unprepared("DROP TABLE outbox").await?;
         Ok(())
     }
 }

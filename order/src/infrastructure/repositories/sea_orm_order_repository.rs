@@ -2,8 +2,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait, sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
 use shared::events::OrderSent;
@@ -63,14 +63,10 @@ fn from_domain(order: &Order) -> orders::ActiveModel {
 
 fn to_domain(model: orders::Model) -> Result<Order, RepositoryError> {
     let status = OrderStatus::parse(&model.status).ok_or_else(|| {
-        RepositoryError::Unexpected(format!(
-            "order {} has unknown status {:?}",
-            model.id, model.status
-        ))
+        RepositoryError::Unexpected(format!("order {} has unknown status {:?}", model.id, model.status))
     })?;
-    let items: Vec<StoredItem> = serde_json::from_value(model.items).map_err(|e| {
-        RepositoryError::Unexpected(format!("order {} has unreadable items: {e}", model.id))
-    })?;
+    let items: Vec<StoredItem> = serde_json::from_value(model.items)
+        .map_err(|e| RepositoryError::Unexpected(format!("order {} has unreadable items: {e}", model.id)))?;
     Ok(Order {
         id: model.id,
         customer_id: model.customer_id,

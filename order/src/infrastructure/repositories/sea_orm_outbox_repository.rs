@@ -1,10 +1,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, Statement,
-    sea_query::Expr,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, Statement, sea_query::Expr};
 use shared::events::OrderSent;
 use uuid::Uuid;
 
@@ -42,12 +39,12 @@ RETURNING *
 "#;
 
 /// Back-off before the next attempt: 100 ms doubled per attempt, at most 5 s.
-const RETRY_AT: &str = "now() + LEAST(interval '100 milliseconds' * power(2, LEAST(attempts - 1, 10)), interval '5 seconds')";
+const RETRY_AT: &str =
+    "now() + LEAST(interval '100 milliseconds' * power(2, LEAST(attempts - 1, 10)), interval '5 seconds')";
 
 fn to_pending(model: outbox::Model) -> Result<PendingEvent, RepositoryError> {
-    let event: OrderSent = serde_json::from_value(model.payload).map_err(|e| {
-        RepositoryError::Unexpected(format!("outbox row {} is unreadable: {e}", model.id))
-    })?;
+    let event: OrderSent = serde_json::from_value(model.payload)
+        .map_err(|e| RepositoryError::Unexpected(format!("outbox row {} is unreadable: {e}", model.id)))?;
     Ok(PendingEvent {
         event,
         attempts: model.attempts.max(0) as u32,
@@ -56,11 +53,7 @@ fn to_pending(model: outbox::Model) -> Result<PendingEvent, RepositoryError> {
 
 #[async_trait]
 impl OutboxRepository for SeaOrmOutboxRepository {
-    async fn claim_due(
-        &self,
-        limit: u32,
-        lease: Duration,
-    ) -> Result<Vec<PendingEvent>, RepositoryError> {
+    async fn claim_due(&self, limit: u32, lease: Duration) -> Result<Vec<PendingEvent>, RepositoryError> {
         let statement = Statement::from_sql_and_values(
             DbBackend::Postgres,
             CLAIM_DUE,

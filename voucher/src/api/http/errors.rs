@@ -34,12 +34,8 @@ pub fn list_vouchers(err: ListVouchersError) -> ApiError {
 pub fn redeem_voucher(err: RedeemVoucherError) -> ApiError {
     match err {
         RedeemVoucherError::InvalidCode(e) => ApiError::bad_request("invalid-code", e.to_string()),
-        RedeemVoucherError::NotFound(_) => {
-            ApiError::not_found("voucher-not-found", err.to_string())
-        }
-        RedeemVoucherError::AlreadyRedeemed(_) => {
-            ApiError::conflict("already-redeemed", err.to_string())
-        }
+        RedeemVoucherError::NotFound(_) => ApiError::not_found("voucher-not-found", err.to_string()),
+        RedeemVoucherError::AlreadyRedeemed(_) => ApiError::conflict("already-redeemed", err.to_string()),
         RedeemVoucherError::Repository(e) => repository(e),
     }
 }

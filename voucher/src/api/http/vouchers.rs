@@ -43,11 +43,7 @@ pub struct VoucherApi {
 }
 
 impl VoucherApi {
-    pub fn new(
-        get_voucher: GetVoucher,
-        list_vouchers: ListVouchers,
-        redeem_voucher: RedeemVoucher,
-    ) -> Self {
+    pub fn new(get_voucher: GetVoucher, list_vouchers: ListVouchers, redeem_voucher: RedeemVoucher) -> Self {
         Self {
             get_voucher,
             list_vouchers,
@@ -75,11 +71,7 @@ impl VoucherApi {
             order_id: order_id.0,
             limit: limit.0.unwrap_or(VoucherQuery::DEFAULT_LIMIT),
         };
-        let vouchers = self
-            .list_vouchers
-            .execute(query)
-            .await
-            .map_err(errors::list_vouchers)?;
+        let vouchers = self.list_vouchers.execute(query).await.map_err(errors::list_vouchers)?;
         Ok(VoucherListResponse::Ok(Json(VoucherListDto {
             items: vouchers.into_iter().map(Into::into).collect(),
         })))
@@ -90,11 +82,7 @@ impl VoucherApi {
     /// Codes are case-insensitive and hyphens are optional.
     #[oai(path = "/vouchers/:code", method = "get")]
     async fn get(&self, code: Path<String>) -> Result<VoucherResponse, ApiError> {
-        let voucher = self
-            .get_voucher
-            .execute(&code.0)
-            .await
-            .map_err(errors::get_voucher)?;
+        let voucher = self.get_voucher.execute(&code.0).await.map_err(errors::get_voucher)?;
         Ok(VoucherResponse::Ok(Json(voucher.into())))
     }
 

@@ -1,5 +1,48 @@
-//! The bus side of the voucher service: the consumer of `order.sent` events.
+//! The bus side of the voucher service: consumers of `order.sent` events, one per transport,
+//! sharing one way of handling an event.
 
-mod order_sent_consumer;
+mod handler;
+mod pubsub_consumer;
+mod stream_consumer;
 
-pub use order_sent_consumer::run_order_sent_consumer;
+pub use handler::{EventHandler, Handled};
+pub use pubsub_consumer::{PubSubConsumerSettings, run_pubsub_consumer};
+pub use stream_consumer::{StreamConsumerSettings, run_stream_consumer};
+
+use std::{
+    sync::atomic::{AtomicBool, Ordering},
+    time::Duration,
+};
+
+use shared::http::DependencyCheck;
+
+/// Readiness of the event consumer: ready once it is subscribed (pub/sub) or has joined its
+/// consumer group (streams), so `/ready` does not say 200 before events can arrive.
+#[derive(Debug, Default)]
+pub struct ConsumerCheck(AtomicBool);
+
+impl ConsumerCheck {
+    fn set(&self, consuming: bool) {
+        self.0.store(consuming, Ordering::Relaxed);
+    }
+}
+
+#[async_trait::async_trait]
+impl DependencyCheck for ConsumerCheck {
+    fn name(&self) -> &'static str {
+        "event_consumer"
+    }
+
+    async fn check(&self) -> Result<(), String> {
+        if self.0.load(Ordering::Relaxed) {
+            Ok(())
+        } else {
+            Err("not consuming events yet".into())
+        }
+    }
+}
+
+/// Pause before retrying after Redis failed: 100 ms doubling per failure, at most 5 s.
+fn backoff(failures: u32) -> Duration {
+    Duration::from_millis(100 * 2u64.pow(failures.min(6))).min(Duration::from_secs(5))
+}

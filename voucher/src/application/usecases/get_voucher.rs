@@ -46,10 +46,7 @@ mod tests {
     async fn a_malformed_code_is_refused_without_a_lookup() {
         let mut repo = MockVoucherRepository::new();
         repo.expect_find_by_code().never();
-        let err = GetVoucher::new(Arc::new(repo))
-            .execute("nope")
-            .await
-            .unwrap_err();
+        let err = GetVoucher::new(Arc::new(repo)).execute("nope").await.unwrap_err();
         assert!(matches!(err, GetVoucherError::InvalidCode(_)));
     }
 

@@ -48,10 +48,7 @@ impl IssueVoucher {
     #[tracing::instrument(name = "issue_voucher", skip_all, fields(total_cents = event.total_cents))]
     pub async fn execute(&self, event: &OrderSent) -> Result<IssueOutcome, IssueVoucherError> {
         if event.currency != self.policy.currency {
-            return Ok(self.not_eligible(format!(
-                "currency {} is not {}",
-                event.currency, self.policy.currency
-            )));
+            return Ok(self.not_eligible(format!("currency {} is not {}", event.currency, self.policy.currency)));
         }
         if event.total_cents <= self.policy.threshold_cents {
             return Ok(self.not_eligible(format!(
@@ -123,10 +120,7 @@ mod tests {
         let mut repo = MockVoucherRepository::new();
         repo.expect_insert().never();
         let outcome = issue(repo).execute(&event(10_000, "EUR")).await.unwrap();
-        assert!(
-            matches!(outcome, IssueOutcome::NotEligible { .. }),
-            "{outcome:?}"
-        );
+        assert!(matches!(outcome, IssueOutcome::NotEligible { .. }), "{outcome:?}");
     }
 
     #[tokio::test]
@@ -156,9 +150,7 @@ mod tests {
         let mut repo = MockVoucherRepository::new();
         repo.expect_insert().never();
         let outcome = issue(repo).execute(&event(50_000, "USD")).await.unwrap();
-        assert!(
-            matches!(outcome, IssueOutcome::NotEligible { ref reason } if reason.contains("USD"))
-        );
+        assert!(matches!(outcome, IssueOutcome::NotEligible { ref reason } if reason.contains("USD")));
     }
 
     #[tokio::test]
@@ -177,21 +169,15 @@ mod tests {
         let mut seq = Sequence::new();
         let mut repo = MockVoucherRepository::new();
         let first = tried.clone();
-        repo.expect_insert()
-            .times(1)
-            .in_sequence(&mut seq)
-            .returning(move |v| {
-                first.lock().unwrap().push(v.code.clone());
-                Ok(InsertOutcome::CodeTaken)
-            });
+        repo.expect_insert().times(1).in_sequence(&mut seq).returning(move |v| {
+            first.lock().unwrap().push(v.code.clone());
+            Ok(InsertOutcome::CodeTaken)
+        });
         let second = tried.clone();
-        repo.expect_insert()
-            .times(1)
-            .in_sequence(&mut seq)
-            .returning(move |v| {
-                second.lock().unwrap().push(v.code.clone());
-                Ok(InsertOutcome::Inserted)
-            });
+        repo.expect_insert().times(1).in_sequence(&mut seq).returning(move |v| {
+            second.lock().unwrap().push(v.code.clone());
+            Ok(InsertOutcome::Inserted)
+        });
         let outcome = issue(repo).execute(&event(12_000, "EUR")).await.unwrap();
         let tried = tried.lock().unwrap();
         assert_eq!(tried.len(), 2);
@@ -205,10 +191,7 @@ mod tests {
         repo.expect_insert()
             .times(MAX_CODE_ATTEMPTS)
             .returning(|_| Ok(InsertOutcome::CodeTaken));
-        let err = issue(repo)
-            .execute(&event(12_000, "EUR"))
-            .await
-            .unwrap_err();
+        let err = issue(repo).execute(&event(12_000, "EUR")).await.unwrap_err();
         assert!(matches!(err, IssueVoucherError::CodesExhausted));
     }
 
@@ -236,10 +219,7 @@ mod tests {
         let mut repo = MockVoucherRepository::new();
         repo.expect_insert()
             .returning(|_| Err(RepositoryError::Unavailable("down".into())));
-        let err = issue(repo)
-            .execute(&event(12_000, "EUR"))
-            .await
-            .unwrap_err();
+        let err = issue(repo).execute(&event(12_000, "EUR")).await.unwrap_err();
         assert!(matches!(
             err,
             IssueVoucherError::Repository(RepositoryError::Unavailable(_))

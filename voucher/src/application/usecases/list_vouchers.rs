@@ -53,10 +53,7 @@ mod tests {
             order_id: None,
             limit: 20,
         };
-        let err = ListVouchers::new(Arc::new(repo))
-            .execute(query)
-            .await
-            .unwrap_err();
+        let err = ListVouchers::new(Arc::new(repo)).execute(query).await.unwrap_err();
         assert!(matches!(err, ListVouchersError::MissingFilter));
     }
 

@@ -35,11 +35,7 @@ impl RedeemVoucher {
     #[tracing::instrument(name = "redeem_voucher", skip(self))]
     pub async fn execute(&self, code: &str) -> Result<Voucher, RedeemVoucherError> {
         let code = VoucherCode::parse(code)?;
-        match self
-            .vouchers
-            .redeem(&code, Utc::now().trunc_subsecs(6))
-            .await?
-        {
+        match self.vouchers.redeem(&code, Utc::now().trunc_subsecs(6)).await? {
             RedeemOutcome::Redeemed(voucher) => {
                 tracing::info!(voucher_id = %voucher.id, order_id = %voucher.order_id, "voucher redeemed");
                 Ok(voucher)
@@ -59,19 +55,17 @@ mod tests {
     async fn a_second_redemption_is_refused() {
         let mut repo = MockVoucherRepository::new();
         repo.expect_redeem().returning(|code, _| {
-            Ok(RedeemOutcome::AlreadyRedeemed(
-                crate::application::dto::Voucher {
-                    id: uuid::Uuid::now_v7(),
-                    code: code.clone(),
-                    customer_id: "c".into(),
-                    order_id: uuid::Uuid::now_v7(),
-                    amount_cents: 500,
-                    currency: "EUR".into(),
-                    status: crate::application::dto::VoucherStatus::Redeemed,
-                    issued_at: Utc::now(),
-                    redeemed_at: Some(Utc::now()),
-                },
-            ))
+            Ok(RedeemOutcome::AlreadyRedeemed(crate::application::dto::Voucher {
+                id: uuid::Uuid::now_v7(),
+                code: code.clone(),
+                customer_id: "c".into(),
+                order_id: uuid::Uuid::now_v7(),
+                amount_cents: 500,
+                currency: "EUR".into(),
+                status: crate::application::dto::VoucherStatus::Redeemed,
+                issued_at: Utc::now(),
+                redeemed_at: Some(Utc::now()),
+            }))
         });
         let err = RedeemVoucher::new(Arc::new(repo))
             .execute("7K3M-QX9P-2HBD-W4RT")
@@ -83,8 +77,7 @@ mod tests {
     #[tokio::test]
     async fn an_unknown_code_is_not_found() {
         let mut repo = MockVoucherRepository::new();
-        repo.expect_redeem()
-            .returning(|_, _| Ok(RedeemOutcome::NotFound));
+        repo.expect_redeem().returning(|_, _| Ok(RedeemOutcome::NotFound));
         let err = RedeemVoucher::new(Arc::new(repo))
             .execute("7K3M-QX9P-2HBD-W4RT")
             .await

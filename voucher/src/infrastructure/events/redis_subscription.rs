@@ -30,14 +30,12 @@ impl RedisSubscription {
         loop {
             let push = self.messages.recv().await?;
             match push.kind {
-                PushKind::Message => {
-                    match push.data.get(1).map(redis::from_redis_value_ref::<Vec<u8>>) {
-                        Some(Ok(payload)) => return Some(payload),
-                        _ => {
-                            tracing::warn!(data = ?push.data, "pub/sub message without a readable payload")
-                        }
+                PushKind::Message => match push.data.get(1).map(redis::from_redis_value_ref::<Vec<u8>>) {
+                    Some(Ok(payload)) => return Some(payload),
+                    _ => {
+                        tracing::warn!(data = ?push.data, "pub/sub message without a readable payload")
                     }
-                }
+                },
                 PushKind::Disconnection => tracing::warn!("Redis connection lost; reconnecting"),
                 PushKind::Subscribe => tracing::info!("subscription (re)established"),
                 _ => {}

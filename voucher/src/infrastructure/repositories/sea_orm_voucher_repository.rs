@@ -50,9 +50,7 @@ fn from_domain(v: &Voucher) -> vouchers::ActiveModel {
 }
 
 fn to_domain(m: vouchers::Model) -> Result<Voucher, RepositoryError> {
-    let unreadable = |what: &str| {
-        RepositoryError::Unexpected(format!("voucher {} has an unreadable {what}", m.id))
-    };
+    let unreadable = |what: &str| RepositoryError::Unexpected(format!("voucher {} has an unreadable {what}", m.id));
     Ok(Voucher {
         id: m.id,
         code: VoucherCode::parse(&m.code).map_err(|_| unreadable("code"))?,
@@ -73,20 +71,13 @@ impl VoucherRepository for SeaOrmVoucherRepository {
         // ON CONFLICT covers only order_id: a duplicate order is the expected, silent case,
         // while a duplicate code must surface so that a new code can be drawn.
         let inserted = vouchers::Entity::insert(from_domain(voucher))
-            .on_conflict(
-                OnConflict::column(vouchers::Column::OrderId)
-                    .do_nothing()
-                    .to_owned(),
-            )
+            .on_conflict(OnConflict::column(vouchers::Column::OrderId).do_nothing().to_owned())
             .exec_without_returning(&self.db)
             .await;
         match inserted {
             Ok(0) => Ok(InsertOutcome::OrderAlreadyHasVoucher),
             Ok(_) => Ok(InsertOutcome::Inserted),
-            Err(e)
-                if shared::db::violated_unique_constraint(&e).as_deref()
-                    == Some(CODE_CONSTRAINT) =>
-            {
+            Err(e) if shared::db::violated_unique_constraint(&e).as_deref() == Some(CODE_CONSTRAINT) => {
                 Ok(InsertOutcome::CodeTaken)
             }
             Err(e) => Err(repository_error(e)),
@@ -123,17 +114,10 @@ impl VoucherRepository for SeaOrmVoucherRepository {
     }
 
     #[tracing::instrument(skip(self))]
-    async fn redeem(
-        &self,
-        code: &VoucherCode,
-        at: DateTime<Utc>,
-    ) -> Result<RedeemOutcome, RepositoryError> {
+    async fn redeem(&self, code: &VoucherCode, at: DateTime<Utc>) -> Result<RedeemOutcome, RepositoryError> {
         // A single conditional UPDATE: of concurrent redemptions, only one sees status = active.
         let mut redeemed = vouchers::Entity::update_many()
-            .col_expr(
-                vouchers::Column::Status,
-                Expr::value(VoucherStatus::Redeemed.as_str()),
-            )
+            .col_expr(vouchers::Column::Status, Expr::value(VoucherStatus::Redeemed.as_str()))
             .col_expr(vouchers::Column::RedeemedAt, Expr::value(at))
             .filter(vouchers::Column::Code.eq(code.as_str()))
             .filter(vouchers::Column::Status.eq(VoucherStatus::Active.as_str()))

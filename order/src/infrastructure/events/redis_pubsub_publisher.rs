@@ -1,31 +1,33 @@
+use std::sync::Arc;
+
 use async_trait::async_trait;
-use redis::aio::ConnectionManager;
-use shared::events::OrderSent;
+use shared::{bus::LazyConnection, events::OrderSent};
 
 use crate::application::events::{Delivery, EventPublisher, PublishError};
 
 /// Publishes events with Redis PUBLISH, one pipeline per batch. PUBLISH answers with the
 /// number of subscribers that received the message; zero means nobody heard it.
-pub struct RedisEventPublisher {
-    conn: ConnectionManager,
+pub struct RedisPubSubPublisher {
+    conn: Arc<LazyConnection>,
     channel: String,
 }
 
-impl RedisEventPublisher {
-    pub fn new(conn: ConnectionManager, channel: String) -> Self {
+impl RedisPubSubPublisher {
+    pub fn new(conn: Arc<LazyConnection>, channel: String) -> Self {
         Self { conn, channel }
     }
 }
 
 #[async_trait]
-impl EventPublisher for RedisEventPublisher {
+impl EventPublisher for RedisPubSubPublisher {
     async fn publish(&self, events: &[OrderSent]) -> Result<Vec<Delivery>, PublishError> {
+        let mut conn = self.conn.get().await.map_err(|e| PublishError(e.to_string()))?;
         let mut pipe = redis::pipe();
         for event in events {
             pipe.cmd("PUBLISH").arg(&self.channel).arg(event.to_json());
         }
         let receivers: Vec<i64> = pipe
-            .query_async(&mut self.conn.clone())
+            .query_async(&mut conn)
             .await
             .map_err(|e| PublishError(e.to_string()))?;
         Ok(receivers

@@ -1,0 +1,84 @@
+use std::{sync::Arc, time::Duration};
+
+use shared::events::OrderSent;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use crate::application::{
+    repositories::RepositoryError,
+    usecases::{IssueVoucher, IssueVoucherError},
+};
+
+/// What became of one event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Handled {
+    /// Processed (voucher issued, already there, or not eligible); acknowledge it.
+    Done,
+    /// Can never be processed; move it to the dead-letter stream with this reason.
+    Poison(String),
+    /// Not processed because the service is shutting down; leave it for redelivery.
+    Interrupted,
+}
+
+/// Turns a raw payload into a voucher decision. Waits out database outages (retrying with
+/// back-off, since retrying is safe) and gives up on an event only when it cannot be read or
+/// keeps failing for another reason `max_attempts` times.
+pub struct EventHandler {
+    issue_voucher: Arc<IssueVoucher>,
+    max_attempts: u32,
+    shutdown: CancellationToken,
+}
+
+const MAX_PAUSE: Duration = Duration::from_secs(5);
+
+impl EventHandler {
+    pub fn new(issue_voucher: Arc<IssueVoucher>, max_attempts: u32, shutdown: CancellationToken) -> Self {
+        Self {
+            issue_voucher,
+            max_attempts: max_attempts.max(1),
+            shutdown,
+        }
+    }
+
+    pub async fn handle(&self, payload: &[u8]) -> Handled {
+        let event = match OrderSent::from_json(payload) {
+            Ok(event) => event,
+            Err(reason) => {
+                let excerpt = String::from_utf8_lossy(&payload[..payload.len().min(256)]).into_owned();
+                tracing::warn!(%reason, payload = %excerpt, "event cannot be read");
+                return Handled::Poison(reason.to_string());
+            }
+        };
+        let span = tracing::info_span!("order_sent", event_id = %event.event_id, order_id = %event.order_id);
+        self.process(&event).instrument(span).await
+    }
+
+    async fn process(&self, event: &OrderSent) -> Handled {
+        let mut pause = Duration::from_millis(100);
+        let mut failures = 0;
+        loop {
+            let reason = match self.issue_voucher.execute(event).await {
+                Ok(_) => return Handled::Done,
+                Err(IssueVoucherError::Repository(RepositoryError::Unavailable(e))) => {
+                    tracing::warn!(error.message = %e, retry_in = ?pause, "database unavailable; will retry the event");
+                    None
+                }
+                Err(e) => {
+                    failures += 1;
+                    tracing::error!(error.message = %e, failures, "event processing failed");
+                    Some(e.to_string())
+                }
+            };
+            if let Some(reason) = reason
+                && failures >= self.max_attempts
+            {
+                return Handled::Poison(format!("failed {failures} times: {reason}"));
+            }
+            tokio::select! {
+                _ = self.shutdown.cancelled() => return Handled::Interrupted,
+                _ = tokio::time::sleep(pause) => {}
+            }
+            pause = (pause * 2).min(MAX_PAUSE);
+        }
+    }
+}

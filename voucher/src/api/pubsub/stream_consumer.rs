@@ -1,0 +1,144 @@
+use std::{sync::Arc, time::Duration};
+
+use futures_util::{StreamExt, stream};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::{ConsumerCheck, EventHandler, Handled, backoff};
+use crate::infrastructure::events::{RedisStreamConsumer, StreamEntry};
+
+/// Tuning of the stream consumer.
+#[derive(Debug, Clone)]
+pub struct StreamConsumerSettings {
+    /// Entries read per round.
+    pub batch_size: usize,
+    /// Entries processed at the same time.
+    pub concurrency: usize,
+    /// An entry delivered more often than this is dead-lettered without another try
+    /// (it may be what crashed earlier consumers).
+    pub max_deliveries: u64,
+    /// How often to look for entries other consumers left pending.
+    pub claim_interval: Duration,
+    /// How often to trim acknowledged entries off the stream.
+    pub trim_interval: Duration,
+}
+
+const BLOCK: Duration = Duration::from_secs(1);
+
+/// Consumes `order.sent` from a Redis stream through a consumer group until `shutdown`.
+/// Starts with this consumer's own pending entries (left by a previous run that died),
+/// then alternates between new entries and entries stale in other consumers' hands.
+/// An entry is acknowledged only after its voucher transaction committed.
+pub async fn run_stream_consumer(
+    consumer: RedisStreamConsumer,
+    handler: Arc<EventHandler>,
+    settings: StreamConsumerSettings,
+    consuming: Arc<ConsumerCheck>,
+    shutdown: CancellationToken,
+) {
+    let mut failures = 0;
+    while let Err(e) = consumer.ensure_group().await {
+        failures += 1;
+        tracing::warn!(error.message = %e, failures, "cannot reach the stream yet; retrying");
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(backoff(failures)) => {}
+        }
+    }
+    consuming.set(true);
+    tracing::info!(
+        batch_size = settings.batch_size,
+        "order.sent consumer started (streams)"
+    );
+    let mut recovering = true;
+    let mut pending_cursor = "0".to_owned();
+    let mut next_claim = Instant::now();
+    let mut next_trim = Instant::now() + settings.trim_interval;
+    failures = 0;
+    while !shutdown.is_cancelled() {
+        let round = if recovering {
+            consumer.own_pending(&pending_cursor, settings.batch_size).await
+        } else if Instant::now() >= next_claim {
+            next_claim = Instant::now() + settings.claim_interval;
+            consumer.claim_stale(settings.batch_size).await
+        } else {
+            consumer.new_entries(settings.batch_size, BLOCK).await
+        };
+        let entries = match round {
+            Ok(entries) => {
+                failures = 0;
+                entries
+            }
+            Err(e) => {
+                failures += 1;
+                tracing::warn!(error.message = %e, failures, "reading the stream failed; retrying");
+                tokio::select! {
+                    _ = shutdown.cancelled() => break,
+                    _ = tokio::time::sleep(backoff(failures)) => {}
+                }
+                continue;
+            }
+        };
+        if recovering {
+            match entries.last() {
+                Some(last) => pending_cursor = last.id.clone(),
+                None => {
+                    recovering = false;
+                    continue;
+                }
+            }
+            tracing::info!(
+                entries = entries.len(),
+                "re-processing entries left pending by a previous run"
+            );
+        }
+        process_batch(&consumer, &handler, &settings, entries).await;
+        if Instant::now() >= next_trim {
+            next_trim = Instant::now() + settings.trim_interval;
+            if let Err(e) = consumer.trim_acknowledged().await {
+                tracing::warn!(error.message = %e, "trimming the stream failed");
+            }
+        }
+    }
+    consuming.set(false);
+    tracing::info!("order.sent consumer stopped");
+}
+
+async fn process_batch(
+    consumer: &RedisStreamConsumer,
+    handler: &EventHandler,
+    settings: &StreamConsumerSettings,
+    entries: Vec<StreamEntry>,
+) {
+    let outcomes: Vec<(StreamEntry, Handled)> = stream::iter(entries)
+        .map(|entry| async move {
+            let outcome = if entry.deliveries > settings.max_deliveries {
+                Handled::Poison(format!(
+                    "delivered {} times without being acknowledged",
+                    entry.deliveries
+                ))
+            } else {
+                handler.handle(&entry.payload).await
+            };
+            (entry, outcome)
+        })
+        .buffer_unordered(settings.concurrency)
+        .collect()
+        .await;
+    let mut done = Vec::new();
+    for (entry, outcome) in outcomes {
+        match outcome {
+            Handled::Done => done.push(entry.id),
+            Handled::Poison(reason) => {
+                tracing::warn!(stream_id = %entry.id, %reason, "moving an event to the dead-letter stream");
+                if let Err(e) = consumer.dead_letter(&entry, &reason).await {
+                    tracing::error!(error.message = %e, stream_id = %entry.id, "dead-lettering failed; the entry stays pending");
+                }
+            }
+            Handled::Interrupted => {}
+        }
+    }
+    if let Err(e) = consumer.ack(&done).await {
+        tracing::warn!(error.message = %e, entries = done.len(), "acknowledging failed; the entries will be processed again");
+    }
+}

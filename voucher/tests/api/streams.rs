@@ -1,0 +1,206 @@
+//! The streams transport: consumer group, acknowledgements, recovery and dead letters.
+
+use std::time::Duration;
+
+use redis::AsyncCommands;
+use serde_json::json;
+use shared::bus::Transport;
+
+use crate::helpers::{VoucherApp, order_sent, spawn_voucher_app_with};
+
+async fn spawn_streams_app(configure: impl FnOnce(&mut voucher::config::Settings)) -> VoucherApp {
+    let stream = shared::testing::unique_name("order.sent");
+    spawn_voucher_app_with(stream, |s| {
+        s.event_transport = Transport::Streams;
+        configure(s);
+    })
+    .await
+}
+
+async fn eventually(timeout: Duration, mut check: impl AsyncFnMut() -> bool) -> bool {
+    let deadline = tokio::time::Instant::now() + timeout;
+    while tokio::time::Instant::now() < deadline {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    false
+}
+
+#[tokio::test]
+async fn an_entry_is_turned_into_a_voucher_and_acknowledged() {
+    let app = spawn_streams_app(|_| {}).await;
+    let event = order_sent("streamer", 30_000);
+    app.xadd(&event.to_string()).await;
+    let vouchers = app
+        .wait_for_vouchers(event["order_id"].as_str().unwrap(), Duration::from_secs(2))
+        .await;
+    assert_eq!(vouchers.len(), 1);
+    assert!(
+        eventually(Duration::from_secs(2), async || app.pending().await == 0).await,
+        "acknowledged"
+    );
+}
+
+#[tokio::test]
+async fn entries_appended_before_the_consumer_started_are_not_skipped() {
+    let stream = shared::testing::unique_name("order.sent");
+    let servers = shared::testing::servers();
+    let mut redis = redis::Client::open(servers.redis_url.as_str())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let early = order_sent("early", 30_000);
+    let _: String = redis
+        .xadd(&stream, "*", &[("payload", early.to_string())])
+        .await
+        .unwrap();
+    let app = spawn_voucher_app_with(stream, |s| s.event_transport = Transport::Streams).await;
+    let vouchers = app
+        .wait_for_vouchers(early["order_id"].as_str().unwrap(), Duration::from_secs(2))
+        .await;
+    assert_eq!(vouchers.len(), 1);
+}
+
+#[tokio::test]
+async fn poison_entries_go_to_the_dead_letter_stream_and_later_ones_still_flow() {
+    let app = spawn_streams_app(|_| {}).await;
+    let mut newer = order_sent("poison", 50_000);
+    newer["schema_version"] = json!(3);
+    let mut wrong_type = order_sent("poison", 50_000);
+    wrong_type["order_id"] = json!(42);
+    for payload in ["{not json".to_owned(), newer.to_string(), wrong_type.to_string()] {
+        app.xadd(&payload).await;
+    }
+    let good = order_sent("good", 50_000);
+    app.xadd(&good.to_string()).await;
+    assert_eq!(
+        app.wait_for_vouchers(good["order_id"].as_str().unwrap(), Duration::from_secs(2))
+            .await
+            .len(),
+        1
+    );
+    assert!(eventually(Duration::from_secs(2), async || app.dead_letters().await.len() == 3).await);
+    let dead = app.dead_letters().await;
+    assert_eq!(dead[0].0, "{not json");
+    assert!(dead[1].1.contains("schema_version 3"), "{:?}", dead[1]);
+    assert!(dead[2].1.contains("malformed"), "{:?}", dead[2]);
+    assert!(
+        eventually(Duration::from_secs(2), async || app.pending().await == 0).await,
+        "all acknowledged"
+    );
+    assert_eq!(app.voucher_rows().await, 1);
+}
+
+#[tokio::test]
+async fn entries_a_crashed_run_left_pending_are_processed_on_restart() {
+    let stream = shared::testing::unique_name("order.sent");
+    let servers = shared::testing::servers();
+    let mut redis = redis::Client::open(servers.redis_url.as_str())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    // A previous run under the same consumer name read two entries and died before acking.
+    let _: () = redis.xgroup_create_mkstream(&stream, "voucher", "0").await.unwrap();
+    let events = [order_sent("crash", 20_000), order_sent("crash", 20_000)];
+    for event in &events {
+        let _: String = redis
+            .xadd(&stream, "*", &[("payload", event.to_string())])
+            .await
+            .unwrap();
+    }
+    let _: redis::streams::StreamReadReply = redis
+        .xread_options(
+            &[&stream],
+            &[">"],
+            &redis::streams::StreamReadOptions::default().group("voucher", "voucher-test"),
+        )
+        .await
+        .unwrap();
+    let app = spawn_voucher_app_with(stream, |s| s.event_transport = Transport::Streams).await;
+    for event in &events {
+        let vouchers = app
+            .wait_for_vouchers(event["order_id"].as_str().unwrap(), Duration::from_secs(2))
+            .await;
+        assert_eq!(vouchers.len(), 1);
+    }
+    assert!(eventually(Duration::from_secs(2), async || app.pending().await == 0).await);
+}
+
+#[tokio::test]
+async fn entries_stuck_with_a_dead_consumer_are_claimed_after_the_idle_time() {
+    let stream = shared::testing::unique_name("order.sent");
+    let servers = shared::testing::servers();
+    let mut redis = redis::Client::open(servers.redis_url.as_str())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let _: () = redis.xgroup_create_mkstream(&stream, "voucher", "0").await.unwrap();
+    let event = order_sent("orphan", 20_000);
+    let _: String = redis
+        .xadd(&stream, "*", &[("payload", event.to_string())])
+        .await
+        .unwrap();
+    let _: redis::streams::StreamReadReply = redis
+        .xread_options(
+            &[&stream],
+            &[">"],
+            &redis::streams::StreamReadOptions::default().group("voucher", "ghost"),
+        )
+        .await
+        .unwrap();
+    let app = spawn_voucher_app_with(stream, |s| {
+        s.event_transport = Transport::Streams;
+        s.claim_idle = Duration::from_millis(300);
+    })
+    .await;
+    let vouchers = app
+        .wait_for_vouchers(event["order_id"].as_str().unwrap(), Duration::from_secs(3))
+        .await;
+    assert_eq!(vouchers.len(), 1);
+}
+
+#[tokio::test]
+async fn an_entry_delivered_too_often_is_dead_lettered_without_another_try() {
+    let stream = shared::testing::unique_name("order.sent");
+    let servers = shared::testing::servers();
+    let mut redis = redis::Client::open(servers.redis_url.as_str())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let _: () = redis.xgroup_create_mkstream(&stream, "voucher", "0").await.unwrap();
+    let event = order_sent("crash-loop", 20_000);
+    let _: String = redis
+        .xadd(&stream, "*", &[("payload", event.to_string())])
+        .await
+        .unwrap();
+    // Five earlier runs each read it and died: it is what crashes the consumer.
+    for id in [">", "0", "0", "0", "0"] {
+        let options = redis::streams::StreamReadOptions::default().group("voucher", "voucher-test");
+        let _: redis::streams::StreamReadReply = redis.xread_options(&[&stream], &[id], &options).await.unwrap();
+    }
+    let app = spawn_voucher_app_with(stream, |s| s.event_transport = Transport::Streams).await;
+    assert!(eventually(Duration::from_secs(2), async || app.dead_letters().await.len() == 1).await);
+    assert!(app.dead_letters().await[0].1.contains("delivered"));
+    assert!(
+        app.vouchers_for_order(event["order_id"].as_str().unwrap())
+            .await
+            .is_empty()
+    );
+    assert_eq!(app.pending().await, 0);
+}
+
+#[tokio::test]
+async fn poison_on_pubsub_goes_to_the_dead_letter_stream_too() {
+    let app = crate::helpers::spawn_voucher_app().await;
+    app.publish("definitely not an event").await;
+    app.drain().await;
+    let dead = app.dead_letters().await;
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].0, "definitely not an event");
+}
