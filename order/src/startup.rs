@@ -25,7 +25,7 @@ use crate::{
     config::Settings,
     infrastructure::{
         events::{RedisPubSubPublisher, RedisStreamPublisher},
-        repositories::{SeaOrmOrderRepository, SeaOrmOutboxRepository},
+        repositories::{SeaOrmIdempotencyRepository, SeaOrmOrderRepository, SeaOrmOutboxRepository},
     },
 };
 
@@ -74,7 +74,7 @@ impl Application {
         let outbox_written = Arc::new(Notify::new());
         let orders = Arc::new(SeaOrmOrderRepository::new(db.clone(), outbox_written.clone()));
         let api = OrderApi::new(
-            CreateOrder::new(orders.clone()),
+            CreateOrder::new(orders.clone(), Arc::new(SeaOrmIdempotencyRepository::new(db.clone()))),
             GetOrder::new(orders.clone()),
             ListOrders::new(orders.clone()),
             ChangeOrderStatus::new(orders),

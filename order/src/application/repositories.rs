@@ -23,11 +23,13 @@ pub enum RepositoryError {
 #[cfg_attr(test, mockall::automock)]
 #[async_trait]
 pub trait OrderRepository: Send + Sync {
-    /// Stores a new order.
+    /// Stores a new order. With an idempotency key (claimed beforehand through
+    /// [`IdempotencyRepository::claim`]), completes that key with the order in the same
+    /// transaction, so a replay always finds the order it names.
     ///
     /// # Errors
     /// [`RepositoryError`] when the order could not be stored; then nothing was stored.
-    async fn insert(&self, order: &Order) -> Result<(), RepositoryError>;
+    async fn insert<'a>(&self, order: &Order, idempotency_key: Option<&'a str>) -> Result<(), RepositoryError>;
 
     /// The order with this id, or `None`.
     ///
@@ -88,4 +90,35 @@ pub trait OutboxRepository: Send + Sync {
     /// # Errors
     /// [`RepositoryError`]; the events then become due when their lease runs out.
     async fn retry_later(&self, event_ids: &[Uuid]) -> Result<(), RepositoryError>;
+}
+
+/// What a claim on an idempotency key found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdempotencyClaim {
+    /// The key is new (or expired): this request owns it and must create the order.
+    Claimed,
+    /// A request with this key and the same body already created this order.
+    Replay(Order),
+    /// A request with this key is still being processed.
+    InFlight,
+    /// The key was used with a different request body.
+    Mismatch,
+}
+
+/// Idempotency keys of order creation, kept for 24 hours.
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait IdempotencyRepository: Send + Sync {
+    /// Claims `key` for a request whose body has `fingerprint`. A claim not completed within
+    /// `lease` (its holder died) may be taken over by a request with the same fingerprint.
+    ///
+    /// # Errors
+    /// [`RepositoryError`]; then nothing was claimed.
+    async fn claim(&self, key: &str, fingerprint: &str, lease: Duration) -> Result<IdempotencyClaim, RepositoryError>;
+
+    /// Gives up an uncompleted claim, so the client can retry with the same key.
+    ///
+    /// # Errors
+    /// [`RepositoryError`]; the claim then expires with its lease.
+    async fn release(&self, key: &str) -> Result<(), RepositoryError>;
 }

@@ -70,6 +70,6 @@ async fn migrate_up_then_status_and_down_work_from_the_command_line() {
     };
     assert_eq!(tables(db.clone()).await, 2);
     run(&["migrate", "status"]);
-    run(&["migrate", "down", "--steps", "2"]);
+    run(&["migrate", "down", "--steps", "3"]);
     assert_eq!(tables(db).await, 0);
 }

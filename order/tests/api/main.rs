@@ -3,6 +3,7 @@
 mod cli;
 mod health;
 mod helpers;
+mod idempotency;
 mod orders;
 mod relay;
 mod status;

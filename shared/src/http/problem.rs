@@ -45,6 +45,10 @@ pub enum ApiError {
     /// The request body exceeds the size limit.
     #[oai(status = 413, content_type = "application/problem+json")]
     PayloadTooLarge(Json<Problem>),
+    /// The request is well-formed but cannot be honoured (e.g. an Idempotency-Key reused
+    /// with a different body); nothing was changed.
+    #[oai(status = 422, content_type = "application/problem+json")]
+    Unprocessable(Json<Problem>),
     /// The request body is not JSON.
     #[oai(status = 415, content_type = "application/problem+json")]
     UnsupportedMediaType(Json<Problem>),
@@ -67,6 +71,10 @@ impl ApiError {
 
     pub fn conflict(kind: &str, detail: impl Into<String>) -> Self {
         Self::Conflict(Json(Problem::new(StatusCode::CONFLICT, kind, detail)))
+    }
+
+    pub fn unprocessable(kind: &str, detail: impl Into<String>) -> Self {
+        Self::Unprocessable(Json(Problem::new(StatusCode::UNPROCESSABLE_ENTITY, kind, detail)))
     }
 
     /// A 500 whose body says nothing about the cause; the cause is logged here, once.

@@ -17,6 +17,8 @@ fn repository(err: RepositoryError) -> ApiError {
 pub fn create_order(err: CreateOrderError) -> ApiError {
     match err {
         CreateOrderError::Invalid(e) => ApiError::bad_request("validation", e.to_string()),
+        CreateOrderError::KeyReused => ApiError::unprocessable("idempotency-key-reused", err.to_string()),
+        CreateOrderError::KeyInFlight => ApiError::conflict("idempotency-key-in-flight", err.to_string()),
         CreateOrderError::Repository(e) => repository(e),
     }
 }

@@ -1,6 +1,6 @@
 use poem_openapi::{
     ApiResponse, OpenApi, Tags,
-    param::{Path, Query},
+    param::{Header, Path, Query},
     payload::Json,
 };
 use shared::http::ApiError;
@@ -23,9 +23,14 @@ enum ApiTags {
 
 #[derive(ApiResponse)]
 enum CreateOrderResponse {
-    /// The order was created.
+    /// The order was created, or, for a repeated `Idempotency-Key`, the order the first
+    /// request created (with `Idempotent-Replayed: true`).
     #[oai(status = 201)]
-    Created(Json<OrderDto>, #[oai(header = "Location")] String),
+    Created(
+        Json<OrderDto>,
+        #[oai(header = "Location")] String,
+        #[oai(header = "Idempotent-Replayed")] Option<String>,
+    ),
 }
 
 #[derive(ApiResponse)]
@@ -72,14 +77,26 @@ impl OrderApi {
     ///
     /// Validates the items and computes the total; the order starts in status `created`.
     #[oai(path = "/orders", method = "post")]
-    async fn create(&self, body: Json<CreateOrderRequest>) -> Result<CreateOrderResponse, ApiError> {
-        let order = self
+    async fn create(
+        &self,
+        body: Json<CreateOrderRequest>,
+        /// Makes retries safe: the same key with the same body within 24 hours returns the
+        /// first request's order instead of creating another one.
+        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
+        idempotency_key: Header<Option<String>>,
+    ) -> Result<CreateOrderResponse, ApiError> {
+        let created = self
             .create_order
-            .execute(body.0.into())
+            .execute(body.0.into(), idempotency_key.0.as_deref())
             .await
             .map_err(errors::create_order)?;
-        let location = format!("/orders/{}", order.id);
-        Ok(CreateOrderResponse::Created(Json(order.into()), location))
+        let location = format!("/orders/{}", created.order.id);
+        let replayed = created.replayed.then(|| "true".to_owned());
+        Ok(CreateOrderResponse::Created(
+            Json(created.order.into()),
+            location,
+            replayed,
+        ))
     }
 
     /// Get an order

@@ -7,7 +7,7 @@ mod list_orders;
 mod relay_events;
 
 pub use change_order_status::{ChangeOrderStatus, ChangeOrderStatusError, StatusChange};
-pub use create_order::{CreateOrder, CreateOrderError};
+pub use create_order::{CreateOrder, CreateOrderError, Created};
 pub use get_order::{GetOrder, GetOrderError};
 pub use list_orders::{ListOrders, ListOrdersError};
 pub use relay_events::{RelayEvents, RelayReport};

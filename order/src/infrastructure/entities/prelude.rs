@@ -1,1 +1,1 @@
-pub use super::{orders::Entity as Orders, outbox::Entity as Outbox};
+pub use super::{idempotency_keys::Entity as IdempotencyKeys, orders::Entity as Orders, outbox::Entity as Outbox};

@@ -4,6 +4,7 @@ use sea_orm_migration::{MigrationTrait, MigratorTrait};
 
 mod m20261123_000001_create_orders;
 mod m20261123_000002_create_outbox;
+mod m20261123_000003_create_idempotency_keys;
 
 pub struct Migrator;
 
@@ -12,6 +13,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_create_orders::Migration),
             Box::new(m20261123_000002_create_outbox::Migration),
+            Box::new(m20261123_000003_create_idempotency_keys::Migration),
         ]
     }
 }

@@ -16,7 +16,7 @@ use crate::{
         dto::{Order, OrderItem, OrderQuery, OrderStatus},
         repositories::{OrderRepository, RepositoryError},
     },
-    infrastructure::entities::{orders, outbox},
+    infrastructure::entities::{idempotency_keys, orders, outbox},
 };
 
 /// Orders in PostgreSQL. Wakes the outbox relay (through `outbox_written`) whenever a
@@ -39,7 +39,8 @@ struct StoredItem {
     unit_price_cents: i64,
 }
 
-fn from_domain(order: &Order) -> orders::ActiveModel {
+/// The row an order is stored as; also the form of idempotency snapshots.
+pub(super) fn to_model(order: &Order) -> orders::Model {
     let items: Vec<_> = order
         .items
         .iter()
@@ -49,19 +50,33 @@ fn from_domain(order: &Order) -> orders::ActiveModel {
             unit_price_cents: i.unit_price_cents,
         })
         .collect();
-    orders::ActiveModel {
-        id: Set(order.id),
-        customer_id: Set(order.customer_id.clone()),
-        items: Set(serde_json::to_value(items).expect("items serialize to JSON")),
-        total_cents: Set(order.total_cents),
-        currency: Set(order.currency.clone()),
-        status: Set(order.status.as_str().to_owned()),
-        created_at: Set(order.created_at),
-        updated_at: Set(order.updated_at),
+    orders::Model {
+        id: order.id,
+        customer_id: order.customer_id.clone(),
+        items: serde_json::to_value(items).expect("items serialize to JSON"),
+        total_cents: order.total_cents,
+        currency: order.currency.clone(),
+        status: order.status.as_str().to_owned(),
+        created_at: order.created_at,
+        updated_at: order.updated_at,
     }
 }
 
-fn to_domain(model: orders::Model) -> Result<Order, RepositoryError> {
+fn from_domain(order: &Order) -> orders::ActiveModel {
+    let m = to_model(order);
+    orders::ActiveModel {
+        id: Set(m.id),
+        customer_id: Set(m.customer_id),
+        items: Set(m.items),
+        total_cents: Set(m.total_cents),
+        currency: Set(m.currency),
+        status: Set(m.status),
+        created_at: Set(m.created_at),
+        updated_at: Set(m.updated_at),
+    }
+}
+
+pub(super) fn to_domain(model: orders::Model) -> Result<Order, RepositoryError> {
     let status = OrderStatus::parse(&model.status).ok_or_else(|| {
         RepositoryError::Unexpected(format!("order {} has unknown status {:?}", model.id, model.status))
     })?;
@@ -102,12 +117,27 @@ fn outbox_row(event: &OrderSent) -> outbox::ActiveModel {
 #[async_trait]
 impl OrderRepository for SeaOrmOrderRepository {
     #[tracing::instrument(skip_all, fields(order_id = %order.id))]
-    async fn insert(&self, order: &Order) -> Result<(), RepositoryError> {
+    async fn insert<'a>(&self, order: &Order, idempotency_key: Option<&'a str>) -> Result<(), RepositoryError> {
+        let Some(key) = idempotency_key else {
+            orders::Entity::insert(from_domain(order))
+                .exec_without_returning(&self.db)
+                .await
+                .map_err(repository_error)?;
+            return Ok(());
+        };
+        let txn = self.db.begin().await.map_err(repository_error)?;
         orders::Entity::insert(from_domain(order))
-            .exec_without_returning(&self.db)
+            .exec_without_returning(&txn)
             .await
             .map_err(repository_error)?;
-        Ok(())
+        let snapshot = serde_json::to_value(to_model(order)).expect("orders serialize to JSON");
+        idempotency_keys::Entity::update_many()
+            .col_expr(idempotency_keys::Column::OrderSnapshot, Expr::value(snapshot))
+            .filter(idempotency_keys::Column::Key.eq(key))
+            .exec(&txn)
+            .await
+            .map_err(repository_error)?;
+        txn.commit().await.map_err(repository_error)
     }
 
     #[tracing::instrument(skip(self))]

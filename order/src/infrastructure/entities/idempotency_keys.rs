@@ -1,0 +1,20 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "idempotency_keys")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub key: String,
+    /// The request body's canonical form; a reuse with another body is refused.
+    pub fingerprint: String,
+    /// The order as first created; `None` while the first request is in flight.
+    #[sea_orm(column_type = "JsonBinary", nullable)]
+    pub order_snapshot: Option<Json>,
+    pub created_at: DateTimeUtc,
+    pub locked_until: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
