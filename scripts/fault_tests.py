@@ -1,0 +1,432 @@
+#!/usr/bin/env python3
+"""Fault tests: the real service binaries, a real PostgreSQL and real Redis servers, and
+faults injected from outside (kill -9, Redis restarts, outages, duplicates, poison).
+
+Each scenario sends eligible orders, injects its fault, waits for the system to settle and
+then counts from the databases themselves:
+
+  attempted   orders that reached status `sent` (the order database is the truth)
+  issued      vouchers in the voucher database
+  lost        sent orders over 100.00 EUR without a voucher
+  duplicated  vouchers beyond one per eligible sent order
+
+and asserts lost = 0 and duplicated = 0.
+
+Needs: DATABASE_URL (a PostgreSQL server; each scenario creates its own databases),
+PG_BIN (for psql/createdb), redis-server on PATH, and the debug binaries built
+(`cargo build --bins`). Every scenario starts its own Redis on a free 127.0.0.1 port, so it
+can restart it. Run from the repository root: python3 scripts/fault_tests.py [name ...]
+"""
+
+import concurrent.futures
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import urllib.error
+import urllib.request
+import uuid
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.environ.get("SERVICE_BIN_DIR", os.path.join(ROOT, "target", "debug"))
+PG_BIN = os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin")
+SERVER_URL = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
+WORKERS = 16
+SETTLE_TIMEOUT = 60
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def psql(db_url, sql):
+    out = subprocess.run([os.path.join(PG_BIN, "psql"), db_url, "-At", "-c", sql],
+                         check=True, capture_output=True, text=True).stdout
+    return [line for line in out.splitlines() if line]
+
+
+def http(method, url, body=None, timeout=10):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method,
+                                 headers={"content-type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            return resp.status, json.loads(resp.read() or b"null")
+    except urllib.error.HTTPError as e:
+        return e.code, None
+    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+        return None, None
+
+
+class Redis:
+    """A redis-server of the scenario's own, restartable on the same port and data."""
+
+    def __init__(self, workdir):
+        self.port = free_port()
+        self.dir = os.path.join(workdir, "redis")
+        os.makedirs(self.dir)
+        self.proc = None
+        self.start()
+
+    @property
+    def url(self):
+        return f"redis://127.0.0.1:{self.port}"
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir,
+             "--appendonly", "yes", "--appendfsync", "always", "--save", ""],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_port(self.port)
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+
+    def cli(self, *args):
+        return subprocess.run(["redis-cli", "-p", str(self.port), *args],
+                              check=True, capture_output=True, text=True).stdout
+
+
+def wait_port(port, timeout=15):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+class Service:
+    """One service binary (`order` or `voucher`), started, killed and restarted at will."""
+
+    def __init__(self, name, env, workdir):
+        self.name = name
+        self.port = free_port()
+        self.env = dict(os.environ, **env, LOG_FORMAT="text", RUST_LOG="warn",
+                        **{f"{name.upper()}_HTTP_PORT": str(self.port)})
+        self.log = open(os.path.join(workdir, f"{name}.log"), "a")
+        self.proc = None
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.run("migrate", "up")
+
+    def run(self, *args):
+        subprocess.run([os.path.join(BIN, self.name), *args], env=self.env, check=True,
+                       stdout=self.log, stderr=self.log, cwd=tempfile.gettempdir())
+
+    def start(self, wait=True):
+        self.proc = subprocess.Popen([os.path.join(BIN, self.name), "serve"], env=self.env,
+                                     stdout=self.log, stderr=self.log, cwd=tempfile.gettempdir())
+        if wait:
+            self.wait_ready()
+        return self
+
+    def wait_ready(self, timeout=30):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if http("GET", f"{self.url}/ready", timeout=1)[0] == 200:
+                return
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}")
+            time.sleep(0.05)
+        raise RuntimeError(f"{self.name} not ready within {timeout} s")
+
+    def kill9(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait()
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(12)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+class System:
+    """Databases, Redis and both services for one scenario."""
+
+    def __init__(self, name, transport):
+        self.workdir = tempfile.mkdtemp(prefix=f"fault-{name}-")
+        suffix = uuid.uuid4().hex[:10]
+        self.orders_db = f"{SERVER_URL}/fault_orders_{suffix}"
+        self.vouchers_db = f"{SERVER_URL}/fault_vouchers_{suffix}"
+        for db in (self.orders_db, self.vouchers_db):
+            psql(f"{SERVER_URL}/postgres", f"CREATE DATABASE {db.rsplit('/', 1)[1]}")
+        self.redis = Redis(self.workdir)
+        self.channel = "order.sent"
+        common = {"REDIS_URL": self.redis.url, "EVENT_TRANSPORT": transport,
+                  "ORDER_SENT_CHANNEL": self.channel}
+        self.order = Service("order", dict(common, ORDER_DATABASE_URL=self.orders_db,
+                                           ORDER_RELAY_POLL_MS="50"), self.workdir)
+        self.voucher = Service("voucher", dict(common, VOUCHER_DATABASE_URL=self.vouchers_db,
+                                               VOUCHER_CONSUMER_NAME="voucher-1",
+                                               VOUCHER_CLAIM_IDLE_MS="2000"), self.workdir)
+
+    def close(self):
+        for svc in (self.order, self.voucher):
+            svc.stop()
+        self.redis.stop()
+        for db in (self.orders_db, self.vouchers_db):
+            psql(f"{SERVER_URL}/postgres", f"DROP DATABASE IF EXISTS {db.rsplit('/', 1)[1]} WITH (FORCE)")
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    # --- load ---------------------------------------------------------------------------
+
+    def create_orders(self, n, cents=12_000):
+        body = lambda i: {"customer_id": f"cust-{i % 50}",
+                          "items": [{"sku": "SKU", "quantity": 1, "unit_price_cents": cents}]}
+
+        def create(i):
+            for _ in range(50):
+                status, order = http("POST", f"{self.order.url}/orders", body(i))
+                if status == 201:
+                    return order["id"]
+                time.sleep(0.2)
+            raise RuntimeError("could not create an order")
+
+        with concurrent.futures.ThreadPoolExecutor(WORKERS) as pool:
+            return list(pool.map(create, range(n)))
+
+    def send(self, ids, retry=True):
+        """PATCHes every order to sent; retries while the order service is down."""
+
+        def patch(order_id):
+            for _ in range(150 if retry else 1):
+                status, _ = http("PATCH", f"{self.order.url}/orders/{order_id}/status", {"status": "sent"})
+                if status == 200:
+                    return True
+                time.sleep(0.2)
+            return False
+
+        with concurrent.futures.ThreadPoolExecutor(WORKERS) as pool:
+            return sum(pool.map(patch, ids))
+
+    # --- counting -----------------------------------------------------------------------
+
+    def eligible_sent(self):
+        return set(psql(self.orders_db, "SELECT id FROM orders WHERE status = 'sent' AND total_cents > 10000"))
+
+    def voucher_counts(self):
+        rows = psql(self.vouchers_db, "SELECT order_id, count(*) FROM vouchers GROUP BY order_id")
+        return {r.split("|")[0]: int(r.split("|")[1]) for r in rows}
+
+    def settle_and_count(self, name, attempted_ids=None):
+        """Waits until every eligible sent order has a voucher (or the timeout), then reports."""
+        expected = self.eligible_sent()
+        deadline = time.time() + SETTLE_TIMEOUT
+        while time.time() < deadline:
+            counts = self.voucher_counts()
+            if expected <= set(counts):
+                break
+            time.sleep(0.25)
+        time.sleep(0.5)  # let anything still in flight land, so duplicates would show
+        counts = self.voucher_counts()
+        issued = sum(counts.values())
+        lost = len(expected - set(counts))
+        duplicated = issued - len(set(counts) & expected)
+        attempted = len(expected)
+        log(f"  {name}: attempted {attempted} / issued {issued} / lost {lost} / duplicated {duplicated}")
+        assert attempted > 0, "no order reached status sent"
+        if attempted_ids is not None:
+            assert attempted == len(attempted_ids), f"{len(attempted_ids)} orders sent, {attempted} recorded"
+        assert lost == 0, f"{lost} vouchers lost"
+        assert duplicated == 0, f"{duplicated} duplicate vouchers"
+        return attempted
+
+
+def with_system(name, transport, body):
+    system = System(name, transport)
+    try:
+        body(system)
+    finally:
+        system.close()
+
+
+# --- scenarios --------------------------------------------------------------------------
+
+def voucher_killed_repeatedly(transport="streams"):
+    """kill -9 the voucher service again and again while 2,000 eligible orders are sent."""
+    def body(s):
+        s.order.start()
+        s.voucher.start()
+        ids = s.create_orders(2_000)
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            sending = pool.submit(s.send, ids)
+            kills = 0
+            while not sending.done() or kills < 3:
+                time.sleep(0.7)
+                s.voucher.kill9()
+                kills += 1
+                s.voucher.start()
+            sent = sending.result()
+        log(f"  killed the voucher service {kills} times")
+        s.settle_and_count("voucher killed", range(sent))
+    with_system("voucher-killed", transport, body)
+
+
+def order_killed_while_relaying(transport="streams"):
+    """kill -9 the order service while its relay is publishing, then restart it."""
+    def body(s):
+        s.voucher.start()
+        s.order.start()
+        ids = s.create_orders(1_000)
+        # Mark everything sent straight in the database, as a burst of PATCHes would, so the
+        # outbox is full when the relay starts: then kill the service mid-drain.
+        s.order.stop()
+        psql(s.orders_db, """
+            WITH sent AS (UPDATE orders SET status = 'sent', updated_at = now()
+                          RETURNING id, customer_id, total_cents),
+                 events AS (SELECT gen_random_uuid() AS event_id, * FROM sent)
+            INSERT INTO outbox (id, aggregate_id, event_type, payload, created_at)
+            SELECT event_id, id, 'order.sent',
+                   jsonb_build_object('event_id', event_id, 'event_type', 'order.sent',
+                       'schema_version', 1, 'occurred_at', now(), 'order_id', id,
+                       'customer_id', customer_id, 'total_cents', total_cents, 'currency', 'EUR'),
+                   now()
+            FROM events""")
+        for _ in range(3):
+            s.order.start(wait=False)
+            time.sleep(0.25)
+            s.order.kill9()
+        published = int(psql(s.orders_db, "SELECT count(*) FROM outbox WHERE published_at IS NOT NULL")[0])
+        log(f"  {published} of {len(ids)} events published before the last kill")
+        s.order.start()
+        s.settle_and_count("order killed", ids)
+    with_system("order-killed", transport, body)
+
+
+def redis_restarted(transport):
+    """Restart Redis in the middle of a run."""
+    def body(s):
+        s.order.start()
+        s.voucher.start()
+        ids = s.create_orders(600)
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            sending = pool.submit(s.send, ids)
+            time.sleep(0.5)
+            s.redis.stop()
+            time.sleep(1.5)
+            s.redis.start()
+            sent = sending.result()
+        s.settle_and_count(f"redis restarted ({transport})", range(sent))
+    with_system(f"redis-{transport}", transport, body)
+
+
+def voucher_down_then_started(transport):
+    """The voucher service is down while 500 orders are sent, then started."""
+    def body(s):
+        s.order.start()
+        s.voucher.start()
+        s.voucher.stop()
+        ids = s.create_orders(500)
+        sent = s.send(ids)
+        time.sleep(1)
+        assert not s.voucher_counts(), "vouchers appeared while the voucher service was down"
+        s.voucher.start()
+        s.settle_and_count(f"voucher down ({transport})", range(sent))
+    with_system(f"voucher-down-{transport}", transport, body)
+
+
+def duplicates_and_concurrent_patches(transport):
+    """Every event delivered twice, and 50 concurrent PATCHes to sent on one order."""
+    def body(s):
+        s.order.start()
+        s.voucher.start()
+        ids = s.create_orders(300)
+        s.send(ids)
+        s.settle_and_count(f"first delivery ({transport})", ids)
+        # Deliver every event again: the outbox is replayed by the relay.
+        psql(s.orders_db, "UPDATE outbox SET published_at = NULL, next_attempt_at = now()")
+        deadline = time.time() + 30
+        while psql(s.orders_db, "SELECT count(*) FROM outbox WHERE published_at IS NULL")[0] != "0":
+            assert time.time() < deadline, "the replay did not drain"
+            time.sleep(0.2)
+        [race] = s.create_orders(1)
+        with concurrent.futures.ThreadPoolExecutor(50) as pool:
+            codes = list(pool.map(
+                lambda _: http("PATCH", f"{s.order.url}/orders/{race}/status", {"status": "sent"})[0],
+                range(50)))
+        assert codes.count(200) == 50, codes
+        events = psql(s.orders_db, f"SELECT count(*) FROM outbox WHERE aggregate_id = '{race}'")[0]
+        assert events == "1", f"{events} events for one order"
+        s.settle_and_count(f"every event twice ({transport})", ids + [race])
+    with_system(f"duplicates-{transport}", transport, body)
+
+
+def poison_interleaved(transport):
+    """Poison events interleaved with good ones."""
+    poison = ["not json", "{}", json.dumps({"event_type": "order.sent", "schema_version": 9}),
+              json.dumps({"event_type": "order.sent", "schema_version": 1, "order_id": 42})]
+
+    def body(s):
+        s.order.start()
+        s.voucher.start()
+        ids = s.create_orders(200)
+        for i, chunk in enumerate(range(0, len(ids), 50)):
+            s.send(ids[chunk:chunk + 50])
+            for payload in poison:
+                if transport == "streams":
+                    s.redis.cli("XADD", s.channel, "*", "payload", payload)
+                else:
+                    s.redis.cli("PUBLISH", s.channel, payload)
+        s.settle_and_count(f"poison interleaved ({transport})", ids)
+        deadline = time.time() + 10
+        expected = 4 * len(poison)
+        while int(s.redis.cli("XLEN", f"{s.channel}.dead")) < expected:
+            assert time.time() < deadline, "poison events did not reach the dead-letter stream"
+            time.sleep(0.1)
+        log(f"  {expected} poison events dead-lettered")
+    with_system(f"poison-{transport}", transport, body)
+
+
+SCENARIOS = {
+    "voucher_killed_repeatedly": voucher_killed_repeatedly,
+    "order_killed_while_relaying": order_killed_while_relaying,
+    "redis_restarted_pubsub": lambda: redis_restarted("pubsub"),
+    "redis_restarted_streams": lambda: redis_restarted("streams"),
+    "voucher_down_pubsub": lambda: voucher_down_then_started("pubsub"),
+    "voucher_down_streams": lambda: voucher_down_then_started("streams"),
+    "duplicates_pubsub": lambda: duplicates_and_concurrent_patches("pubsub"),
+    "duplicates_streams": lambda: duplicates_and_concurrent_patches("streams"),
+    "poison_pubsub": lambda: poison_interleaved("pubsub"),
+    "poison_streams": lambda: poison_interleaved("streams"),
+}
+
+
+def main(names):
+    passed = failed = 0
+    for name in names or SCENARIOS:
+        log(f"fault scenario {name}")
+        started = time.time()
+        try:
+            SCENARIOS[name]()
+            passed += 1
+            log(f"  PASS {name} ({time.time() - started:.1f} s)")
+        except Exception:  # report every scenario, then fail the run
+            failed += 1
+            traceback.print_exc()
+            log(f"  FAIL {name} ({time.time() - started:.1f} s)")
+    print(f"fault tests: {passed} passed, {failed} failed", flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
