@@ -86,7 +86,13 @@ impl Application {
             settings.relay_lease,
         );
         let health = HealthApi::new(vec![Arc::new(DatabaseCheck(db)), Arc::new(RedisCheck(redis))]);
-        let endpoint = service_endpoint(api, health, "Order service", settings.max_body_bytes);
+        let endpoint = service_endpoint(
+            api,
+            health,
+            "Order service",
+            settings.max_body_bytes,
+            &["CreateOrderRequest", "OrderItemDto", "UpdateStatusRequest"],
+        );
 
         let address = format!("{}:{}", settings.http_host, settings.http_port);
         let acceptor = TcpListener::bind(address.clone())

@@ -78,7 +78,7 @@ impl Application {
             Arc::new(RedisCheck(redis.clone())),
             consuming.clone(),
         ]);
-        let endpoint = service_endpoint(api, health, "Voucher service", settings.max_body_bytes);
+        let endpoint = service_endpoint(api, health, "Voucher service", settings.max_body_bytes, &[]);
 
         let address = format!("{}:{}", settings.http_host, settings.http_port);
         let acceptor = TcpListener::bind(address.clone())

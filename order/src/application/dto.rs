@@ -82,11 +82,11 @@ pub struct NewOrder {
 /// Why a [`NewOrder`] was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InvalidOrder {
-    #[error("customer_id must be 1 to {MAX_TEXT_LEN} characters")]
+    #[error("customer_id must be 1 to {MAX_TEXT_LEN} characters, not blank, without control characters")]
     CustomerId,
     #[error("an order needs 1 to {MAX_ITEMS} items")]
     ItemCount,
-    #[error("items[{0}].sku must be 1 to {MAX_TEXT_LEN} characters")]
+    #[error("items[{0}].sku must be 1 to {MAX_TEXT_LEN} characters, not blank, without control characters")]
     Sku(usize),
     #[error("items[{0}].quantity must be between 1 and {MAX_QUANTITY}")]
     Quantity(usize),
@@ -96,8 +96,9 @@ pub enum InvalidOrder {
     Currency(String),
 }
 
+/// Free text: 1 to 64 characters, no control characters, not only whitespace.
 fn valid_text(s: &str) -> bool {
-    !s.trim().is_empty() && s.chars().count() <= MAX_TEXT_LEN
+    !s.chars().any(char::is_control) && s.chars().any(|c| !c.is_whitespace()) && s.chars().count() <= MAX_TEXT_LEN
 }
 
 impl NewOrder {
@@ -253,6 +254,16 @@ mod tests {
         let mut blank_sku = item(1, 1);
         blank_sku.sku = String::new();
         check(new_order(vec![blank_sku]), InvalidOrder::Sku(0));
+        let mut nul_sku = item(1, 1);
+        nul_sku.sku = "a\u{0}b".into();
+        check(new_order(vec![nul_sku]), InvalidOrder::Sku(0));
+        check(
+            NewOrder {
+                customer_id: "\t\u{3000}".into(),
+                ..new_order(vec![item(1, 1)])
+            },
+            InvalidOrder::CustomerId,
+        );
         check(
             NewOrder {
                 currency: Some("USD".into()),

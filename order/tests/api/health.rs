@@ -26,6 +26,19 @@ async fn the_openapi_document_and_swagger_ui_are_served() {
     let spec: serde_json::Value = spec.json().await.unwrap();
     assert!(spec["paths"]["/orders"]["post"].is_object(), "{spec}");
     assert!(spec["paths"]["/orders/{id}/status"]["patch"]["responses"]["409"].is_object());
+    let schemas = &spec["components"]["schemas"];
+    assert_eq!(schemas["CreateOrderRequest"]["additionalProperties"], false);
+    assert_eq!(
+        schemas["CreateOrderRequest"]["properties"]["customer_id"]["pattern"],
+        shared::http::TEXT_PATTERN
+    );
+    assert_eq!(
+        schemas["OrderItemDto"]["properties"]["sku"]["pattern"],
+        shared::http::TEXT_PATTERN
+    );
+    let list_params = spec["paths"]["/orders"]["get"]["parameters"].as_array().unwrap();
+    let customer = list_params.iter().find(|p| p["name"] == "customer_id").unwrap();
+    assert_eq!(customer["schema"]["pattern"], shared::http::TEXT_PATTERN);
     let docs = app.get("/docs").await;
     assert_eq!(docs.status(), 200);
     assert!(docs.text().await.unwrap().contains("swagger"));
@@ -50,4 +63,19 @@ async fn a_request_id_is_echoed_or_generated() {
     assert_eq!(echoed.headers()["x-request-id"], "abc-123");
     let generated = app.get("/health").await;
     assert_eq!(generated.headers()["x-request-id"].len(), 36);
+}
+
+#[tokio::test]
+async fn a_wrong_method_is_a_json_405_with_allow() {
+    let app = spawn_app().await;
+    let response = app.client.delete(app.url("/orders")).send().await.unwrap();
+    assert_eq!(response.headers()["allow"], "GET, HEAD, POST");
+    assert_problem(response, 405).await;
+    let response = app
+        .client
+        .put(app.url("/orders/0190f5a0-0000-7000-8000-000000000000/status"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["allow"], "PATCH");
 }

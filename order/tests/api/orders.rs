@@ -56,6 +56,10 @@ async fn invalid_orders_get_a_json_400_and_store_nothing() {
         json!({"customer_id": 42, "items": [item(json!(1), json!(1))]}),
         json!({"customer_id": "c", "items": "many"}),
         json!({"customer_id": "c", "items": [item(json!(1), json!(1))], "surprise": true}),
+        json!({"customer_id": "a\u{0}b", "items": [item(json!(1), json!(1))]}),
+        json!({"customer_id": "\u{3000}", "items": [item(json!(1), json!(1))]}),
+        json!({"customer_id": "c", "items": [{"sku": "\t", "quantity": 1, "unit_price_cents": 1}]}),
+        json!({"customer_id": "c", "items": [item(json!(1), json!(1))], "currency": "eur"}),
         json!([1, 2, 3]),
     ];
     for body in cases {
@@ -165,6 +169,7 @@ async fn pages_follow_the_cursor_without_gaps_or_repeats() {
 async fn bad_list_parameters_get_a_json_400() {
     let app = spawn_app().await;
     for query in [
+        "customer_id=%00",
         "limit=0",
         "limit=101",
         "limit=ten",
@@ -174,4 +179,21 @@ async fn bad_list_parameters_get_a_json_400() {
     ] {
         assert_problem(app.get(&format!("/orders?{query}")).await, 400).await;
     }
+}
+
+#[tokio::test]
+async fn a_null_currency_means_eur() {
+    let app = spawn_app().await;
+    let mut body = order_body("c", &[(1, 100)]);
+    body["currency"] = Value::Null;
+    let response = app.post_order(&body).await;
+    assert_eq!(response.status(), 201);
+    assert_eq!(response.json::<Value>().await.unwrap()["currency"], "EUR");
+}
+
+#[tokio::test]
+async fn the_last_page_has_no_next_cursor_field() {
+    let app = spawn_app().await;
+    let page: Value = app.get("/orders?customer_id=nobody").await.json().await.unwrap();
+    assert!(page.get("next_cursor").is_none(), "{page}");
 }

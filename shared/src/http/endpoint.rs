@@ -6,7 +6,10 @@ use poem::{
 use poem_openapi::{OpenApi, OpenApiService};
 use tracing::Instrument;
 
-use super::{BodyLimit, HealthApi, problem_from_error};
+use super::{
+    BodyLimit, HealthApi, problem_from_error,
+    spec::{AllowedMethods, finished_spec, json_document},
+};
 
 /// Header carrying the request's correlation id.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
@@ -14,21 +17,27 @@ pub const REQUEST_ID_HEADER: &str = "x-request-id";
 /// Assembles a service's HTTP surface: its operations plus the health endpoints, the OpenAPI
 /// document at `/openapi.json`, Swagger UI at `/docs`, a body limit, one log line per
 /// request carrying its `x-request-id`, and problem details for every error.
+///
+/// `closed_schemas` names the request schemas that refuse unknown fields, so the document
+/// can say so.
 pub fn service_endpoint<T: OpenApi + 'static>(
     apis: T,
     health: HealthApi,
     title: &str,
     max_body_bytes: usize,
+    closed_schemas: &[&str],
 ) -> BoxEndpoint<'static> {
     let service = OpenApiService::new((apis, health), title, env!("CARGO_PKG_VERSION"));
-    let spec = service.spec_endpoint();
+    let spec = finished_spec(&service.spec(), closed_schemas);
+    let allowed = Arc::new(AllowedMethods::from_spec(&spec));
     let docs = service.swagger_ui();
     Route::new()
-        .at("/openapi.json", spec)
+        .at("/openapi.json", json_document(spec))
         .nest("/docs", docs)
         .nest("/", service)
         .with(BodyLimit::new(max_body_bytes))
         .catch_all_error(problem_from_error)
+        .around(move |next, req| allowed.clone().apply(next, req))
         .around(log_request)
         .map_to_response()
         .boxed()

@@ -5,10 +5,12 @@ mod body_limit;
 mod endpoint;
 mod health;
 mod problem;
+mod spec;
 mod strict;
 
 pub use body_limit::{BodyLimit, BodyLimitEndpoint};
 pub use endpoint::{REQUEST_ID_HEADER, service_endpoint};
 pub use health::{DependencyCheck, DependencyStatus, HealthApi, Readiness, ReadyResponse};
 pub use problem::{ApiError, PROBLEM_JSON, Problem, problem_from_error, problem_response};
-pub use strict::StrictString;
+pub use spec::{AllowedMethods, finished_spec};
+pub use strict::{StrictString, TEXT_PATTERN};

@@ -48,6 +48,7 @@ async fn listing_needs_a_valid_filter() {
     assert_problem(app.get("/vouchers?order_id=nope").await, 400).await;
     assert_problem(app.get("/vouchers?customer_id=c&limit=0").await, 400).await;
     assert_problem(app.get("/vouchers?customer_id=c&limit=101").await, 400).await;
+    assert_problem(app.get("/vouchers?customer_id=%00").await, 400).await;
 }
 
 #[tokio::test]
@@ -59,6 +60,10 @@ async fn a_voucher_is_redeemed_once_then_409() {
     let redeemed: Value = first.json().await.unwrap();
     assert_eq!(redeemed["status"], "redeemed");
     assert!(redeemed["redeemed_at"].is_string());
+    assert!(
+        app.issue("fresh").await.get("redeemed_at").is_none(),
+        "absent, not null, while active"
+    );
     let problem = assert_problem(app.redeem(&code).await, 409).await;
     assert!(problem["detail"].as_str().unwrap().contains("already redeemed"));
     let stored: Value = app.get(&format!("/vouchers/{code}")).await.json().await.unwrap();
@@ -90,5 +95,8 @@ async fn health_ready_openapi_and_docs_are_served() {
         spec["paths"]["/vouchers/{code}/redeem"]["post"]["responses"]["409"].is_object(),
         "{spec}"
     );
+    let list_params = spec["paths"]["/vouchers"]["get"]["parameters"].as_array().unwrap();
+    let customer = list_params.iter().find(|p| p["name"] == "customer_id").unwrap();
+    assert_eq!(customer["schema"]["pattern"], shared::http::TEXT_PATTERN);
     assert_eq!(app.get("/docs").await.status(), 200);
 }

@@ -38,7 +38,11 @@ pub enum TargetStatus {
 #[oai(deny_unknown_fields)]
 pub struct OrderItemDto {
     /// Stock-keeping unit of the product.
-    #[oai(validator(min_length = 1, max_length = 64))]
+    #[oai(validator(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x1F\x7F-\x9F]*$"
+    ))]
     pub sku: StrictString,
     #[oai(validator(minimum(value = "1"), maximum(value = "1000")))]
     pub quantity: i32,
@@ -52,11 +56,16 @@ pub struct OrderItemDto {
 #[oai(deny_unknown_fields)]
 pub struct CreateOrderRequest {
     /// The customer placing the order.
-    #[oai(validator(min_length = 1, max_length = 64))]
+    #[oai(validator(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x1F\x7F-\x9F]*$"
+    ))]
     pub customer_id: StrictString,
     #[oai(validator(min_items = 1, max_items = 100))]
     pub items: Vec<OrderItemDto>,
-    /// Defaults to EUR, the only currency accepted.
+    /// Defaults to EUR (also when null), the only currency accepted.
+    #[oai(nullable)]
     pub currency: Option<Currency>,
 }
 
@@ -86,6 +95,7 @@ pub struct OrderDto {
 pub struct OrderPageDto {
     pub items: Vec<OrderDto>,
     /// Pass as `cursor` to get the next page; absent on the last page.
+    #[oai(skip_serializing_if_is_none)]
     pub next_cursor: Option<Uuid>,
 }
 

@@ -28,6 +28,7 @@ pub struct VoucherDto {
     pub status: VoucherStatusDto,
     pub issued_at: DateTime<Utc>,
     /// Present once redeemed.
+    #[oai(skip_serializing_if_is_none)]
     pub redeemed_at: Option<DateTime<Utc>>,
 }
 

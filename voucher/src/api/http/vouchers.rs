@@ -56,11 +56,17 @@ impl VoucherApi {
 impl VoucherApi {
     /// List vouchers
     ///
-    /// By customer, by order, or both; at least one filter is required.
+    /// By customer, by order, or both. At least one of `customer_id` and `order_id` is
+    /// required; without either the answer is 400.
     #[oai(path = "/vouchers", method = "get")]
     async fn list(
         &self,
-        #[oai(validator(min_length = 1, max_length = 64))] customer_id: Query<Option<String>>,
+        #[oai(validator(
+            min_length = 1,
+            max_length = 64,
+            pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x1F\x7F-\x9F]*$"
+        ))]
+        customer_id: Query<Option<String>>,
         order_id: Query<Option<Uuid>>,
         /// Page size, 1 to 100 (default 20).
         #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
@@ -81,7 +87,12 @@ impl VoucherApi {
     ///
     /// Codes are case-insensitive and hyphens are optional.
     #[oai(path = "/vouchers/:code", method = "get")]
-    async fn get(&self, code: Path<String>) -> Result<VoucherResponse, ApiError> {
+    async fn get(
+        &self,
+        /// Voucher code; case-insensitive, hyphens optional.
+        #[oai(validator(pattern = r"^-*([0-9A-TV-Za-tv-z]-*){16}$"))]
+        code: Path<String>,
+    ) -> Result<VoucherResponse, ApiError> {
         let voucher = self.get_voucher.execute(&code.0).await.map_err(errors::get_voucher)?;
         Ok(VoucherResponse::Ok(Json(voucher.into())))
     }
@@ -90,7 +101,12 @@ impl VoucherApi {
     ///
     /// Succeeds once; every later attempt is a 409.
     #[oai(path = "/vouchers/:code/redeem", method = "post")]
-    async fn redeem(&self, code: Path<String>) -> Result<VoucherResponse, ApiError> {
+    async fn redeem(
+        &self,
+        /// Voucher code; case-insensitive, hyphens optional.
+        #[oai(validator(pattern = r"^-*([0-9A-TV-Za-tv-z]-*){16}$"))]
+        code: Path<String>,
+    ) -> Result<VoucherResponse, ApiError> {
         let voucher = self
             .redeem_voucher
             .execute(&code.0)

@@ -1,6 +1,11 @@
 #!/usr/bin/env python3
-"""Fault tests: the real service binaries, a real PostgreSQL and real Redis servers, and
-faults injected from outside (kill -9, Redis restarts, outages, duplicates, poison).
+"""System tests: the real service binaries against real PostgreSQL and Redis servers.
+
+The contract test runs Schemathesis (scripts/schemathesis) against both services' OpenAPI
+documents: no 5xx, no undocumented status, no response that breaks its schema.
+
+The fault tests inject faults from outside (kill -9, Redis restarts, outages, duplicates,
+poison).
 
 Each scenario sends eligible orders, injects its fault, waits for the system to settle and
 then counts from the databases themselves:
@@ -15,7 +20,7 @@ and asserts lost = 0 and duplicated = 0.
 Needs: DATABASE_URL (a PostgreSQL server; each scenario creates its own databases),
 PG_BIN (for psql/createdb), redis-server on PATH, and the debug binaries built
 (`cargo build --bins`). Every scenario starts its own Redis on a free 127.0.0.1 port, so it
-can restart it. Run from the repository root: python3 scripts/fault_tests.py [name ...]
+can restart it. Run from the repository root: python3 scripts/system_tests.py [name ...]
 """
 
 import concurrent.futures
@@ -397,7 +402,18 @@ def poison_interleaved(transport):
     with_system(f"poison-{transport}", transport, body)
 
 
+def contract():
+    """Schemathesis against both running services."""
+    def body(s):
+        s.order.start()
+        s.voucher.start()
+        result = subprocess.run([os.path.join(ROOT, "scripts", "schemathesis"), s.order.url, s.voucher.url])
+        assert result.returncode == 0, "schemathesis found failures (see above)"
+    with_system("contract", "pubsub", body)
+
+
 SCENARIOS = {
+    "contract": contract,
     "voucher_killed_repeatedly": voucher_killed_repeatedly,
     "order_killed_while_relaying": order_killed_while_relaying,
     "redis_restarted_pubsub": lambda: redis_restarted("pubsub"),
@@ -424,7 +440,7 @@ def main(names):
             failed += 1
             traceback.print_exc()
             log(f"  FAIL {name} ({time.time() - started:.1f} s)")
-    print(f"fault tests: {passed} passed, {failed} failed", flush=True)
+    print(f"system tests: {passed} passed, {failed} failed", flush=True)
     return 1 if failed else 0
 
 

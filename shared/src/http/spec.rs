@@ -1,0 +1,123 @@
+//! The OpenAPI document as served, with what poem-openapi cannot express added, and the
+//! `Allow` header that 405 answers owe, taken from that same document.
+
+use std::sync::Arc;
+
+use poem::{
+    Endpoint, IntoResponse, Request, Response, Result,
+    http::{HeaderValue, StatusCode, header},
+    web::Json,
+};
+use serde_json::Value;
+
+/// Patches the generated document: request schemas that refuse unknown fields get
+/// `additionalProperties: false` (poem-openapi enforces `deny_unknown_fields` but cannot say so).
+pub fn finished_spec(generated: &str, closed_schemas: &[&str]) -> Value {
+    let mut spec: Value = serde_json::from_str(generated).expect("poem-openapi generates valid JSON");
+    if let Some(schemas) = spec.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
+        for name in closed_schemas {
+            if let Some(schema) = schemas.get_mut(*name).and_then(Value::as_object_mut) {
+                schema.insert("additionalProperties".into(), Value::Bool(false));
+            }
+        }
+    }
+    spec
+}
+
+/// Serves a fixed JSON document.
+pub fn json_document(document: Value) -> impl Endpoint<Output = Response> {
+    let document = Arc::new(document);
+    poem::endpoint::make_sync(move |_| Json(document.as_ref().clone()).into_response())
+}
+
+/// The methods each documented path answers, for `Allow` headers.
+#[derive(Debug, Clone, Default)]
+pub struct AllowedMethods(Vec<(Vec<String>, String)>);
+
+impl AllowedMethods {
+    pub fn from_spec(spec: &Value) -> Self {
+        let mut routes = Vec::new();
+        for (path, operations) in spec["paths"].as_object().into_iter().flatten() {
+            let mut methods: Vec<String> = operations
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(m, _)| m.to_ascii_uppercase())
+                .collect();
+            if methods.iter().any(|m| m == "GET") {
+                methods.push("HEAD".into());
+            }
+            methods.sort();
+            let segments = path.trim_matches('/').split('/').map(str::to_owned).collect();
+            routes.push((segments, methods.join(", ")));
+        }
+        Self(routes)
+    }
+
+    /// The `Allow` value for a request path, if it matches a documented path.
+    pub fn for_path(&self, path: &str) -> Option<&str> {
+        let wanted: Vec<&str> = path.trim_matches('/').split('/').collect();
+        self.0
+            .iter()
+            .find(|(template, _)| {
+                template.len() == wanted.len()
+                    && template.iter().zip(&wanted).all(|(t, w)| t.starts_with('{') || t == w)
+            })
+            .map(|(_, allow)| allow.as_str())
+    }
+
+    /// Adds `Allow` to a 405 answer.
+    pub async fn apply<E: Endpoint>(self: Arc<Self>, next: Arc<E>, req: Request) -> Result<Response> {
+        let path = req.uri().path().to_owned();
+        let mut response = match next.call(req).await {
+            Ok(response) => response.into_response(),
+            Err(err) => err.into_response(),
+        };
+        if response.status() == StatusCode::METHOD_NOT_ALLOWED
+            && let Some(allow) = self.for_path(&path)
+            && let Ok(value) = HeaderValue::from_str(allow)
+        {
+            response.headers_mut().insert(header::ALLOW, value);
+        }
+        Ok(response)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn spec() -> Value {
+        json!({
+            "paths": {
+                "/orders": {"get": {}, "post": {}},
+                "/orders/{id}/status": {"patch": {}},
+            },
+            "components": {"schemas": {"CreateOrderRequest": {"type": "object"}, "OrderDto": {"type": "object"}}}
+        })
+    }
+
+    #[test]
+    fn allowed_methods_follow_the_documented_paths() {
+        let allowed = AllowedMethods::from_spec(&spec());
+        assert_eq!(allowed.for_path("/orders"), Some("GET, HEAD, POST"));
+        assert_eq!(allowed.for_path("/orders/abc/status"), Some("PATCH"));
+        assert_eq!(allowed.for_path("/nope"), None);
+    }
+
+    #[test]
+    fn closed_schemas_refuse_additional_properties() {
+        let finished = finished_spec(&spec().to_string(), &["CreateOrderRequest"]);
+        assert_eq!(
+            finished["components"]["schemas"]["CreateOrderRequest"]["additionalProperties"],
+            false
+        );
+        assert!(
+            finished["components"]["schemas"]["OrderDto"]
+                .get("additionalProperties")
+                .is_none()
+        );
+    }
+}
