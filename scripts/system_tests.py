@@ -117,6 +117,36 @@ def wait_port(port, timeout=15):
     raise RuntimeError(f"nothing listens on {port}")
 
 
+class Postgres:
+    """A PostgreSQL server of the scenario's own, so it can be stopped and started again."""
+
+    def __init__(self, workdir):
+        self.port = free_port()
+        self.dir = os.path.join(workdir, "pg")
+        os.makedirs(self.dir)
+        if os.geteuid() == 0:
+            subprocess.run(["chown", "-R", "postgres:postgres", workdir], check=True)
+        self.pg(["initdb", "-D", f"{self.dir}/data", "-U", "postgres", "--auth=trust", "--no-sync"])
+        self.start()
+
+    @property
+    def url(self):
+        return f"postgres://postgres@127.0.0.1:{self.port}"
+
+    def pg(self, args):
+        cmd = [os.path.join(PG_BIN, args[0]), *args[1:]]
+        if os.geteuid() == 0:
+            cmd = ["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", *cmd]
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def start(self):
+        self.pg(["pg_ctl", "-D", f"{self.dir}/data", "-l", f"{self.dir}/log", "-w", "start",
+                 "-o", f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off"])
+
+    def stop(self):
+        self.pg(["pg_ctl", "-D", f"{self.dir}/data", "-m", "fast", "-w", "stop"])
+
+
 class Service:
     """One service binary (`order` or `voucher`), started, killed and restarted at will."""
 
@@ -168,13 +198,16 @@ class Service:
 class System:
     """Databases, Redis and both services for one scenario."""
 
-    def __init__(self, name, transport):
+    def __init__(self, name, transport, private_postgres=False):
         self.workdir = tempfile.mkdtemp(prefix=f"fault-{name}-")
+        os.chmod(self.workdir, 0o755)
+        self.postgres = Postgres(self.workdir) if private_postgres else None
+        self.server_url = self.postgres.url if private_postgres else SERVER_URL
         suffix = uuid.uuid4().hex[:10]
-        self.orders_db = f"{SERVER_URL}/fault_orders_{suffix}"
-        self.vouchers_db = f"{SERVER_URL}/fault_vouchers_{suffix}"
+        self.orders_db = f"{self.server_url}/fault_orders_{suffix}"
+        self.vouchers_db = f"{self.server_url}/fault_vouchers_{suffix}"
         for db in (self.orders_db, self.vouchers_db):
-            psql(f"{SERVER_URL}/postgres", f"CREATE DATABASE {db.rsplit('/', 1)[1]}")
+            psql(f"{self.server_url}/postgres", f"CREATE DATABASE {db.rsplit('/', 1)[1]}")
         self.redis = Redis(self.workdir)
         self.channel = "order.sent"
         common = {"REDIS_URL": self.redis.url, "EVENT_TRANSPORT": transport,
@@ -189,8 +222,11 @@ class System:
         for svc in (self.order, self.voucher):
             svc.stop()
         self.redis.stop()
-        for db in (self.orders_db, self.vouchers_db):
-            psql(f"{SERVER_URL}/postgres", f"DROP DATABASE IF EXISTS {db.rsplit('/', 1)[1]} WITH (FORCE)")
+        if self.postgres:
+            self.postgres.stop()
+        else:
+            for db in (self.orders_db, self.vouchers_db):
+                psql(f"{SERVER_URL}/postgres", f"DROP DATABASE IF EXISTS {db.rsplit('/', 1)[1]} WITH (FORCE)")
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     # --- load ---------------------------------------------------------------------------
@@ -257,8 +293,8 @@ class System:
         return attempted
 
 
-def with_system(name, transport, body):
-    system = System(name, transport)
+def with_system(name, transport, body, **options):
+    system = System(name, transport, **options)
     try:
         body(system)
     finally:
@@ -402,6 +438,65 @@ def poison_interleaved(transport):
     with_system(f"poison-{transport}", transport, body)
 
 
+def database_down():
+    """PostgreSQL stops: /ready says 503, requests get a JSON 503, the services stay up and
+    recover by themselves when it is back."""
+    def body(s):
+        s.order.start()
+        s.voucher.start()
+        before = s.create_orders(50)
+        s.send(before)
+        s.settle_and_count("before the outage", before)
+        s.postgres.stop()
+        for svc in (s.order, s.voucher):
+            status, body = http("GET", f"{svc.url}/ready", timeout=10)
+            assert status == 503, f"{svc.name} /ready answered {status} with the database down"
+        req = urllib.request.Request(f"{s.order.url}/orders", method="POST", data=json.dumps(
+            {"customer_id": "c", "items": [{"sku": "S", "quantity": 1, "unit_price_cents": 20000}]}).encode(),
+            headers={"content-type": "application/json"})
+        try:
+            urllib.request.urlopen(req, timeout=10)
+            raise AssertionError("an order was accepted with the database down")
+        except urllib.error.HTTPError as e:
+            assert e.code == 503, e.code
+            assert e.headers["content-type"].startswith("application/problem+json")
+            problem = json.loads(e.read())
+            assert problem["status"] == 503 and "unavailable" in problem["detail"], problem
+        assert s.order.proc.poll() is None and s.voucher.proc.poll() is None, "a service exited"
+        log("  with the database down: /ready 503, POST /orders 503 problem, both processes up")
+        s.postgres.start()
+        s.order.wait_ready()
+        s.voucher.wait_ready()
+        after = s.create_orders(50)
+        s.send(after)
+        s.settle_and_count("after the outage", before + after)
+    with_system("database-down", "pubsub", body, private_postgres=True)
+
+
+def graceful_shutdown():
+    """SIGTERM under load: both services exit within 10 s, and nothing is half done."""
+    def body(s):
+        s.order.start()
+        s.voucher.start()
+        ids = s.create_orders(1_000)
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            sending = pool.submit(s.send, ids)
+            time.sleep(0.5)
+            for svc in (s.voucher, s.order):
+                started = time.time()
+                svc.proc.terminate()
+                code = svc.proc.wait(15)
+                took = time.time() - started
+                log(f"  {svc.name} exited with {code} {took:.2f} s after SIGTERM")
+                assert code == 0, f"{svc.name} exit code {code}"
+                assert took < 10, f"{svc.name} took {took:.1f} s to stop"
+            s.voucher.start()
+            s.order.start()
+            sending.result()
+        s.settle_and_count("after SIGTERM", ids)
+    with_system("graceful-shutdown", "streams", body)
+
+
 def contract():
     """Schemathesis against both running services."""
     def body(s):
@@ -414,6 +509,8 @@ def contract():
 
 SCENARIOS = {
     "contract": contract,
+    "database_down": database_down,
+    "graceful_shutdown": graceful_shutdown,
     "voucher_killed_repeatedly": voucher_killed_repeatedly,
     "order_killed_while_relaying": order_killed_while_relaying,
     "redis_restarted_pubsub": lambda: redis_restarted("pubsub"),
@@ -430,7 +527,7 @@ SCENARIOS = {
 def main(names):
     passed = failed = 0
     for name in names or SCENARIOS:
-        log(f"fault scenario {name}")
+        log(f"scenario {name}")
         started = time.time()
         try:
             SCENARIOS[name]()
