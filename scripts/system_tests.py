@@ -153,9 +153,10 @@ class Service:
     def __init__(self, name, env, workdir):
         self.name = name
         self.port = free_port()
-        self.env = dict(os.environ, **env, LOG_FORMAT="text", RUST_LOG="warn",
-                        **{f"{name.upper()}_HTTP_PORT": str(self.port)})
-        self.log = open(os.path.join(workdir, f"{name}.log"), "a")
+        self.env = {**os.environ, "LOG_FORMAT": "text", "RUST_LOG": "warn", **env,
+                    f"{name.upper()}_HTTP_PORT": str(self.port)}
+        self.log_path = os.path.join(workdir, f"{name}.log")
+        self.log = open(self.log_path, "a")
         self.proc = None
         self.url = f"http://127.0.0.1:{self.port}"
         self.run("migrate", "up")
@@ -198,7 +199,7 @@ class Service:
 class System:
     """Databases, Redis and both services for one scenario."""
 
-    def __init__(self, name, transport, private_postgres=False):
+    def __init__(self, name, transport, private_postgres=False, log_env=None):
         self.workdir = tempfile.mkdtemp(prefix=f"fault-{name}-")
         os.chmod(self.workdir, 0o755)
         self.postgres = Postgres(self.workdir) if private_postgres else None
@@ -211,7 +212,7 @@ class System:
         self.redis = Redis(self.workdir)
         self.channel = "order.sent"
         common = {"REDIS_URL": self.redis.url, "EVENT_TRANSPORT": transport,
-                  "ORDER_SENT_CHANNEL": self.channel}
+                  "ORDER_SENT_CHANNEL": self.channel, **(log_env or {})}
         self.order = Service("order", dict(common, ORDER_DATABASE_URL=self.orders_db,
                                            ORDER_RELAY_POLL_MS="50"), self.workdir)
         self.voucher = Service("voucher", dict(common, VOUCHER_DATABASE_URL=self.vouchers_db,
@@ -497,6 +498,33 @@ def graceful_shutdown():
     with_system("graceful-shutdown", "streams", body)
 
 
+def correlation():
+    """The request id and trace id of a PATCH appear in both services' JSON log lines."""
+    def body(s):
+        s.order.start()
+        s.voucher.start()
+        [order_id] = s.create_orders(1)
+        request_id = f"corr-{uuid.uuid4().hex}"
+        trace_id = uuid.uuid4().hex
+        req = urllib.request.Request(
+            f"{s.order.url}/orders/{order_id}/status", method="PATCH",
+            data=json.dumps({"status": "sent"}).encode(),
+            headers={"content-type": "application/json", "x-request-id": request_id,
+                     "traceparent": f"00-{trace_id}-00f067aa0ba902b7-01"})
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            assert resp.headers["x-request-id"] == request_id
+        s.settle_and_count("correlated order", [order_id])
+        time.sleep(0.3)
+        for svc, message in ((s.order, "event published"), (s.voucher, "voucher issued")):
+            lines = [json.loads(line) for line in open(svc.log_path) if line.startswith("{")]
+            assert lines, f"{svc.name} wrote no JSON log lines"
+            matching = [line for line in lines if message in json.dumps(line)
+                        and request_id in json.dumps(line) and trace_id in json.dumps(line)]
+            assert matching, f"no {svc.name} line '{message}' with the request and trace ids"
+        log(f"  request {request_id} and trace {trace_id} found in both services' JSON logs")
+    with_system("correlation", "pubsub", body, log_env={"LOG_FORMAT": "json", "RUST_LOG": "info"})
+
+
 def contract():
     """Schemathesis against both running services."""
     def body(s):
@@ -509,6 +537,7 @@ def contract():
 
 SCENARIOS = {
     "contract": contract,
+    "correlation": correlation,
     "database_down": database_down,
     "graceful_shutdown": graceful_shutdown,
     "voucher_killed_repeatedly": voucher_killed_repeatedly,

@@ -30,6 +30,12 @@ pub struct OrderSent {
     pub total_cents: i64,
     /// ISO 4217 currency code.
     pub currency: String,
+    /// `x-request-id` of the request that sent the order, for following it across services.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// W3C `traceparent` of that request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traceparent: Option<String>,
 }
 
 impl OrderSent {
@@ -50,6 +56,25 @@ impl OrderSent {
             customer_id,
             total_cents,
             currency,
+            request_id: None,
+            traceparent: None,
+        }
+    }
+
+    /// The same event, carrying the correlation of the request that caused it.
+    pub fn with_trace(self, trace: &crate::trace::TraceContext) -> Self {
+        Self {
+            request_id: trace.request_id.clone(),
+            traceparent: trace.traceparent.clone(),
+            ..self
+        }
+    }
+
+    /// The correlation the event carries.
+    pub fn trace(&self) -> crate::trace::TraceContext {
+        crate::trace::TraceContext {
+            request_id: self.request_id.clone(),
+            traceparent: self.traceparent.clone(),
         }
     }
 

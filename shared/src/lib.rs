@@ -12,3 +12,4 @@ pub mod probes;
 pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod trace;

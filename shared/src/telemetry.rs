@@ -55,3 +55,47 @@ pub fn init_for_tests() {
             .try_init();
     }
 }
+
+/// Upper bounds (seconds) of the HTTP latency histogram buckets: fine-grained below 10 ms,
+/// where the services normally answer.
+const LATENCY_BUCKETS: &[f64] = &[
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+];
+
+/// Installs the process-wide Prometheus recorder (once; later calls return the same handle)
+/// and describes the metrics every service records.
+pub fn install_metrics() -> metrics_exporter_prometheus::PrometheusHandle {
+    static HANDLE: std::sync::OnceLock<metrics_exporter_prometheus::PrometheusHandle> = std::sync::OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let handle = metrics_exporter_prometheus::PrometheusBuilder::new()
+                .set_buckets_for_metric(
+                    metrics_exporter_prometheus::Matcher::Full("http_request_duration_seconds".into()),
+                    LATENCY_BUCKETS,
+                )
+                .expect("bucket list is not empty")
+                .install_recorder()
+                .expect("no other metrics recorder is installed");
+            metrics::describe_counter!("http_requests_total", "HTTP requests by method, route and status");
+            metrics::describe_histogram!(
+                "http_request_duration_seconds",
+                metrics::Unit::Seconds,
+                "HTTP request latency by method and route"
+            );
+            handle
+        })
+        .clone()
+}
+
+/// `GET /metrics` in the Prometheus text format.
+pub fn metrics_endpoint(
+    handle: metrics_exporter_prometheus::PrometheusHandle,
+) -> impl poem::Endpoint<Output = poem::Response> {
+    poem::endpoint::make_sync(move |_| {
+        use poem::IntoResponse;
+        handle
+            .render()
+            .with_content_type("text/plain; version=0.0.4")
+            .into_response()
+    })
+}

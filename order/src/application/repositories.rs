@@ -66,6 +66,14 @@ pub struct PendingEvent {
     pub attempts: u32,
 }
 
+/// Unpublished events waiting in the outbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Backlog {
+    pub events: u64,
+    /// Age of the oldest unpublished event.
+    pub oldest_age: Option<Duration>,
+}
+
 /// The outbox the relay drains. Claims are leases, so several relays (one per order service
 /// instance) never publish the same event at the same time, and a relay that dies mid-batch
 /// only delays its events until the lease runs out.
@@ -84,6 +92,12 @@ pub trait OutboxRepository: Send + Sync {
     /// # Errors
     /// [`RepositoryError`]; the events then stay claimed and are published again after the lease.
     async fn mark_published(&self, event_ids: &[Uuid]) -> Result<(), RepositoryError>;
+
+    /// How many events wait unpublished, and since when.
+    ///
+    /// # Errors
+    /// [`RepositoryError`].
+    async fn backlog(&self) -> Result<Backlog, RepositoryError>;
 
     /// Makes events due again after a back-off that grows with their attempts (capped).
     ///

@@ -79,3 +79,22 @@ async fn a_wrong_method_is_a_json_405_with_allow() {
         .unwrap();
     assert_eq!(response.headers()["allow"], "PATCH");
 }
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_and_domain_events() {
+    let app = spawn_app().await;
+    let order = app.create_order("metered", &[(1, 15_000)]).await;
+    app.patch_status(order["id"].as_str().unwrap(), "sent").await;
+    let response = app.get("/metrics").await;
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.unwrap();
+    for expected in [
+        r#"http_requests_total{method="POST",route="/orders",status="201"}"#,
+        r#"http_requests_total{method="PATCH",route="/orders/{id}/status",status="200"}"#,
+        r#"http_request_duration_seconds_bucket{method="POST",route="/orders",le="0.005"}"#,
+        "orders_created_total",
+        r#"order_status_changes_total{to="sent"}"#,
+    ] {
+        assert!(text.contains(expected), "missing {expected} in\n{text}");
+    }
+}

@@ -68,3 +68,25 @@ async fn an_event_nobody_received_stays_pending_and_is_delivered_once_a_consumer
     .await;
     assert!(published.is_some());
 }
+
+#[tokio::test]
+async fn the_event_carries_the_request_id_and_trace_of_the_patch() {
+    let app = spawn_app().await;
+    let mut events = app.subscribe().await;
+    let order = app.create_order("traced", &[(1, 15_000)]).await;
+    let id = order["id"].as_str().unwrap();
+    let response = app
+        .client
+        .patch(app.url(&format!("/orders/{id}/status")))
+        .header("x-request-id", "req-abc-123")
+        .header("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+        .json(&serde_json::json!({"status": "sent"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let event = tokio::time::timeout(Duration::from_secs(5), events.recv()).await.unwrap().unwrap();
+    assert_eq!(event["request_id"], "req-abc-123");
+    let traceparent = event["traceparent"].as_str().unwrap();
+    assert!(traceparent.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"), "{traceparent}");
+}

@@ -6,13 +6,17 @@ use poem::{
 use poem_openapi::{OpenApi, OpenApiService};
 use tracing::Instrument;
 
+use crate::trace::{TraceContext, continue_or_start};
+
 use super::{
     BodyLimit, HealthApi, problem_from_error,
-    spec::{AllowedMethods, finished_spec, json_document},
+    spec::{DocumentedRoutes, finished_spec, json_document},
 };
 
 /// Header carrying the request's correlation id.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
+/// W3C trace context header.
+pub const TRACEPARENT_HEADER: &str = "traceparent";
 
 /// Assembles a service's HTTP surface: its operations plus the health endpoints, the OpenAPI
 /// document at `/openapi.json`, Swagger UI at `/docs`, a body limit, one log line per
@@ -29,16 +33,19 @@ pub fn service_endpoint<T: OpenApi + 'static>(
 ) -> BoxEndpoint<'static> {
     let service = OpenApiService::new((apis, health), title, env!("CARGO_PKG_VERSION"));
     let spec = finished_spec(&service.spec(), closed_schemas);
-    let allowed = Arc::new(AllowedMethods::from_spec(&spec));
+    let allowed = Arc::new(DocumentedRoutes::from_spec(&spec));
     let docs = service.swagger_ui();
+    let metrics = crate::telemetry::install_metrics();
+    let routes = allowed.clone();
     Route::new()
+        .at("/metrics", crate::telemetry::metrics_endpoint(metrics))
         .at("/openapi.json", json_document(spec))
         .nest("/docs", docs)
         .nest("/", service)
         .with(BodyLimit::new(max_body_bytes))
         .catch_all_error(problem_from_error)
         .around(move |next, req| allowed.clone().apply(next, req))
-        .around(log_request)
+        .around(move |next, req| log_request(next, req, routes.clone()))
         .map_to_response()
         .boxed()
 }
@@ -46,7 +53,10 @@ pub fn service_endpoint<T: OpenApi + 'static>(
 /// Logs one line per request inside a span that carries the request id, which is taken
 /// from the `x-request-id` header when the client sent a sane one and generated otherwise,
 /// and echoed in the response.
-async fn log_request<E: Endpoint>(next: Arc<E>, req: Request) -> Result<Response> {
+async fn log_request<E: Endpoint>(next: Arc<E>, req: Request, routes: Arc<DocumentedRoutes>) -> Result<Response> {
+    let method = req.method().to_string();
+    // Label by documented route, not raw path, so ids do not explode the metric's cardinality.
+    let route = routes.route_of(req.uri().path()).unwrap_or("unmatched").to_owned();
     let request_id = req
         .headers()
         .get(REQUEST_ID_HEADER)
@@ -54,12 +64,21 @@ async fn log_request<E: Endpoint>(next: Arc<E>, req: Request) -> Result<Response
         .filter(|v| !v.is_empty() && v.len() <= 128 && v.chars().all(|c| c.is_ascii_graphic()))
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let traceparent = continue_or_start(req.headers().get(TRACEPARENT_HEADER).and_then(|v| v.to_str().ok()));
+    let context = TraceContext {
+        request_id: Some(request_id.clone()),
+        traceparent: Some(traceparent),
+    };
     let span = tracing::info_span!(
         "http_request",
         method = %req.method(),
         path = %req.uri().path(),
         request_id = %request_id,
+        trace_id = context.trace_id().unwrap_or_default(),
     );
+    let mut req = req;
+    // Handlers that emit events read it with `Data<&TraceContext>`.
+    req.extensions_mut().insert(context);
     async move {
         let started = Instant::now();
         let mut response = match next.call(req).await {
@@ -73,6 +92,10 @@ async fn log_request<E: Endpoint>(next: Arc<E>, req: Request) -> Result<Response
         } else {
             tracing::info!(status, latency_ms, "request handled");
         }
+        let labels = [("method", method.clone()), ("route", route.clone())];
+        metrics::histogram!("http_request_duration_seconds", &labels).record(started.elapsed().as_secs_f64());
+        metrics::counter!("http_requests_total", "method" => method, "route" => route, "status" => status.to_string())
+            .increment(1);
         if let Ok(value) = HeaderValue::from_str(&request_id) {
             response.headers_mut().insert(REQUEST_ID_HEADER, value);
         }

@@ -9,8 +9,8 @@ mod spec;
 mod strict;
 
 pub use body_limit::{BodyLimit, BodyLimitEndpoint};
-pub use endpoint::{REQUEST_ID_HEADER, service_endpoint};
+pub use endpoint::{REQUEST_ID_HEADER, TRACEPARENT_HEADER, service_endpoint};
 pub use health::{DependencyCheck, DependencyStatus, HealthApi, Readiness, ReadyResponse};
 pub use problem::{ApiError, PROBLEM_JSON, Problem, problem_from_error, problem_response};
-pub use spec::{AllowedMethods, finished_spec};
+pub use spec::{DocumentedRoutes, finished_spec};
 pub use strict::{StrictString, TEXT_PATTERN};

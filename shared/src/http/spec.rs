@@ -30,11 +30,11 @@ pub fn json_document(document: Value) -> impl Endpoint<Output = Response> {
     poem::endpoint::make_sync(move |_| Json(document.as_ref().clone()).into_response())
 }
 
-/// The methods each documented path answers, for `Allow` headers.
+/// The documented paths and the methods each answers: for `Allow` headers and metric labels.
 #[derive(Debug, Clone, Default)]
-pub struct AllowedMethods(Vec<(Vec<String>, String)>);
+pub struct DocumentedRoutes(Vec<(String, Vec<String>, String)>);
 
-impl AllowedMethods {
+impl DocumentedRoutes {
     pub fn from_spec(spec: &Value) -> Self {
         let mut routes = Vec::new();
         for (path, operations) in spec["paths"].as_object().into_iter().flatten() {
@@ -49,21 +49,26 @@ impl AllowedMethods {
             }
             methods.sort();
             let segments = path.trim_matches('/').split('/').map(str::to_owned).collect();
-            routes.push((segments, methods.join(", ")));
+            routes.push((path.clone(), segments, methods.join(", ")));
         }
         Self(routes)
     }
 
     /// The `Allow` value for a request path, if it matches a documented path.
     pub fn for_path(&self, path: &str) -> Option<&str> {
+        self.find(path).map(|(_, _, allow)| allow.as_str())
+    }
+
+    /// The documented path template a request path matches, e.g. `/orders/{id}`.
+    pub fn route_of(&self, path: &str) -> Option<&str> {
+        self.find(path).map(|(route, _, _)| route.as_str())
+    }
+
+    fn find(&self, path: &str) -> Option<&(String, Vec<String>, String)> {
         let wanted: Vec<&str> = path.trim_matches('/').split('/').collect();
-        self.0
-            .iter()
-            .find(|(template, _)| {
-                template.len() == wanted.len()
-                    && template.iter().zip(&wanted).all(|(t, w)| t.starts_with('{') || t == w)
-            })
-            .map(|(_, allow)| allow.as_str())
+        self.0.iter().find(|(_, template, _)| {
+            template.len() == wanted.len() && template.iter().zip(&wanted).all(|(t, w)| t.starts_with('{') || t == w)
+        })
     }
 
     /// Adds `Allow` to a 405 answer.
@@ -101,10 +106,11 @@ mod tests {
 
     #[test]
     fn allowed_methods_follow_the_documented_paths() {
-        let allowed = AllowedMethods::from_spec(&spec());
+        let allowed = DocumentedRoutes::from_spec(&spec());
         assert_eq!(allowed.for_path("/orders"), Some("GET, HEAD, POST"));
         assert_eq!(allowed.for_path("/orders/abc/status"), Some("PATCH"));
         assert_eq!(allowed.for_path("/nope"), None);
+        assert_eq!(allowed.route_of("/orders/abc/status"), Some("/orders/{id}/status"));
     }
 
     #[test]

@@ -1,9 +1,10 @@
+use poem::web::Data;
 use poem_openapi::{
     ApiResponse, OpenApi, Tags,
     param::{Header, Path, Query},
     payload::Json,
 };
-use shared::http::ApiError;
+use shared::{http::ApiError, trace::TraceContext};
 use uuid::Uuid;
 
 use super::{
@@ -142,10 +143,15 @@ impl OrderApi {
     /// Allowed: `created` to `sent` or `cancelled`, `sent` to `delivered`. Asking for the
     /// current status again changes nothing. Becoming `sent` publishes an `order.sent` event.
     #[oai(path = "/orders/:id/status", method = "patch")]
-    async fn update_status(&self, id: Path<Uuid>, body: Json<UpdateStatusRequest>) -> Result<OrderResponse, ApiError> {
+    async fn update_status(
+        &self,
+        id: Path<Uuid>,
+        body: Json<UpdateStatusRequest>,
+        trace: Data<&TraceContext>,
+    ) -> Result<OrderResponse, ApiError> {
         let change = self
             .change_order_status
-            .execute(id.0, body.0.status.into())
+            .execute(id.0, body.0.status.into(), trace.0)
             .await
             .map_err(errors::change_order_status)?;
         Ok(OrderResponse::Ok(Json(change.order.into())))

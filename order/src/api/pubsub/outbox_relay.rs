@@ -5,6 +5,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::application::usecases::RelayEvents;
 
+/// How often the outbox backlog gauges are refreshed.
+const BACKLOG_REPORT_INTERVAL: Duration = Duration::from_secs(5);
+
 /// Drains the outbox until `shutdown` fires: immediately when a status change wrote events
 /// (`outbox_written`), otherwise every `poll_interval` to pick up retries and events other
 /// instances left behind. A round in progress when shutdown comes is finished first.
@@ -16,7 +19,14 @@ pub async fn run_outbox_relay(
 ) {
     tracing::info!(batch_size = relay.batch_size(), ?poll_interval, "outbox relay started");
     let mut failures: u32 = 0;
+    let mut next_backlog_report = tokio::time::Instant::now();
     loop {
+        if tokio::time::Instant::now() >= next_backlog_report {
+            next_backlog_report += BACKLOG_REPORT_INTERVAL;
+            if let Err(e) = relay.report_backlog().await {
+                tracing::warn!(error.message = %e, "could not measure the outbox backlog");
+            }
+        }
         match relay.run_once().await {
             Ok(report) => {
                 failures = 0;

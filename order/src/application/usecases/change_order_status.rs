@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
 use chrono::{SubsecRound, Utc};
+use shared::trace::TraceContext;
 use uuid::Uuid;
 
 use crate::application::{
@@ -48,7 +49,12 @@ impl ChangeOrderStatus {
     /// [`ChangeOrderStatusError::NotFound`], [`ChangeOrderStatusError::InvalidTransition`]
     /// for a move the lifecycle does not allow, or a repository failure.
     #[tracing::instrument(name = "change_order_status", skip_all, fields(order_id = %id, to = %target))]
-    pub async fn execute(&self, id: Uuid, target: OrderStatus) -> Result<StatusChange, ChangeOrderStatusError> {
+    pub async fn execute(
+        &self,
+        id: Uuid,
+        target: OrderStatus,
+        trace: &TraceContext,
+    ) -> Result<StatusChange, ChangeOrderStatusError> {
         for _ in 0..MAX_ROUNDS {
             let current = self
                 .orders
@@ -75,12 +81,13 @@ impl ChangeOrderStatus {
                 ..current.clone()
             };
             let events: Vec<_> = match target {
-                OrderStatus::Sent => vec![order_sent(&updated, Uuid::now_v7(), now)],
+                OrderStatus::Sent => vec![order_sent(&updated, Uuid::now_v7(), now).with_trace(trace)],
                 _ => Vec::new(),
             };
             if self.orders.update_status(&updated, current.status, &events).await? {
                 let event_id = events.first().map(|e| e.event_id.to_string());
                 tracing::info!(from = %current.status, event_id, "order status changed");
+                metrics::counter!("order_status_changes_total", "to" => target.as_str()).increment(1);
                 return Ok(StatusChange {
                     order: updated,
                     changed: true,
@@ -138,7 +145,7 @@ mod tests {
                     .times(1)
                     .returning(|_, _, _| Ok(true));
                 let change = ChangeOrderStatus::new(Arc::new(repo))
-                    .execute(order.id, to)
+                    .execute(order.id, to, &TraceContext::default())
                     .await
                     .unwrap();
                 assert!(change.changed, "{from} -> {to}");
@@ -158,7 +165,7 @@ mod tests {
                 let mut repo = repo_with(order.clone());
                 repo.expect_update_status().never();
                 let err = ChangeOrderStatus::new(Arc::new(repo))
-                    .execute(order.id, to)
+                    .execute(order.id, to, &TraceContext::default())
                     .await
                     .unwrap_err();
                 assert!(
@@ -185,7 +192,7 @@ mod tests {
             .times(1)
             .returning(|_, _, _| Ok(true));
         ChangeOrderStatus::new(Arc::new(repo))
-            .execute(id, OrderStatus::Sent)
+            .execute(id, OrderStatus::Sent, &TraceContext::default())
             .await
             .unwrap();
     }
@@ -203,7 +210,7 @@ mod tests {
                 .times(1)
                 .returning(|_, _, _| Ok(true));
             ChangeOrderStatus::new(Arc::new(repo))
-                .execute(order.id, to)
+                .execute(order.id, to, &TraceContext::default())
                 .await
                 .unwrap();
         }
@@ -216,7 +223,7 @@ mod tests {
             let mut repo = repo_with(order.clone());
             repo.expect_update_status().never();
             let change = ChangeOrderStatus::new(Arc::new(repo))
-                .execute(order.id, status)
+                .execute(order.id, status, &TraceContext::default())
                 .await
                 .unwrap();
             assert!(!change.changed);
@@ -247,7 +254,7 @@ mod tests {
             .in_sequence(&mut seq)
             .returning(move |_| Ok(Some(reread.clone())));
         let change = ChangeOrderStatus::new(Arc::new(repo))
-            .execute(sent.id, OrderStatus::Sent)
+            .execute(sent.id, OrderStatus::Sent, &TraceContext::default())
             .await
             .unwrap();
         assert!(!change.changed);
@@ -259,7 +266,7 @@ mod tests {
         let mut repo = MockOrderRepository::new();
         repo.expect_find().returning(|_| Ok(None));
         let err = ChangeOrderStatus::new(Arc::new(repo))
-            .execute(Uuid::now_v7(), OrderStatus::Sent)
+            .execute(Uuid::now_v7(), OrderStatus::Sent, &TraceContext::default())
             .await
             .unwrap_err();
         assert!(matches!(err, ChangeOrderStatusError::NotFound(_)));

@@ -100,6 +100,7 @@ impl CreateOrder {
             items = order.items.len(),
             "order created"
         );
+        metrics::counter!("orders_created_total").increment(1);
         Ok(Created { order, replayed: false })
     }
 }

@@ -45,6 +45,18 @@ impl RelayEvents {
         self.batch_size
     }
 
+    /// Publishes the outbox backlog as gauges: `outbox_backlog` (unpublished events) and
+    /// `outbox_oldest_age_seconds` (age of the oldest of them, 0 when there is none).
+    ///
+    /// # Errors
+    /// [`RepositoryError`] when the outbox cannot be read.
+    pub async fn report_backlog(&self) -> Result<(), RepositoryError> {
+        let backlog = self.outbox.backlog().await?;
+        metrics::gauge!("outbox_backlog").set(backlog.events as f64);
+        metrics::gauge!("outbox_oldest_age_seconds").set(backlog.oldest_age.map_or(0.0, |age| age.as_secs_f64()));
+        Ok(())
+    }
+
     /// Runs one round.
     ///
     /// # Errors
@@ -63,7 +75,13 @@ impl RelayEvents {
                     let event = &pending.event;
                     match delivery {
                         Delivery::Delivered => {
-                            tracing::info!(event_id = %event.event_id, order_id = %event.order_id, "event published");
+                            tracing::info!(
+                                event_id = %event.event_id,
+                                order_id = %event.order_id,
+                                request_id = event.request_id.as_deref(),
+                                trace_id = event.trace().trace_id(),
+                                "event published"
+                            );
                             published.push(event.event_id);
                         }
                         Delivery::NoConsumer => {
@@ -83,9 +101,11 @@ impl RelayEvents {
         }
         if !published.is_empty() {
             self.outbox.mark_published(&published).await?;
+            metrics::counter!("events_published_total").increment(published.len() as u64);
         }
         if !retry.is_empty() {
             self.outbox.retry_later(&retry).await?;
+            metrics::counter!("events_publish_retries_total").increment(retry.len() as u64);
         }
         Ok(RelayReport {
             claimed: batch.len(),

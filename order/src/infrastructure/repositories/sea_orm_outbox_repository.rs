@@ -1,13 +1,15 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sea_orm::{ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, Statement, sea_query::Expr};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, Statement, sea_query::Expr,
+};
 use shared::events::OrderSent;
 use uuid::Uuid;
 
 use super::repository_error;
 use crate::{
-    application::repositories::{OutboxRepository, PendingEvent, RepositoryError},
+    application::repositories::{Backlog, OutboxRepository, PendingEvent, RepositoryError},
     infrastructure::entities::outbox,
 };
 
@@ -76,6 +78,22 @@ impl OutboxRepository for SeaOrmOutboxRepository {
             .await
             .map_err(repository_error)?;
         Ok(())
+    }
+
+    async fn backlog(&self) -> Result<Backlog, RepositoryError> {
+        let statement = Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT count(*) AS events, EXTRACT(EPOCH FROM now() - min(created_at))::float8 AS oldest \
+             FROM outbox WHERE published_at IS NULL",
+        );
+        let row = self.db.query_one_raw(statement).await.map_err(repository_error)?;
+        let Some(row) = row else { return Ok(Backlog::default()) };
+        let events: i64 = row.try_get("", "events").map_err(repository_error)?;
+        let oldest: Option<f64> = row.try_get("", "oldest").map_err(repository_error)?;
+        Ok(Backlog {
+            events: events.max(0) as u64,
+            oldest_age: oldest.map(|secs| Duration::from_secs_f64(secs.max(0.0))),
+        })
     }
 
     async fn retry_later(&self, event_ids: &[Uuid]) -> Result<(), RepositoryError> {

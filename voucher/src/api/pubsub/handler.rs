@@ -6,7 +6,7 @@ use tracing::Instrument;
 
 use crate::application::{
     repositories::RepositoryError,
-    usecases::{IssueVoucher, IssueVoucherError},
+    usecases::{IssueOutcome, IssueVoucher, IssueVoucherError},
 };
 
 /// What became of one event.
@@ -49,7 +49,14 @@ impl EventHandler {
                 return Handled::Poison(reason.to_string());
             }
         };
-        let span = tracing::info_span!("order_sent", event_id = %event.event_id, order_id = %event.order_id);
+        let trace = event.trace();
+        let span = tracing::info_span!(
+            "order_sent",
+            event_id = %event.event_id,
+            order_id = %event.order_id,
+            request_id = trace.request_id.as_deref(),
+            trace_id = trace.trace_id(),
+        );
         self.process(&event).instrument(span).await
     }
 
@@ -58,7 +65,15 @@ impl EventHandler {
         let mut failures = 0;
         loop {
             let reason = match self.issue_voucher.execute(event).await {
-                Ok(_) => return Handled::Done,
+                Ok(outcome) => {
+                    let outcome = match outcome {
+                        IssueOutcome::Issued(_) => "issued",
+                        IssueOutcome::AlreadyIssued => "already_issued",
+                        IssueOutcome::NotEligible { .. } => "not_eligible",
+                    };
+                    metrics::counter!("events_consumed_total", "outcome" => outcome).increment(1);
+                    return Handled::Done;
+                }
                 Err(IssueVoucherError::Repository(RepositoryError::Unavailable(e))) => {
                     tracing::warn!(error.message = %e, retry_in = ?pause, "database unavailable; will retry the event");
                     None
@@ -74,6 +89,7 @@ impl EventHandler {
             {
                 return Handled::Poison(format!("failed {failures} times: {reason}"));
             }
+            metrics::counter!("events_retried_total").increment(1);
             tokio::select! {
                 _ = self.shutdown.cancelled() => return Handled::Interrupted,
                 _ = tokio::time::sleep(pause) => {}

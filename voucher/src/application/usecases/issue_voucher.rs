@@ -71,6 +71,7 @@ impl IssueVoucher {
             match self.vouchers.insert(&voucher).await? {
                 InsertOutcome::Inserted => {
                     tracing::info!(voucher_id = %voucher.id, customer_id = %voucher.customer_id, "voucher issued");
+                    metrics::counter!("vouchers_issued_total").increment(1);
                     return Ok(IssueOutcome::Issued(voucher));
                 }
                 InsertOutcome::OrderAlreadyHasVoucher => {

@@ -38,6 +38,7 @@ impl RedeemVoucher {
         match self.vouchers.redeem(&code, Utc::now().trunc_subsecs(6)).await? {
             RedeemOutcome::Redeemed(voucher) => {
                 tracing::info!(voucher_id = %voucher.id, order_id = %voucher.order_id, "voucher redeemed");
+                metrics::counter!("vouchers_redeemed_total").increment(1);
                 Ok(voucher)
             }
             RedeemOutcome::AlreadyRedeemed(_) => Err(RedeemVoucherError::AlreadyRedeemed(code)),

@@ -45,6 +45,7 @@ impl RedisDeadLetters {
         self.command(payload, reason, source_id)
             .query_async::<String>(&mut conn)
             .await?;
+        metrics::counter!("events_dead_lettered_total").increment(1);
         Ok(())
     }
 }

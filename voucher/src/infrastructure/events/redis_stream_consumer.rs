@@ -194,7 +194,9 @@ impl RedisStreamConsumer {
             .arg(&entry.id)
             .ignore()
             .query_async::<()>(&mut conn)
-            .await
+            .await?;
+        metrics::counter!("events_dead_lettered_total").increment(1);
+        Ok(())
     }
 
     /// Drops entries every group has acknowledged. Only when this group is the stream's only
