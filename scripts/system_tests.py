@@ -525,6 +525,52 @@ def correlation():
     with_system("correlation", "pubsub", body, log_env={"LOG_FORMAT": "json", "RUST_LOG": "info"})
 
 
+def readme_commands():
+    """The curl commands of README.md's walk-through, run as written against live services."""
+    text = open(os.path.join(ROOT, "README.md")).read()
+    block = text.split("### Walk-through", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    commands, current = [], ""
+    for line in block.splitlines():
+        line = line.strip()
+        if current or line.startswith("curl "):
+            current += line.rstrip("\\").strip() + " "
+            if not line.endswith("\\"):
+                commands.append(current.strip())
+                current = ""
+    assert len(commands) == 4, f"expected the 4 walk-through commands, found {commands}"
+    return commands
+
+
+def readme_walkthrough():
+    """Every example request in the README works: create, send, see the voucher, redeem."""
+    def body(s):
+        s.order.start()
+        s.voucher.start()
+        substitutions = {"localhost:54322": f"127.0.0.1:{s.order.port}",
+                         "localhost:54323": f"127.0.0.1:{s.voucher.port}"}
+
+        def run(command):
+            for old, new in substitutions.items():
+                command = command.replace(old, new)
+            out = subprocess.run(["bash", "-c", command], check=True, capture_output=True, text=True).stdout
+            return json.loads(out)
+
+        create, send, vouchers, redeem = readme_commands()
+        order = run(create)
+        assert order["total_cents"] == 12000 and order["status"] == "created", order
+        substitutions["<id>"] = order["id"]
+        assert run(send)["status"] == "sent"
+        deadline = time.time() + 5
+        while not (listed := run(vouchers))["items"]:
+            assert time.time() < deadline, "no voucher within 5 s"
+            time.sleep(0.1)
+        assert listed["items"][0]["amount_cents"] == 500, listed
+        substitutions["7K3M-QX9P-2HBD-W4RT"] = listed["items"][0]["code"]
+        assert run(redeem)["status"] == "redeemed"
+        log(f"  {len(readme_commands())} README commands ran as documented")
+    with_system("readme", "pubsub", body)
+
+
 def contract():
     """Schemathesis against both running services."""
     def body(s):
@@ -537,6 +583,7 @@ def contract():
 
 SCENARIOS = {
     "contract": contract,
+    "readme_walkthrough": readme_walkthrough,
     "correlation": correlation,
     "database_down": database_down,
     "graceful_shutdown": graceful_shutdown,
