@@ -86,16 +86,3 @@ pub fn install_metrics() -> metrics_exporter_prometheus::PrometheusHandle {
         })
         .clone()
 }
-
-/// `GET /metrics` in the Prometheus text format.
-pub fn metrics_endpoint(
-    handle: metrics_exporter_prometheus::PrometheusHandle,
-) -> impl poem::Endpoint<Output = poem::Response> {
-    poem::endpoint::make_sync(move |_| {
-        use poem::IntoResponse;
-        handle
-            .render()
-            .with_content_type("text/plain; version=0.0.4")
-            .into_response()
-    })
-}

@@ -9,7 +9,7 @@ use tracing::Instrument;
 use crate::trace::{TraceContext, continue_or_start};
 
 use super::{
-    BodyLimit, HealthApi, problem_from_error,
+    BodyLimit, HealthApi, MetricsApi, problem_from_error,
     spec::{DocumentedRoutes, finished_spec, json_document},
 };
 
@@ -31,14 +31,13 @@ pub fn service_endpoint<T: OpenApi + 'static>(
     max_body_bytes: usize,
     closed_schemas: &[&str],
 ) -> BoxEndpoint<'static> {
-    let service = OpenApiService::new((apis, health), title, env!("CARGO_PKG_VERSION"));
+    let metrics = MetricsApi::new(crate::telemetry::install_metrics());
+    let service = OpenApiService::new((apis, health, metrics), title, env!("CARGO_PKG_VERSION"));
     let spec = finished_spec(&service.spec(), closed_schemas);
     let allowed = Arc::new(DocumentedRoutes::from_spec(&spec));
     let docs = service.swagger_ui();
-    let metrics = crate::telemetry::install_metrics();
     let routes = allowed.clone();
     Route::new()
-        .at("/metrics", crate::telemetry::metrics_endpoint(metrics))
         .at("/openapi.json", json_document(spec))
         .nest("/docs", docs)
         .nest("/", service)

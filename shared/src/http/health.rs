@@ -92,3 +92,30 @@ impl HealthApi {
         }
     }
 }
+
+/// `GET /metrics`, documented like every other operation.
+pub struct MetricsApi {
+    handle: metrics_exporter_prometheus::PrometheusHandle,
+}
+
+impl MetricsApi {
+    pub fn new(handle: metrics_exporter_prometheus::PrometheusHandle) -> Self {
+        Self { handle }
+    }
+}
+
+#[derive(ApiResponse)]
+enum MetricsResponse {
+    /// Metrics in the Prometheus text exposition format (version 0.0.4).
+    #[oai(status = 200, content_type = "text/plain; version=0.0.4")]
+    Ok(poem_openapi::payload::PlainText<String>),
+}
+
+#[OpenApi(tag = "HealthTags::Health")]
+impl MetricsApi {
+    /// Prometheus metrics
+    #[oai(path = "/metrics", method = "get")]
+    async fn metrics(&self) -> MetricsResponse {
+        MetricsResponse::Ok(poem_openapi::payload::PlainText(self.handle.render()))
+    }
+}

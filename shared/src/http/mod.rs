@@ -10,7 +10,7 @@ mod strict;
 
 pub use body_limit::{BodyLimit, BodyLimitEndpoint};
 pub use endpoint::{REQUEST_ID_HEADER, TRACEPARENT_HEADER, service_endpoint};
-pub use health::{DependencyCheck, DependencyStatus, HealthApi, Readiness, ReadyResponse};
+pub use health::{DependencyCheck, DependencyStatus, HealthApi, MetricsApi, Readiness, ReadyResponse};
 pub use problem::{ApiError, PROBLEM_JSON, Problem, problem_from_error, problem_response};
 pub use spec::{DocumentedRoutes, finished_spec};
 pub use strict::{StrictString, TEXT_PATTERN};
