@@ -3,14 +3,10 @@
 use std::{sync::Arc, time::Duration};
 
 use anyhow::Context;
-use poem::{
-    Server,
-    listener::{Acceptor, Listener, TcpAcceptor, TcpListener},
-};
 use sea_orm::DatabaseConnection;
 use shared::{
     bus::{LazyConnection, Transport},
-    http::{HealthApi, service_endpoint},
+    http::{HealthApi, HttpServer, service_endpoint},
     probes::{DatabaseCheck, RedisCheck},
 };
 use tokio::sync::Notify;
@@ -28,9 +24,6 @@ use crate::{
         repositories::{SeaOrmIdempotencyRepository, SeaOrmOrderRepository, SeaOrmOutboxRepository},
     },
 };
-
-/// How long in-flight requests get to finish after a shutdown signal.
-const GRACE_PERIOD: Duration = Duration::from_secs(8);
 
 /// Connects to the database named by `ORDER_DATABASE_URL`.
 ///
@@ -52,9 +45,7 @@ fn publisher(settings: &Settings, redis: Arc<LazyConnection>) -> Arc<dyn EventPu
 
 /// A built order service, bound to its port but not yet serving.
 pub struct Application {
-    acceptor: TcpAcceptor,
-    port: u16,
-    endpoint: poem::endpoint::BoxEndpoint<'static>,
+    http: HttpServer,
     relay: RelayEvents,
     outbox_written: Arc<Notify>,
     relay_poll_interval: Duration,
@@ -94,20 +85,15 @@ impl Application {
             &["CreateOrderRequest", "OrderItemDto", "UpdateStatusRequest"],
         );
 
-        let address = format!("{}:{}", settings.http_host, settings.http_port);
-        let acceptor = TcpListener::bind(address.clone())
-            .into_acceptor()
-            .await
-            .with_context(|| format!("cannot listen on {address} (ORDER_HTTP_HOST/ORDER_HTTP_PORT)"))?;
-        let port = acceptor
-            .local_addr()
-            .first()
-            .and_then(|a| a.as_socket_addr().map(|s| s.port()))
-            .context("listener has no socket address")?;
-        Ok(Self {
-            acceptor,
-            port,
+        let http = HttpServer::bind(
+            &settings.http_host,
+            settings.http_port,
+            "ORDER_HTTP_HOST/ORDER_HTTP_PORT",
             endpoint,
+        )
+        .await?;
+        Ok(Self {
+            http,
             relay,
             outbox_written,
             relay_poll_interval: settings.relay_poll_interval,
@@ -116,7 +102,7 @@ impl Application {
 
     /// The port the HTTP listener is bound to (useful when configured as 0).
     pub fn port(&self) -> u16 {
-        self.port
+        self.http.port()
     }
 
     /// Serves HTTP and runs the outbox relay until `shutdown` is cancelled, then stops taking
@@ -131,10 +117,8 @@ impl Application {
             self.relay_poll_interval,
             shutdown.clone(),
         ));
-        tracing::info!(port = self.port, "order service listening");
-        let served = Server::new_with_acceptor(self.acceptor)
-            .run_with_graceful_shutdown(self.endpoint, shutdown.clone().cancelled_owned(), Some(GRACE_PERIOD))
-            .await;
+        tracing::info!(port = self.http.port(), "order service listening");
+        let served = self.http.serve(shutdown.clone()).await;
         shutdown.cancel();
         if let Err(e) = relay.await {
             tracing::error!(error.message = %e, "outbox relay task failed");

@@ -64,3 +64,12 @@ fn database_error(err: &DbErr) -> Option<&(dyn sqlx::error::DatabaseError + 'sta
         _ => None,
     }
 }
+
+/// Classifies a sea-orm error for the repository ports.
+pub fn repository_error(err: DbErr) -> crate::repository::RepositoryError {
+    if is_unavailable(&err) {
+        crate::repository::RepositoryError::Unavailable(err.to_string())
+    } else {
+        crate::repository::RepositoryError::Unexpected(err.to_string())
+    }
+}

@@ -9,6 +9,7 @@ pub mod db;
 pub mod events;
 pub mod http;
 pub mod probes;
+pub mod repository;
 pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -3,14 +3,10 @@
 use std::{sync::Arc, time::Duration};
 
 use anyhow::Context;
-use poem::{
-    Server,
-    listener::{Acceptor, Listener, TcpAcceptor, TcpListener},
-};
 use sea_orm::DatabaseConnection;
 use shared::{
     bus::{LazyConnection, Transport, dead_letter_key},
-    http::{HealthApi, service_endpoint},
+    http::{HealthApi, HttpServer, service_endpoint},
     probes::{DatabaseCheck, RedisCheck},
 };
 use tokio_util::sync::CancellationToken;
@@ -31,9 +27,6 @@ use crate::{
     },
 };
 
-/// How long in-flight requests get to finish after a shutdown signal.
-const GRACE_PERIOD: Duration = Duration::from_secs(8);
-
 /// Connects to the database named by `VOUCHER_DATABASE_URL`.
 ///
 /// # Errors
@@ -46,9 +39,7 @@ pub async fn connect_database(settings: &Settings) -> anyhow::Result<DatabaseCon
 
 /// A built voucher service, bound to its port but not yet serving or consuming.
 pub struct Application {
-    acceptor: TcpAcceptor,
-    port: u16,
-    endpoint: poem::endpoint::BoxEndpoint<'static>,
+    http: HttpServer,
     settings: Settings,
     issue_voucher: Arc<IssueVoucher>,
     redis: Arc<LazyConnection>,
@@ -80,20 +71,15 @@ impl Application {
         ]);
         let endpoint = service_endpoint(api, health, "Voucher service", settings.max_body_bytes, &[]);
 
-        let address = format!("{}:{}", settings.http_host, settings.http_port);
-        let acceptor = TcpListener::bind(address.clone())
-            .into_acceptor()
-            .await
-            .with_context(|| format!("cannot listen on {address} (VOUCHER_HTTP_HOST/VOUCHER_HTTP_PORT)"))?;
-        let port = acceptor
-            .local_addr()
-            .first()
-            .and_then(|a| a.as_socket_addr().map(|s| s.port()))
-            .context("listener has no socket address")?;
-        Ok(Self {
-            acceptor,
-            port,
+        let http = HttpServer::bind(
+            &settings.http_host,
+            settings.http_port,
+            "VOUCHER_HTTP_HOST/VOUCHER_HTTP_PORT",
             endpoint,
+        )
+        .await?;
+        Ok(Self {
+            http,
             settings,
             issue_voucher,
             redis,
@@ -103,7 +89,7 @@ impl Application {
 
     /// The port the HTTP listener is bound to (useful when configured as 0).
     pub fn port(&self) -> u16 {
-        self.port
+        self.http.port()
     }
 
     /// Serves HTTP and consumes events until `shutdown` is cancelled, then stops taking
@@ -119,10 +105,8 @@ impl Application {
             self.consuming,
             shutdown.clone(),
         ));
-        tracing::info!(port = self.port, "voucher service listening");
-        let served = Server::new_with_acceptor(self.acceptor)
-            .run_with_graceful_shutdown(self.endpoint, shutdown.clone().cancelled_owned(), Some(GRACE_PERIOD))
-            .await;
+        tracing::info!(port = self.http.port(), "voucher service listening");
+        let served = self.http.serve(shutdown.clone()).await;
         shutdown.cancel();
         if let Err(e) = consumer.await {
             tracing::error!(error.message = %e, "event consumer task failed");

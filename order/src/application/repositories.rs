@@ -8,16 +8,7 @@ use uuid::Uuid;
 
 use super::dto::{Order, OrderQuery, OrderStatus};
 
-/// A storage failure, split by whether the caller should expect it to pass on retry.
-#[derive(Debug, thiserror::Error)]
-pub enum RepositoryError {
-    /// The database could not be reached or is overloaded; retrying later may succeed.
-    #[error("database unavailable: {0}")]
-    Unavailable(String),
-    /// Anything else, including stored data that no longer maps to the model.
-    #[error("database error: {0}")]
-    Unexpected(String),
-}
+pub use shared::repository::RepositoryError;
 
 /// Stores orders and, atomically with their status changes, the events those changes emit.
 #[cfg_attr(test, mockall::automock)]

@@ -85,8 +85,14 @@ async fn the_event_carries_the_request_id_and_trace_of_the_patch() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    let event = tokio::time::timeout(Duration::from_secs(5), events.recv()).await.unwrap().unwrap();
+    let event = tokio::time::timeout(Duration::from_secs(5), events.recv())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(event["request_id"], "req-abc-123");
     let traceparent = event["traceparent"].as_str().unwrap();
-    assert!(traceparent.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"), "{traceparent}");
+    assert!(
+        traceparent.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"),
+        "{traceparent}"
+    );
 }

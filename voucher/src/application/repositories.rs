@@ -5,16 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::dto::{Voucher, VoucherCode, VoucherQuery};
 
-/// A storage failure, split by whether the caller should expect it to pass on retry.
-#[derive(Debug, thiserror::Error)]
-pub enum RepositoryError {
-    /// The database could not be reached or is overloaded; retrying later may succeed.
-    #[error("database unavailable: {0}")]
-    Unavailable(String),
-    /// Anything else, including stored data that no longer maps to the model.
-    #[error("database error: {0}")]
-    Unexpected(String),
-}
+pub use shared::repository::RepositoryError;
 
 /// What happened to a voucher offered for storage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,23 +2,13 @@
 
 use shared::http::ApiError;
 
-use crate::application::{
-    repositories::RepositoryError,
-    usecases::{GetVoucherError, ListVouchersError, RedeemVoucherError},
-};
-
-fn repository(err: RepositoryError) -> ApiError {
-    match &err {
-        RepositoryError::Unavailable(_) => ApiError::unavailable(&err),
-        RepositoryError::Unexpected(_) => ApiError::internal(&err),
-    }
-}
+use crate::application::usecases::{GetVoucherError, ListVouchersError, RedeemVoucherError};
 
 pub fn get_voucher(err: GetVoucherError) -> ApiError {
     match err {
         GetVoucherError::InvalidCode(e) => ApiError::bad_request("invalid-code", e.to_string()),
         GetVoucherError::NotFound(_) => ApiError::not_found("voucher-not-found", err.to_string()),
-        GetVoucherError::Repository(e) => repository(e),
+        GetVoucherError::Repository(e) => e.into(),
     }
 }
 
@@ -27,7 +17,7 @@ pub fn list_vouchers(err: ListVouchersError) -> ApiError {
         ListVouchersError::MissingFilter | ListVouchersError::InvalidLimit => {
             ApiError::bad_request("validation", err.to_string())
         }
-        ListVouchersError::Repository(e) => repository(e),
+        ListVouchersError::Repository(e) => e.into(),
     }
 }
 
@@ -36,6 +26,6 @@ pub fn redeem_voucher(err: RedeemVoucherError) -> ApiError {
         RedeemVoucherError::InvalidCode(e) => ApiError::bad_request("invalid-code", e.to_string()),
         RedeemVoucherError::NotFound(_) => ApiError::not_found("voucher-not-found", err.to_string()),
         RedeemVoucherError::AlreadyRedeemed(_) => ApiError::conflict("already-redeemed", err.to_string()),
-        RedeemVoucherError::Repository(e) => repository(e),
+        RedeemVoucherError::Repository(e) => e.into(),
     }
 }

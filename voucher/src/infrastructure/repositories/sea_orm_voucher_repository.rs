@@ -2,9 +2,11 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     sea_query::{Expr, OnConflict},
 };
+
+use shared::db::repository_error;
 
 use crate::{
     application::{
@@ -24,14 +26,6 @@ pub struct SeaOrmVoucherRepository {
 impl SeaOrmVoucherRepository {
     pub fn new(db: DatabaseConnection) -> Self {
         Self { db }
-    }
-}
-
-fn repository_error(err: DbErr) -> RepositoryError {
-    if shared::db::is_unavailable(&err) {
-        RepositoryError::Unavailable(err.to_string())
-    } else {
-        RepositoryError::Unexpected(err.to_string())
     }
 }
 
