@@ -2,8 +2,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Statement, TransactionTrait, sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
 use shared::events::OrderSent;
@@ -16,7 +16,7 @@ use crate::{
         dto::{Order, OrderItem, OrderQuery, OrderStatus},
         repositories::{OrderRepository, RepositoryError},
     },
-    infrastructure::entities::{idempotency_keys, orders, outbox},
+    infrastructure::entities::{idempotency_keys, orders},
 };
 
 /// Orders in PostgreSQL. Wakes the outbox relay (through `outbox_written`) whenever a
@@ -101,17 +101,48 @@ pub(super) fn to_domain(model: orders::Model) -> Result<Order, RepositoryError> 
     })
 }
 
-fn outbox_row(event: &OrderSent) -> outbox::ActiveModel {
-    outbox::ActiveModel {
-        id: Set(event.event_id),
-        aggregate_id: Set(event.order_id),
-        event_type: Set(event.event_type.clone()),
-        payload: Set(serde_json::to_value(event).expect("events serialize to JSON")),
-        created_at: Set(event.occurred_at),
-        attempts: Set(0),
-        next_attempt_at: Set(event.occurred_at),
-        published_at: Set(None),
+/// The compare-and-set of the status and the outbox insert as one statement (atomic on its
+/// own, and one round trip instead of four): the CTE yields the order only if its status was
+/// still `expected`, and the events are inserted only alongside it. Returns a row per change.
+fn status_change(order: &Order, expected: OrderStatus, events: &[OrderSent]) -> Statement {
+    const UPDATE: &str = "UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4 RETURNING id";
+    let mut values: Vec<sea_orm::Value> = vec![
+        order.status.as_str().into(),
+        order.updated_at.into(),
+        order.id.into(),
+        expected.as_str().into(),
+    ];
+    if events.is_empty() {
+        return Statement::from_sql_and_values(DbBackend::Postgres, UPDATE, values);
     }
+    let mut rows = Vec::with_capacity(events.len());
+    for event in events {
+        let n = values.len();
+        rows.push(format!(
+            "(${}::uuid, ${}::uuid, ${}, ${}::jsonb, ${}::timestamptz)",
+            n + 1,
+            n + 2,
+            n + 3,
+            n + 4,
+            n + 5
+        ));
+        values.extend([
+            event.event_id.into(),
+            event.order_id.into(),
+            event.event_type.clone().into(),
+            serde_json::to_value(event).expect("events serialize to JSON").into(),
+            event.occurred_at.into(),
+        ]);
+    }
+    let sql = format!(
+        "WITH updated AS ({UPDATE}) \
+         INSERT INTO outbox (id, aggregate_id, event_type, payload, created_at, next_attempt_at) \
+         SELECT v.id, v.aggregate_id, v.event_type, v.payload, v.created_at, v.created_at \
+         FROM updated, (VALUES {}) AS v(id, aggregate_id, event_type, payload, created_at) \
+         RETURNING id",
+        rows.join(", ")
+    );
+    Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
 }
 
 #[async_trait]
@@ -180,26 +211,14 @@ impl OrderRepository for SeaOrmOrderRepository {
         expected: OrderStatus,
         events: &[OrderSent],
     ) -> Result<bool, RepositoryError> {
-        let txn = self.db.begin().await.map_err(repository_error)?;
-        let updated = orders::Entity::update_many()
-            .col_expr(orders::Column::Status, Expr::value(order.status.as_str()))
-            .col_expr(orders::Column::UpdatedAt, Expr::value(order.updated_at))
-            .filter(orders::Column::Id.eq(order.id))
-            .filter(orders::Column::Status.eq(expected.as_str()))
-            .exec(&txn)
+        let rows = self
+            .db
+            .query_all_raw(status_change(order, expected, events))
             .await
             .map_err(repository_error)?;
-        if updated.rows_affected == 0 {
-            txn.rollback().await.map_err(repository_error)?;
+        if rows.is_empty() {
             return Ok(false);
         }
-        if !events.is_empty() {
-            outbox::Entity::insert_many(events.iter().map(outbox_row))
-                .exec_without_returning(&txn)
-                .await
-                .map_err(repository_error)?;
-        }
-        txn.commit().await.map_err(repository_error)?;
         if !events.is_empty() {
             self.outbox_written.notify_one();
         }
