@@ -1,0 +1,733 @@
+#!/usr/bin/env python3
+"""Helpers of bench/run that are easier in Python than in bash (standard library only).
+
+Every subcommand reads or writes small JSON files in the run's work directory; bench/run
+orchestrates the processes and calls these in between.
+
+  cpu-snapshot OUT PID_ORDER PID_VOUCHER PID_POSTMASTER PID_REDIS
+  parse-wrk OUT < wrk output
+  parse-pgbench OUT LOG_PREFIX < pgbench output
+  drive OUT URL create|patch COUNT|IDS_FILE CONNECTIONS
+  startup OUT NAME URL LOG -- CMD...
+  e2e-latency OUT ORDERS_CSV VOUCHERS_CSV IDS_FILE T0 POLLED_DONE_S AFTER_WAIT
+  meta OUT REPO BIN_DIR PSQL_CMD key=value...
+  merge FILE key=value...
+  report WORKDIR JSON_OUT
+"""
+
+import glob
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import http.client
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def write_json(path, data):
+    with open(path, "w") as f:
+        json.dump(data, f, indent=2, sort_keys=True)
+        f.write("\n")
+
+
+def read_json(path, default=None):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return default
+
+
+def percentile(sorted_values, p):
+    """Nearest-rank percentile of an already sorted list (p in 0..100)."""
+    if not sorted_values:
+        return None
+    k = max(0, min(len(sorted_values) - 1, int(round(p / 100 * len(sorted_values) + 0.5)) - 1))
+    return sorted_values[k]
+
+
+# --- CPU accounting --------------------------------------------------------------------
+
+
+def proc_stat(pid):
+    """(ppid, utime+stime, cutime+cstime) in seconds, or None if the process is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            raw = f.read()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    # The command name may contain spaces; everything after the last ')' is fixed fields.
+    fields = raw[raw.rindex(")") + 2 :].split()
+    ppid = int(fields[1])
+    own = (int(fields[11]) + int(fields[12])) / CLK_TCK
+    reaped = (int(fields[13]) + int(fields[14])) / CLK_TCK
+    return ppid, own, reaped
+
+
+def postgres_cpu(postmaster):
+    """CPU seconds of the whole PostgreSQL server: the postmaster, its live children, and
+    (through cutime/cstime) every child it has already reaped, e.g. pgbench's backends."""
+    top = proc_stat(postmaster)
+    if top is None:
+        return None
+    total = top[1] + top[2]
+    for path in glob.glob("/proc/[0-9]*/stat"):
+        pid = int(path.split("/")[2])
+        st = proc_stat(pid)
+        if st and st[0] == postmaster:
+            total += st[1]
+    return total
+
+
+def system_cpu():
+    with open("/proc/stat") as f:
+        values = [int(v) for v in f.readline().split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    return (sum(values) - idle) / CLK_TCK, sum(values) / CLK_TCK
+
+
+def cmd_cpu_snapshot(out, order_pid, voucher_pid, postmaster_pid, redis_pid):
+    busy, total = system_cpu()
+    snap = {
+        "wall": time.time(),
+        "order": (proc_stat(int(order_pid)) or (0, None))[1],
+        "voucher": (proc_stat(int(voucher_pid)) or (0, None))[1],
+        "postgres": postgres_cpu(int(postmaster_pid)),
+        "redis": (proc_stat(int(redis_pid)) or (0, None))[1],
+        "system_busy": busy,
+        "system_total": total,
+    }
+    write_json(out, snap)
+
+
+def cpu_between(a, b):
+    """CPU seconds used per component between two snapshots, and how busy the machine was."""
+    if not a or not b:
+        return None
+    wall = b["wall"] - a["wall"]
+    used = {}
+    for key in ("order", "voucher", "postgres", "redis"):
+        if a.get(key) is not None and b.get(key) is not None:
+            used[f"{key}_cpu_s"] = round(b[key] - a[key], 3)
+    busy = b["system_busy"] - a["system_busy"]
+    total = b["system_total"] - a["system_total"]
+    used["wall_s"] = round(wall, 3)
+    used["machine_busy_pct"] = round(100 * busy / total, 1) if total > 0 else None
+    # What is not a service, PostgreSQL or Redis: mostly the load generator (wrk/pgbench).
+    known = sum(v for k, v in used.items() if k.endswith("_cpu_s"))
+    used["other_cpu_s"] = round(busy - known, 3)
+    return used
+
+
+# --- tool output parsers -----------------------------------------------------------------
+
+
+def cmd_parse_wrk(out):
+    text = sys.stdin.read()
+    data = None
+    for line in text.splitlines():
+        if line.startswith("BENCH_JSON "):
+            data = json.loads(line[len("BENCH_JSON ") :])
+    if data is None:
+        sys.stderr.write(text)
+        sys.exit("wrk printed no BENCH_JSON line")
+    # wrk counts HTTP >= 400 as status errors; socket errors are separate.
+    data["errors_total"] = sum(
+        int(data.get(k, 0)) for k in ("errors_connect", "errors_read", "errors_write", "errors_timeout", "errors_status")
+    )
+    write_json(out, data)
+
+
+def cmd_parse_pgbench(out, log_prefix):
+    text = sys.stdin.read()
+    data = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("tps = "):
+            data["tps"] = float(line.split()[2])
+        elif line.startswith("number of transactions actually processed:"):
+            data["transactions"] = int(line.split(":")[1].split("/")[0])
+        elif line.startswith("number of failed transactions:"):
+            data["failed"] = int(line.split(":")[1].split()[0])
+        elif line.startswith("latency average = "):
+            data["latency_avg_ms"] = float(line.split()[3])
+        elif line.startswith("number of clients:"):
+            data["clients"] = int(line.split(":")[1])
+        elif line.startswith("number of threads:"):
+            data["threads"] = int(line.split(":")[1])
+        elif line.startswith("duration:"):
+            data["duration_s"] = float(line.split(":")[1].split()[0])
+    data["aborted"] = "aborted" in text
+    if "tps" not in data:
+        sys.stderr.write(text)
+        sys.exit("pgbench printed no tps line")
+    # Per-transaction log lines: client_id transaction_no time_us script_no epoch epoch_us.
+    latencies = []
+    for path in glob.glob(log_prefix + ".*"):
+        with open(path) as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) >= 3 and parts[2].isdigit():
+                    latencies.append(int(parts[2]) / 1000)
+    latencies.sort()
+    if latencies:
+        data["p50_ms"] = round(percentile(latencies, 50), 3)
+        data["p99_ms"] = round(percentile(latencies, 99), 3)
+        data["max_ms"] = round(latencies[-1], 3)
+    write_json(out, data)
+
+
+# --- HTTP driver for fixed amounts of work --------------------------------------------------
+# wrk is built for "as many requests as possible for D seconds"; for "exactly these N
+# requests, then stop" it does not fit (its main thread sleeps the full duration even when
+# every thread has stopped, and it calls request() once on thread 0 to validate the script,
+# which silently swallows one item of a work list). This small asyncio client sends exactly
+# one request per item over CONNECTIONS keep-alive connections and exits when all are done.
+
+
+async def _read_response(reader):
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head[9:12])
+    length, chunked, close = 0, False, False
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        name = name.strip().lower()
+        if name == b"content-length":
+            length = int(value)
+        elif name == b"transfer-encoding" and b"chunked" in value.lower():
+            chunked = True
+        elif name == b"connection" and b"close" in value.lower():
+            close = True
+    if chunked:
+        body = b""
+        while True:
+            size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+            chunk = await reader.readexactly(size + 2)
+            if size == 0:
+                break
+            body += chunk[:-2]
+    else:
+        body = await reader.readexactly(length) if length else b""
+    return status, body, close
+
+
+def cmd_drive(out, url, mode, work, connections):
+    """MODE create: WORK is a count of POST /orders (customer ids e2e-*); MODE patch: WORK
+    is a file of order ids to PATCH to sent."""
+    import asyncio
+
+    hostport = url.split("://", 1)[1].rstrip("/")
+    host, port = hostport.rsplit(":", 1)
+    if mode == "create":
+        n = int(work)
+        body = '{"customer_id":"e2e-%d","items":[{"sku":"BENCH-1","quantity":1,"unit_price_cents":12000}]}'
+
+        def build(i):
+            b = (body % (i % 1000)).encode()
+            return (b"POST /orders HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
+                    b"Content-Length: %d\r\n\r\n%s") % (hostport.encode(), len(b), b)
+        expected = 201
+    elif mode == "patch":
+        with open(work) as f:
+            ids = [line.strip() for line in f if line.strip()]
+        n = len(ids)
+        payload = b'{"status":"sent"}'
+
+        def build(i):
+            return (b"PATCH /orders/%s/status HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
+                    b"Content-Length: %d\r\n\r\n%s") % (ids[i].encode(), hostport.encode(), len(payload), payload)
+        expected = 200
+    else:
+        sys.exit(f"unknown drive mode {mode}")
+
+    latencies, statuses = [], {}
+    errors = {"connect": 0, "io": 0}
+    state = {"next": 0}
+
+    async def worker():
+        conn = None
+        while state["next"] < n:
+            i = state["next"]
+            state["next"] += 1
+            try:
+                if conn is None:
+                    conn = await asyncio.open_connection(host, int(port))
+                reader, writer = conn
+                t = time.perf_counter()
+                writer.write(build(i))
+                status, _, close = await _read_response(reader)
+                latencies.append(time.perf_counter() - t)
+                statuses[status] = statuses.get(status, 0) + 1
+                if close:
+                    writer.close()
+                    conn = None
+            except ConnectionRefusedError:
+                errors["connect"] += 1
+                conn = None
+            except (OSError, asyncio.IncompleteReadError, ValueError):
+                # The request may or may not have been processed: counted, not retried.
+                errors["io"] += 1
+                conn = None
+        if conn:
+            conn[1].close()
+
+    async def run():
+        t0 = time.time()
+        start = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(int(connections))))
+        return t0, time.perf_counter() - start
+
+    t0, duration = asyncio.run(run())
+    latencies.sort()
+    ok = statuses.get(expected, 0)
+    write_json(out, {
+        "requests": n,
+        "ok": ok,
+        "statuses": {str(k): v for k, v in sorted(statuses.items())},
+        "errors_connect": errors["connect"],
+        "errors_io": errors["io"],
+        "errors_total": n - ok,
+        "t0": t0,
+        "duration_s": round(duration, 3),
+        "rps": round(n / duration, 1) if duration > 0 else None,
+        "p50_ms": round(percentile(latencies, 50) * 1000, 3) if latencies else None,
+        "p90_ms": round(percentile(latencies, 90) * 1000, 3) if latencies else None,
+        "p99_ms": round(percentile(latencies, 99) * 1000, 3) if latencies else None,
+        "max_ms": round(latencies[-1] * 1000, 3) if latencies else None,
+    })
+
+
+# --- startup time -----------------------------------------------------------------------
+
+
+def ready(host, port):
+    try:
+        conn = http.client.HTTPConnection(host, port, timeout=1)
+        conn.request("GET", "/ready")
+        status = conn.getresponse().status
+        conn.close()
+        return status == 200
+    except OSError:
+        return False
+
+
+def cmd_startup(out, name, url, log, cmd):
+    """Starts CMD, polls URL/ready every 5 ms until it answers 200, then stops it with
+    SIGTERM and measures how long the graceful stop takes."""
+    hostport = url.split("://", 1)[1].rstrip("/")
+    host, port = hostport.rsplit(":", 1)
+    with open(log, "ab") as logf:
+        t0 = time.monotonic()
+        proc = subprocess.Popen(cmd, stdout=logf, stderr=subprocess.STDOUT)
+        with open(out + ".pid", "w") as f:
+            f.write(str(proc.pid))
+        ready_s = None
+        try:
+            while time.monotonic() - t0 < 30:
+                if ready(host, int(port)):
+                    ready_s = time.monotonic() - t0
+                    break
+                if proc.poll() is not None:
+                    break
+                time.sleep(0.005)
+            rss_kb = None
+            try:
+                with open(f"/proc/{proc.pid}/status") as f:
+                    for line in f:
+                        if line.startswith("VmRSS:"):
+                            rss_kb = int(line.split()[1])
+            except FileNotFoundError:
+                pass
+        finally:
+            t_stop = time.monotonic()
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            stop_s = time.monotonic() - t_stop
+            os.remove(out + ".pid")
+    result = read_json(out, {"runs": []})
+    result["runs"].append(
+        {
+            "ready_ms": round(ready_s * 1000, 1) if ready_s is not None else None,
+            "rss_at_ready_kb": rss_kb,
+            "stop_ms": round(stop_s * 1000, 1),
+        }
+    )
+    values = [r["ready_ms"] for r in result["runs"] if r["ready_ms"] is not None]
+    result["ready_ms_median"] = statistics.median(values) if values else None
+    result["failed_runs"] = sum(1 for r in result["runs"] if r["ready_ms"] is None)
+    write_json(out, result)
+    if ready_s is None:
+        sys.exit(f"{name} did not answer /ready within 30 s")
+
+
+# --- end-to-end latency -------------------------------------------------------------------
+
+
+def read_pairs(path):
+    pairs = {}
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line:
+                key, value = line.split(",")
+                pairs[key] = float(value)
+    return pairs
+
+
+def cmd_e2e_latency(out, orders_csv, vouchers_csv, ids_file, t0, polled_done_s, after_wait):
+    """Joins order updated_at (when it became sent) with voucher issued_at per order.
+    T0 is the wall clock just before the first PATCH; POLLED_DONE_S is when polling saw the
+    last voucher (coarse), AFTER_WAIT the voucher count a while after that."""
+    t0 = float(t0)
+    with open(ids_file) as f:
+        ids = {line.strip() for line in f if line.strip()}
+    sent = read_pairs(orders_csv)  # order id -> updated_at epoch
+    issued = read_pairs(vouchers_csv)  # order id -> issued_at epoch
+    lat = sorted((issued[i] - sent[i]) * 1000 for i in ids if i in issued and i in sent)
+    data = {
+        "orders": len(ids),
+        "orders_sent": sum(1 for i in ids if i in sent),
+        "vouchers": len(issued),
+        "vouchers_for_patched_orders": sum(1 for i in ids if i in issued),
+        "extra_vouchers": sum(1 for i in issued if i not in ids),
+        "missing_vouchers": sum(1 for i in ids if i not in issued),
+        "vouchers_after_wait": int(after_wait),
+        "polled_done_s": round(float(polled_done_s), 3) if polled_done_s else None,
+    }
+    if issued:
+        last = max(issued.values())
+        duration = last - t0
+        data["first_patch_to_last_voucher_s"] = round(duration, 3)
+        data["vouchers_per_s"] = round(len(issued) / duration, 1) if duration > 0 else None
+        data["first_sent_to_last_voucher_s"] = round(last - min(sent.values()), 3) if sent else None
+    if lat:
+        data["latency_p50_ms"] = round(percentile(lat, 50), 2)
+        data["latency_p99_ms"] = round(percentile(lat, 99), 2)
+        data["latency_max_ms"] = round(lat[-1], 2)
+        data["latency_mean_ms"] = round(statistics.fmean(lat), 2)
+    write_json(out, data)
+
+
+# --- report ------------------------------------------------------------------------------
+
+
+def ratio(a, b):
+    return round(a / b, 3) if a and b else None
+
+
+def fmt(value, unit="", digits=1):
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}{unit}"
+    return f"{value:,}{unit}"
+
+
+def cmd_report(work, json_out):
+    o = lambda name: read_json(os.path.join(work, "out", name + ".json"))  # noqa: E731
+    meta = o("meta") or {}
+    post, post_ceiling = o("post") or {}, o("ceiling_insert") or {}
+    patch, e2e = o("patch") or {}, o("e2e") or {}
+    sent_ceiling = o("ceiling_sent") or {}
+    create = o("create") or {}
+
+    # Each pgbench transaction of the sent ceiling is one order sent, relayed and vouchered.
+    sent_tps = sent_ceiling.get("tps")
+    ceiling_e2e = sent_tps
+
+    resources = {}
+    for svc in ("order", "voucher"):
+        r = o(f"rss_{svc}") or {}
+        s = o(f"startup_{svc}") or {}
+        resources[svc] = {
+            "rss_idle_kb": r.get("idle_kb"),
+            "rss_peak_kb": r.get("peak_kb"),
+            "rss_end_kb": r.get("end_kb"),
+            "ready_ms": s.get("ready_ms_median"),
+            "startup_runs": s.get("runs"),
+        }
+
+    cpu = {}
+    for phase in ("post", "ceiling_insert", "e2e", "ceiling_sent"):
+        c = cpu_between(o(f"cpu_{phase}_begin"), o(f"cpu_{phase}_end"))
+        if c:
+            cpu[phase] = c
+    post_req = post.get("requests") or 0
+    if "post" in cpu and post_req:
+        cpu["post"]["order_cpu_ms_per_request"] = round(1000 * cpu["post"]["order_cpu_s"] / post_req, 3)
+        cpu["post"]["postgres_cpu_ms_per_request"] = round(1000 * cpu["post"]["postgres_cpu_s"] / post_req, 3)
+    if "ceiling_insert" in cpu and post_ceiling.get("transactions"):
+        cpu["ceiling_insert"]["postgres_cpu_ms_per_order"] = round(
+            1000 * cpu["ceiling_insert"]["postgres_cpu_s"] / post_ceiling["transactions"], 3
+        )
+    n_vouchers = e2e.get("vouchers") or 0
+    if "e2e" in cpu and n_vouchers:
+        for k in ("order", "voucher", "postgres", "redis"):
+            if f"{k}_cpu_s" in cpu["e2e"]:
+                cpu["e2e"][f"{k}_cpu_ms_per_order"] = round(1000 * cpu["e2e"][f"{k}_cpu_s"] / n_vouchers, 3)
+    if "ceiling_sent" in cpu and sent_ceiling.get("transactions"):
+        cpu["ceiling_sent"]["postgres_cpu_ms_per_order"] = round(
+            1000 * cpu["ceiling_sent"]["postgres_cpu_s"] / sent_ceiling["transactions"], 3
+        )
+
+    checks = []
+
+    def check(name, ok, detail):
+        checks.append({"name": name, "ok": bool(ok), "detail": detail})
+
+    expected = meta.get("config", {}).get("e2e_orders")
+    check("POST /orders: no errors", post and post.get("errors_total") == 0,
+          f"{post.get('errors_total')} errors (status>=400 {post.get('errors_status')}) in {post.get('requests')} requests")
+    check("POST /orders: requests served", post.get("requests", 0) > 0, f"{post.get('requests')} requests")
+    check("e2e: orders created", create.get("ok") == expected and create.get("errors_total") == 0,
+          f"{create.get('ok')} of {expected} created, statuses {create.get('statuses')}")
+    check("e2e: every PATCH answered 200", patch.get("ok") == expected and patch.get("errors_total") == 0,
+          f"{patch.get('ok')} of {expected} ok, statuses {patch.get('statuses')}, "
+          f"{patch.get('errors_io')} I/O errors")
+    check("e2e: exactly one voucher per order", e2e.get("vouchers") == expected and e2e.get("missing_vouchers") == 0,
+          f"{e2e.get('vouchers')} vouchers for {expected} orders, {e2e.get('missing_vouchers')} missing")
+    check("e2e: no extra vouchers", e2e.get("extra_vouchers") == 0 and e2e.get("vouchers_after_wait") == e2e.get("vouchers"),
+          f"{e2e.get('extra_vouchers')} for other orders, {e2e.get('vouchers_after_wait')} vouchers after waiting")
+    check("ceiling: pgbench without failures",
+          all(r.get("failed", 1) == 0 and r.get("aborted") is False for r in (post_ceiling, sent_ceiling)),
+          ", ".join(f"{n} {r.get('failed')} failed{' (aborted)' if r.get('aborted') is not False else ''}"
+                    for n, r in (("insert", post_ceiling), ("sent", sent_ceiling))))
+
+    # Observations that do not fail the run but point at the services.
+    notes = []
+    if e2e.get("relay_rounds_over_batch_limit"):
+        notes.append(f"the order relay claimed more than its batch limit ({e2e.get('relay_batch_limit')}) in "
+                     f"{e2e['relay_rounds_over_batch_limit']} of {e2e.get('relay_rounds')} rounds "
+                     f"(largest {e2e.get('relay_batch_max')} rows)")
+    check("ceiling: pool of orders not exhausted", not sent_ceiling.get("pool_exhausted", True),
+          f"{sent_ceiling.get('transactions')} of {sent_ceiling.get('pool')} pool orders used")
+    for svc in ("order", "voucher"):
+        check(f"{svc}: restarts became ready", resources[svc]["ready_ms"] is not None and not (o(f"startup_{svc}") or {}).get("failed_runs"),
+              f"median {resources[svc]['ready_ms']} ms")
+
+    result = {
+        **{k: meta[k] for k in ("timestamp", "mode", "git", "machine", "tools", "config", "postgres_settings", "binaries") if k in meta},
+        "post_orders": {
+            "service": post,
+            "ceiling": post_ceiling,
+            "ratio_rps_to_ceiling": ratio(post.get("rps"), post_ceiling.get("tps")),
+        },
+        "end_to_end": {
+            "create": create,
+            "patch": patch,
+            "result": e2e,
+            "ceiling": {**sent_ceiling, "orders_per_s": ceiling_e2e},
+            "ratio_vouchers_per_s_to_ceiling": ratio(e2e.get("vouchers_per_s"), ceiling_e2e),
+        },
+        "resources": resources,
+        "cpu": cpu,
+        "checks": checks,
+        "notes": notes,
+        "ok": all(c["ok"] for c in checks),
+    }
+    write_json(json_out, result)
+
+    # --- the table ---------------------------------------------------------------------
+    cfg = meta.get("config", {})
+    m = meta.get("machine", {})
+    lines = []
+    add = lines.append
+    add("")
+    add(f"Benchmark ({meta.get('mode')}) {meta.get('timestamp')}  commit {meta.get('git', {}).get('commit', '?')[:12]}"
+        f"{' (dirty)' if meta.get('git', {}).get('dirty') else ''}")
+    add(f"Machine: {m.get('nproc')} CPUs, {m.get('cpu_model')}, {fmt(m.get('mem_total_mb'))} MB RAM; "
+        f"{m.get('busy_pct_before_start')}% busy before the run (load average {m.get('loadavg_at_start')})")
+    stale = [svc for svc, b in meta.get("binaries", {}).items() if b.get("older_than_commit")]
+    if stale:
+        add(f"Binaries: {', '.join(stale)} built {meta['binaries'][stale[0]]['modified']}, before the commit "
+            f"(BENCH_SKIP_BUILD=1?): the figures are for that older build")
+    add(f"Load: {cfg.get('connections')} connections, {cfg.get('threads')} threads, {cfg.get('duration_s')} s per throughput run")
+    add("")
+    w = "{:<44} {:>16} {:>16} {:>8}"
+    add(w.format("", "service", "ceiling (pgbench)", "ratio"))
+    add(w.format("POST /orders  throughput (req/s)", fmt(post.get("rps")), fmt(post_ceiling.get("tps")),
+                 fmt(result["post_orders"]["ratio_rps_to_ceiling"], digits=2)))
+    add(w.format("POST /orders  latency p50 / p99 (ms)",
+                 f"{fmt(post.get('p50_ms'), digits=2)} / {fmt(post.get('p99_ms'), digits=2)}",
+                 f"{fmt(post_ceiling.get('p50_ms'), digits=2)} / {fmt(post_ceiling.get('p99_ms'), digits=2)}", ""))
+    add(w.format("POST /orders  requests / errors", f"{fmt(post.get('requests'))} / {fmt(post.get('errors_total'))}",
+                 f"{fmt(post_ceiling.get('transactions'))} / {fmt(post_ceiling.get('failed'))}", ""))
+    add(w.format(f"End to end: {fmt(expected)} orders -> vouchers (per s)", fmt(e2e.get("vouchers_per_s")),
+                 fmt(ceiling_e2e), fmt(result["end_to_end"]["ratio_vouchers_per_s_to_ceiling"], digits=2)))
+    add(w.format("  first PATCH -> last voucher (s)", fmt(e2e.get("first_patch_to_last_voucher_s"), digits=2), "", ""))
+    add(w.format("  PATCH throughput (req/s), p50 / p99 (ms)", fmt(patch.get("rps")),
+                 f"{fmt(patch.get('p50_ms'), digits=2)} / {fmt(patch.get('p99_ms'), digits=2)}", ""))
+    add(w.format("  sent -> voucher latency p50 / p99 (ms)",
+                 f"{fmt(e2e.get('latency_p50_ms'), digits=1)} / {fmt(e2e.get('latency_p99_ms'), digits=1)}", "", ""))
+    add(w.format("  per-order SQL latency p50 / p99 (ms)", "",
+                 f"{fmt(sent_ceiling.get('p50_ms'), digits=2)} / {fmt(sent_ceiling.get('p99_ms'), digits=2)}", ""))
+    add(w.format("  relay rows per round: mean / max", f"{fmt(e2e.get('relay_batch_mean'))} / {fmt(e2e.get('relay_batch_max'))}",
+                 f"every {fmt(sent_ceiling.get('relay_every'))} orders", ""))
+    add(w.format("  outbox rows unpublished at the end", fmt(e2e.get("outbox_unpublished_at_end")),
+                 fmt(sent_ceiling.get("unpublished_at_end")), ""))
+    add(w.format("  vouchers / missing / extra",
+                 f"{fmt(e2e.get('vouchers'))} / {fmt(e2e.get('missing_vouchers'))} / {fmt(e2e.get('extra_vouchers'))}", "", ""))
+    add("")
+    w2 = "{:<10} {:>14} {:>14} {:>16}"
+    add(w2.format("service", "RSS idle (MB)", "RSS peak (MB)", "start->ready (ms)"))
+    for svc in ("order", "voucher"):
+        r = resources[svc]
+        mb = lambda kb: round(kb / 1024, 1) if kb else None  # noqa: E731
+        add(w2.format(svc, fmt(mb(r["rss_idle_kb"])), fmt(mb(r["rss_peak_kb"])), fmt(r["ready_ms"])))
+    add("")
+    add("CPU seconds per phase (evidence for where time goes):")
+    w3 = "{:<16} {:>7} {:>7} {:>8} {:>9} {:>7} {:>7} {:>6}"
+    add(w3.format("phase", "wall", "order", "voucher", "postgres", "redis", "other", "busy%"))
+    for phase, c in cpu.items():
+        add(w3.format(phase, fmt(c.get("wall_s"), digits=1), fmt(c.get("order_cpu_s"), digits=1),
+                      fmt(c.get("voucher_cpu_s"), digits=1), fmt(c.get("postgres_cpu_s"), digits=1),
+                      fmt(c.get("redis_cpu_s"), digits=1), fmt(c.get("other_cpu_s"), digits=1),
+                      fmt(c.get("machine_busy_pct"), digits=0)))
+    add("")
+    for c in checks:
+        add(f"[{'ok' if c['ok'] else 'FAIL'}] {c['name']}: {c['detail']}")
+    for n in notes:
+        add(f"[note] {n}")
+    add("")
+    add(f"JSON: {json_out}")
+    print("\n".join(lines))
+    sys.exit(0 if result["ok"] else 1)
+
+
+# --- run metadata -------------------------------------------------------------------------
+
+
+def sh(*cmd):
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=20)
+        return (out.stdout or out.stderr).strip().splitlines()[0]
+    except (OSError, IndexError, subprocess.TimeoutExpired):
+        return None
+
+
+def cmd_meta(out, repo, bin_dir, psql, *config):
+    """Machine, tools, git and run configuration. CONFIG is key=value pairs; PSQL is the
+    psql command line (one string) used to read PostgreSQL's settings."""
+    cpu_model, mem_kb = None, None
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu_model = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                mem_kb = int(line.split()[1])
+    dirty = subprocess.run(["git", "-C", repo, "status", "--porcelain", "--untracked-files=no"],
+                           capture_output=True, text=True).stdout.strip()
+    # Other work on the machine skews every figure: note how busy it was just before.
+    busy0, total0 = system_cpu()
+    time.sleep(1)
+    busy1, total1 = system_cpu()
+    with open("/proc/loadavg") as f:
+        loadavg = [float(v) for v in f.read().split()[:3]]
+    settings = {}
+    for name in ("server_version", "shared_buffers", "max_connections", "synchronous_commit", "fsync",
+                 "wal_level", "max_wal_size", "checkpoint_timeout"):
+        settings[name] = sh(*psql.split(), "-c", f"SHOW {name}")
+    binaries = {}
+    for svc in ("order", "voucher"):
+        path = os.path.join(bin_dir, svc)
+        if os.path.exists(path):
+            binaries[svc] = {
+                "path": path,
+                "modified": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(os.path.getmtime(path))),
+                "size_bytes": os.path.getsize(path),
+            }
+    # With BENCH_SKIP_BUILD=1 the binaries may predate the commit being reported.
+    commit_time = sh("git", "-C", repo, "log", "-1", "--format=%ct")
+    for info in binaries.values():
+        if commit_time:
+            info["older_than_commit"] = os.path.getmtime(info["path"]) < int(commit_time)
+    cfg = {}
+    for kv in config:
+        key, value = kv.split("=", 1)
+        cfg[key] = int(value) if value.lstrip("-").isdigit() else value
+    write_json(out, {
+        "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "mode": cfg.pop("mode", None),
+        "git": {
+            "commit": sh("git", "-C", repo, "rev-parse", "HEAD"),
+            "branch": sh("git", "-C", repo, "rev-parse", "--abbrev-ref", "HEAD"),
+            # Uncommitted changes to tracked files: the binaries may not match the commit.
+            "dirty": bool(dirty),
+        },
+        "machine": {
+            "nproc": os.cpu_count(),
+            "cpu_model": cpu_model,
+            "mem_total_mb": round(mem_kb / 1024) if mem_kb else None,
+            "kernel": os.uname().release,
+            "loadavg_at_start": loadavg,
+            "busy_pct_before_start": round(100 * (busy1 - busy0) / (total1 - total0), 1),
+        },
+        "tools": {
+            "wrk": sh("wrk", "-v"),
+            "pgbench": sh(os.path.join(os.environ.get("PG_BIN", ""), "pgbench"), "--version"),
+            "postgres": settings.get("server_version"),
+            "redis_server": sh("redis-server", "--version"),
+            "rustc": sh("rustc", "--version"),
+            "python": sys.version.split()[0],
+        },
+        "config": cfg,
+        "postgres_settings": settings,
+        "binaries": binaries,
+    })
+
+
+def cmd_merge(path, *pairs):
+    """Adds key=value pairs (numbers where they parse) to a JSON object file."""
+    data = read_json(path, {})
+    for kv in pairs:
+        key, value = kv.split("=", 1)
+        try:
+            data[key] = int(value)
+        except ValueError:
+            try:
+                data[key] = float(value)
+            except ValueError:
+                data[key] = {"true": True, "false": False}.get(value, value)
+    write_json(path, data)
+
+
+def main():
+    args = sys.argv[1:]
+    if not args:
+        sys.exit(__doc__)
+    cmd, rest = args[0], args[1:]
+    if cmd == "cpu-snapshot":
+        cmd_cpu_snapshot(*rest)
+    elif cmd == "parse-wrk":
+        cmd_parse_wrk(*rest)
+    elif cmd == "parse-pgbench":
+        cmd_parse_pgbench(*rest)
+    elif cmd == "startup":
+        sep = rest.index("--")
+        cmd_startup(*rest[:sep], rest[sep + 1 :])
+    elif cmd == "drive":
+        cmd_drive(*rest)
+    elif cmd == "e2e-latency":
+        cmd_e2e_latency(*rest)
+    elif cmd == "meta":
+        cmd_meta(*rest)
+    elif cmd == "merge":
+        cmd_merge(*rest)
+    elif cmd == "report":
+        cmd_report(*rest)
+    else:
+        sys.exit(f"unknown subcommand {cmd}\n{__doc__}")
+
+
+if __name__ == "__main__":
+    main()
