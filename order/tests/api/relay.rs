@@ -96,3 +96,35 @@ async fn the_event_carries_the_request_id_and_trace_of_the_patch() {
         "{traceparent}"
     );
 }
+
+#[tokio::test]
+async fn a_claim_takes_at_most_its_limit_and_hides_what_it_took() {
+    use order::{application::repositories::OutboxRepository, infrastructure::repositories::SeaOrmOutboxRepository};
+    let app = spawn_app().await;
+    // 250 events, made due at once: claims below race with the app's own relay, as two
+    // instances would.
+    app.count(
+        "WITH rows AS (INSERT INTO outbox (id, aggregate_id, event_type, payload, created_at, next_attempt_at) \
+         SELECT gen_random_uuid(), gen_random_uuid(), 'order.sent', jsonb_build_object('event_id', gen_random_uuid(), \
+         'event_type', 'order.sent', 'schema_version', 1, 'occurred_at', now(), 'order_id', gen_random_uuid(), \
+         'customer_id', 'c', 'total_cents', 20000, 'currency', 'EUR'), now(), now() + interval '1 hour' \
+         FROM generate_series(1, 250) RETURNING 1) SELECT count(*) FROM rows",
+    )
+    .await;
+    app.count("WITH due AS (UPDATE outbox SET next_attempt_at = now() - interval '1 second' RETURNING 1) SELECT count(*) FROM due")
+        .await;
+    let outbox = SeaOrmOutboxRepository::new(app.db.clone());
+    let mut claimed = 0;
+    loop {
+        let batch = outbox.claim_due(100, Duration::from_secs(60)).await.unwrap();
+        assert!(batch.len() <= 100, "claimed {} rows with a limit of 100", batch.len());
+        if batch.is_empty() {
+            break;
+        }
+        claimed += batch.len();
+    }
+    // The app's own relay may have taken some; together nothing was claimed twice.
+    let taken = app.count("SELECT count(*) FROM outbox WHERE attempts >= 1").await;
+    assert_eq!(taken, 250);
+    assert!(claimed <= 250);
+}

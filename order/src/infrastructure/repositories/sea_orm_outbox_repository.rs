@@ -1,9 +1,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, Statement, sea_query::Expr,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, Statement};
 use shared::events::OrderSent;
 use uuid::Uuid;
 
@@ -25,24 +23,32 @@ impl SeaOrmOutboxRepository {
 }
 
 /// Claims due rows by pushing their `next_attempt_at` past the lease. `SKIP LOCKED` lets
-/// concurrent relays claim disjoint batches without waiting on each other.
+/// concurrent relays claim disjoint batches without waiting on each other. The CTE runs the
+/// row selection once, so the LIMIT holds (an `id IN (subquery)` form may be re-planned into
+/// a join that claims more).
 const CLAIM_DUE: &str = r#"
-UPDATE outbox
-SET attempts = attempts + 1,
-    next_attempt_at = now() + make_interval(secs => $2)
-WHERE id IN (
+WITH due AS (
     SELECT id FROM outbox
     WHERE published_at IS NULL AND next_attempt_at <= now()
     ORDER BY next_attempt_at
     LIMIT $1
     FOR UPDATE SKIP LOCKED
 )
-RETURNING *
+UPDATE outbox o
+SET attempts = o.attempts + 1,
+    next_attempt_at = now() + make_interval(secs => $2)
+FROM due
+WHERE o.id = due.id
+RETURNING o.*
 "#;
 
-/// Back-off before the next attempt: 100 ms doubled per attempt, at most 5 s.
-const RETRY_AT: &str =
-    "now() + LEAST(interval '100 milliseconds' * power(2, LEAST(attempts - 1, 10)), interval '5 seconds')";
+/// Marks events published; one prepared statement whatever the batch size.
+const MARK_PUBLISHED: &str = "UPDATE outbox SET published_at = now() WHERE id = ANY($1)";
+
+/// Makes events due again after a back-off: 100 ms doubled per attempt, at most 5 s.
+const RETRY_LATER: &str = "UPDATE outbox \
+     SET next_attempt_at = now() + LEAST(interval '100 milliseconds' * power(2, LEAST(attempts - 1, 10)), interval '5 seconds') \
+     WHERE id = ANY($1)";
 
 fn to_pending(model: outbox::Model) -> Result<PendingEvent, RepositoryError> {
     let event: OrderSent = serde_json::from_value(model.payload)
@@ -71,12 +77,9 @@ impl OutboxRepository for SeaOrmOutboxRepository {
     }
 
     async fn mark_published(&self, event_ids: &[Uuid]) -> Result<(), RepositoryError> {
-        outbox::Entity::update_many()
-            .col_expr(outbox::Column::PublishedAt, Expr::current_timestamp())
-            .filter(outbox::Column::Id.is_in(event_ids.iter().copied()))
-            .exec(&self.db)
-            .await
-            .map_err(repository_error)?;
+        let statement =
+            Statement::from_sql_and_values(DbBackend::Postgres, MARK_PUBLISHED, [event_ids.to_vec().into()]);
+        self.db.execute_raw(statement).await.map_err(repository_error)?;
         Ok(())
     }
 
@@ -97,12 +100,8 @@ impl OutboxRepository for SeaOrmOutboxRepository {
     }
 
     async fn retry_later(&self, event_ids: &[Uuid]) -> Result<(), RepositoryError> {
-        outbox::Entity::update_many()
-            .col_expr(outbox::Column::NextAttemptAt, Expr::cust(RETRY_AT))
-            .filter(outbox::Column::Id.is_in(event_ids.iter().copied()))
-            .exec(&self.db)
-            .await
-            .map_err(repository_error)?;
+        let statement = Statement::from_sql_and_values(DbBackend::Postgres, RETRY_LATER, [event_ids.to_vec().into()]);
+        self.db.execute_raw(statement).await.map_err(repository_error)?;
         Ok(())
     }
 }
