@@ -8,6 +8,7 @@ use shared::{
     bus::{LazyConnection, Transport},
     http::{HealthApi, HttpServer, service_endpoint},
     probes::{DatabaseCheck, RedisCheck},
+    text::TEXT_PATTERN,
 };
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
@@ -83,6 +84,7 @@ impl Application {
             "Order service",
             settings.max_body_bytes,
             &["CreateOrderRequest", "OrderItemDto", "UpdateStatusRequest"],
+            &[("customer_id", TEXT_PATTERN), ("sku", TEXT_PATTERN)],
         );
 
         let http = HttpServer::bind(

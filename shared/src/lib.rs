@@ -13,4 +13,5 @@ pub mod repository;
 pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod text;
 pub mod trace;

@@ -8,6 +8,7 @@ use shared::{
     bus::{LazyConnection, Transport, dead_letter_key},
     http::{HealthApi, HttpServer, service_endpoint},
     probes::{DatabaseCheck, RedisCheck},
+    text::{TEXT_PATTERN, VOUCHER_CODE_PATTERN},
 };
 use tokio_util::sync::CancellationToken;
 
@@ -69,7 +70,14 @@ impl Application {
             Arc::new(RedisCheck(redis.clone())),
             consuming.clone(),
         ]);
-        let endpoint = service_endpoint(api, health, "Voucher service", settings.max_body_bytes, &[]);
+        let endpoint = service_endpoint(
+            api,
+            health,
+            "Voucher service",
+            settings.max_body_bytes,
+            &[],
+            &[("customer_id", TEXT_PATTERN), ("code", VOUCHER_CODE_PATTERN)],
+        );
 
         let http = HttpServer::bind(
             &settings.http_host,

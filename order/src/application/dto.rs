@@ -97,8 +97,8 @@ pub enum InvalidOrder {
 }
 
 /// Free text: 1 to 64 characters, no control characters, not only whitespace.
-fn valid_text(s: &str) -> bool {
-    !s.chars().any(char::is_control) && s.chars().any(|c| !c.is_whitespace()) && s.chars().count() <= MAX_TEXT_LEN
+pub fn valid_text(s: &str) -> bool {
+    shared::text::is_clean_text(s, MAX_TEXT_LEN)
 }
 
 impl NewOrder {

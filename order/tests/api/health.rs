@@ -30,15 +30,15 @@ async fn the_openapi_document_and_swagger_ui_are_served() {
     assert_eq!(schemas["CreateOrderRequest"]["additionalProperties"], false);
     assert_eq!(
         schemas["CreateOrderRequest"]["properties"]["customer_id"]["pattern"],
-        shared::http::TEXT_PATTERN
+        shared::text::TEXT_PATTERN
     );
     assert_eq!(
         schemas["OrderItemDto"]["properties"]["sku"]["pattern"],
-        shared::http::TEXT_PATTERN
+        shared::text::TEXT_PATTERN
     );
     let list_params = spec["paths"]["/orders"]["get"]["parameters"].as_array().unwrap();
     let customer = list_params.iter().find(|p| p["name"] == "customer_id").unwrap();
-    assert_eq!(customer["schema"]["pattern"], shared::http::TEXT_PATTERN);
+    assert_eq!(customer["schema"]["pattern"], shared::text::TEXT_PATTERN);
     let docs = app.get("/docs").await;
     assert_eq!(docs.status(), 200);
     assert!(docs.text().await.unwrap().contains("swagger"));

@@ -22,18 +22,19 @@ pub const TRACEPARENT_HEADER: &str = "traceparent";
 /// document at `/openapi.json`, Swagger UI at `/docs`, a body limit, one log line per
 /// request carrying its `x-request-id`, and problem details for every error.
 ///
-/// `closed_schemas` names the request schemas that refuse unknown fields, so the document
-/// can say so.
+/// `closed_schemas` names the request schemas that refuse unknown fields and `patterns` the
+/// fields and parameters with a pattern (both checked in code), so the document can say so.
 pub fn service_endpoint<T: OpenApi + 'static>(
     apis: T,
     health: HealthApi,
     title: &str,
     max_body_bytes: usize,
     closed_schemas: &[&str],
+    patterns: &[(&str, &str)],
 ) -> BoxEndpoint<'static> {
     let metrics = MetricsApi::new(crate::telemetry::install_metrics());
     let service = OpenApiService::new((apis, health, metrics), title, env!("CARGO_PKG_VERSION"));
-    let spec = finished_spec(&service.spec(), closed_schemas);
+    let spec = finished_spec(&service.spec(), closed_schemas, patterns);
     let allowed = Arc::new(DocumentedRoutes::from_spec(&spec));
     let docs = service.swagger_ui();
     let routes = allowed.clone();

@@ -15,4 +15,4 @@ pub use health::{DependencyCheck, DependencyStatus, HealthApi, MetricsApi, Readi
 pub use problem::{ApiError, PROBLEM_JSON, Problem, problem_from_error, problem_response};
 pub use server::HttpServer;
 pub use spec::{DocumentedRoutes, finished_spec};
-pub use strict::{StrictString, TEXT_PATTERN};
+pub use strict::StrictString;

@@ -10,14 +10,49 @@ use poem::{
 };
 use serde_json::Value;
 
-/// Patches the generated document: request schemas that refuse unknown fields get
-/// `additionalProperties: false` (poem-openapi enforces `deny_unknown_fields` but cannot say so).
-pub fn finished_spec(generated: &str, closed_schemas: &[&str]) -> Value {
+/// Patches the generated document with what the services check but poem-openapi cannot say:
+/// request schemas that refuse unknown fields get `additionalProperties: false`, and the
+/// properties of those schemas and the parameters named in `patterns` get their `pattern`.
+/// (poem-openapi's own pattern validator compiles its regex on every request, so the
+/// services check these rules in code and only publish the patterns here.)
+pub fn finished_spec(generated: &str, closed_schemas: &[&str], patterns: &[(&str, &str)]) -> Value {
     let mut spec: Value = serde_json::from_str(generated).expect("poem-openapi generates valid JSON");
+    let pattern_of = |name: &str| patterns.iter().find(|(n, _)| *n == name).map(|(_, p)| Value::from(*p));
     if let Some(schemas) = spec.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
         for name in closed_schemas {
-            if let Some(schema) = schemas.get_mut(*name).and_then(Value::as_object_mut) {
-                schema.insert("additionalProperties".into(), Value::Bool(false));
+            let Some(schema) = schemas.get_mut(*name).and_then(Value::as_object_mut) else {
+                continue;
+            };
+            schema.insert("additionalProperties".into(), Value::Bool(false));
+            for (property, definition) in schema
+                .get_mut("properties")
+                .and_then(Value::as_object_mut)
+                .into_iter()
+                .flatten()
+            {
+                if let (Some(pattern), Some(definition)) = (pattern_of(property), definition.as_object_mut()) {
+                    definition.insert("pattern".into(), pattern);
+                }
+            }
+        }
+    }
+    let operations = spec
+        .get_mut("paths")
+        .and_then(Value::as_object_mut)
+        .into_iter()
+        .flatten();
+    for operation in operations.flat_map(|(_, ops)| ops.as_object_mut().into_iter().flatten().map(|(_, op)| op)) {
+        for parameter in operation
+            .get_mut("parameters")
+            .and_then(Value::as_array_mut)
+            .into_iter()
+            .flatten()
+        {
+            let Some(pattern) = parameter["name"].as_str().and_then(pattern_of) else {
+                continue;
+            };
+            if let Some(schema) = parameter.get_mut("schema").and_then(Value::as_object_mut) {
+                schema.insert("pattern".into(), pattern);
             }
         }
     }
@@ -115,7 +150,7 @@ mod tests {
 
     #[test]
     fn closed_schemas_refuse_additional_properties() {
-        let finished = finished_spec(&spec().to_string(), &["CreateOrderRequest"]);
+        let finished = finished_spec(&spec().to_string(), &["CreateOrderRequest"], &[]);
         assert_eq!(
             finished["components"]["schemas"]["CreateOrderRequest"]["additionalProperties"],
             false

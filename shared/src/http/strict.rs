@@ -6,12 +6,6 @@ use poem_openapi::{
 };
 use serde_json::Value;
 
-/// Pattern of free-text fields: no control characters, and at least one character that is
-/// neither whitespace nor control. Spelled out as character classes so that it means the
-/// same in Rust, Python and JavaScript regex engines (clients validate with it too).
-/// Attributes need a literal, so DTOs repeat it; a test checks each copy against this one.
-pub const TEXT_PATTERN: &str = r"^[^\x00-\x1F\x7F-\x9F]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x1F\x7F-\x9F]*$";
-
 /// A JSON string field that accepts only JSON strings. poem-openapi's `String` also takes
 /// numbers and booleans (`42` becomes `"42"`), which would let a wrongly typed request
 /// through; this type refuses them with a 400. Validators apply to the inner string.

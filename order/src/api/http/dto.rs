@@ -38,11 +38,7 @@ pub enum TargetStatus {
 #[oai(deny_unknown_fields)]
 pub struct OrderItemDto {
     /// Stock-keeping unit of the product.
-    #[oai(validator(
-        min_length = 1,
-        max_length = 64,
-        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x1F\x7F-\x9F]*$"
-    ))]
+    #[oai(validator(min_length = 1, max_length = 64))]
     pub sku: StrictString,
     #[oai(validator(minimum(value = "1"), maximum(value = "1000")))]
     pub quantity: i32,
@@ -56,11 +52,7 @@ pub struct OrderItemDto {
 #[oai(deny_unknown_fields)]
 pub struct CreateOrderRequest {
     /// The customer placing the order.
-    #[oai(validator(
-        min_length = 1,
-        max_length = 64,
-        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x1F\x7F-\x9F]*$"
-    ))]
+    #[oai(validator(min_length = 1, max_length = 64))]
     pub customer_id: StrictString,
     #[oai(validator(min_items = 1, max_items = 100))]
     pub items: Vec<OrderItemDto>,

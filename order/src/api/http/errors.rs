@@ -22,7 +22,9 @@ pub fn get_order(err: GetOrderError) -> ApiError {
 
 pub fn list_orders(err: ListOrdersError) -> ApiError {
     match err {
-        ListOrdersError::InvalidLimit => ApiError::bad_request("validation", err.to_string()),
+        ListOrdersError::InvalidLimit | ListOrdersError::InvalidCustomerId => {
+            ApiError::bad_request("validation", err.to_string())
+        }
         ListOrdersError::Repository(e) => e.into(),
     }
 }

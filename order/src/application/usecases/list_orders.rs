@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use crate::application::{
-    dto::{OrderPage, OrderQuery},
+    dto::{OrderPage, OrderQuery, valid_text},
     repositories::{OrderRepository, RepositoryError},
 };
 
@@ -9,6 +9,8 @@ use crate::application::{
 pub enum ListOrdersError {
     #[error("limit must be between 1 and {}", OrderQuery::MAX_LIMIT)]
     InvalidLimit,
+    #[error("customer_id must be 1 to 64 characters, not blank, without control characters")]
+    InvalidCustomerId,
     #[error(transparent)]
     Repository(#[from] RepositoryError),
 }
@@ -28,6 +30,9 @@ impl ListOrders {
     pub async fn execute(&self, query: OrderQuery) -> Result<OrderPage, ListOrdersError> {
         if !(1..=OrderQuery::MAX_LIMIT).contains(&query.limit) {
             return Err(ListOrdersError::InvalidLimit);
+        }
+        if query.customer_id.as_deref().is_some_and(|c| !valid_text(c)) {
+            return Err(ListOrdersError::InvalidCustomerId);
         }
         // Ask for one more than the page size: its presence says whether a next page exists.
         let page_size = query.limit as usize;

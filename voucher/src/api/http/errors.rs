@@ -14,7 +14,7 @@ pub fn get_voucher(err: GetVoucherError) -> ApiError {
 
 pub fn list_vouchers(err: ListVouchersError) -> ApiError {
     match err {
-        ListVouchersError::MissingFilter | ListVouchersError::InvalidLimit => {
+        ListVouchersError::MissingFilter | ListVouchersError::InvalidLimit | ListVouchersError::InvalidCustomerId => {
             ApiError::bad_request("validation", err.to_string())
         }
         ListVouchersError::Repository(e) => e.into(),

@@ -11,6 +11,8 @@ pub enum ListVouchersError {
     MissingFilter,
     #[error("limit must be between 1 and {}", VoucherQuery::MAX_LIMIT)]
     InvalidLimit,
+    #[error("customer_id must be 1 to 64 characters, not blank, without control characters")]
+    InvalidCustomerId,
     #[error(transparent)]
     Repository(#[from] RepositoryError),
 }
@@ -34,6 +36,13 @@ impl ListVouchers {
         }
         if !(1..=VoucherQuery::MAX_LIMIT).contains(&query.limit) {
             return Err(ListVouchersError::InvalidLimit);
+        }
+        if query
+            .customer_id
+            .as_deref()
+            .is_some_and(|c| !shared::text::is_clean_text(c, 64))
+        {
+            return Err(ListVouchersError::InvalidCustomerId);
         }
         Ok(self.vouchers.list(&query).await?)
     }
