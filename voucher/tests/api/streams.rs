@@ -17,6 +17,22 @@ async fn spawn_streams_app(configure: impl FnOnce(&mut voucher::config::Settings
     .await
 }
 
+/// A connection to the test Redis, for arranging what earlier runs left behind.
+async fn test_redis() -> redis::aio::MultiplexedConnection {
+    redis::Client::open(shared::testing::servers().redis_url.as_str())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap()
+}
+
+/// Reads entries of `stream` as `consumer` of group `voucher` without acknowledging them, as a
+/// consumer that dies right after reading would.
+async fn read_as(redis: &mut redis::aio::MultiplexedConnection, stream: &str, consumer: &str, id: &str) {
+    let options = redis::streams::StreamReadOptions::default().group("voucher", consumer);
+    let _: redis::streams::StreamReadReply = redis.xread_options(&[stream], &[id], &options).await.unwrap();
+}
+
 async fn eventually(timeout: Duration, mut check: impl AsyncFnMut() -> bool) -> bool {
     let deadline = tokio::time::Instant::now() + timeout;
     while tokio::time::Instant::now() < deadline {
@@ -46,12 +62,7 @@ async fn an_entry_is_turned_into_a_voucher_and_acknowledged() {
 #[tokio::test]
 async fn entries_appended_before_the_consumer_started_are_not_skipped() {
     let stream = shared::testing::unique_name("order.sent");
-    let servers = shared::testing::servers();
-    let mut redis = redis::Client::open(servers.redis_url.as_str())
-        .unwrap()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap();
+    let mut redis = test_redis().await;
     let early = order_sent("early", 30_000);
     let _: String = redis
         .xadd(&stream, "*", &[("payload", early.to_string())])
@@ -97,12 +108,7 @@ async fn poison_entries_go_to_the_dead_letter_stream_and_later_ones_still_flow()
 #[tokio::test]
 async fn entries_a_crashed_run_left_pending_are_processed_on_restart() {
     let stream = shared::testing::unique_name("order.sent");
-    let servers = shared::testing::servers();
-    let mut redis = redis::Client::open(servers.redis_url.as_str())
-        .unwrap()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap();
+    let mut redis = test_redis().await;
     // A previous run under the same consumer name read two entries and died before acking.
     let _: () = redis.xgroup_create_mkstream(&stream, "voucher", "0").await.unwrap();
     let events = [order_sent("crash", 20_000), order_sent("crash", 20_000)];
@@ -112,14 +118,7 @@ async fn entries_a_crashed_run_left_pending_are_processed_on_restart() {
             .await
             .unwrap();
     }
-    let _: redis::streams::StreamReadReply = redis
-        .xread_options(
-            &[&stream],
-            &[">"],
-            &redis::streams::StreamReadOptions::default().group("voucher", "voucher-test"),
-        )
-        .await
-        .unwrap();
+    read_as(&mut redis, &stream, "voucher-test", ">").await;
     let app = spawn_voucher_app_with(stream, |s| s.event_transport = Transport::Streams).await;
     for event in &events {
         let vouchers = app
@@ -133,26 +132,14 @@ async fn entries_a_crashed_run_left_pending_are_processed_on_restart() {
 #[tokio::test]
 async fn entries_stuck_with_a_dead_consumer_are_claimed_after_the_idle_time() {
     let stream = shared::testing::unique_name("order.sent");
-    let servers = shared::testing::servers();
-    let mut redis = redis::Client::open(servers.redis_url.as_str())
-        .unwrap()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap();
+    let mut redis = test_redis().await;
     let _: () = redis.xgroup_create_mkstream(&stream, "voucher", "0").await.unwrap();
     let event = order_sent("orphan", 20_000);
     let _: String = redis
         .xadd(&stream, "*", &[("payload", event.to_string())])
         .await
         .unwrap();
-    let _: redis::streams::StreamReadReply = redis
-        .xread_options(
-            &[&stream],
-            &[">"],
-            &redis::streams::StreamReadOptions::default().group("voucher", "ghost"),
-        )
-        .await
-        .unwrap();
+    read_as(&mut redis, &stream, "ghost", ">").await;
     let app = spawn_voucher_app_with(stream, |s| {
         s.event_transport = Transport::Streams;
         s.claim_idle = Duration::from_millis(300);
@@ -167,12 +154,7 @@ async fn entries_stuck_with_a_dead_consumer_are_claimed_after_the_idle_time() {
 #[tokio::test]
 async fn an_entry_delivered_too_often_is_dead_lettered_without_another_try() {
     let stream = shared::testing::unique_name("order.sent");
-    let servers = shared::testing::servers();
-    let mut redis = redis::Client::open(servers.redis_url.as_str())
-        .unwrap()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap();
+    let mut redis = test_redis().await;
     let _: () = redis.xgroup_create_mkstream(&stream, "voucher", "0").await.unwrap();
     let event = order_sent("crash-loop", 20_000);
     let _: String = redis
@@ -181,8 +163,7 @@ async fn an_entry_delivered_too_often_is_dead_lettered_without_another_try() {
         .unwrap();
     // Five earlier runs each read it and died: it is what crashes the consumer.
     for id in [">", "0", "0", "0", "0"] {
-        let options = redis::streams::StreamReadOptions::default().group("voucher", "voucher-test");
-        let _: redis::streams::StreamReadReply = redis.xread_options(&[&stream], &[id], &options).await.unwrap();
+        read_as(&mut redis, &stream, "voucher-test", id).await;
     }
     let app = spawn_voucher_app_with(stream, |s| s.event_transport = Transport::Streams).await;
     assert!(eventually(Duration::from_secs(2), async || app.dead_letters().await.len() == 1).await);
