@@ -77,16 +77,6 @@ pub fn connection_config() -> ConnectionManagerConfig {
         .set_number_of_retries(3)
 }
 
-/// Opens a managed connection that reconnects by itself after failures.
-///
-/// # Errors
-/// The URL is invalid, or Redis could not be reached within the retry policy.
-pub async fn connect(url: &str) -> RedisResult<ConnectionManager> {
-    Client::open(url)?
-        .get_connection_manager_with_config(connection_config())
-        .await
-}
-
 /// Opens a managed RESP3 connection whose pub/sub messages are handed to `sender` and whose
 /// subscriptions are restored by itself after a reconnect.
 ///

@@ -16,10 +16,6 @@ impl RedisDeadLetters {
         Self { conn, key }
     }
 
-    pub fn key(&self) -> &str {
-        &self.key
-    }
-
     /// The command that appends one dead letter, for callers that pipeline it with an ack.
     pub fn command(&self, payload: &[u8], reason: &str, source_id: &str) -> redis::Cmd {
         let mut cmd = redis::cmd("XADD");

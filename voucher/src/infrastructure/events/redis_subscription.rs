@@ -50,9 +50,4 @@ impl RedisSubscription {
     pub async fn ping(&mut self) -> RedisResult<()> {
         redis::cmd("PING").query_async::<()>(&mut self.conn).await
     }
-
-    /// A handle to the underlying connection, for readiness checks.
-    pub fn connection(&self) -> ConnectionManager {
-        self.conn.clone()
-    }
 }
