@@ -81,7 +81,7 @@ pub fn connection_config() -> ConnectionManagerConfig {
 /// subscriptions are restored by itself after a reconnect.
 ///
 /// # Errors
-/// As [`connect`].
+/// The URL is invalid, or Redis could not be reached within the retry policy.
 pub async fn connect_subscriber(url: &str, sender: impl AsyncPushSender) -> RedisResult<ConnectionManager> {
     let info = url.into_connection_info()?;
     let settings = info.redis_settings().clone().set_protocol(ProtocolVersion::RESP3);
