@@ -185,3 +185,36 @@ async fn poison_on_pubsub_goes_to_the_dead_letter_stream_too() {
     assert_eq!(dead.len(), 1);
     assert_eq!(dead[0].0, "definitely not an event");
 }
+
+#[tokio::test]
+async fn trimming_drops_acknowledged_entries_and_keeps_pending_ones() {
+    use std::sync::Arc;
+
+    use voucher::infrastructure::events::{RedisDeadLetters, RedisStreamConsumer};
+
+    let stream = shared::testing::unique_name("order.sent");
+    let mut redis = test_redis().await;
+    let conn = Arc::new(shared::bus::LazyConnection::new(&shared::testing::servers().redis_url).unwrap());
+    let consumer = RedisStreamConsumer::new(
+        conn.clone(),
+        stream.clone(),
+        "voucher".into(),
+        "trimmer".into(),
+        Duration::from_secs(30),
+        RedisDeadLetters::new(conn, format!("{stream}.dead")),
+    );
+    consumer.ensure_group().await.unwrap();
+    for _ in 0..10 {
+        let _: String = redis.xadd(&stream, "*", &[("payload", "{}")]).await.unwrap();
+    }
+    let entries = consumer.new_entries(10, Duration::from_millis(100)).await.unwrap();
+    assert_eq!(entries.len(), 10);
+    // The first six are processed; the last four are still in hand.
+    let done: Vec<String> = entries[..6].iter().map(|e| e.id.clone()).collect();
+    consumer.ack(&done).await.unwrap();
+    consumer.trim_acknowledged().await.unwrap();
+    let left: usize = redis.xlen(&stream).await.unwrap();
+    assert_eq!(left, 4, "acknowledged entries are trimmed, pending ones stay");
+    let pending = consumer.own_pending("0", 10).await.unwrap();
+    assert_eq!(pending.len(), 4);
+}
