@@ -24,6 +24,8 @@ pub struct Settings {
     pub relay_batch_size: u32,
     pub relay_poll_interval: Duration,
     pub relay_lease: Duration,
+    /// How long published outbox events are kept before they are purged.
+    pub outbox_retention: Duration,
     pub log_format: LogFormat,
 }
 
@@ -43,6 +45,7 @@ impl Settings {
             relay_batch_size: or_default("ORDER_RELAY_BATCH_SIZE", 100)?,
             relay_poll_interval: Duration::from_millis(or_default("ORDER_RELAY_POLL_MS", 250)?),
             relay_lease: Duration::from_millis(or_default("ORDER_RELAY_LEASE_MS", 30_000)?),
+            outbox_retention: Duration::from_secs(3600 * or_default("ORDER_OUTBOX_RETENTION_HOURS", 168)?),
             log_format: or_default("LOG_FORMAT", LogFormat::Text)?,
         })
     }
@@ -61,6 +64,7 @@ impl Settings {
             relay_batch_size: 100,
             relay_poll_interval: Duration::from_millis(50),
             relay_lease: Duration::from_secs(30),
+            outbox_retention: Duration::from_secs(7 * 24 * 3600),
             log_format: LogFormat::Text,
         }
     }

@@ -14,10 +14,13 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    api::{http::OrderApi, pubsub::run_outbox_relay},
+    api::{
+        http::OrderApi,
+        pubsub::{run_housekeeping, run_outbox_relay},
+    },
     application::{
         events::EventPublisher,
-        usecases::{ChangeOrderStatus, CreateOrder, GetOrder, ListOrders, RelayEvents},
+        usecases::{ChangeOrderStatus, CreateOrder, GetOrder, ListOrders, PurgeExpired, RelayEvents},
     },
     config::Settings,
     infrastructure::{
@@ -50,6 +53,7 @@ pub struct Application {
     relay: RelayEvents,
     outbox_written: Arc<Notify>,
     relay_poll_interval: Duration,
+    purge: PurgeExpired,
 }
 
 impl Application {
@@ -64,15 +68,18 @@ impl Application {
         let redis = Arc::new(LazyConnection::new(&settings.redis_url).context("invalid REDIS_URL")?);
 
         let outbox_written = Arc::new(Notify::new());
+        let outbox = Arc::new(SeaOrmOutboxRepository::new(db.clone()));
+        let keys = Arc::new(SeaOrmIdempotencyRepository::new(db.clone()));
         let orders = Arc::new(SeaOrmOrderRepository::new(db.clone(), outbox_written.clone()));
         let api = OrderApi::new(
-            CreateOrder::new(orders.clone(), Arc::new(SeaOrmIdempotencyRepository::new(db.clone()))),
+            CreateOrder::new(orders.clone(), keys.clone()),
             GetOrder::new(orders.clone()),
             ListOrders::new(orders.clone()),
             ChangeOrderStatus::new(orders),
         );
+        let purge = PurgeExpired::new(outbox.clone(), keys, settings.outbox_retention);
         let relay = RelayEvents::new(
-            Arc::new(SeaOrmOutboxRepository::new(db.clone())),
+            outbox,
             publisher(&settings, redis.clone()),
             settings.relay_batch_size,
             settings.relay_lease,
@@ -97,6 +104,7 @@ impl Application {
         Ok(Self {
             http,
             relay,
+            purge,
             outbox_written,
             relay_poll_interval: settings.relay_poll_interval,
         })
@@ -113,6 +121,7 @@ impl Application {
     /// # Errors
     /// The HTTP server failed.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> std::io::Result<()> {
+        let housekeeping = tokio::spawn(run_housekeeping(self.purge, shutdown.clone()));
         let relay = tokio::spawn(run_outbox_relay(
             self.relay,
             self.outbox_written,
@@ -125,6 +134,7 @@ impl Application {
         if let Err(e) = relay.await {
             tracing::error!(error.message = %e, "outbox relay task failed");
         }
+        let _ = housekeeping.await;
         tracing::info!("order service stopped");
         served
     }

@@ -84,6 +84,12 @@ pub trait OutboxRepository: Send + Sync {
     /// [`RepositoryError`]; the events then stay claimed and are published again after the lease.
     async fn mark_published(&self, event_ids: &[Uuid]) -> Result<(), RepositoryError>;
 
+    /// Deletes events published more than `retention` ago; returns how many.
+    ///
+    /// # Errors
+    /// [`RepositoryError`].
+    async fn purge_published(&self, retention: Duration) -> Result<u64, RepositoryError>;
+
     /// How many events wait unpublished, and since when.
     ///
     /// # Errors
@@ -120,6 +126,12 @@ pub trait IdempotencyRepository: Send + Sync {
     /// # Errors
     /// [`RepositoryError`]; then nothing was claimed.
     async fn claim(&self, key: &str, fingerprint: &str, lease: Duration) -> Result<IdempotencyClaim, RepositoryError>;
+
+    /// Deletes keys older than 24 hours (they can no longer be replayed); returns how many.
+    ///
+    /// # Errors
+    /// [`RepositoryError`].
+    async fn purge_expired(&self) -> Result<u64, RepositoryError>;
 
     /// Gives up an uncompleted claim, so the client can retry with the same key.
     ///

@@ -128,3 +128,51 @@ async fn a_claim_takes_at_most_its_limit_and_hides_what_it_took() {
     assert_eq!(taken, 250);
     assert!(claimed <= 250);
 }
+
+#[tokio::test]
+async fn housekeeping_purges_old_published_events_and_expired_keys_only() {
+    use std::sync::Arc;
+
+    use order::{
+        application::usecases::{PurgeExpired, Purged},
+        infrastructure::repositories::{SeaOrmIdempotencyRepository, SeaOrmOutboxRepository},
+    };
+    let app = spawn_app().await;
+    let event = |published: &str| {
+        format!(
+            "INSERT INTO outbox (id, aggregate_id, event_type, payload, created_at, published_at) \
+             VALUES (gen_random_uuid(), gen_random_uuid(), 'order.sent', '{{}}', now(), {published})"
+        )
+    };
+    for published in ["now() - interval '8 days'", "now() - interval '1 day'", "NULL"] {
+        app.count(&format!(
+            "WITH x AS ({} RETURNING 1) SELECT count(*) FROM x",
+            event(published)
+        ))
+        .await;
+    }
+    app.count(
+        "WITH x AS (INSERT INTO idempotency_keys VALUES \
+         ('old', 'f', '{}', now() - interval '25 hours', now() - interval '25 hours'), \
+         ('fresh', 'f', '{}', now() - interval '1 hour', now() - interval '1 hour') RETURNING 1) SELECT count(*) FROM x",
+    )
+    .await;
+    let purge = PurgeExpired::new(
+        Arc::new(SeaOrmOutboxRepository::new(app.db.clone())),
+        Arc::new(SeaOrmIdempotencyRepository::new(app.db.clone())),
+        Duration::from_secs(7 * 24 * 3600),
+    );
+    assert_eq!(
+        purge.run_once().await.unwrap(),
+        Purged {
+            outbox_events: 1,
+            idempotency_keys: 1
+        }
+    );
+    assert_eq!(app.outbox_rows().await, 2, "recent and unpublished events stay");
+    assert_eq!(
+        app.count("SELECT count(*) FROM idempotency_keys WHERE key = 'fresh'")
+            .await,
+        1
+    );
+}

@@ -1,5 +1,8 @@
-//! The bus side of the order service: the loop that drains the outbox onto Redis.
+//! Background loops of the order service: the relay that drains the outbox onto Redis, and
+//! the housekeeping that keeps the bookkeeping tables bounded.
 
+mod housekeeping;
 mod outbox_relay;
 
+pub use housekeeping::run_housekeeping;
 pub use outbox_relay::run_outbox_relay;

@@ -72,6 +72,19 @@ impl IdempotencyRepository for SeaOrmIdempotencyRepository {
         }
     }
 
+    async fn purge_expired(&self) -> Result<u64, RepositoryError> {
+        let statement = Statement::from_string(
+            DbBackend::Postgres,
+            "DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours' AND locked_until < now()",
+        );
+        Ok(self
+            .db
+            .execute_raw(statement)
+            .await
+            .map_err(repository_error)?
+            .rows_affected())
+    }
+
     async fn release(&self, key: &str) -> Result<(), RepositoryError> {
         idempotency_keys::Entity::delete_many()
             .filter(idempotency_keys::Column::Key.eq(key))

@@ -83,6 +83,20 @@ impl OutboxRepository for SeaOrmOutboxRepository {
         Ok(())
     }
 
+    async fn purge_published(&self, retention: Duration) -> Result<u64, RepositoryError> {
+        let statement = Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "DELETE FROM outbox WHERE published_at < now() - make_interval(secs => $1)",
+            [retention.as_secs_f64().into()],
+        );
+        Ok(self
+            .db
+            .execute_raw(statement)
+            .await
+            .map_err(repository_error)?
+            .rows_affected())
+    }
+
     async fn backlog(&self) -> Result<Backlog, RepositoryError> {
         let statement = Statement::from_string(
             DbBackend::Postgres,
