@@ -76,6 +76,18 @@ pub fn install_metrics() -> metrics_exporter_prometheus::PrometheusHandle {
                 .expect("bucket list is not empty")
                 .install_recorder()
                 .expect("no other metrics recorder is installed");
+            // Recorded histogram samples are drained into their buckets by upkeep; without it
+            // they pile up between scrapes (or forever, when nothing scrapes).
+            let upkeep = handle.clone();
+            std::thread::Builder::new()
+                .name("metrics-upkeep".into())
+                .spawn(move || {
+                    loop {
+                        std::thread::sleep(std::time::Duration::from_secs(5));
+                        upkeep.run_upkeep();
+                    }
+                })
+                .expect("spawn the metrics upkeep thread");
             metrics::describe_counter!("http_requests_total", "HTTP requests by method, route and status");
             metrics::describe_histogram!(
                 "http_request_duration_seconds",
