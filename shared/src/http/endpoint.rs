@@ -1,7 +1,9 @@
 use std::{sync::Arc, time::Instant};
 
 use poem::{
-    Endpoint, EndpointExt, IntoResponse, Request, Response, Result, Route, endpoint::BoxEndpoint, http::HeaderValue,
+    Endpoint, EndpointExt, IntoResponse, Request, Response, Result, Route,
+    endpoint::BoxEndpoint,
+    http::{HeaderValue, StatusCode, header},
 };
 use poem_openapi::{OpenApi, OpenApiService};
 use tracing::Instrument;
@@ -35,16 +37,14 @@ pub fn service_endpoint<T: OpenApi + 'static>(
     let metrics = MetricsApi::new(crate::telemetry::install_metrics());
     let service = OpenApiService::new((apis, health, metrics), title, env!("CARGO_PKG_VERSION"));
     let spec = finished_spec(&service.spec(), closed_schemas, patterns);
-    let allowed = Arc::new(DocumentedRoutes::from_spec(&spec));
+    let routes = Arc::new(DocumentedRoutes::from_spec(&spec));
     let docs = service.swagger_ui();
-    let routes = allowed.clone();
     Route::new()
         .at("/openapi.json", json_document(spec))
         .nest("/docs", docs)
         .nest("/", service)
         .with(BodyLimit::new(max_body_bytes))
         .catch_all_error(problem_from_error)
-        .around(move |next, req| allowed.clone().apply(next, req))
         .around(move |next, req| log_request(next, req, routes.clone()))
         .map_to_response()
         .boxed()
@@ -52,11 +52,14 @@ pub fn service_endpoint<T: OpenApi + 'static>(
 
 /// Logs one line per request inside a span that carries the request id, which is taken
 /// from the `x-request-id` header when the client sent a sane one and generated otherwise,
-/// and echoed in the response.
+/// and echoed in the response. Also records the request's metrics by documented route, and
+/// adds `Allow` to 405 answers (poem leaves it out).
 async fn log_request<E: Endpoint>(next: Arc<E>, req: Request, routes: Arc<DocumentedRoutes>) -> Result<Response> {
     let method = req.method().to_string();
     // Label by documented route, not raw path, so ids do not explode the metric's cardinality.
-    let route = routes.route_of(req.uri().path()).unwrap_or("unmatched").to_owned();
+    let matched = routes.matching(req.uri().path());
+    let route = matched.map_or("unmatched", |r| r.template.as_str()).to_owned();
+    let allow = matched.map(|r| r.allow.clone());
     let request_id = req
         .headers()
         .get(REQUEST_ID_HEADER)
@@ -98,6 +101,11 @@ async fn log_request<E: Endpoint>(next: Arc<E>, req: Request, routes: Arc<Docume
             .increment(1);
         if let Ok(value) = HeaderValue::from_str(&request_id) {
             response.headers_mut().insert(REQUEST_ID_HEADER, value);
+        }
+        if status == StatusCode::METHOD_NOT_ALLOWED.as_u16()
+            && let Some(value) = allow
+        {
+            response.headers_mut().insert(header::ALLOW, value);
         }
         Ok(response)
     }

@@ -3,11 +3,7 @@
 
 use std::sync::Arc;
 
-use poem::{
-    Endpoint, IntoResponse, Request, Response, Result,
-    http::{HeaderValue, StatusCode, header},
-    web::Json,
-};
+use poem::{Endpoint, IntoResponse, Response, http::HeaderValue, web::Json};
 use serde_json::Value;
 
 /// Patches the generated document with what the services check but poem-openapi cannot say:
@@ -65,9 +61,18 @@ pub fn json_document(document: Value) -> impl Endpoint<Output = Response> {
     poem::endpoint::make_sync(move |_| Json(document.as_ref().clone()).into_response())
 }
 
-/// The documented paths and the methods each answers: for `Allow` headers and metric labels.
+/// A documented path: its template (`/orders/{id}`) and the `Allow` value of its methods
+/// (a header value, cheap to clone).
+#[derive(Debug, Clone)]
+pub struct DocumentedRoute {
+    pub template: String,
+    pub allow: HeaderValue,
+    segments: Vec<String>,
+}
+
+/// The documented paths: for metric labels and the `Allow` header of 405 answers.
 #[derive(Debug, Clone, Default)]
-pub struct DocumentedRoutes(Vec<(String, Vec<String>, String)>);
+pub struct DocumentedRoutes(Vec<DocumentedRoute>);
 
 impl DocumentedRoutes {
     pub fn from_spec(spec: &Value) -> Self {
@@ -83,43 +88,26 @@ impl DocumentedRoutes {
                 methods.push("HEAD".into());
             }
             methods.sort();
-            let segments = path.trim_matches('/').split('/').map(str::to_owned).collect();
-            routes.push((path.clone(), segments, methods.join(", ")));
+            routes.push(DocumentedRoute {
+                template: path.clone(),
+                allow: HeaderValue::from_str(&methods.join(", ")).expect("method names are valid header text"),
+                segments: path.trim_matches('/').split('/').map(str::to_owned).collect(),
+            });
         }
         Self(routes)
     }
 
-    /// The `Allow` value for a request path, if it matches a documented path.
-    pub fn for_path(&self, path: &str) -> Option<&str> {
-        self.find(path).map(|(_, _, allow)| allow.as_str())
-    }
-
-    /// The documented path template a request path matches, e.g. `/orders/{id}`.
-    pub fn route_of(&self, path: &str) -> Option<&str> {
-        self.find(path).map(|(route, _, _)| route.as_str())
-    }
-
-    fn find(&self, path: &str) -> Option<&(String, Vec<String>, String)> {
+    /// The documented route a request path matches, if any.
+    pub fn matching(&self, path: &str) -> Option<&DocumentedRoute> {
         let wanted: Vec<&str> = path.trim_matches('/').split('/').collect();
-        self.0.iter().find(|(_, template, _)| {
-            template.len() == wanted.len() && template.iter().zip(&wanted).all(|(t, w)| t.starts_with('{') || t == w)
+        self.0.iter().find(|route| {
+            route.segments.len() == wanted.len()
+                && route
+                    .segments
+                    .iter()
+                    .zip(&wanted)
+                    .all(|(t, w)| t.starts_with('{') || t == w)
         })
-    }
-
-    /// Adds `Allow` to a 405 answer.
-    pub async fn apply<E: Endpoint>(self: Arc<Self>, next: Arc<E>, req: Request) -> Result<Response> {
-        let path = req.uri().path().to_owned();
-        let mut response = match next.call(req).await {
-            Ok(response) => response.into_response(),
-            Err(err) => err.into_response(),
-        };
-        if response.status() == StatusCode::METHOD_NOT_ALLOWED
-            && let Some(allow) = self.for_path(&path)
-            && let Ok(value) = HeaderValue::from_str(allow)
-        {
-            response.headers_mut().insert(header::ALLOW, value);
-        }
-        Ok(response)
     }
 }
 
@@ -142,10 +130,11 @@ mod tests {
     #[test]
     fn allowed_methods_follow_the_documented_paths() {
         let allowed = DocumentedRoutes::from_spec(&spec());
-        assert_eq!(allowed.for_path("/orders"), Some("GET, HEAD, POST"));
-        assert_eq!(allowed.for_path("/orders/abc/status"), Some("PATCH"));
-        assert_eq!(allowed.for_path("/nope"), None);
-        assert_eq!(allowed.route_of("/orders/abc/status"), Some("/orders/{id}/status"));
+        assert_eq!(allowed.matching("/orders").unwrap().allow, "GET, HEAD, POST");
+        let status = allowed.matching("/orders/abc/status").unwrap();
+        assert_eq!(status.allow, "PATCH");
+        assert_eq!(status.template, "/orders/{id}/status");
+        assert!(allowed.matching("/nope").is_none());
     }
 
     #[test]
