@@ -8,26 +8,32 @@ use shared::{
     bus::{LazyConnection, Transport},
     http::{HealthApi, HttpServer, service_endpoint},
     probes::{DatabaseCheck, RedisCheck},
-    text::TEXT_PATTERN,
 };
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
     api::{
-        http::OrderApi,
+        http::{OrderApi, documented_rules},
         pubsub::{run_housekeeping, run_outbox_relay},
     },
     application::{
-        events::EventPublisher,
+        ports::{EventPublisher, RelaySignal},
         usecases::{ChangeOrderStatus, CreateOrder, GetOrder, ListOrders, PurgeExpired, RelayEvents},
     },
     config::Settings,
     infrastructure::{
         events::{RedisPubSubPublisher, RedisStreamPublisher},
-        repositories::{SeaOrmIdempotencyRepository, SeaOrmOrderRepository, SeaOrmOutboxRepository},
+        repositories::{SeaOrmOrderRepository, SeaOrmOutboxRepository},
     },
 };
+
+/// The relay waits on this `Notify`; a status change that stored an event wakes it.
+impl RelaySignal for Notify {
+    fn event_stored(&self) {
+        self.notify_one();
+    }
+}
 
 /// Connects to the database named by `ORDER_DATABASE_URL`.
 ///
@@ -69,15 +75,14 @@ impl Application {
 
         let outbox_written = Arc::new(Notify::new());
         let outbox = Arc::new(SeaOrmOutboxRepository::new(db.clone()));
-        let keys = Arc::new(SeaOrmIdempotencyRepository::new(db.clone()));
-        let orders = Arc::new(SeaOrmOrderRepository::new(db.clone(), outbox_written.clone()));
+        let orders = Arc::new(SeaOrmOrderRepository::new(db.clone()));
         let api = OrderApi::new(
-            CreateOrder::new(orders.clone(), keys.clone()),
+            CreateOrder::new(orders.clone()),
             GetOrder::new(orders.clone()),
             ListOrders::new(orders.clone()),
-            ChangeOrderStatus::new(orders),
+            ChangeOrderStatus::new(orders.clone(), outbox_written.clone()),
         );
-        let purge = PurgeExpired::new(outbox.clone(), keys, settings.outbox_retention);
+        let purge = PurgeExpired::new(outbox.clone(), orders, settings.outbox_retention);
         let relay = RelayEvents::new(
             outbox,
             publisher(&settings, redis.clone()),
@@ -90,8 +95,7 @@ impl Application {
             health,
             "Order service",
             settings.max_body_bytes,
-            &["CreateOrderRequest", "OrderItemDto", "UpdateStatusRequest"],
-            &[("customer_id", TEXT_PATTERN), ("sku", TEXT_PATTERN)],
+            &documented_rules(),
         );
 
         let http = HttpServer::bind(

@@ -71,8 +71,8 @@ fn database_error(err: &DbErr) -> Option<&(dyn sqlx::error::DatabaseError + 'sta
 /// Classifies a sea-orm error for the repository ports.
 pub fn repository_error(err: DbErr) -> crate::repository::RepositoryError {
     if is_unavailable(&err) {
-        crate::repository::RepositoryError::Unavailable(err.to_string())
+        crate::repository::RepositoryError::Unavailable(Box::new(err))
     } else {
-        crate::repository::RepositoryError::Unexpected(err.to_string())
+        crate::repository::RepositoryError::Unexpected(Box::new(err))
     }
 }

@@ -2,10 +2,13 @@
 //! they exchange, environment configuration, telemetry, HTTP errors and health probes.
 #![forbid(unsafe_code)]
 
+pub mod backoff;
 pub mod bus;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod domain;
+pub mod error;
 pub mod events;
 pub mod http;
 pub mod probes;
@@ -13,5 +16,4 @@ pub mod repository;
 pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;
-pub mod text;
 pub mod trace;

@@ -9,7 +9,7 @@ use shared::{
     telemetry::LogFormat,
 };
 
-use crate::application::dto::VoucherPolicy;
+use crate::application::domain::{Cents, Currency, VoucherPolicy};
 
 /// Every setting of the voucher service. Each field's variable is documented in `.env.example`.
 #[derive(Clone)]
@@ -42,7 +42,18 @@ impl Settings {
     /// # Errors
     /// The first variable that is missing or malformed, by name.
     pub fn from_env() -> Result<Self, ConfigError> {
-        let defaults = VoucherPolicy::default();
+        let threshold = or_default(
+            "VOUCHER_THRESHOLD_CENTS",
+            Cents::new(VoucherPolicy::DEFAULT_THRESHOLD_CENTS).unwrap_or_default(),
+        )?;
+        let amount = or_default(
+            "VOUCHER_AMOUNT_CENTS",
+            Cents::new(VoucherPolicy::DEFAULT_AMOUNT_CENTS).unwrap_or_default(),
+        )?;
+        let policy = VoucherPolicy::new(threshold, amount, Currency::Eur).map_err(|e| ConfigError::Invalid {
+            key: "VOUCHER_AMOUNT_CENTS".into(),
+            reason: e.to_string(),
+        })?;
         Ok(Self {
             http_host: or_default("VOUCHER_HTTP_HOST", "127.0.0.1".to_owned())?,
             http_port: or_default("VOUCHER_HTTP_PORT", 54323)?,
@@ -57,11 +68,7 @@ impl Settings {
             consumer_batch: or_default("VOUCHER_CONSUMER_BATCH", 64)?,
             max_deliveries: or_default("VOUCHER_MAX_DELIVERIES", 5)?,
             claim_idle: Duration::from_millis(or_default("VOUCHER_CLAIM_IDLE_MS", 30_000)?),
-            policy: VoucherPolicy {
-                threshold_cents: or_default("VOUCHER_THRESHOLD_CENTS", defaults.threshold_cents)?,
-                amount_cents: or_default("VOUCHER_AMOUNT_CENTS", defaults.amount_cents)?,
-                currency: defaults.currency,
-            },
+            policy,
             consumer_concurrency: or_default("VOUCHER_CONSUMER_CONCURRENCY", 16)?,
             consumer_queue: or_default("VOUCHER_CONSUMER_QUEUE", 10_000)?,
             log_format: or_default("LOG_FORMAT", LogFormat::Text)?,

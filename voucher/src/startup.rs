@@ -8,22 +8,18 @@ use shared::{
     bus::{LazyConnection, Transport, dead_letter_key},
     http::{HealthApi, HttpServer, service_endpoint},
     probes::{DatabaseCheck, RedisCheck},
-    text::{TEXT_PATTERN, VOUCHER_CODE_PATTERN},
 };
 use tokio_util::sync::CancellationToken;
 
 use crate::{
     api::{
-        http::VoucherApi,
-        pubsub::{
-            ConsumerCheck, EventHandler, PubSubConsumerSettings, StreamConsumerSettings, run_pubsub_consumer,
-            run_stream_consumer,
-        },
+        http::{VoucherApi, documented_rules},
+        pubsub::{ConsumerCheck, EventHandler, StreamConsumerSettings, run_pubsub_consumer, run_stream_consumer},
     },
     application::usecases::{GetVoucher, IssueVoucher, ListVouchers, RedeemVoucher},
     config::Settings,
     infrastructure::{
-        events::{RedisDeadLetters, RedisStreamConsumer},
+        events::{RedisDeadLetters, RedisStreamConsumer, RedisSubscriber},
         repositories::SeaOrmVoucherRepository,
     },
 };
@@ -58,7 +54,7 @@ impl Application {
         let redis = Arc::new(LazyConnection::new(&settings.redis_url).context("invalid REDIS_URL")?);
 
         let vouchers = Arc::new(SeaOrmVoucherRepository::new(db.clone()));
-        let issue_voucher = Arc::new(IssueVoucher::new(vouchers.clone(), settings.policy.clone()));
+        let issue_voucher = Arc::new(IssueVoucher::new(vouchers.clone(), settings.policy));
         let api = VoucherApi::new(
             GetVoucher::new(vouchers.clone()),
             ListVouchers::new(vouchers.clone()),
@@ -75,8 +71,7 @@ impl Application {
             health,
             "Voucher service",
             settings.max_body_bytes,
-            &[],
-            &[("customer_id", TEXT_PATTERN), ("code", VOUCHER_CODE_PATTERN)],
+            &documented_rules(),
         );
 
         let http = HttpServer::bind(
@@ -139,13 +134,20 @@ async fn consume(
     let dead_letters = RedisDeadLetters::new(redis.clone(), dead_letter_key(&settings.order_sent_channel));
     match settings.event_transport {
         Transport::PubSub => {
-            let tuning = PubSubConsumerSettings {
-                redis_url: settings.redis_url.clone(),
-                channel: settings.order_sent_channel.clone(),
-                queue_capacity: settings.consumer_queue,
-                concurrency: settings.consumer_concurrency,
-            };
-            run_pubsub_consumer(tuning, handler, Arc::new(dead_letters), consuming, shutdown).await
+            let subscriber = RedisSubscriber::new(
+                settings.redis_url.clone(),
+                settings.order_sent_channel.clone(),
+                settings.consumer_queue,
+            );
+            run_pubsub_consumer(
+                Arc::new(subscriber),
+                settings.consumer_concurrency,
+                handler,
+                Arc::new(dead_letters),
+                consuming,
+                shutdown,
+            )
+            .await
         }
         Transport::Streams => {
             let consumer = RedisStreamConsumer::new(
@@ -163,7 +165,7 @@ async fn consume(
                 claim_interval: settings.claim_idle / 2,
                 trim_interval: Duration::from_secs(30),
             };
-            run_stream_consumer(consumer, handler, tuning, consuming, shutdown).await
+            run_stream_consumer(Arc::new(consumer), handler, tuning, consuming, shutdown).await
         }
     }
 }

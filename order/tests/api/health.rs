@@ -30,18 +30,61 @@ async fn the_openapi_document_and_swagger_ui_are_served() {
     assert_eq!(schemas["CreateOrderRequest"]["additionalProperties"], false);
     assert_eq!(
         schemas["CreateOrderRequest"]["properties"]["customer_id"]["pattern"],
-        shared::text::TEXT_PATTERN
+        shared::domain::TEXT_PATTERN
     );
     assert_eq!(
         schemas["OrderItemDto"]["properties"]["sku"]["pattern"],
-        shared::text::TEXT_PATTERN
+        shared::domain::TEXT_PATTERN
     );
     let list_params = spec["paths"]["/orders"]["get"]["parameters"].as_array().unwrap();
     let customer = list_params.iter().find(|p| p["name"] == "customer_id").unwrap();
-    assert_eq!(customer["schema"]["pattern"], shared::text::TEXT_PATTERN);
+    assert_eq!(customer["schema"]["pattern"], shared::domain::TEXT_PATTERN);
     let docs = app.get("/docs").await;
     assert_eq!(docs.status(), 200);
     assert!(docs.text().await.unwrap().contains("swagger"));
+}
+
+#[tokio::test]
+async fn the_document_states_the_domain_limits() {
+    use order::application::domain::{IdempotencyKey, ItemCount, OrderStatus, PageLimit, Quantity, UnitPrice};
+    use shared::domain::MAX_TEXT_CHARS;
+
+    let app = spawn_app().await;
+    let spec: serde_json::Value = app.get("/openapi.json").await.json().await.unwrap();
+    let schemas = &spec["components"]["schemas"];
+    let item = &schemas["OrderItemDto"]["properties"];
+    assert_eq!(item["quantity"]["minimum"], Quantity::MIN);
+    assert_eq!(item["quantity"]["maximum"], Quantity::MAX);
+    assert_eq!(item["unit_price_cents"]["minimum"], UnitPrice::MIN_CENTS);
+    assert_eq!(item["unit_price_cents"]["maximum"], UnitPrice::MAX_CENTS);
+    assert_eq!(item["sku"]["maxLength"], MAX_TEXT_CHARS);
+    let request = &schemas["CreateOrderRequest"]["properties"];
+    assert_eq!(request["customer_id"]["maxLength"], MAX_TEXT_CHARS);
+    assert_eq!(request["items"]["minItems"], ItemCount::MIN);
+    assert_eq!(request["items"]["maxItems"], ItemCount::MAX);
+    let param = |path: &str, method: &str, name: &str| {
+        spec["paths"][path][method]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("{method} {path} has no parameter {name}"))["schema"]
+            .clone()
+    };
+    let limit = param("/orders", "get", "limit");
+    assert_eq!(
+        (limit["minimum"].clone(), limit["maximum"].clone()),
+        (PageLimit::MIN.into(), PageLimit::MAX.into())
+    );
+    assert_eq!(limit["default"], PageLimit::DEFAULT.get());
+    let statuses: Vec<_> = OrderStatus::ALL.map(OrderStatus::as_str).into();
+    assert_eq!(param("/orders", "get", "status")["enum"], serde_json::json!(statuses));
+    assert_eq!(param("/orders", "get", "customer_id")["maxLength"], MAX_TEXT_CHARS);
+    assert_eq!(
+        param("/orders", "post", "Idempotency-Key")["maxLength"],
+        IdempotencyKey::MAX_CHARS
+    );
+    assert_eq!(param("/orders/{id}", "get", "id")["format"], "uuid");
 }
 
 #[tokio::test]

@@ -99,7 +99,7 @@ async fn the_event_carries_the_request_id_and_trace_of_the_patch() {
 
 #[tokio::test]
 async fn a_claim_takes_at_most_its_limit_and_hides_what_it_took() {
-    use order::{application::repositories::OutboxRepository, infrastructure::repositories::SeaOrmOutboxRepository};
+    use order::{application::ports::OutboxRepository, infrastructure::repositories::SeaOrmOutboxRepository};
     let app = spawn_app().await;
     // 250 events, made due at once: claims below race with the app's own relay, as two
     // instances would.
@@ -135,7 +135,7 @@ async fn housekeeping_purges_old_published_events_and_expired_keys_only() {
 
     use order::{
         application::usecases::{PurgeExpired, Purged},
-        infrastructure::repositories::{SeaOrmIdempotencyRepository, SeaOrmOutboxRepository},
+        infrastructure::repositories::{SeaOrmOrderRepository, SeaOrmOutboxRepository},
     };
     let app = spawn_app().await;
     let event = |published: &str| {
@@ -159,7 +159,7 @@ async fn housekeeping_purges_old_published_events_and_expired_keys_only() {
     .await;
     let purge = PurgeExpired::new(
         Arc::new(SeaOrmOutboxRepository::new(app.db.clone())),
-        Arc::new(SeaOrmIdempotencyRepository::new(app.db.clone())),
+        Arc::new(SeaOrmOrderRepository::new(app.db.clone())),
         Duration::from_secs(7 * 24 * 3600),
     );
     assert_eq!(

@@ -11,7 +11,7 @@ use tracing::Instrument;
 use crate::trace::{TraceContext, continue_or_start};
 
 use super::{
-    BodyLimit, HealthApi, MetricsApi, problem_from_error,
+    BodyLimit, DocumentedRules, HealthApi, MetricsApi, problem_from_error,
     spec::{DocumentedRoutes, finished_spec, json_document},
 };
 
@@ -24,19 +24,18 @@ pub const TRACEPARENT_HEADER: &str = "traceparent";
 /// document at `/openapi.json`, Swagger UI at `/docs`, a body limit, one log line per
 /// request carrying its `x-request-id`, and problem details for every error.
 ///
-/// `closed_schemas` names the request schemas that refuse unknown fields and `patterns` the
-/// fields and parameters with a pattern (both checked in code), so the document can say so.
+/// `rules` are the constraints the service checks in its domain types, so the document can
+/// say so.
 pub fn service_endpoint<T: OpenApi + 'static>(
     apis: T,
     health: HealthApi,
     title: &str,
     max_body_bytes: usize,
-    closed_schemas: &[&str],
-    patterns: &[(&str, &str)],
+    rules: &DocumentedRules,
 ) -> BoxEndpoint<'static> {
     let metrics = MetricsApi::new(crate::telemetry::install_metrics());
     let service = OpenApiService::new((apis, health, metrics), title, env!("CARGO_PKG_VERSION"));
-    let spec = finished_spec(&service.spec(), closed_schemas, patterns);
+    let spec = finished_spec(&service.spec(), rules);
     let routes = Arc::new(DocumentedRoutes::from_spec(&spec));
     let docs = service.swagger_ui();
     Route::new()

@@ -4,15 +4,15 @@
 mod body_limit;
 mod endpoint;
 mod health;
+mod json;
 mod problem;
 mod server;
 mod spec;
-mod strict;
 
 pub use body_limit::{BodyLimit, BodyLimitEndpoint};
 pub use endpoint::{REQUEST_ID_HEADER, TRACEPARENT_HEADER, service_endpoint};
 pub use health::{DependencyCheck, DependencyStatus, HealthApi, MetricsApi, Readiness, ReadyResponse};
-pub use problem::{ApiError, PROBLEM_JSON, Problem, problem_from_error, problem_response};
+pub use json::{JsonBody, StrictJson, parse as parse_json};
+pub use problem::{ApiError, FieldError, PROBLEM_JSON, Problem, Violations, problem_from_error, problem_response};
 pub use server::HttpServer;
-pub use spec::{DocumentedRoutes, finished_spec};
-pub use strict::StrictString;
+pub use spec::{DocumentedRoutes, DocumentedRules, finished_spec, page_limit_field, text_field};

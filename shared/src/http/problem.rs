@@ -16,6 +16,59 @@ pub struct Problem {
     pub status: u16,
     /// What went wrong with this request, for a human.
     pub detail: String,
+    /// For a request that breaks rules: each field (as the client wrote it, such as
+    /// `items[0].quantity`) and the rule it broke.
+    #[oai(skip_serializing_if_is_empty)]
+    pub errors: Vec<FieldError>,
+}
+
+/// One field of a request and the rule it broke.
+#[derive(Debug, Clone, PartialEq, Eq, Object)]
+pub struct FieldError {
+    /// The field or parameter as the client wrote it: `customer_id`, `items[0].quantity`, `limit`.
+    pub field: String,
+    /// The rule it broke: `must be an integer from 1 to 1000`.
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Collects what is wrong with a request, field by field, so that one answer lists it all.
+#[derive(Debug, Default)]
+pub struct Violations(Vec<FieldError>);
+
+impl Violations {
+    /// The value of `result`, or `None` after recording its error against `field`.
+    pub fn check<T, E: std::fmt::Display>(&mut self, field: impl Into<String>, result: Result<T, E>) -> Option<T> {
+        result
+            .map_err(|e| self.0.push(FieldError::new(field, e.to_string())))
+            .ok()
+    }
+
+    /// `Ok(())` when nothing was recorded.
+    ///
+    /// # Errors
+    /// A 400 [`ApiError`] listing every recorded field.
+    pub fn finish(self) -> Result<(), ApiError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::invalid(self.0))
+        }
+    }
+}
+
+impl std::fmt::Display for FieldError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
 }
 
 impl Problem {
@@ -25,6 +78,7 @@ impl Problem {
             title: status.canonical_reason().unwrap_or("Error").to_owned(),
             status: status.as_u16(),
             detail: detail.into(),
+            errors: Vec::new(),
         }
     }
 }
@@ -65,6 +119,14 @@ impl ApiError {
         Self::BadRequest(Json(Problem::new(StatusCode::BAD_REQUEST, kind, detail)))
     }
 
+    /// A 400 listing every field that breaks a rule; the detail repeats them in one line.
+    pub fn invalid(errors: Vec<FieldError>) -> Self {
+        let detail = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
+        let mut problem = Problem::new(StatusCode::BAD_REQUEST, "validation", detail);
+        problem.errors = errors;
+        Self::BadRequest(Json(problem))
+    }
+
     pub fn not_found(kind: &str, detail: impl Into<String>) -> Self {
         Self::NotFound(Json(Problem::new(StatusCode::NOT_FOUND, kind, detail)))
     }
@@ -79,7 +141,7 @@ impl ApiError {
 
     /// A 500 whose body says nothing about the cause; the cause is logged here, once.
     pub fn internal(error: &(dyn std::error::Error + 'static)) -> Self {
-        tracing::error!(error.message = %error, error.cause_chain = ?error, "request failed");
+        tracing::error!(error.message = %crate::error::Chain(error), error.cause_chain = ?error, "request failed");
         Self::Internal(Json(Problem::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
@@ -89,7 +151,7 @@ impl ApiError {
 
     /// A 503 for a dependency that is down; the cause is logged, not returned.
     pub fn unavailable(error: &(dyn std::error::Error + 'static)) -> Self {
-        tracing::warn!(error.message = %error, error.cause_chain = ?error, "dependency unavailable");
+        tracing::warn!(error.message = %crate::error::Chain(error), error.cause_chain = ?error, "dependency unavailable");
         Self::Unavailable(Json(Problem::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "unavailable",
@@ -105,6 +167,9 @@ pub async fn problem_from_error(err: poem::Error) -> Response {
     if err.is_from_response() {
         // Already rendered by an operation (an `ApiError`): keep it as it is.
         return err.into_response();
+    }
+    if let Some(param) = err.downcast_ref::<poem_openapi::error::ParseParamError>() {
+        return ApiError::invalid(vec![FieldError::new(param.name, "is not valid")]).into_response();
     }
     let status = err.status();
     let problem = if status.is_server_error() {

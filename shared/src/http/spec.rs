@@ -6,16 +6,36 @@ use std::sync::Arc;
 use poem::{Endpoint, IntoResponse, Response, http::HeaderValue, web::Json};
 use serde_json::Value;
 
+use crate::domain::{MAX_TEXT_CHARS, PageLimit, TEXT_PATTERN};
+
+/// What a service checks in its domain types and publishes in its document: JSON Schema
+/// keywords (`minLength`, `maximum`, `pattern`, `enum`, ...) by request property and by
+/// parameter name, and the request schemas that refuse unknown fields.
+#[derive(Debug, Clone, Default)]
+pub struct DocumentedRules {
+    pub closed_schemas: Vec<&'static str>,
+    pub properties: Vec<(&'static str, Value)>,
+    pub parameters: Vec<(&'static str, Value)>,
+}
+
+fn merge(schema: &mut Value, rules: &[(&'static str, Value)], name: &str) {
+    let constraints = rules.iter().find(|(n, _)| *n == name).map(|(_, c)| c);
+    if let (Some(Value::Object(constraints)), Some(schema)) = (constraints, schema.as_object_mut()) {
+        for (keyword, value) in constraints {
+            schema.insert(keyword.clone(), value.clone());
+        }
+    }
+}
+
 /// Patches the generated document with what the services check but poem-openapi cannot say:
-/// request schemas that refuse unknown fields get `additionalProperties: false`, and the
-/// properties of those schemas and the parameters named in `patterns` get their `pattern`.
-/// (poem-openapi's own pattern validator compiles its regex on every request, so the
-/// services check these rules in code and only publish the patterns here.)
-pub fn finished_spec(generated: &str, closed_schemas: &[&str], patterns: &[(&str, &str)]) -> Value {
+/// the closed request schemas get `additionalProperties: false`, their properties and the
+/// operations' parameters get the constraints `rules` names for them. The services check
+/// these rules in their domain types; the document only publishes them, from the same
+/// constants.
+pub fn finished_spec(generated: &str, rules: &DocumentedRules) -> Value {
     let mut spec: Value = serde_json::from_str(generated).expect("poem-openapi generates valid JSON");
-    let pattern_of = |name: &str| patterns.iter().find(|(n, _)| *n == name).map(|(_, p)| Value::from(*p));
     if let Some(schemas) = spec.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
-        for name in closed_schemas {
+        for name in &rules.closed_schemas {
             let Some(schema) = schemas.get_mut(*name).and_then(Value::as_object_mut) else {
                 continue;
             };
@@ -26,9 +46,7 @@ pub fn finished_spec(generated: &str, closed_schemas: &[&str], patterns: &[(&str
                 .into_iter()
                 .flatten()
             {
-                if let (Some(pattern), Some(definition)) = (pattern_of(property), definition.as_object_mut()) {
-                    definition.insert("pattern".into(), pattern);
-                }
+                merge(definition, &rules.properties, property);
             }
         }
     }
@@ -44,15 +62,30 @@ pub fn finished_spec(generated: &str, closed_schemas: &[&str], patterns: &[(&str
             .into_iter()
             .flatten()
         {
-            let Some(pattern) = parameter["name"].as_str().and_then(pattern_of) else {
+            let Some(name) = parameter["name"].as_str().map(str::to_owned) else {
                 continue;
             };
-            if let Some(schema) = parameter.get_mut("schema").and_then(Value::as_object_mut) {
-                schema.insert("pattern".into(), pattern);
+            if let Some(schema) = parameter.get_mut("schema") {
+                merge(schema, &rules.parameters, &name);
             }
         }
     }
     spec
+}
+
+/// The published constraints of a free-text identifier (customer ids, SKUs).
+pub fn text_field() -> Value {
+    serde_json::json!({"minLength": 1, "maxLength": MAX_TEXT_CHARS, "pattern": TEXT_PATTERN})
+}
+
+/// The published constraints of a listing's `limit` parameter.
+pub fn page_limit_field() -> Value {
+    serde_json::json!({
+        "type": "integer",
+        "minimum": PageLimit::MIN,
+        "maximum": PageLimit::MAX,
+        "default": PageLimit::DEFAULT.get(),
+    })
 }
 
 /// Serves a fixed JSON document.
@@ -138,8 +171,34 @@ mod tests {
     }
 
     #[test]
+    fn field_constraints_are_merged_into_request_properties_and_parameters() {
+        let generated = json!({
+            "paths": {"/orders": {"get": {"parameters": [{"name": "limit", "schema": {"type": "integer"}}]}}},
+            "components": {"schemas": {"CreateOrderRequest": {"properties": {"sku": {"type": "string"}}}}}
+        });
+        let rules = DocumentedRules {
+            closed_schemas: vec!["CreateOrderRequest"],
+            properties: vec![("sku", json!({"maxLength": 64})), ("limit", json!({"maxLength": 1}))],
+            parameters: vec![("limit", json!({"minimum": 1, "maximum": 100}))],
+        };
+        let finished = finished_spec(&generated.to_string(), &rules);
+        assert_eq!(
+            finished["components"]["schemas"]["CreateOrderRequest"]["properties"]["sku"],
+            json!({"type": "string", "maxLength": 64})
+        );
+        assert_eq!(
+            finished["paths"]["/orders"]["get"]["parameters"][0]["schema"],
+            json!({"type": "integer", "minimum": 1, "maximum": 100})
+        );
+    }
+
+    #[test]
     fn closed_schemas_refuse_additional_properties() {
-        let finished = finished_spec(&spec().to_string(), &["CreateOrderRequest"], &[]);
+        let rules = DocumentedRules {
+            closed_schemas: vec!["CreateOrderRequest"],
+            ..DocumentedRules::default()
+        };
+        let finished = finished_spec(&spec().to_string(), &rules);
         assert_eq!(
             finished["components"]["schemas"]["CreateOrderRequest"]["additionalProperties"],
             false

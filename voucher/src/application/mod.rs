@@ -1,6 +1,7 @@
-//! Use cases and the ports they need. Knows nothing of HTTP, SQL or Redis.
+//! The application core: the domain (every rule), the ports the use cases and consumers
+//! need, and the use cases themselves. Knows nothing of HTTP, SQL or Redis.
 
-pub mod dto;
+pub mod domain;
 pub mod events;
-pub mod repositories;
+pub mod ports;
 pub mod usecases;

@@ -190,7 +190,10 @@ async fn poison_on_pubsub_goes_to_the_dead_letter_stream_too() {
 async fn trimming_drops_acknowledged_entries_and_keeps_pending_ones() {
     use std::sync::Arc;
 
-    use voucher::infrastructure::events::{RedisDeadLetters, RedisStreamConsumer};
+    use voucher::{
+        application::ports::StreamConsumer,
+        infrastructure::events::{RedisDeadLetters, RedisStreamConsumer},
+    };
 
     let stream = shared::testing::unique_name("order.sent");
     let mut redis = test_redis().await;

@@ -97,6 +97,6 @@ async fn health_ready_openapi_and_docs_are_served() {
     );
     let list_params = spec["paths"]["/vouchers"]["get"]["parameters"].as_array().unwrap();
     let customer = list_params.iter().find(|p| p["name"] == "customer_id").unwrap();
-    assert_eq!(customer["schema"]["pattern"], shared::text::TEXT_PATTERN);
+    assert_eq!(customer["schema"]["pattern"], shared::domain::TEXT_PATTERN);
     assert_eq!(app.get("/docs").await.status(), 200);
 }

@@ -1,14 +1,21 @@
-//! Request and response bodies. Their doc comments and validators are the OpenAPI text.
+//! Request and response bodies. Their doc comments are the OpenAPI text; their rules are the
+//! domain's, published in the document by [`super::rules`] and checked when a body is turned
+//! into domain values here.
 
 use chrono::{DateTime, Utc};
 use poem_openapi::{Enum, Object};
-use shared::http::StrictString;
+use serde::Deserialize;
+use shared::http::{ApiError, JsonBody, Violations};
 use uuid::Uuid;
 
-use crate::application::dto::{NewOrder, Order, OrderItem, OrderPage, OrderStatus};
+use super::rules;
+use crate::application::{
+    domain::{self, CustomerId, ItemCount, Order, OrderItem, OrderPage, OrderStatus, Quantity, Sku, UnitPrice},
+    usecases::NewOrder,
+};
 
 /// Currencies orders are accepted in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Deserialize)]
 pub enum Currency {
     #[allow(clippy::upper_case_acronyms)]
     EUR,
@@ -25,8 +32,9 @@ pub enum OrderStatusDto {
 }
 
 /// A status an order can be moved to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Deserialize)]
 #[oai(rename_all = "lowercase")]
+#[serde(rename_all = "lowercase")]
 pub enum TargetStatus {
     Sent,
     Delivered,
@@ -34,38 +42,47 @@ pub enum TargetStatus {
 }
 
 /// One line of an order.
-#[derive(Debug, Clone, Object)]
-#[oai(deny_unknown_fields)]
+#[derive(Debug, Clone, Object, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct OrderItemDto {
     /// Stock-keeping unit of the product.
-    #[oai(validator(min_length = 1, max_length = 64))]
-    pub sku: StrictString,
-    #[oai(validator(minimum(value = "1"), maximum(value = "1000")))]
-    pub quantity: i32,
+    pub sku: String,
+    /// How many units.
+    pub quantity: i64,
     /// Price of one unit in cents.
-    #[oai(validator(minimum(value = "1"), maximum(value = "100000000")))]
     pub unit_price_cents: i64,
 }
 
 /// A new order. The total is computed by the server from the items.
-#[derive(Debug, Object)]
-#[oai(deny_unknown_fields)]
+#[derive(Debug, Object, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CreateOrderRequest {
     /// The customer placing the order.
-    #[oai(validator(min_length = 1, max_length = 64))]
-    pub customer_id: StrictString,
-    #[oai(validator(min_items = 1, max_items = 100))]
+    pub customer_id: String,
     pub items: Vec<OrderItemDto>,
     /// Defaults to EUR (also when null), the only currency accepted.
     #[oai(nullable)]
+    #[serde(default)]
     pub currency: Option<Currency>,
 }
 
+impl JsonBody for CreateOrderRequest {
+    fn rule(field: &str) -> Option<String> {
+        rules::rule(field)
+    }
+}
+
 /// The status to move an order to.
-#[derive(Debug, Object)]
-#[oai(deny_unknown_fields)]
+#[derive(Debug, Object, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct UpdateStatusRequest {
     pub status: TargetStatus,
+}
+
+impl JsonBody for UpdateStatusRequest {
+    fn rule(field: &str) -> Option<String> {
+        rules::rule(field)
+    }
 }
 
 /// An order.
@@ -91,21 +108,41 @@ pub struct OrderPageDto {
     pub next_cursor: Option<Uuid>,
 }
 
-impl From<CreateOrderRequest> for NewOrder {
-    fn from(req: CreateOrderRequest) -> Self {
-        NewOrder {
-            customer_id: req.customer_id.into(),
-            items: req
-                .items
-                .into_iter()
-                .map(|i| OrderItem {
-                    sku: i.sku.into(),
-                    quantity: i.quantity,
-                    unit_price_cents: i.unit_price_cents,
+impl CreateOrderRequest {
+    /// The order the domain would take, or every field that breaks one of its rules.
+    ///
+    /// # Errors
+    /// A 400 listing each field (`items[2].quantity`) and the rule it broke.
+    pub fn into_new_order(self) -> Result<NewOrder, ApiError> {
+        let mut violations = Violations::default();
+        let customer_id = violations.check("customer_id", CustomerId::parse(self.customer_id));
+        violations.check("items", ItemCount::check(self.items.len()));
+        let items: Vec<Option<OrderItem>> = self
+            .items
+            .into_iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let sku = violations.check(format!("items[{i}].sku"), Sku::parse(item.sku));
+                let quantity = violations.check(format!("items[{i}].quantity"), Quantity::new(item.quantity));
+                let unit_price = violations.check(
+                    format!("items[{i}].unit_price_cents"),
+                    UnitPrice::new(item.unit_price_cents),
+                );
+                Some(OrderItem {
+                    sku: sku?,
+                    quantity: quantity?,
+                    unit_price: unit_price?,
                 })
-                .collect(),
-            currency: req.currency.map(|Currency::EUR| "EUR".to_owned()),
-        }
+            })
+            .collect();
+        violations.finish()?;
+        Ok(NewOrder {
+            customer_id: customer_id.expect("checked above"),
+            items: items.into_iter().map(|i| i.expect("checked above")).collect(),
+            currency: match self.currency {
+                None | Some(Currency::EUR) => domain::Currency::Eur,
+            },
+        })
     }
 }
 
@@ -120,17 +157,6 @@ impl From<OrderStatus> for OrderStatusDto {
     }
 }
 
-impl From<OrderStatusDto> for OrderStatus {
-    fn from(status: OrderStatusDto) -> Self {
-        match status {
-            OrderStatusDto::Created => Self::Created,
-            OrderStatusDto::Sent => Self::Sent,
-            OrderStatusDto::Delivered => Self::Delivered,
-            OrderStatusDto::Cancelled => Self::Cancelled,
-        }
-    }
-}
-
 impl From<TargetStatus> for OrderStatus {
     fn from(status: TargetStatus) -> Self {
         match status {
@@ -141,26 +167,33 @@ impl From<TargetStatus> for OrderStatus {
     }
 }
 
+impl From<domain::Currency> for Currency {
+    fn from(currency: domain::Currency) -> Self {
+        match currency {
+            domain::Currency::Eur => Self::EUR,
+        }
+    }
+}
+
 impl From<Order> for OrderDto {
     fn from(order: Order) -> Self {
         OrderDto {
-            id: order.id,
-            customer_id: order.customer_id,
+            id: order.id().as_uuid(),
+            customer_id: order.customer_id().as_str().to_owned(),
             items: order
-                .items
-                .into_iter()
+                .items()
+                .iter()
                 .map(|i| OrderItemDto {
-                    sku: i.sku.into(),
-                    quantity: i.quantity,
-                    unit_price_cents: i.unit_price_cents,
+                    sku: i.sku.as_str().to_owned(),
+                    quantity: i64::from(i.quantity.get()),
+                    unit_price_cents: i.unit_price.cents().get(),
                 })
                 .collect(),
-            total_cents: order.total_cents,
-            // Orders are only ever taken in EUR (enforced when they are created).
-            currency: Currency::EUR,
-            status: order.status.into(),
-            created_at: order.created_at,
-            updated_at: order.updated_at,
+            total_cents: order.total().amount.get(),
+            currency: order.total().currency.into(),
+            status: order.status().into(),
+            created_at: order.created_at(),
+            updated_at: order.updated_at(),
         }
     }
 }
@@ -169,7 +202,7 @@ impl From<OrderPage> for OrderPageDto {
     fn from(page: OrderPage) -> Self {
         OrderPageDto {
             items: page.orders.into_iter().map(Into::into).collect(),
-            next_cursor: page.next_before,
+            next_cursor: page.next_before.map(|id| id.as_uuid()),
         }
     }
 }

@@ -1,38 +1,52 @@
-//! How use-case errors become HTTP problems.
+//! How use-case errors become HTTP problems: the only place that maps them.
 
-use shared::http::ApiError;
+use shared::http::{ApiError, FieldError};
 
-use crate::application::usecases::{ChangeOrderStatusError, CreateOrderError, GetOrderError, ListOrdersError};
+use crate::application::{
+    domain::InvalidOrder,
+    ports::RepositoryError,
+    usecases::{ChangeOrderStatusError, CreateOrderError, GetOrderError, ListOrdersError},
+};
+
+/// 503 for an unavailable database, 500 for anything else; either way the cause is logged
+/// and not returned.
+pub fn repository(err: RepositoryError) -> ApiError {
+    match &err {
+        RepositoryError::Unavailable(_) => ApiError::unavailable(&err),
+        RepositoryError::Unexpected(_) => ApiError::internal(&err),
+    }
+}
 
 pub fn create_order(err: CreateOrderError) -> ApiError {
     match err {
-        CreateOrderError::Invalid(e) => ApiError::bad_request("validation", e.to_string()),
+        CreateOrderError::Invalid(InvalidOrder::ItemCount(e)) => {
+            ApiError::invalid(vec![FieldError::new("items", e.to_string())])
+        }
+        CreateOrderError::Invalid(e @ InvalidOrder::TotalMismatch { .. }) => ApiError::internal(&e),
         CreateOrderError::KeyReused => ApiError::unprocessable("idempotency-key-reused", err.to_string()),
         CreateOrderError::KeyInFlight => ApiError::conflict("idempotency-key-in-flight", err.to_string()),
-        CreateOrderError::Repository(e) => e.into(),
+        CreateOrderError::Repository(e) => repository(e),
     }
 }
 
 pub fn get_order(err: GetOrderError) -> ApiError {
     match err {
         GetOrderError::NotFound(_) => ApiError::not_found("order-not-found", err.to_string()),
-        GetOrderError::Repository(e) => e.into(),
+        GetOrderError::Repository(e) => repository(e),
     }
 }
 
 pub fn list_orders(err: ListOrdersError) -> ApiError {
     match err {
-        ListOrdersError::InvalidLimit | ListOrdersError::InvalidCustomerId => {
-            ApiError::bad_request("validation", err.to_string())
-        }
-        ListOrdersError::Repository(e) => e.into(),
+        ListOrdersError::Repository(e) => repository(e),
     }
 }
 
 pub fn change_order_status(err: ChangeOrderStatusError) -> ApiError {
     match err {
         ChangeOrderStatusError::NotFound(_) => ApiError::not_found("order-not-found", err.to_string()),
-        ChangeOrderStatusError::InvalidTransition { .. } => ApiError::conflict("invalid-transition", err.to_string()),
-        ChangeOrderStatusError::Repository(e) => e.into(),
+        ChangeOrderStatusError::Refused(_) => ApiError::conflict("invalid-transition", err.to_string()),
+        ChangeOrderStatusError::Contended(_) => ApiError::conflict("concurrent-update", err.to_string()),
+        ChangeOrderStatusError::Repository(e) => repository(e),
     }
 }

@@ -3,5 +3,7 @@
 mod dto;
 mod errors;
 mod orders;
+mod rules;
 
 pub use orders::OrderApi;
+pub use rules::documented as documented_rules;

@@ -4,17 +4,28 @@ use poem_openapi::{
     param::{Header, Path, Query},
     payload::Json,
 };
-use shared::{http::ApiError, trace::TraceContext};
-use uuid::Uuid;
+use shared::{
+    domain::CustomerId,
+    http::{ApiError, StrictJson, Violations},
+    trace::TraceContext,
+};
 
 use super::{
-    dto::{CreateOrderRequest, OrderDto, OrderPageDto, OrderStatusDto, UpdateStatusRequest},
+    dto::{CreateOrderRequest, OrderDto, OrderPageDto, UpdateStatusRequest},
     errors,
 };
 use crate::application::{
-    dto::OrderQuery,
+    domain::{IdempotencyKey, OrderId, OrderQuery, OrderStatus, PageLimit},
     usecases::{ChangeOrderStatus, CreateOrder, GetOrder, ListOrders},
 };
+
+/// The order id of a path, or a 400 naming the `id` parameter.
+fn order_id(id: &str) -> Result<OrderId, ApiError> {
+    let mut violations = Violations::default();
+    let id = violations.check("id", OrderId::parse(id));
+    violations.finish()?;
+    Ok(id.expect("checked above"))
+}
 
 #[derive(Tags)]
 enum ApiTags {
@@ -80,18 +91,24 @@ impl OrderApi {
     #[oai(path = "/orders", method = "post")]
     async fn create(
         &self,
-        body: Json<CreateOrderRequest>,
+        body: StrictJson<CreateOrderRequest>,
         /// Makes retries safe: the same key with the same body within 24 hours returns the
         /// first request's order instead of creating another one.
-        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
+        #[oai(name = "Idempotency-Key")]
         idempotency_key: Header<Option<String>>,
     ) -> Result<CreateOrderResponse, ApiError> {
+        let mut violations = Violations::default();
+        let key = idempotency_key
+            .0
+            .and_then(|key| violations.check("Idempotency-Key", IdempotencyKey::parse(key)));
+        let new_order = body.0.into_new_order();
+        violations.finish()?;
         let created = self
             .create_order
-            .execute(body.0.into(), idempotency_key.0.as_deref())
+            .execute(new_order?, key.as_ref())
             .await
             .map_err(errors::create_order)?;
-        let location = format!("/orders/{}", created.order.id);
+        let location = format!("/orders/{}", created.order.id());
         let replayed = created.replayed.then(|| "true".to_owned());
         Ok(CreateOrderResponse::Created(
             Json(created.order.into()),
@@ -102,8 +119,12 @@ impl OrderApi {
 
     /// Get an order
     #[oai(path = "/orders/:id", method = "get")]
-    async fn get(&self, id: Path<Uuid>) -> Result<OrderResponse, ApiError> {
-        let order = self.get_order.execute(id.0).await.map_err(errors::get_order)?;
+    async fn get(&self, id: Path<String>) -> Result<OrderResponse, ApiError> {
+        let order = self
+            .get_order
+            .execute(order_id(&id.0)?)
+            .await
+            .map_err(errors::get_order)?;
         Ok(OrderResponse::Ok(Json(order.into())))
     }
 
@@ -114,21 +135,25 @@ impl OrderApi {
     async fn list(
         &self,
         /// Only this customer's orders.
-        #[oai(validator(min_length = 1, max_length = 64))]
         customer_id: Query<Option<String>>,
         /// Only orders in this status.
-        status: Query<Option<OrderStatusDto>>,
-        /// Page size, 1 to 100 (default 20).
-        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
-        limit: Query<Option<u64>>,
+        status: Query<Option<String>>,
+        /// Page size.
+        limit: Query<Option<String>>,
         /// `next_cursor` of the previous page.
-        cursor: Query<Option<Uuid>>,
+        cursor: Query<Option<String>>,
     ) -> Result<OrderPageResponse, ApiError> {
+        let mut v = Violations::default();
+        let customer_id = customer_id.0.and_then(|c| v.check("customer_id", CustomerId::parse(c)));
+        let status = status.0.and_then(|s| v.check("status", s.parse::<OrderStatus>()));
+        let limit = limit.0.map(|l| v.check("limit", PageLimit::parse(&l)));
+        let before = cursor.0.and_then(|c| v.check("cursor", OrderId::parse(&c)));
+        v.finish()?;
         let query = OrderQuery {
-            customer_id: customer_id.0,
-            status: status.0.map(Into::into),
-            limit: limit.0.unwrap_or(OrderQuery::DEFAULT_LIMIT),
-            before: cursor.0,
+            customer_id,
+            status,
+            limit: limit.flatten().unwrap_or(PageLimit::DEFAULT),
+            before,
         };
         let page = self.list_orders.execute(query).await.map_err(errors::list_orders)?;
         Ok(OrderPageResponse::Ok(Json(page.into())))
@@ -141,13 +166,13 @@ impl OrderApi {
     #[oai(path = "/orders/:id/status", method = "patch")]
     async fn update_status(
         &self,
-        id: Path<Uuid>,
-        body: Json<UpdateStatusRequest>,
+        id: Path<String>,
+        body: StrictJson<UpdateStatusRequest>,
         trace: Data<&TraceContext>,
     ) -> Result<OrderResponse, ApiError> {
         let change = self
             .change_order_status
-            .execute(id.0, body.0.status.into(), trace.0)
+            .execute(order_id(&id.0)?, body.0.status.into(), trace.0)
             .await
             .map_err(errors::change_order_status)?;
         Ok(OrderResponse::Ok(Json(change.order.into())))

@@ -1,25 +1,26 @@
 use std::sync::Arc;
 
-use chrono::{SubsecRound, Utc};
+use chrono::Utc;
 use shared::trace::TraceContext;
-use uuid::Uuid;
 
 use crate::application::{
-    dto::{Order, OrderStatus},
-    events::order_sent,
-    repositories::{OrderRepository, RepositoryError},
+    domain::{Order, OrderId, OrderStatus, Transition, TransitionRefused},
+    ports::{OrderRepository, RelaySignal, RepositoryError},
 };
 
 /// How many times to re-read and retry when another request changed the status first.
-/// Every transition leaves `created`, so a second round always finds a settled answer.
+/// Every move leaves `created`, so a second round always finds a settled answer.
 const MAX_ROUNDS: usize = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ChangeOrderStatusError {
     #[error("order {0} not found")]
-    NotFound(Uuid),
-    #[error("an order cannot go from {from} to {to}")]
-    InvalidTransition { from: OrderStatus, to: OrderStatus },
+    NotFound(OrderId),
+    #[error(transparent)]
+    Refused(#[from] TransitionRefused),
+    /// Concurrent requests kept changing the order; nothing was written by this one.
+    #[error("order {0} kept changing under concurrent updates; retry")]
+    Contended(OrderId),
     #[error(transparent)]
     Repository(#[from] RepositoryError),
 }
@@ -31,71 +32,55 @@ pub struct StatusChange {
     pub changed: bool,
 }
 
-/// Moves an order through its lifecycle. The change to `sent` records an `order.sent` event
-/// in the same transaction as the status, so the event exists if and only if the change does.
+/// Moves an order through its lifecycle. The order decides whether the move is allowed and
+/// what it emits; this stores the change and its `order.sent` event in one write, so the
+/// event exists if and only if the change does.
 pub struct ChangeOrderStatus {
     orders: Arc<dyn OrderRepository>,
+    relay: Arc<dyn RelaySignal>,
 }
 
 impl ChangeOrderStatus {
-    pub fn new(orders: Arc<dyn OrderRepository>) -> Self {
-        Self { orders }
+    pub fn new(orders: Arc<dyn OrderRepository>, relay: Arc<dyn RelaySignal>) -> Self {
+        Self { orders, relay }
     }
 
     /// Asking for the status the order already has changes nothing and emits nothing.
     /// Concurrent requests race on a compare-and-set, so exactly one of them makes a change.
     ///
     /// # Errors
-    /// [`ChangeOrderStatusError::NotFound`], [`ChangeOrderStatusError::InvalidTransition`]
-    /// for a move the lifecycle does not allow, or a repository failure.
+    /// [`ChangeOrderStatusError::NotFound`], [`ChangeOrderStatusError::Refused`] for a move
+    /// the lifecycle does not allow, [`ChangeOrderStatusError::Contended`] when concurrent
+    /// changes won every round, or a repository failure.
     #[tracing::instrument(name = "change_order_status", skip_all, fields(order_id = %id, to = %target))]
     pub async fn execute(
         &self,
-        id: Uuid,
+        id: OrderId,
         target: OrderStatus,
         trace: &TraceContext,
     ) -> Result<StatusChange, ChangeOrderStatusError> {
         for _ in 0..MAX_ROUNDS {
-            let current = self
+            let mut order = self
                 .orders
                 .find(id)
                 .await?
                 .ok_or(ChangeOrderStatusError::NotFound(id))?;
-            if current.status == target {
-                return Ok(StatusChange {
-                    order: current,
-                    changed: false,
-                });
-            }
-            if !current.status.can_become(target) {
-                return Err(ChangeOrderStatusError::InvalidTransition {
-                    from: current.status,
-                    to: target,
-                });
-            }
-            // PostgreSQL keeps microseconds; so does the model, so a re-read equals what was returned.
-            let now = Utc::now().trunc_subsecs(6);
-            let updated = Order {
-                status: target,
-                updated_at: now,
-                ..current.clone()
+            let (from, event) = match order.transition(target, Utc::now())? {
+                Transition::Unchanged => return Ok(StatusChange { order, changed: false }),
+                Transition::Changed { from, event } => (from, event.map(|e| e.with_trace(trace))),
             };
-            let events: Vec<_> = match target {
-                OrderStatus::Sent => vec![order_sent(&updated, Uuid::now_v7(), now).with_trace(trace)],
-                _ => Vec::new(),
-            };
-            if self.orders.update_status(&updated, current.status, &events).await? {
-                let event_id = events.first().map(|e| e.event_id.to_string());
-                tracing::info!(from = %current.status, event_id, "order status changed");
+            if self.orders.save_transition(&order, from, event.as_ref()).await? {
+                if event.is_some() {
+                    self.relay.event_stored();
+                }
+                let event_id = event.map(|e| e.event_id.to_string());
+                tracing::info!(%from, event_id, "order status changed");
                 metrics::counter!("order_status_changes_total", "to" => target.as_str()).increment(1);
-                return Ok(StatusChange {
-                    order: updated,
-                    changed: true,
-                });
+                return Ok(StatusChange { order, changed: true });
             }
             tracing::debug!("status changed concurrently; re-reading");
         }
-        Err(RepositoryError::Unexpected(format!("order {id} kept changing under concurrent updates")).into())
+        Err(ChangeOrderStatusError::Contended(id))
     }
 }
 
@@ -105,25 +90,9 @@ mod tests {
 
     use super::*;
     use crate::application::{
-        dto::{NewOrder, OrderItem},
-        repositories::MockOrderRepository,
+        domain::fixtures::order_in,
+        ports::{MockOrderRepository, MockRelaySignal},
     };
-
-    fn order_in(status: OrderStatus) -> Order {
-        let mut order = NewOrder {
-            customer_id: "cust-1".into(),
-            items: vec![OrderItem {
-                sku: "A".into(),
-                quantity: 2,
-                unit_price_cents: 6_000,
-            }],
-            currency: None,
-        }
-        .into_order(Uuid::now_v7(), Utc::now())
-        .unwrap();
-        order.status = status;
-        order
-    }
 
     fn repo_with(order: Order) -> MockOrderRepository {
         let mut repo = MockOrderRepository::new();
@@ -131,45 +100,57 @@ mod tests {
         repo
     }
 
+    fn signal(times: usize) -> Arc<MockRelaySignal> {
+        let mut signal = MockRelaySignal::new();
+        signal.expect_event_stored().times(times).return_const(());
+        Arc::new(signal)
+    }
+
+    async fn change(
+        repo: MockOrderRepository,
+        signal: Arc<MockRelaySignal>,
+        id: OrderId,
+        to: OrderStatus,
+    ) -> Result<StatusChange, ChangeOrderStatusError> {
+        ChangeOrderStatus::new(Arc::new(repo), signal)
+            .execute(id, to, &TraceContext::default())
+            .await
+    }
+
     #[tokio::test]
-    async fn every_allowed_transition_is_saved() {
+    async fn every_allowed_move_is_saved_against_the_status_it_left() {
         for from in OrderStatus::ALL {
             for to in OrderStatus::ALL {
                 if !from.can_become(to) {
                     continue;
                 }
-                let order = order_in(from);
+                let order = order_in(from, &[(2, 6_000)]);
                 let mut repo = repo_with(order.clone());
-                repo.expect_update_status()
-                    .withf(move |o, expected, _| o.status == to && *expected == from)
+                repo.expect_save_transition()
+                    .withf(move |o, expected, _| o.status() == to && *expected == from)
                     .times(1)
                     .returning(|_, _, _| Ok(true));
-                let change = ChangeOrderStatus::new(Arc::new(repo))
-                    .execute(order.id, to, &TraceContext::default())
-                    .await
-                    .unwrap();
+                let signals = usize::from(to == OrderStatus::Sent);
+                let change = change(repo, signal(signals), order.id(), to).await.unwrap();
                 assert!(change.changed, "{from} -> {to}");
-                assert_eq!(change.order.status, to);
+                assert_eq!(change.order.status(), to);
             }
         }
     }
 
     #[tokio::test]
-    async fn every_refused_transition_is_a_conflict_and_saves_nothing() {
+    async fn every_refused_move_saves_nothing() {
         for from in OrderStatus::ALL {
             for to in OrderStatus::ALL {
                 if from == to || from.can_become(to) {
                     continue;
                 }
-                let order = order_in(from);
+                let order = order_in(from, &[(1, 100)]);
                 let mut repo = repo_with(order.clone());
-                repo.expect_update_status().never();
-                let err = ChangeOrderStatus::new(Arc::new(repo))
-                    .execute(order.id, to, &TraceContext::default())
-                    .await
-                    .unwrap_err();
+                repo.expect_save_transition().never();
+                let err = change(repo, signal(0), order.id(), to).await.unwrap_err();
                 assert!(
-                    matches!(err, ChangeOrderStatusError::InvalidTransition { from: f, to: t } if f == from && t == to),
+                    matches!(err, ChangeOrderStatusError::Refused(TransitionRefused { from: f, to: t }) if f == from && t == to),
                     "{from} -> {to}: {err:?}"
                 );
             }
@@ -177,55 +158,51 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_change_to_sent_carries_exactly_one_event_with_the_order_total() {
-        let order = order_in(OrderStatus::Created);
-        let (id, customer) = (order.id, order.customer_id.clone());
-        let mut repo = repo_with(order.clone());
-        repo.expect_update_status()
-            .withf(move |_, _, events| {
-                events.len() == 1
-                    && events[0].order_id == id
-                    && events[0].total_cents == 12_000
-                    && events[0].customer_id == customer
-                    && events[0].currency == "EUR"
+    async fn the_move_to_sent_stores_its_event_carrying_the_request_trace_and_wakes_the_relay() {
+        let order = order_in(OrderStatus::Created, &[(2, 6_000)]);
+        let id = order.id();
+        let mut repo = repo_with(order);
+        repo.expect_save_transition()
+            .withf(move |_, _, event| {
+                event.is_some_and(|e| {
+                    e.order_id == id.as_uuid() && e.total_cents == 12_000 && e.request_id.as_deref() == Some("req-1")
+                })
             })
             .times(1)
             .returning(|_, _, _| Ok(true));
-        ChangeOrderStatus::new(Arc::new(repo))
-            .execute(id, OrderStatus::Sent, &TraceContext::default())
+        let trace = TraceContext {
+            request_id: Some("req-1".into()),
+            traceparent: None,
+        };
+        ChangeOrderStatus::new(Arc::new(repo), signal(1))
+            .execute(id, OrderStatus::Sent, &trace)
             .await
             .unwrap();
     }
 
     #[tokio::test]
-    async fn other_changes_carry_no_event() {
+    async fn other_moves_store_no_event() {
         for (from, to) in [
             (OrderStatus::Created, OrderStatus::Cancelled),
             (OrderStatus::Sent, OrderStatus::Delivered),
         ] {
-            let order = order_in(from);
+            let order = order_in(from, &[(1, 100)]);
             let mut repo = repo_with(order.clone());
-            repo.expect_update_status()
-                .withf(|_, _, events| events.is_empty())
+            repo.expect_save_transition()
+                .withf(|_, _, event| event.is_none())
                 .times(1)
                 .returning(|_, _, _| Ok(true));
-            ChangeOrderStatus::new(Arc::new(repo))
-                .execute(order.id, to, &TraceContext::default())
-                .await
-                .unwrap();
+            change(repo, signal(0), order.id(), to).await.unwrap();
         }
     }
 
     #[tokio::test]
-    async fn asking_for_the_current_status_changes_and_emits_nothing() {
+    async fn asking_for_the_current_status_saves_nothing() {
         for status in OrderStatus::ALL {
-            let order = order_in(status);
+            let order = order_in(status, &[(1, 100)]);
             let mut repo = repo_with(order.clone());
-            repo.expect_update_status().never();
-            let change = ChangeOrderStatus::new(Arc::new(repo))
-                .execute(order.id, status, &TraceContext::default())
-                .await
-                .unwrap();
+            repo.expect_save_transition().never();
+            let change = change(repo, signal(0), order.id(), status).await.unwrap();
             assert!(!change.changed);
             assert_eq!(change.order, order);
         }
@@ -233,18 +210,16 @@ mod tests {
 
     #[tokio::test]
     async fn losing_a_race_to_sent_becomes_a_no_op() {
-        let created = order_in(OrderStatus::Created);
-        let sent = Order {
-            status: OrderStatus::Sent,
-            ..created.clone()
-        };
+        let created = order_in(OrderStatus::Created, &[(1, 100)]);
+        let mut sent = created.clone();
+        sent.transition(OrderStatus::Sent, Utc::now()).unwrap();
         let mut seq = Sequence::new();
         let mut repo = MockOrderRepository::new();
         repo.expect_find()
             .times(1)
             .in_sequence(&mut seq)
             .returning(move |_| Ok(Some(created.clone())));
-        repo.expect_update_status()
+        repo.expect_save_transition()
             .times(1)
             .in_sequence(&mut seq)
             .returning(|_, _, _| Ok(false));
@@ -253,20 +228,32 @@ mod tests {
             .times(1)
             .in_sequence(&mut seq)
             .returning(move |_| Ok(Some(reread.clone())));
-        let change = ChangeOrderStatus::new(Arc::new(repo))
-            .execute(sent.id, OrderStatus::Sent, &TraceContext::default())
-            .await
-            .unwrap();
+        let change = change(repo, signal(0), sent.id(), OrderStatus::Sent).await.unwrap();
         assert!(!change.changed);
-        assert_eq!(change.order.status, OrderStatus::Sent);
+        assert_eq!(change.order.status(), OrderStatus::Sent);
+    }
+
+    #[tokio::test]
+    async fn losing_every_round_is_a_contention_error_not_a_storage_one() {
+        let order = order_in(OrderStatus::Created, &[(1, 100)]);
+        let mut repo = repo_with(order.clone());
+        repo.expect_save_transition()
+            .times(MAX_ROUNDS)
+            .returning(|_, _, _| Ok(false));
+        let err = change(repo, signal(0), order.id(), OrderStatus::Sent)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, ChangeOrderStatusError::Contended(id) if id == order.id()),
+            "{err:?}"
+        );
     }
 
     #[tokio::test]
     async fn a_missing_order_is_not_found() {
         let mut repo = MockOrderRepository::new();
         repo.expect_find().returning(|_| Ok(None));
-        let err = ChangeOrderStatus::new(Arc::new(repo))
-            .execute(Uuid::now_v7(), OrderStatus::Sent, &TraceContext::default())
+        let err = change(repo, signal(0), OrderId::generate(), OrderStatus::Sent)
             .await
             .unwrap_err();
         assert!(matches!(err, ChangeOrderStatusError::NotFound(_)));

@@ -1,16 +1,23 @@
 use std::{sync::Arc, time::Duration};
 
-use chrono::{SubsecRound, Utc};
+use chrono::Utc;
 use serde::Serialize;
-use uuid::Uuid;
 
 use crate::application::{
-    dto::{InvalidOrder, NewOrder, Order},
-    repositories::{IdempotencyClaim, IdempotencyRepository, OrderRepository, RepositoryError},
+    domain::{Currency, CustomerId, IdempotencyKey, InvalidOrder, Order, OrderId, OrderItem},
+    ports::{IdempotencyClaim, OrderRepository, RepositoryError},
 };
 
 /// How long a claimed idempotency key stays locked while its order is being created.
 const CLAIM_LEASE: Duration = Duration::from_secs(60);
+
+/// A request to create an order, every part of it already valid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOrder {
+    pub customer_id: CustomerId,
+    pub items: Vec<OrderItem>,
+    pub currency: Currency,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum CreateOrderError {
@@ -31,10 +38,9 @@ pub struct Created {
     pub replayed: bool,
 }
 
-/// Validates a new order, computes its total and stores it in status `created`.
+/// Builds a new order (the domain computes its total) and stores it in status `created`.
 pub struct CreateOrder {
     orders: Arc<dyn OrderRepository>,
-    keys: Arc<dyn IdempotencyRepository>,
 }
 
 /// What makes two creation requests "the same body" for an idempotency key.
@@ -42,62 +48,75 @@ pub struct CreateOrder {
 struct Fingerprint<'a> {
     customer_id: &'a str,
     currency: &'a str,
-    items: Vec<(&'a str, i32, i64)>,
+    items: Vec<(&'a str, u32, i64)>,
 }
 
 fn fingerprint(order: &Order) -> String {
     let items = order
-        .items
+        .items()
         .iter()
-        .map(|i| (i.sku.as_str(), i.quantity, i.unit_price_cents))
+        .map(|i| (i.sku.as_str(), i.quantity.get(), i.unit_price.cents().get()))
         .collect();
     let print = Fingerprint {
-        customer_id: &order.customer_id,
-        currency: &order.currency,
+        customer_id: order.customer_id().as_str(),
+        currency: order.total().currency.code(),
         items,
     };
     serde_json::to_string(&print).expect("fingerprints serialize")
 }
 
 impl CreateOrder {
-    pub fn new(orders: Arc<dyn OrderRepository>, keys: Arc<dyn IdempotencyRepository>) -> Self {
-        Self { orders, keys }
+    pub fn new(orders: Arc<dyn OrderRepository>) -> Self {
+        Self { orders }
     }
 
     /// With an `idempotency_key`, the first request creates the order and any later one with
     /// the same key and body within 24 hours gets that same order back, creating nothing.
     ///
     /// # Errors
-    /// [`CreateOrderError::Invalid`] for input that breaks a rule (nothing is stored),
+    /// [`CreateOrderError::Invalid`] for an order the domain refuses (nothing is stored),
     /// [`CreateOrderError::KeyReused`] / [`CreateOrderError::KeyInFlight`] for a key used with
     /// another body or still being processed, or a repository failure.
     #[tracing::instrument(name = "create_order", skip_all, fields(customer_id = %new.customer_id, order_id))]
-    pub async fn execute(&self, new: NewOrder, idempotency_key: Option<&str>) -> Result<Created, CreateOrderError> {
-        // UUIDv7 ids sort by creation time, which keyset pagination relies on.
-        let order = new.into_order(Uuid::now_v7(), Utc::now().trunc_subsecs(6))?;
+    pub async fn execute(
+        &self,
+        new: NewOrder,
+        idempotency_key: Option<&IdempotencyKey>,
+    ) -> Result<Created, CreateOrderError> {
+        let idempotency_key = idempotency_key.map(IdempotencyKey::as_str);
+        let order = Order::new(
+            OrderId::generate(),
+            new.customer_id,
+            new.items,
+            new.currency,
+            Utc::now(),
+        )?;
         if let Some(key) = idempotency_key {
-            match self.keys.claim(key, &fingerprint(&order), CLAIM_LEASE).await? {
+            match self.orders.claim_key(key, &fingerprint(&order), CLAIM_LEASE).await? {
                 IdempotencyClaim::Claimed => {}
                 IdempotencyClaim::Replay(order) => {
-                    tracing::info!(order_id = %order.id, "idempotent replay");
+                    tracing::info!(order_id = %order.id(), "idempotent replay");
                     return Ok(Created { order, replayed: true });
                 }
                 IdempotencyClaim::InFlight => return Err(CreateOrderError::KeyInFlight),
                 IdempotencyClaim::Mismatch => return Err(CreateOrderError::KeyReused),
             }
         }
-        tracing::Span::current().record("order_id", tracing::field::display(order.id));
-        if let Err(e) = self.orders.insert(&order, idempotency_key).await {
+        tracing::Span::current().record("order_id", tracing::field::display(order.id()));
+        if let Err(e) = self.orders.create(&order, idempotency_key).await {
             if let Some(key) = idempotency_key
-                && let Err(release) = self.keys.release(key).await
+                && let Err(release) = self.orders.release_key(key).await
             {
-                tracing::warn!(error.message = %release, "could not release the idempotency key; it expires with its lease");
+                tracing::warn!(
+                    error.message = %shared::error::Chain(&release),
+                    "could not release the idempotency key; it expires with its lease"
+                );
             }
             return Err(e.into());
         }
         tracing::info!(
-            total_cents = order.total_cents,
-            items = order.items.len(),
+            total_cents = order.total().amount.get(),
+            items = order.items().len(),
             "order created"
         );
         metrics::counter!("orders_created_total").increment(1);
@@ -109,56 +128,63 @@ impl CreateOrder {
 mod tests {
     use super::*;
     use crate::application::{
-        dto::OrderItem,
-        repositories::{MockIdempotencyRepository, MockOrderRepository},
+        domain::{InvalidItemCount, OrderStatus},
+        ports::MockOrderRepository,
     };
 
-    fn request(items: Vec<(i32, i64)>) -> NewOrder {
+    fn request(items: &[(i64, i64)]) -> NewOrder {
         NewOrder {
-            customer_id: "cust-7".into(),
+            customer_id: CustomerId::parse("cust-7").unwrap(),
             items: items
-                .into_iter()
-                .map(|(quantity, unit_price_cents)| OrderItem {
-                    sku: "SKU".into(),
-                    quantity,
-                    unit_price_cents,
-                })
+                .iter()
+                .map(|(q, p)| crate::application::domain::fixtures::item(*q, *p))
                 .collect(),
-            currency: None,
+            currency: Currency::Eur,
         }
     }
 
-    fn create(orders: MockOrderRepository, keys: MockIdempotencyRepository) -> CreateOrder {
-        CreateOrder::new(Arc::new(orders), Arc::new(keys))
+    fn key(key: &str) -> IdempotencyKey {
+        IdempotencyKey::parse(key).unwrap()
+    }
+
+    fn unavailable() -> RepositoryError {
+        RepositoryError::Unavailable("down".into())
     }
 
     #[tokio::test]
     async fn a_valid_order_is_stored_with_the_computed_total() {
         let mut repo = MockOrderRepository::new();
-        repo.expect_insert()
-            .withf(|order, key| order.total_cents == 3 * 1_999 + 500 && order.customer_id == "cust-7" && key.is_none())
+        repo.expect_create()
+            .withf(|order, key| {
+                order.total().amount.get() == 3 * 1_999 + 500
+                    && order.customer_id().as_str() == "cust-7"
+                    && order.status() == OrderStatus::Created
+                    && key.is_none()
+            })
             .times(1)
             .returning(|_, _| Ok(()));
-        let created = create(repo, MockIdempotencyRepository::new())
-            .execute(request(vec![(3, 1_999), (1, 500)]), None)
+        let created = CreateOrder::new(Arc::new(repo))
+            .execute(request(&[(3, 1_999), (1, 500)]), None)
             .await
             .unwrap();
-        assert_eq!(created.order.total_cents, 6_497);
+        assert_eq!(created.order.total().amount.get(), 6_497);
         assert!(!created.replayed);
     }
 
     #[tokio::test]
-    async fn an_invalid_order_is_refused_and_not_stored() {
+    async fn an_order_the_domain_refuses_is_not_stored_and_claims_no_key() {
         let mut repo = MockOrderRepository::new();
-        repo.expect_insert().never();
-        let mut keys = MockIdempotencyRepository::new();
-        keys.expect_claim().never();
-        let err = create(repo, keys)
-            .execute(request(vec![(0, 100)]), Some("k"))
+        repo.expect_create().never();
+        repo.expect_claim_key().never();
+        let err = CreateOrder::new(Arc::new(repo))
+            .execute(request(&[]), Some(&key("k")))
             .await
             .unwrap_err();
         assert!(
-            matches!(err, CreateOrderError::Invalid(InvalidOrder::Quantity(0))),
+            matches!(
+                err,
+                CreateOrderError::Invalid(InvalidOrder::ItemCount(InvalidItemCount))
+            ),
             "{err:?}"
         );
     }
@@ -166,16 +192,15 @@ mod tests {
     #[tokio::test]
     async fn a_storage_failure_is_reported_and_releases_the_key() {
         let mut repo = MockOrderRepository::new();
-        repo.expect_insert()
-            .returning(|_, _| Err(RepositoryError::Unavailable("down".into())));
-        let mut keys = MockIdempotencyRepository::new();
-        keys.expect_claim().returning(|_, _, _| Ok(IdempotencyClaim::Claimed));
-        keys.expect_release()
+        repo.expect_claim_key()
+            .returning(|_, _, _| Ok(IdempotencyClaim::Claimed));
+        repo.expect_create().returning(|_, _| Err(unavailable()));
+        repo.expect_release_key()
             .withf(|key| key == "k-1")
             .times(1)
             .returning(|_| Ok(()));
-        let err = create(repo, keys)
-            .execute(request(vec![(1, 100)]), Some("k-1"))
+        let err = CreateOrder::new(Arc::new(repo))
+            .execute(request(&[(1, 100)]), Some(&key("k-1")))
             .await
             .unwrap_err();
         assert!(matches!(
@@ -187,16 +212,15 @@ mod tests {
     #[tokio::test]
     async fn a_claimed_key_is_completed_with_the_order() {
         let mut repo = MockOrderRepository::new();
-        repo.expect_insert()
+        repo.expect_claim_key()
+            .times(1)
+            .returning(|_, _, _| Ok(IdempotencyClaim::Claimed));
+        repo.expect_create()
             .withf(|_, key| *key == Some("k-2"))
             .times(1)
             .returning(|_, _| Ok(()));
-        let mut keys = MockIdempotencyRepository::new();
-        keys.expect_claim()
-            .times(1)
-            .returning(|_, _, _| Ok(IdempotencyClaim::Claimed));
-        let created = create(repo, keys)
-            .execute(request(vec![(1, 100)]), Some("k-2"))
+        let created = CreateOrder::new(Arc::new(repo))
+            .execute(request(&[(1, 100)]), Some(&key("k-2")))
             .await
             .unwrap();
         assert!(!created.replayed);
@@ -204,15 +228,14 @@ mod tests {
 
     #[tokio::test]
     async fn a_repeated_key_replays_the_first_order_and_stores_nothing() {
-        let first = request(vec![(1, 100)]).into_order(Uuid::now_v7(), Utc::now()).unwrap();
+        let first = crate::application::domain::fixtures::order_in(OrderStatus::Created, &[(1, 100)]);
         let mut repo = MockOrderRepository::new();
-        repo.expect_insert().never();
-        let mut keys = MockIdempotencyRepository::new();
+        repo.expect_create().never();
         let replay = first.clone();
-        keys.expect_claim()
+        repo.expect_claim_key()
             .returning(move |_, _, _| Ok(IdempotencyClaim::Replay(replay.clone())));
-        let created = create(repo, keys)
-            .execute(request(vec![(1, 100)]), Some("k"))
+        let created = CreateOrder::new(Arc::new(repo))
+            .execute(request(&[(1, 100)]), Some(&key("k")))
             .await
             .unwrap();
         assert!(created.replayed);
@@ -226,11 +249,10 @@ mod tests {
             (IdempotencyClaim::InFlight, "still"),
         ] {
             let mut repo = MockOrderRepository::new();
-            repo.expect_insert().never();
-            let mut keys = MockIdempotencyRepository::new();
-            keys.expect_claim().returning(move |_, _, _| Ok(claim.clone()));
-            let err = create(repo, keys)
-                .execute(request(vec![(1, 100)]), Some("k"))
+            repo.expect_create().never();
+            repo.expect_claim_key().returning(move |_, _, _| Ok(claim.clone()));
+            let err = CreateOrder::new(Arc::new(repo))
+                .execute(request(&[(1, 100)]), Some(&key("k")))
                 .await
                 .unwrap_err();
             assert!(err.to_string().contains(expected), "{err}");
@@ -239,10 +261,18 @@ mod tests {
 
     #[test]
     fn equal_bodies_have_equal_fingerprints_and_different_ones_differ() {
-        let a = request(vec![(1, 100)]).into_order(Uuid::now_v7(), Utc::now()).unwrap();
-        let b = request(vec![(1, 100)]).into_order(Uuid::now_v7(), Utc::now()).unwrap();
-        let c = request(vec![(2, 100)]).into_order(Uuid::now_v7(), Utc::now()).unwrap();
-        assert_eq!(fingerprint(&a), fingerprint(&b));
-        assert_ne!(fingerprint(&a), fingerprint(&c));
+        let order = |items: &[(i64, i64)]| {
+            let new = request(items);
+            Order::new(
+                OrderId::generate(),
+                new.customer_id,
+                new.items,
+                new.currency,
+                Utc::now(),
+            )
+            .unwrap()
+        };
+        assert_eq!(fingerprint(&order(&[(1, 100)])), fingerprint(&order(&[(1, 100)])));
+        assert_ne!(fingerprint(&order(&[(1, 100)])), fingerprint(&order(&[(2, 100)])));
     }
 }

@@ -1,16 +1,14 @@
 use std::sync::Arc;
 
-use uuid::Uuid;
-
 use crate::application::{
-    dto::Order,
-    repositories::{OrderRepository, RepositoryError},
+    domain::{Order, OrderId},
+    ports::{OrderRepository, RepositoryError},
 };
 
 #[derive(Debug, thiserror::Error)]
 pub enum GetOrderError {
     #[error("order {0} not found")]
-    NotFound(Uuid),
+    NotFound(OrderId),
     #[error(transparent)]
     Repository(#[from] RepositoryError),
 }
@@ -26,8 +24,8 @@ impl GetOrder {
     }
 
     /// # Errors
-    /// [`GetOrderError::NotFound`] when there is no such order.
-    pub async fn execute(&self, id: Uuid) -> Result<Order, GetOrderError> {
+    /// [`GetOrderError::NotFound`] when there is no such order, or a repository failure.
+    pub async fn execute(&self, id: OrderId) -> Result<Order, GetOrderError> {
         self.orders.find(id).await?.ok_or(GetOrderError::NotFound(id))
     }
 }
@@ -35,13 +33,13 @@ impl GetOrder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::application::repositories::MockOrderRepository;
+    use crate::application::ports::MockOrderRepository;
 
     #[tokio::test]
     async fn a_missing_order_is_not_found() {
         let mut repo = MockOrderRepository::new();
         repo.expect_find().returning(|_| Ok(None));
-        let id = Uuid::now_v7();
+        let id = OrderId::generate();
         let err = GetOrder::new(Arc::new(repo)).execute(id).await.unwrap_err();
         assert!(matches!(err, GetOrderError::NotFound(missing) if missing == id));
     }

@@ -8,7 +8,7 @@ mod purge_expired;
 mod relay_events;
 
 pub use change_order_status::{ChangeOrderStatus, ChangeOrderStatusError, StatusChange};
-pub use create_order::{CreateOrder, CreateOrderError, Created};
+pub use create_order::{CreateOrder, CreateOrderError, Created, NewOrder};
 pub use get_order::{GetOrder, GetOrderError};
 pub use list_orders::{ListOrders, ListOrdersError};
 pub use purge_expired::{PurgeExpired, Purged};

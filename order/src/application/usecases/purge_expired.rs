@@ -1,6 +1,6 @@
 use std::{sync::Arc, time::Duration};
 
-use crate::application::repositories::{IdempotencyRepository, OutboxRepository, RepositoryError};
+use crate::application::ports::{OrderRepository, OutboxRepository, RepositoryError};
 
 /// What one purge removed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -13,19 +13,19 @@ pub struct Purged {
 /// (kept until then for inspection and replay) and idempotency keys past their 24 hours.
 pub struct PurgeExpired {
     outbox: Arc<dyn OutboxRepository>,
-    keys: Arc<dyn IdempotencyRepository>,
+    orders: Arc<dyn OrderRepository>,
     outbox_retention: Duration,
 }
 
 impl PurgeExpired {
     pub fn new(
         outbox: Arc<dyn OutboxRepository>,
-        keys: Arc<dyn IdempotencyRepository>,
+        orders: Arc<dyn OrderRepository>,
         outbox_retention: Duration,
     ) -> Self {
         Self {
             outbox,
-            keys,
+            orders,
             outbox_retention,
         }
     }
@@ -35,7 +35,7 @@ impl PurgeExpired {
     pub async fn run_once(&self) -> Result<Purged, RepositoryError> {
         let purged = Purged {
             outbox_events: self.outbox.purge_published(self.outbox_retention).await?,
-            idempotency_keys: self.keys.purge_expired().await?,
+            idempotency_keys: self.orders.purge_expired_keys().await?,
         };
         if purged != Purged::default() {
             tracing::info!(
@@ -51,7 +51,7 @@ impl PurgeExpired {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::application::repositories::{MockIdempotencyRepository, MockOutboxRepository};
+    use crate::application::ports::{MockOrderRepository, MockOutboxRepository};
 
     #[tokio::test]
     async fn both_tables_are_purged_with_the_configured_retention() {
@@ -61,8 +61,8 @@ mod tests {
             .withf(|retention| *retention == Duration::from_secs(7 * 24 * 3600))
             .times(1)
             .returning(|_| Ok(12));
-        let mut keys = MockIdempotencyRepository::new();
-        keys.expect_purge_expired().times(1).returning(|| Ok(3));
+        let mut keys = MockOrderRepository::new();
+        keys.expect_purge_expired_keys().times(1).returning(|| Ok(3));
         let purge = PurgeExpired::new(Arc::new(outbox), Arc::new(keys), Duration::from_secs(7 * 24 * 3600));
         assert_eq!(
             purge.run_once().await.unwrap(),
@@ -79,8 +79,8 @@ mod tests {
         outbox
             .expect_purge_published()
             .returning(|_| Err(RepositoryError::Unavailable("down".into())));
-        let mut keys = MockIdempotencyRepository::new();
-        keys.expect_purge_expired().never();
+        let mut keys = MockOrderRepository::new();
+        keys.expect_purge_expired_keys().never();
         let purge = PurgeExpired::new(Arc::new(outbox), Arc::new(keys), Duration::from_secs(60));
         assert!(purge.run_once().await.is_err());
     }

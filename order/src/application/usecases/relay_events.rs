@@ -2,10 +2,7 @@ use std::{sync::Arc, time::Duration};
 
 use uuid::Uuid;
 
-use crate::application::{
-    events::{Delivery, EventPublisher},
-    repositories::{OutboxRepository, RepositoryError},
-};
+use crate::application::ports::{Delivery, EventPublisher, OutboxRepository, RepositoryError};
 
 /// What one relay round did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -95,7 +92,11 @@ impl RelayEvents {
                 }
             }
             Err(e) => {
-                tracing::warn!(error.message = %e, events = batch.len(), "publishing failed; the batch will be retried");
+                tracing::warn!(
+                    error.message = %shared::error::Chain(&e),
+                    events = batch.len(),
+                    "publishing failed; the batch will be retried"
+                );
                 retry.extend(events.iter().map(|e| e.event_id));
             }
         }
@@ -121,10 +122,7 @@ mod tests {
     use shared::events::OrderSent;
 
     use super::*;
-    use crate::application::{
-        events::{MockEventPublisher, PublishError},
-        repositories::{MockOutboxRepository, PendingEvent},
-    };
+    use crate::application::ports::{MockEventPublisher, MockOutboxRepository, PendingEvent, PublishError};
 
     fn pending(n: usize) -> Vec<PendingEvent> {
         (0..n)

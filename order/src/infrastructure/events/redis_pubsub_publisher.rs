@@ -3,7 +3,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use shared::{bus::LazyConnection, events::OrderSent};
 
-use crate::application::events::{Delivery, EventPublisher, PublishError};
+use crate::application::ports::{Delivery, EventPublisher, PublishError};
 
 /// Publishes events with Redis PUBLISH, one pipeline per batch. PUBLISH answers with the
 /// number of subscribers that received the message; zero means nobody heard it.
@@ -21,7 +21,7 @@ impl RedisPubSubPublisher {
 #[async_trait]
 impl EventPublisher for RedisPubSubPublisher {
     async fn publish(&self, events: &[OrderSent]) -> Result<Vec<Delivery>, PublishError> {
-        let mut conn = self.conn.get().await.map_err(|e| PublishError(e.to_string()))?;
+        let mut conn = self.conn.get().await.map_err(|e| PublishError(Box::new(e)))?;
         let mut pipe = redis::pipe();
         for event in events {
             pipe.cmd("PUBLISH").arg(&self.channel).arg(event.to_json());
@@ -29,7 +29,7 @@ impl EventPublisher for RedisPubSubPublisher {
         let receivers: Vec<i64> = pipe
             .query_async(&mut conn)
             .await
-            .map_err(|e| PublishError(e.to_string()))?;
+            .map_err(|e| PublishError(Box::new(e)))?;
         Ok(receivers
             .into_iter()
             .map(|n| {

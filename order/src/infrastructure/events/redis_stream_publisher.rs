@@ -3,7 +3,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use shared::{bus::LazyConnection, events::OrderSent};
 
-use crate::application::events::{Delivery, EventPublisher, PublishError};
+use crate::application::ports::{Delivery, EventPublisher, PublishError};
 
 /// Appends events to a Redis stream with XADD, one pipeline per batch. An appended entry is
 /// durable in Redis until the consumer group acknowledges it, so it counts as delivered.
@@ -22,7 +22,7 @@ impl RedisStreamPublisher {
 #[async_trait]
 impl EventPublisher for RedisStreamPublisher {
     async fn publish(&self, events: &[OrderSent]) -> Result<Vec<Delivery>, PublishError> {
-        let mut conn = self.conn.get().await.map_err(|e| PublishError(e.to_string()))?;
+        let mut conn = self.conn.get().await.map_err(|e| PublishError(Box::new(e)))?;
         let mut pipe = redis::pipe();
         for event in events {
             pipe.cmd("XADD")
@@ -36,7 +36,7 @@ impl EventPublisher for RedisStreamPublisher {
         let ids: Vec<String> = pipe
             .query_async(&mut conn)
             .await
-            .map_err(|e| PublishError(e.to_string()))?;
+            .map_err(|e| PublishError(Box::new(e)))?;
         Ok(ids.iter().map(|_| Delivery::Delivered).collect())
     }
 }

@@ -1,4 +1,7 @@
 use sea_orm_migration::prelude::*;
+use shared::domain::MAX_TEXT_CHARS;
+
+use crate::application::domain::OrderStatus;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -6,26 +9,29 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // The limits come from the domain, as they were when this migration was written;
+        // changing one later takes a new migration.
+        let statuses = OrderStatus::ALL.map(|s| format!("'{s}'")).join(", ");
         manager
             .get_connection()
-            .execute_unprepared(
+            .execute_unprepared(&format!(
                 r#"
                 CREATE TABLE orders (
                     id          uuid PRIMARY KEY,
-                    customer_id varchar(64) NOT NULL,
+                    customer_id varchar({MAX_TEXT_CHARS}) NOT NULL,
                     items       jsonb NOT NULL,
                     total_cents bigint NOT NULL CHECK (total_cents >= 0),
                     currency    char(3) NOT NULL,
                     status      varchar(16) NOT NULL
-                                CHECK (status IN ('created', 'sent', 'delivered', 'cancelled')),
+                                CHECK (status IN ({statuses})),
                     created_at  timestamptz NOT NULL,
                     updated_at  timestamptz NOT NULL
                 );
                 -- Ids are UUIDv7 (time-ordered): listing newest first is a backward index scan.
                 CREATE INDEX orders_customer_id_idx ON orders (customer_id, id);
                 CREATE INDEX orders_status_idx ON orders (status, id);
-                "#,
-            )
+                "#
+            ))
             .await?;
         Ok(())
     }

@@ -1,10 +1,8 @@
 //! sea-orm adapters of the persistence ports.
 
-mod sea_orm_idempotency_repository;
 mod sea_orm_order_repository;
 mod sea_orm_outbox_repository;
 
-pub use sea_orm_idempotency_repository::SeaOrmIdempotencyRepository;
 pub use sea_orm_order_repository::SeaOrmOrderRepository;
 pub use sea_orm_outbox_repository::SeaOrmOutboxRepository;
 

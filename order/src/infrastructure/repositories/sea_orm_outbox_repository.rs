@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::repository_error;
 use crate::{
-    application::repositories::{Backlog, OutboxRepository, PendingEvent, RepositoryError},
+    application::ports::{Backlog, OutboxRepository, PendingEvent, RepositoryError},
     infrastructure::entities::outbox,
 };
 
@@ -52,7 +52,7 @@ const RETRY_LATER: &str = "UPDATE outbox \
 
 fn to_pending(model: outbox::Model) -> Result<PendingEvent, RepositoryError> {
     let event: OrderSent = serde_json::from_value(model.payload)
-        .map_err(|e| RepositoryError::Unexpected(format!("outbox row {} is unreadable: {e}", model.id)))?;
+        .map_err(|e| RepositoryError::corrupt(format!("outbox row {}", model.id), e))?;
     Ok(PendingEvent {
         event,
         attempts: model.attempts.max(0) as u32,

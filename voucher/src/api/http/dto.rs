@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use poem_openapi::{Enum, Object};
 use uuid::Uuid;
 
-use crate::application::dto::{Voucher, VoucherStatus};
+use crate::application::domain::{Voucher, VoucherStatus};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[oai(rename_all = "lowercase")]
@@ -41,18 +41,18 @@ pub struct VoucherListDto {
 impl From<Voucher> for VoucherDto {
     fn from(v: Voucher) -> Self {
         VoucherDto {
-            id: v.id,
-            code: v.code.to_string(),
-            customer_id: v.customer_id,
-            order_id: v.order_id,
-            amount_cents: v.amount_cents,
-            currency: v.currency,
-            status: match v.status {
+            id: v.id().as_uuid(),
+            code: v.code().to_string(),
+            customer_id: v.customer_id().as_str().to_owned(),
+            order_id: v.order_id(),
+            amount_cents: v.value().amount.get(),
+            currency: v.value().currency.code().to_owned(),
+            status: match v.status() {
                 VoucherStatus::Active => VoucherStatusDto::Active,
                 VoucherStatus::Redeemed => VoucherStatusDto::Redeemed,
             },
-            issued_at: v.issued_at,
-            redeemed_at: v.redeemed_at,
+            issued_at: v.issued_at(),
+            redeemed_at: v.redeemed_at(),
         }
     }
 }

@@ -1,31 +1,38 @@
-//! How use-case errors become HTTP problems.
+//! How use-case errors become HTTP problems: the only place that maps them.
 
 use shared::http::ApiError;
 
-use crate::application::usecases::{GetVoucherError, ListVouchersError, RedeemVoucherError};
+use crate::application::{
+    ports::RepositoryError,
+    usecases::{GetVoucherError, ListVouchersError, RedeemVoucherError},
+};
+
+/// 503 for an unavailable database, 500 for anything else; either way the cause is logged
+/// and not returned.
+pub fn repository(err: RepositoryError) -> ApiError {
+    match &err {
+        RepositoryError::Unavailable(_) => ApiError::unavailable(&err),
+        RepositoryError::Unexpected(_) => ApiError::internal(&err),
+    }
+}
 
 pub fn get_voucher(err: GetVoucherError) -> ApiError {
     match err {
-        GetVoucherError::InvalidCode(e) => ApiError::bad_request("invalid-code", e.to_string()),
-        GetVoucherError::NotFound(_) => ApiError::not_found("voucher-not-found", err.to_string()),
-        GetVoucherError::Repository(e) => e.into(),
+        GetVoucherError::NotFound => ApiError::not_found("voucher-not-found", err.to_string()),
+        GetVoucherError::Repository(e) => repository(e),
     }
 }
 
 pub fn list_vouchers(err: ListVouchersError) -> ApiError {
     match err {
-        ListVouchersError::MissingFilter | ListVouchersError::InvalidLimit | ListVouchersError::InvalidCustomerId => {
-            ApiError::bad_request("validation", err.to_string())
-        }
-        ListVouchersError::Repository(e) => e.into(),
+        ListVouchersError::Repository(e) => repository(e),
     }
 }
 
 pub fn redeem_voucher(err: RedeemVoucherError) -> ApiError {
     match err {
-        RedeemVoucherError::InvalidCode(e) => ApiError::bad_request("invalid-code", e.to_string()),
-        RedeemVoucherError::NotFound(_) => ApiError::not_found("voucher-not-found", err.to_string()),
+        RedeemVoucherError::NotFound => ApiError::not_found("voucher-not-found", err.to_string()),
         RedeemVoucherError::AlreadyRedeemed(_) => ApiError::conflict("already-redeemed", err.to_string()),
-        RedeemVoucherError::Repository(e) => e.into(),
+        RedeemVoucherError::Repository(e) => repository(e),
     }
 }

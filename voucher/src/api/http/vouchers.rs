@@ -3,7 +3,7 @@ use poem_openapi::{
     param::{Path, Query},
     payload::Json,
 };
-use shared::http::ApiError;
+use shared::http::{ApiError, Violations};
 use uuid::Uuid;
 
 use super::{
@@ -11,9 +11,17 @@ use super::{
     errors,
 };
 use crate::application::{
-    dto::VoucherQuery,
+    domain::{CustomerId, PageLimit, VoucherCode, VoucherQuery},
     usecases::{GetVoucher, ListVouchers, RedeemVoucher},
 };
+
+/// The voucher code of a path, or a 400 naming the `code` parameter.
+fn voucher_code(code: &str) -> Result<VoucherCode, ApiError> {
+    let mut violations = Violations::default();
+    let code = violations.check("code", VoucherCode::parse(code));
+    violations.finish()?;
+    Ok(code.expect("checked above"))
+}
 
 #[derive(Tags)]
 enum ApiTags {
@@ -61,17 +69,23 @@ impl VoucherApi {
     #[oai(path = "/vouchers", method = "get")]
     async fn list(
         &self,
-        #[oai(validator(min_length = 1, max_length = 64))] customer_id: Query<Option<String>>,
-        order_id: Query<Option<Uuid>>,
-        /// Page size, 1 to 100 (default 20).
-        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
-        limit: Query<Option<u64>>,
+        /// Only this customer's vouchers.
+        customer_id: Query<Option<String>>,
+        /// Only the voucher this order earned.
+        order_id: Query<Option<String>>,
+        /// Page size.
+        limit: Query<Option<String>>,
     ) -> Result<VoucherListResponse, ApiError> {
-        let query = VoucherQuery {
-            customer_id: customer_id.0,
-            order_id: order_id.0,
-            limit: limit.0.unwrap_or(VoucherQuery::DEFAULT_LIMIT),
-        };
+        let mut v = Violations::default();
+        let customer_id = customer_id.0.and_then(|c| v.check("customer_id", CustomerId::parse(c)));
+        let order_id = order_id
+            .0
+            .and_then(|o| v.check("order_id", Uuid::try_parse(&o).map_err(|_| "must be a UUID")));
+        let limit = limit.0.map(|l| v.check("limit", PageLimit::parse(&l)));
+        v.finish()?;
+        let limit = limit.flatten().unwrap_or(PageLimit::DEFAULT);
+        let query = VoucherQuery::new(customer_id, order_id, limit)
+            .map_err(|e| ApiError::bad_request("validation", e.to_string()))?;
         let vouchers = self.list_vouchers.execute(query).await.map_err(errors::list_vouchers)?;
         Ok(VoucherListResponse::Ok(Json(VoucherListDto {
             items: vouchers.into_iter().map(Into::into).collect(),
@@ -87,7 +101,11 @@ impl VoucherApi {
         /// Voucher code; case-insensitive, hyphens optional.
         code: Path<String>,
     ) -> Result<VoucherResponse, ApiError> {
-        let voucher = self.get_voucher.execute(&code.0).await.map_err(errors::get_voucher)?;
+        let voucher = self
+            .get_voucher
+            .execute(&voucher_code(&code.0)?)
+            .await
+            .map_err(errors::get_voucher)?;
         Ok(VoucherResponse::Ok(Json(voucher.into())))
     }
 
@@ -102,7 +120,7 @@ impl VoucherApi {
     ) -> Result<VoucherResponse, ApiError> {
         let voucher = self
             .redeem_voucher
-            .execute(&code.0)
+            .execute(&voucher_code(&code.0)?)
             .await
             .map_err(errors::redeem_voucher)?;
         Ok(VoucherResponse::Ok(Json(voucher.into())))

@@ -1,11 +1,11 @@
-use std::{sync::Arc, time::Duration};
+use std::sync::Arc;
 
-use shared::events::OrderSent;
+use shared::{backoff::Backoff, error::Chain, events::OrderSent};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use crate::application::{
-    repositories::RepositoryError,
+    ports::RepositoryError,
     usecases::{IssueOutcome, IssueVoucher, IssueVoucherError},
 };
 
@@ -28,8 +28,6 @@ pub struct EventHandler {
     max_attempts: u32,
     shutdown: CancellationToken,
 }
-
-const MAX_PAUSE: Duration = Duration::from_secs(5);
 
 impl EventHandler {
     pub fn new(issue_voucher: Arc<IssueVoucher>, max_attempts: u32, shutdown: CancellationToken) -> Self {
@@ -61,27 +59,32 @@ impl EventHandler {
     }
 
     async fn process(&self, event: &OrderSent) -> Handled {
-        let mut pause = Duration::from_millis(100);
+        let mut backoff = Backoff::default();
         let mut failures = 0;
         loop {
+            let pause = backoff.next_delay();
             let reason = match self.issue_voucher.execute(event).await {
                 Ok(outcome) => {
                     let outcome = match outcome {
                         IssueOutcome::Issued(_) => "issued",
                         IssueOutcome::AlreadyIssued => "already_issued",
-                        IssueOutcome::NotEligible { .. } => "not_eligible",
+                        IssueOutcome::NotEligible(_) => "not_eligible",
                     };
                     metrics::counter!("events_consumed_total", "outcome" => outcome).increment(1);
                     return Handled::Done;
                 }
-                Err(IssueVoucherError::Repository(RepositoryError::Unavailable(e))) => {
-                    tracing::warn!(error.message = %e, retry_in = ?pause, "database unavailable; will retry the event");
+                Err(e @ IssueVoucherError::InvalidCustomer(_)) => {
+                    tracing::warn!(error.message = %Chain(&e), "event cannot be processed");
+                    return Handled::Poison(Chain(&e).to_string());
+                }
+                Err(e @ IssueVoucherError::Repository(RepositoryError::Unavailable(_))) => {
+                    tracing::warn!(error.message = %Chain(&e), retry_in = ?pause, "database unavailable; will retry the event");
                     None
                 }
                 Err(e) => {
                     failures += 1;
-                    tracing::error!(error.message = %e, failures, "event processing failed");
-                    Some(e.to_string())
+                    tracing::error!(error.message = %Chain(&e), failures, "event processing failed");
+                    Some(Chain(&e).to_string())
                 }
             };
             if let Some(reason) = reason
@@ -94,7 +97,6 @@ impl EventHandler {
                 _ = self.shutdown.cancelled() => return Handled::Interrupted,
                 _ = tokio::time::sleep(pause) => {}
             }
-            pause = (pause * 2).min(MAX_PAUSE);
         }
     }
 }

@@ -6,13 +6,10 @@ mod pubsub_consumer;
 mod stream_consumer;
 
 pub use handler::{EventHandler, Handled};
-pub use pubsub_consumer::{PubSubConsumerSettings, run_pubsub_consumer};
+pub use pubsub_consumer::run_pubsub_consumer;
 pub use stream_consumer::{StreamConsumerSettings, run_stream_consumer};
 
-use std::{
-    sync::atomic::{AtomicBool, Ordering},
-    time::Duration,
-};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use shared::http::DependencyCheck;
 
@@ -40,9 +37,4 @@ impl DependencyCheck for ConsumerCheck {
             Err("not consuming events yet".into())
         }
     }
-}
-
-/// Pause before retrying after Redis failed: 100 ms doubling per failure, at most 5 s.
-fn backoff(failures: u32) -> Duration {
-    Duration::from_millis(100 * 2u64.pow(failures.min(6))).min(Duration::from_secs(5))
 }

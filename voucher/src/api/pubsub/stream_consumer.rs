@@ -4,8 +4,10 @@ use futures_util::{StreamExt, stream};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::{ConsumerCheck, EventHandler, Handled, backoff};
-use crate::infrastructure::events::{RedisStreamConsumer, StreamEntry};
+use shared::{backoff::Backoff, error::Chain};
+
+use super::{ConsumerCheck, EventHandler, Handled};
+use crate::application::ports::{StreamConsumer, StreamEntry};
 
 /// Tuning of the stream consumer.
 #[derive(Debug, Clone)]
@@ -30,19 +32,19 @@ const BLOCK: Duration = Duration::from_secs(1);
 /// then alternates between new entries and entries stale in other consumers' hands.
 /// An entry is acknowledged only after its voucher transaction committed.
 pub async fn run_stream_consumer(
-    consumer: RedisStreamConsumer,
+    consumer: Arc<dyn StreamConsumer>,
     handler: Arc<EventHandler>,
     settings: StreamConsumerSettings,
     consuming: Arc<ConsumerCheck>,
     shutdown: CancellationToken,
 ) {
-    let mut failures = 0;
+    let mut backoff = Backoff::default();
     while let Err(e) = consumer.ensure_group().await {
-        failures += 1;
-        tracing::warn!(error.message = %e, failures, "cannot reach the stream yet; retrying");
+        let pause = backoff.next_delay();
+        tracing::warn!(error.message = %Chain(&e), failures = backoff.failures(), retry_in = ?pause, "cannot reach the stream yet; retrying");
         tokio::select! {
             _ = shutdown.cancelled() => return,
-            _ = tokio::time::sleep(backoff(failures)) => {}
+            _ = tokio::time::sleep(pause) => {}
         }
     }
     consuming.set(true);
@@ -54,7 +56,7 @@ pub async fn run_stream_consumer(
     let mut pending_cursor = "0".to_owned();
     let mut next_claim = Instant::now();
     let mut next_trim = Instant::now() + settings.trim_interval;
-    failures = 0;
+    backoff.reset();
     while !shutdown.is_cancelled() {
         let round = if recovering {
             consumer.own_pending(&pending_cursor, settings.batch_size).await
@@ -66,15 +68,15 @@ pub async fn run_stream_consumer(
         };
         let entries = match round {
             Ok(entries) => {
-                failures = 0;
+                backoff.reset();
                 entries
             }
             Err(e) => {
-                failures += 1;
-                tracing::warn!(error.message = %e, failures, "reading the stream failed; retrying");
+                let pause = backoff.next_delay();
+                tracing::warn!(error.message = %Chain(&e), failures = backoff.failures(), retry_in = ?pause, "reading the stream failed; retrying");
                 tokio::select! {
                     _ = shutdown.cancelled() => break,
-                    _ = tokio::time::sleep(backoff(failures)) => {}
+                    _ = tokio::time::sleep(pause) => {}
                 }
                 continue;
             }
@@ -92,11 +94,11 @@ pub async fn run_stream_consumer(
                 "re-processing entries left pending by a previous run"
             );
         }
-        process_batch(&consumer, &handler, &settings, entries).await;
+        process_batch(consumer.as_ref(), &handler, &settings, entries).await;
         if Instant::now() >= next_trim {
             next_trim = Instant::now() + settings.trim_interval;
             if let Err(e) = consumer.trim_acknowledged().await {
-                tracing::warn!(error.message = %e, "trimming the stream failed");
+                tracing::warn!(error.message = %Chain(&e), "trimming the stream failed");
             }
         }
     }
@@ -105,7 +107,7 @@ pub async fn run_stream_consumer(
 }
 
 async fn process_batch(
-    consumer: &RedisStreamConsumer,
+    consumer: &dyn StreamConsumer,
     handler: &EventHandler,
     settings: &StreamConsumerSettings,
     entries: Vec<StreamEntry>,
@@ -132,13 +134,13 @@ async fn process_batch(
             Handled::Poison(reason) => {
                 tracing::warn!(stream_id = %entry.id, %reason, "moving an event to the dead-letter stream");
                 if let Err(e) = consumer.dead_letter(&entry, &reason).await {
-                    tracing::error!(error.message = %e, stream_id = %entry.id, "dead-lettering failed; the entry stays pending");
+                    tracing::error!(error.message = %Chain(&e), stream_id = %entry.id, "dead-lettering failed; the entry stays pending");
                 }
             }
             Handled::Interrupted => {}
         }
     }
     if let Err(e) = consumer.ack(&done).await {
-        tracing::warn!(error.message = %e, entries = done.len(), "acknowledging failed; the entries will be processed again");
+        tracing::warn!(error.message = %Chain(&e), entries = done.len(), "acknowledging failed; the entries will be processed again");
     }
 }

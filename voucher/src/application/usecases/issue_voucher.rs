@@ -1,12 +1,12 @@
 use std::sync::Arc;
 
-use chrono::{SubsecRound, Utc};
-use uuid::Uuid;
+use chrono::Utc;
+use shared::domain::{CustomerId, InvalidText};
 
 use crate::application::{
-    dto::{Voucher, VoucherCode, VoucherPolicy, VoucherStatus},
+    domain::{Decision, NotEligible, Voucher, VoucherCode, VoucherPolicy},
     events::OrderSent,
-    repositories::{InsertOutcome, RepositoryError, VoucherRepository},
+    ports::{InsertOutcome, RepositoryError, VoucherRepository},
 };
 
 /// Fresh codes to try when one collides. With 80-bit codes a single collision is already
@@ -15,6 +15,9 @@ const MAX_CODE_ATTEMPTS: usize = 5;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IssueVoucherError {
+    /// The event names a customer id that breaks the domain's rule: it can never be processed.
+    #[error("the event's customer_id {0}")]
+    InvalidCustomer(#[source] InvalidText),
     #[error("{MAX_CODE_ATTEMPTS} generated voucher codes in a row were already taken")]
     CodesExhausted,
     #[error(transparent)]
@@ -27,10 +30,10 @@ pub enum IssueVoucherError {
 pub enum IssueOutcome {
     Issued(Voucher),
     AlreadyIssued,
-    NotEligible { reason: String },
+    NotEligible(NotEligible),
 }
 
-/// Issues one voucher per sent order that totals more than the policy's threshold.
+/// Issues one voucher per sent order that the policy finds eligible.
 pub struct IssueVoucher {
     vouchers: Arc<dyn VoucherRepository>,
     policy: VoucherPolicy,
@@ -41,36 +44,33 @@ impl IssueVoucher {
         Self { vouchers, policy }
     }
 
-    /// # Errors
-    /// A repository failure (the event should be retried; retrying is safe), or
-    /// [`IssueVoucherError::CodesExhausted`].
     /// Runs inside the caller's span, which names the event and the order.
+    ///
+    /// # Errors
+    /// [`IssueVoucherError::InvalidCustomer`] for an event that can never be processed, a
+    /// repository failure (the event should be retried; retrying is safe), or
+    /// [`IssueVoucherError::CodesExhausted`].
     #[tracing::instrument(name = "issue_voucher", skip_all, fields(total_cents = event.total_cents))]
     pub async fn execute(&self, event: &OrderSent) -> Result<IssueOutcome, IssueVoucherError> {
-        if event.currency != self.policy.currency {
-            return Ok(self.not_eligible(format!("currency {} is not {}", event.currency, self.policy.currency)));
-        }
-        if event.total_cents <= self.policy.threshold_cents {
-            return Ok(self.not_eligible(format!(
-                "total {} cents does not exceed {} cents",
-                event.total_cents, self.policy.threshold_cents
-            )));
-        }
+        let value = match self.policy.decide(event.total_cents, &event.currency) {
+            Decision::Issue(value) => value,
+            Decision::NotEligible(reason) => {
+                tracing::info!(%reason, "order not eligible for a voucher");
+                return Ok(IssueOutcome::NotEligible(reason));
+            }
+        };
+        let customer_id = CustomerId::parse(event.customer_id.clone()).map_err(IssueVoucherError::InvalidCustomer)?;
         for _ in 0..MAX_CODE_ATTEMPTS {
-            let voucher = Voucher {
-                id: Uuid::now_v7(),
-                code: VoucherCode::generate(),
-                customer_id: event.customer_id.clone(),
-                order_id: event.order_id,
-                amount_cents: self.policy.amount_cents,
-                currency: self.policy.currency.clone(),
-                status: VoucherStatus::Active,
-                issued_at: Utc::now().trunc_subsecs(6),
-                redeemed_at: None,
-            };
+            let voucher = Voucher::issue(
+                VoucherCode::generate(),
+                customer_id.clone(),
+                event.order_id,
+                value,
+                Utc::now(),
+            );
             match self.vouchers.insert(&voucher).await? {
                 InsertOutcome::Inserted => {
-                    tracing::info!(voucher_id = %voucher.id, customer_id = %voucher.customer_id, "voucher issued");
+                    tracing::info!(voucher_id = %voucher.id(), customer_id = %voucher.customer_id(), "voucher issued");
                     metrics::counter!("vouchers_issued_total").increment(1);
                     return Ok(IssueOutcome::Issued(voucher));
                 }
@@ -85,11 +85,6 @@ impl IssueVoucher {
         }
         Err(IssueVoucherError::CodesExhausted)
     }
-
-    fn not_eligible(&self, reason: String) -> IssueOutcome {
-        tracing::info!(%reason, "order not eligible for a voucher");
-        IssueOutcome::NotEligible { reason }
-    }
 }
 
 #[cfg(test)]
@@ -99,7 +94,13 @@ mod tests {
     use mockall::Sequence;
 
     use super::*;
-    use crate::application::repositories::MockVoucherRepository;
+    use uuid::Uuid;
+
+    use crate::application::domain::VoucherStatus;
+    use crate::application::{
+        domain::{Cents, Currency},
+        ports::MockVoucherRepository,
+    };
 
     fn event(total_cents: i64, currency: &str) -> OrderSent {
         OrderSent::new(
@@ -121,7 +122,7 @@ mod tests {
         let mut repo = MockVoucherRepository::new();
         repo.expect_insert().never();
         let outcome = issue(repo).execute(&event(10_000, "EUR")).await.unwrap();
-        assert!(matches!(outcome, IssueOutcome::NotEligible { .. }), "{outcome:?}");
+        assert!(matches!(outcome, IssueOutcome::NotEligible(_)), "{outcome:?}");
     }
 
     #[tokio::test]
@@ -131,17 +132,17 @@ mod tests {
         let mut repo = MockVoucherRepository::new();
         repo.expect_insert()
             .withf(move |v| {
-                v.order_id == order_id
-                    && v.customer_id == customer
-                    && v.amount_cents == 500
-                    && v.currency == "EUR"
-                    && v.status == VoucherStatus::Active
+                v.order_id() == order_id
+                    && v.customer_id().as_str() == customer
+                    && v.value().amount.get() == 500
+                    && v.value().currency == Currency::Eur
+                    && v.status() == VoucherStatus::Active
             })
             .times(1)
             .returning(|_| Ok(InsertOutcome::Inserted));
         let outcome = issue(repo).execute(&e).await.unwrap();
         assert!(
-            matches!(outcome, IssueOutcome::Issued(ref v) if v.amount_cents == 500),
+            matches!(outcome, IssueOutcome::Issued(ref v) if v.value().amount.get() == 500),
             "{outcome:?}"
         );
     }
@@ -151,7 +152,7 @@ mod tests {
         let mut repo = MockVoucherRepository::new();
         repo.expect_insert().never();
         let outcome = issue(repo).execute(&event(50_000, "USD")).await.unwrap();
-        assert!(matches!(outcome, IssueOutcome::NotEligible { ref reason } if reason.contains("USD")));
+        assert!(matches!(outcome, IssueOutcome::NotEligible(ref reason) if reason.to_string().contains("USD")));
     }
 
     #[tokio::test]
@@ -171,19 +172,19 @@ mod tests {
         let mut repo = MockVoucherRepository::new();
         let first = tried.clone();
         repo.expect_insert().times(1).in_sequence(&mut seq).returning(move |v| {
-            first.lock().unwrap().push(v.code.clone());
+            first.lock().unwrap().push(v.code().clone());
             Ok(InsertOutcome::CodeTaken)
         });
         let second = tried.clone();
         repo.expect_insert().times(1).in_sequence(&mut seq).returning(move |v| {
-            second.lock().unwrap().push(v.code.clone());
+            second.lock().unwrap().push(v.code().clone());
             Ok(InsertOutcome::Inserted)
         });
         let outcome = issue(repo).execute(&event(12_000, "EUR")).await.unwrap();
         let tried = tried.lock().unwrap();
         assert_eq!(tried.len(), 2);
         assert_ne!(tried[0], tried[1]);
-        assert!(matches!(outcome, IssueOutcome::Issued(ref v) if v.code == tried[1]));
+        assert!(matches!(outcome, IssueOutcome::Issued(ref v) if *v.code() == tried[1]));
     }
 
     #[tokio::test]
@@ -200,19 +201,25 @@ mod tests {
     async fn the_threshold_and_amount_come_from_the_policy() {
         let mut repo = MockVoucherRepository::new();
         repo.expect_insert()
-            .withf(|v| v.amount_cents == 1_000)
+            .withf(|v| v.value().amount.get() == 1_000)
             .times(1)
             .returning(|_| Ok(InsertOutcome::Inserted));
-        let policy = VoucherPolicy {
-            threshold_cents: 5_000,
-            amount_cents: 1_000,
-            currency: "EUR".into(),
-        };
+        let policy = VoucherPolicy::new(Cents::new(5_000).unwrap(), Cents::new(1_000).unwrap(), Currency::Eur).unwrap();
         let outcome = IssueVoucher::new(Arc::new(repo), policy)
             .execute(&event(5_001, "EUR"))
             .await
             .unwrap();
         assert!(matches!(outcome, IssueOutcome::Issued(_)));
+    }
+
+    #[tokio::test]
+    async fn an_event_with_an_invalid_customer_id_issues_nothing() {
+        let mut repo = MockVoucherRepository::new();
+        repo.expect_insert().never();
+        let mut e = event(12_000, "EUR");
+        e.customer_id = " ".into();
+        let err = issue(repo).execute(&e).await.unwrap_err();
+        assert!(matches!(err, IssueVoucherError::InvalidCustomer(_)), "{err:?}");
     }
 
     #[tokio::test]

@@ -1,25 +1,23 @@
 use std::sync::Arc;
 
-use chrono::{SubsecRound, Utc};
+use chrono::Utc;
 
 use crate::application::{
-    dto::{InvalidCode, Voucher, VoucherCode},
-    repositories::{RedeemOutcome, RepositoryError, VoucherRepository},
+    domain::{AlreadyRedeemed, Voucher, VoucherCode},
+    ports::{RepositoryError, VoucherRepository},
 };
 
 #[derive(Debug, thiserror::Error)]
 pub enum RedeemVoucherError {
+    #[error("no voucher has this code")]
+    NotFound,
     #[error(transparent)]
-    InvalidCode(#[from] InvalidCode),
-    #[error("voucher {0} not found")]
-    NotFound(VoucherCode),
-    #[error("voucher {0} was already redeemed")]
-    AlreadyRedeemed(VoucherCode),
+    AlreadyRedeemed(#[from] AlreadyRedeemed),
     #[error(transparent)]
     Repository(#[from] RepositoryError),
 }
 
-/// Redeems a voucher once.
+/// Redeems a voucher once: the voucher decides, the store's compare-and-set settles races.
 pub struct RedeemVoucher {
     vouchers: Arc<dyn VoucherRepository>,
 }
@@ -31,58 +29,80 @@ impl RedeemVoucher {
 
     /// # Errors
     /// [`RedeemVoucherError::AlreadyRedeemed`] on every attempt after the first success,
-    /// [`RedeemVoucherError::NotFound`] or [`RedeemVoucherError::InvalidCode`].
-    #[tracing::instrument(name = "redeem_voucher", skip(self))]
-    pub async fn execute(&self, code: &str) -> Result<Voucher, RedeemVoucherError> {
-        let code = VoucherCode::parse(code)?;
-        match self.vouchers.redeem(&code, Utc::now().trunc_subsecs(6)).await? {
-            RedeemOutcome::Redeemed(voucher) => {
-                tracing::info!(voucher_id = %voucher.id, order_id = %voucher.order_id, "voucher redeemed");
-                metrics::counter!("vouchers_redeemed_total").increment(1);
-                Ok(voucher)
-            }
-            RedeemOutcome::AlreadyRedeemed(_) => Err(RedeemVoucherError::AlreadyRedeemed(code)),
-            RedeemOutcome::NotFound => Err(RedeemVoucherError::NotFound(code)),
+    /// [`RedeemVoucherError::NotFound`], or a repository failure.
+    #[tracing::instrument(name = "redeem_voucher", skip_all)]
+    pub async fn execute(&self, code: &VoucherCode) -> Result<Voucher, RedeemVoucherError> {
+        let mut voucher = self
+            .vouchers
+            .find_by_code(code)
+            .await?
+            .ok_or(RedeemVoucherError::NotFound)?;
+        voucher.redeem(Utc::now())?;
+        if !self.vouchers.save_redemption(&voucher).await? {
+            // Another request redeemed it between the read and the write.
+            return Err(AlreadyRedeemed.into());
         }
+        tracing::info!(voucher_id = %voucher.id(), order_id = %voucher.order_id(), "voucher redeemed");
+        metrics::counter!("vouchers_redeemed_total").increment(1);
+        Ok(voucher)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::application::repositories::MockVoucherRepository;
+    use crate::application::{
+        domain::{VoucherStatus, fixtures::voucher},
+        ports::MockVoucherRepository,
+    };
 
     #[tokio::test]
-    async fn a_second_redemption_is_refused() {
+    async fn an_active_voucher_is_redeemed_and_saved() {
+        let active = voucher();
+        let code = active.code().clone();
         let mut repo = MockVoucherRepository::new();
-        repo.expect_redeem().returning(|code, _| {
-            Ok(RedeemOutcome::AlreadyRedeemed(crate::application::dto::Voucher {
-                id: uuid::Uuid::now_v7(),
-                code: code.clone(),
-                customer_id: "c".into(),
-                order_id: uuid::Uuid::now_v7(),
-                amount_cents: 500,
-                currency: "EUR".into(),
-                status: crate::application::dto::VoucherStatus::Redeemed,
-                issued_at: Utc::now(),
-                redeemed_at: Some(Utc::now()),
-            }))
-        });
-        let err = RedeemVoucher::new(Arc::new(repo))
-            .execute("7K3M-QX9P-2HBD-W4RT")
-            .await
-            .unwrap_err();
+        repo.expect_find_by_code().returning(move |_| Ok(Some(active.clone())));
+        repo.expect_save_redemption()
+            .withf(|v| v.status() == VoucherStatus::Redeemed && v.redeemed_at().is_some())
+            .times(1)
+            .returning(|_| Ok(true));
+        let redeemed = RedeemVoucher::new(Arc::new(repo)).execute(&code).await.unwrap();
+        assert_eq!(redeemed.status(), VoucherStatus::Redeemed);
+    }
+
+    #[tokio::test]
+    async fn a_second_redemption_is_refused_and_saves_nothing() {
+        let mut redeemed = voucher();
+        redeemed.redeem(Utc::now()).unwrap();
+        let code = redeemed.code().clone();
+        let mut repo = MockVoucherRepository::new();
+        repo.expect_find_by_code()
+            .returning(move |_| Ok(Some(redeemed.clone())));
+        repo.expect_save_redemption().never();
+        let err = RedeemVoucher::new(Arc::new(repo)).execute(&code).await.unwrap_err();
+        assert!(matches!(err, RedeemVoucherError::AlreadyRedeemed(_)));
+    }
+
+    #[tokio::test]
+    async fn losing_a_race_is_an_already_redeemed() {
+        let active = voucher();
+        let code = active.code().clone();
+        let mut repo = MockVoucherRepository::new();
+        repo.expect_find_by_code().returning(move |_| Ok(Some(active.clone())));
+        repo.expect_save_redemption().times(1).returning(|_| Ok(false));
+        let err = RedeemVoucher::new(Arc::new(repo)).execute(&code).await.unwrap_err();
         assert!(matches!(err, RedeemVoucherError::AlreadyRedeemed(_)));
     }
 
     #[tokio::test]
     async fn an_unknown_code_is_not_found() {
         let mut repo = MockVoucherRepository::new();
-        repo.expect_redeem().returning(|_, _| Ok(RedeemOutcome::NotFound));
+        repo.expect_find_by_code().returning(|_| Ok(None));
+        repo.expect_save_redemption().never();
         let err = RedeemVoucher::new(Arc::new(repo))
-            .execute("7K3M-QX9P-2HBD-W4RT")
+            .execute(&VoucherCode::generate())
             .await
             .unwrap_err();
-        assert!(matches!(err, RedeemVoucherError::NotFound(_)));
+        assert!(matches!(err, RedeemVoucherError::NotFound));
     }
 }

@@ -6,5 +6,13 @@ mod redis_stream_consumer;
 mod redis_subscription;
 
 pub use redis_dead_letters::RedisDeadLetters;
-pub use redis_stream_consumer::{RedisStreamConsumer, StreamEntry};
-pub use redis_subscription::RedisSubscription;
+pub use redis_stream_consumer::RedisStreamConsumer;
+pub use redis_subscription::{RedisSubscriber, RedisSubscription};
+
+use crate::application::ports::BusError;
+
+impl From<redis::RedisError> for BusError {
+    fn from(err: redis::RedisError) -> Self {
+        Self(Box::new(err))
+    }
+}

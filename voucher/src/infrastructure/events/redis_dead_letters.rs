@@ -1,8 +1,10 @@
 use std::sync::Arc;
 
+use async_trait::async_trait;
 use chrono::Utc;
-use redis::RedisResult;
 use shared::bus::LazyConnection;
+
+use crate::application::ports::{BusError, DeadLetters};
 
 /// The dead-letter stream (`<channel>.dead`): events that could not be processed, each with
 /// the reason, kept for a person to inspect (`XRANGE order.sent.dead - +`) and replay.
@@ -31,12 +33,11 @@ impl RedisDeadLetters {
             .arg(Utc::now().to_rfc3339());
         cmd
     }
+}
 
-    /// Appends one dead letter.
-    ///
-    /// # Errors
-    /// Redis is unreachable.
-    pub async fn add(&self, payload: &[u8], reason: &str, source_id: &str) -> RedisResult<()> {
+#[async_trait]
+impl DeadLetters for RedisDeadLetters {
+    async fn add(&self, payload: &[u8], reason: &str, source_id: &str) -> Result<(), BusError> {
         let mut conn = self.conn.get().await?;
         self.command(payload, reason, source_id)
             .query_async::<String>(&mut conn)

@@ -1,5 +1,6 @@
 use std::{sync::Arc, time::Duration};
 
+use async_trait::async_trait;
 use redis::{
     RedisResult, Value,
     streams::{StreamInfoGroupsReply, StreamPendingCountReply, StreamPendingReply, StreamReadReply},
@@ -7,18 +8,10 @@ use redis::{
 use shared::bus::LazyConnection;
 
 use super::RedisDeadLetters;
-
-/// One stream entry handed to the consumer.
-#[derive(Debug, Clone)]
-pub struct StreamEntry {
-    pub id: String,
-    pub payload: Vec<u8>,
-    /// How many times the group has delivered this entry, this time included.
-    pub deliveries: u64,
-}
+use crate::application::ports::{BusError, StreamConsumer, StreamEntry};
 
 /// A member of a Redis consumer group on the order.sent stream. Entries stay pending until
-/// [`ack`](Self::ack)ed; a consumer that restarts under the same name gets its own pending
+/// acknowledged; a consumer that restarts under the same name gets its own pending
 /// entries back first, and entries left pending by a dead consumer are claimed after
 /// `claim_idle`.
 pub struct RedisStreamConsumer {
@@ -49,43 +42,6 @@ impl RedisStreamConsumer {
         }
     }
 
-    /// Creates the stream and the group if missing. A new group starts at the beginning of
-    /// the stream, so events appended before the first consumer started are not skipped.
-    ///
-    /// # Errors
-    /// Redis is unreachable.
-    pub async fn ensure_group(&self) -> RedisResult<()> {
-        let mut conn = self.conn.get().await?;
-        let created: RedisResult<()> = redis::cmd("XGROUP")
-            .arg("CREATE")
-            .arg(&self.stream)
-            .arg(&self.group)
-            .arg("0")
-            .arg("MKSTREAM")
-            .query_async(&mut conn)
-            .await;
-        match created {
-            Err(e) if e.code() == Some("BUSYGROUP") => Ok(()),
-            other => other,
-        }
-    }
-
-    /// This consumer's own pending entries after `after` (start with "0").
-    ///
-    /// # Errors
-    /// Redis is unreachable.
-    pub async fn own_pending(&self, after: &str, count: usize) -> RedisResult<Vec<StreamEntry>> {
-        self.read(after, count, None).await
-    }
-
-    /// New entries, waiting up to `block` for some to arrive.
-    ///
-    /// # Errors
-    /// Redis is unreachable.
-    pub async fn new_entries(&self, count: usize, block: Duration) -> RedisResult<Vec<StreamEntry>> {
-        self.read(">", count, Some(block)).await
-    }
-
     async fn read(&self, id: &str, count: usize, block: Option<Duration>) -> RedisResult<Vec<StreamEntry>> {
         let mut conn = self.conn.get().await?;
         let mut cmd = redis::cmd("XREADGROUP");
@@ -101,30 +57,6 @@ impl RedisStreamConsumer {
         let reply: Option<StreamReadReply> = cmd.query_async(&mut conn).await?;
         let ids = reply.into_iter().flat_map(|r| r.keys).flat_map(|k| k.ids);
         let entries: Vec<_> = ids.map(|e| (e.id.clone(), payload_of(&e.map))).collect();
-        self.with_deliveries(entries).await
-    }
-
-    /// Takes over entries another consumer left pending for longer than `claim_idle`.
-    ///
-    /// # Errors
-    /// Redis is unreachable.
-    pub async fn claim_stale(&self, count: usize) -> RedisResult<Vec<StreamEntry>> {
-        let mut conn = self.conn.get().await?;
-        let reply: redis::streams::StreamAutoClaimReply = redis::cmd("XAUTOCLAIM")
-            .arg(&self.stream)
-            .arg(&self.group)
-            .arg(&self.consumer)
-            .arg(self.claim_idle.as_millis() as u64)
-            .arg("0-0")
-            .arg("COUNT")
-            .arg(count)
-            .query_async(&mut conn)
-            .await?;
-        let entries: Vec<_> = reply
-            .claimed
-            .into_iter()
-            .map(|e| (e.id.clone(), payload_of(&e.map)))
-            .collect();
         self.with_deliveries(entries).await
     }
 
@@ -159,12 +91,76 @@ impl RedisStreamConsumer {
             })
             .collect())
     }
+}
+
+#[async_trait]
+impl StreamConsumer for RedisStreamConsumer {
+    /// Creates the stream and the group if missing. A new group starts at the beginning of
+    /// the stream, so events appended before the first consumer started are not skipped.
+    ///
+    /// # Errors
+    /// Redis is unreachable.
+    async fn ensure_group(&self) -> Result<(), BusError> {
+        let mut conn = self.conn.get().await?;
+        let created: RedisResult<()> = redis::cmd("XGROUP")
+            .arg("CREATE")
+            .arg(&self.stream)
+            .arg(&self.group)
+            .arg("0")
+            .arg("MKSTREAM")
+            .query_async(&mut conn)
+            .await;
+        match created {
+            Err(e) if e.code() == Some("BUSYGROUP") => Ok(()),
+            other => Ok(other?),
+        }
+    }
+
+    /// This consumer's own pending entries after `after` (start with "0").
+    ///
+    /// # Errors
+    /// Redis is unreachable.
+    async fn own_pending(&self, after: &str, count: usize) -> Result<Vec<StreamEntry>, BusError> {
+        Ok(self.read(after, count, None).await?)
+    }
+
+    /// New entries, waiting up to `block` for some to arrive.
+    ///
+    /// # Errors
+    /// Redis is unreachable.
+    async fn new_entries(&self, count: usize, block: Duration) -> Result<Vec<StreamEntry>, BusError> {
+        Ok(self.read(">", count, Some(block)).await?)
+    }
+
+    /// Takes over entries another consumer left pending for longer than `claim_idle`.
+    ///
+    /// # Errors
+    /// Redis is unreachable.
+    async fn claim_stale(&self, count: usize) -> Result<Vec<StreamEntry>, BusError> {
+        let mut conn = self.conn.get().await?;
+        let reply: redis::streams::StreamAutoClaimReply = redis::cmd("XAUTOCLAIM")
+            .arg(&self.stream)
+            .arg(&self.group)
+            .arg(&self.consumer)
+            .arg(self.claim_idle.as_millis() as u64)
+            .arg("0-0")
+            .arg("COUNT")
+            .arg(count)
+            .query_async(&mut conn)
+            .await?;
+        let entries: Vec<_> = reply
+            .claimed
+            .into_iter()
+            .map(|e| (e.id.clone(), payload_of(&e.map)))
+            .collect();
+        Ok(self.with_deliveries(entries).await?)
+    }
 
     /// Acknowledges processed entries; they will not be delivered again.
     ///
     /// # Errors
     /// Redis is unreachable; the entries stay pending and are processed again (harmlessly).
-    pub async fn ack(&self, ids: &[String]) -> RedisResult<()> {
+    async fn ack(&self, ids: &[String]) -> Result<(), BusError> {
         if ids.is_empty() {
             return Ok(());
         }
@@ -182,7 +178,7 @@ impl RedisStreamConsumer {
     ///
     /// # Errors
     /// Redis is unreachable; the entry stays pending.
-    pub async fn dead_letter(&self, entry: &StreamEntry, reason: &str) -> RedisResult<()> {
+    async fn dead_letter(&self, entry: &StreamEntry, reason: &str) -> Result<(), BusError> {
         let mut conn = self.conn.get().await?;
         redis::pipe()
             .atomic()
@@ -204,7 +200,7 @@ impl RedisStreamConsumer {
     ///
     /// # Errors
     /// Redis is unreachable.
-    pub async fn trim_acknowledged(&self) -> RedisResult<()> {
+    async fn trim_acknowledged(&self) -> Result<(), BusError> {
         let mut conn = self.conn.get().await?;
         let groups: StreamInfoGroupsReply = redis::cmd("XINFO")
             .arg("GROUPS")

@@ -1,5 +1,35 @@
+use async_trait::async_trait;
 use redis::{PushInfo, PushKind, RedisResult, aio::ConnectionManager};
 use tokio::sync::mpsc;
+
+use crate::application::ports::{BusError, Subscriber, Subscription};
+
+/// Opens subscriptions to one pub/sub channel.
+pub struct RedisSubscriber {
+    url: String,
+    channel: String,
+    /// Messages buffered in memory while all workers are busy.
+    queue_capacity: usize,
+}
+
+impl RedisSubscriber {
+    pub fn new(url: String, channel: String, queue_capacity: usize) -> Self {
+        Self {
+            url,
+            channel,
+            queue_capacity,
+        }
+    }
+}
+
+#[async_trait]
+impl Subscriber for RedisSubscriber {
+    async fn subscribe(&self) -> Result<Box<dyn Subscription>, BusError> {
+        Ok(Box::new(
+            RedisSubscription::open(&self.url, &self.channel, self.queue_capacity).await?,
+        ))
+    }
+}
 
 /// A Redis pub/sub subscription on a managed RESP3 connection: when the connection drops,
 /// the manager reconnects and subscribes again by itself. Messages wait in a bounded queue;
@@ -24,9 +54,11 @@ impl RedisSubscription {
         tracing::info!(%channel, "subscribed");
         Ok(Self { conn, messages })
     }
+}
 
-    /// The payload of the next message, or `None` once the connection is gone for good.
-    pub async fn next_message(&mut self) -> Option<Vec<u8>> {
+#[async_trait]
+impl Subscription for RedisSubscription {
+    async fn next_message(&mut self) -> Option<Vec<u8>> {
         loop {
             let push = self.messages.recv().await?;
             match push.kind {
@@ -43,11 +75,7 @@ impl RedisSubscription {
         }
     }
 
-    /// Sends PING, so that a dead connection is noticed (and replaced) even when idle.
-    ///
-    /// # Errors
-    /// Redis did not answer.
-    pub async fn ping(&mut self) -> RedisResult<()> {
-        redis::cmd("PING").query_async::<()>(&mut self.conn).await
+    async fn ping(&mut self) -> Result<(), BusError> {
+        Ok(redis::cmd("PING").query_async::<()>(&mut self.conn).await?)
     }
 }

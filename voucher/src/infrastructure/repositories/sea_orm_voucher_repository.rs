@@ -1,17 +1,16 @@
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     sea_query::{Expr, OnConflict},
 };
 
-use shared::db::repository_error;
+use shared::{db::repository_error, domain::Cents};
 
 use crate::{
     application::{
-        dto::{Voucher, VoucherCode, VoucherQuery, VoucherStatus},
-        repositories::{InsertOutcome, RedeemOutcome, RepositoryError, VoucherRepository},
+        domain::{CustomerId, Money, StoredVoucher, Voucher, VoucherCode, VoucherId, VoucherQuery, VoucherStatus},
+        ports::{BoxError, InsertOutcome, RepositoryError, VoucherRepository},
     },
     infrastructure::entities::vouchers,
 };
@@ -31,36 +30,47 @@ impl SeaOrmVoucherRepository {
 
 fn from_domain(v: &Voucher) -> vouchers::ActiveModel {
     vouchers::ActiveModel {
-        id: Set(v.id),
-        code: Set(v.code.as_str().to_owned()),
-        customer_id: Set(v.customer_id.clone()),
-        order_id: Set(v.order_id),
-        amount_cents: Set(v.amount_cents),
-        currency: Set(v.currency.clone()),
-        status: Set(v.status.as_str().to_owned()),
-        issued_at: Set(v.issued_at),
-        redeemed_at: Set(v.redeemed_at),
+        id: Set(v.id().as_uuid()),
+        code: Set(v.code().as_str().to_owned()),
+        customer_id: Set(v.customer_id().as_str().to_owned()),
+        order_id: Set(v.order_id()),
+        amount_cents: Set(v.value().amount.get()),
+        currency: Set(v.value().currency.code().to_owned()),
+        status: Set(v.status().as_str().to_owned()),
+        issued_at: Set(v.issued_at()),
+        redeemed_at: Set(v.redeemed_at()),
     }
 }
 
+/// The voucher a row holds, checked by the domain; a row it refuses is a corrupt row.
 fn to_domain(m: vouchers::Model) -> Result<Voucher, RepositoryError> {
-    let unreadable = |what: &str| RepositoryError::Unexpected(format!("voucher {} has an unreadable {what}", m.id));
-    Ok(Voucher {
-        id: m.id,
-        code: VoucherCode::parse(&m.code).map_err(|_| unreadable("code"))?,
-        status: VoucherStatus::parse(&m.status).ok_or_else(|| unreadable("status"))?,
-        customer_id: m.customer_id,
+    let id = m.id;
+    let corrupt = |e: BoxError| RepositoryError::corrupt(format!("voucher {id}"), e);
+    let stored = StoredVoucher {
+        id: VoucherId::from_uuid(m.id),
+        code: VoucherCode::parse(&m.code).map_err(|e| corrupt(e.into()))?,
+        customer_id: CustomerId::parse(m.customer_id).map_err(|e| corrupt(e.into()))?,
         order_id: m.order_id,
-        amount_cents: m.amount_cents,
-        currency: m.currency.trim_end().to_owned(),
+        value: Money::new(
+            Cents::new(m.amount_cents).map_err(|e| corrupt(e.into()))?,
+            m.currency
+                .trim_end()
+                .parse()
+                .map_err(|e: shared::domain::UnsupportedCurrency| corrupt(e.into()))?,
+        ),
+        status: m
+            .status
+            .parse()
+            .map_err(|e: crate::application::domain::UnknownVoucherStatus| corrupt(e.into()))?,
         issued_at: m.issued_at,
         redeemed_at: m.redeemed_at,
-    })
+    };
+    Voucher::restore(stored).map_err(|e| corrupt(e.into()))
 }
 
 #[async_trait]
 impl VoucherRepository for SeaOrmVoucherRepository {
-    #[tracing::instrument(skip_all, fields(order_id = %voucher.order_id))]
+    #[tracing::instrument(skip_all, fields(order_id = %voucher.order_id()))]
     async fn insert(&self, voucher: &Voucher) -> Result<InsertOutcome, RepositoryError> {
         // ON CONFLICT covers only order_id: a duplicate order is the expected, silent case,
         // while a duplicate code must surface so that a new code can be drawn.
@@ -90,15 +100,15 @@ impl VoucherRepository for SeaOrmVoucherRepository {
 
     async fn list(&self, query: &VoucherQuery) -> Result<Vec<Voucher>, RepositoryError> {
         let mut select = vouchers::Entity::find();
-        if let Some(customer_id) = &query.customer_id {
-            select = select.filter(vouchers::Column::CustomerId.eq(customer_id));
+        if let Some(customer_id) = query.customer_id() {
+            select = select.filter(vouchers::Column::CustomerId.eq(customer_id.as_str()));
         }
-        if let Some(order_id) = query.order_id {
+        if let Some(order_id) = query.order_id() {
             select = select.filter(vouchers::Column::OrderId.eq(order_id));
         }
         select
             .order_by_desc(vouchers::Column::Id)
-            .limit(query.limit)
+            .limit(query.limit().get())
             .all(&self.db)
             .await
             .map_err(repository_error)?
@@ -107,23 +117,17 @@ impl VoucherRepository for SeaOrmVoucherRepository {
             .collect()
     }
 
-    #[tracing::instrument(skip(self))]
-    async fn redeem(&self, code: &VoucherCode, at: DateTime<Utc>) -> Result<RedeemOutcome, RepositoryError> {
+    #[tracing::instrument(skip_all, fields(voucher_id = %voucher.id()))]
+    async fn save_redemption(&self, voucher: &Voucher) -> Result<bool, RepositoryError> {
         // A single conditional UPDATE: of concurrent redemptions, only one sees status = active.
-        let mut redeemed = vouchers::Entity::update_many()
-            .col_expr(vouchers::Column::Status, Expr::value(VoucherStatus::Redeemed.as_str()))
-            .col_expr(vouchers::Column::RedeemedAt, Expr::value(at))
-            .filter(vouchers::Column::Code.eq(code.as_str()))
+        let updated = vouchers::Entity::update_many()
+            .col_expr(vouchers::Column::Status, Expr::value(voucher.status().as_str()))
+            .col_expr(vouchers::Column::RedeemedAt, Expr::value(voucher.redeemed_at()))
+            .filter(vouchers::Column::Id.eq(voucher.id().as_uuid()))
             .filter(vouchers::Column::Status.eq(VoucherStatus::Active.as_str()))
-            .exec_with_returning(&self.db)
+            .exec(&self.db)
             .await
             .map_err(repository_error)?;
-        if let Some(model) = redeemed.pop() {
-            return Ok(RedeemOutcome::Redeemed(to_domain(model)?));
-        }
-        Ok(match self.find_by_code(code).await? {
-            Some(voucher) => RedeemOutcome::AlreadyRedeemed(voucher),
-            None => RedeemOutcome::NotFound,
-        })
+        Ok(updated.rows_affected == 1)
     }
 }

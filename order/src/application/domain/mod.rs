@@ -1,0 +1,32 @@
+//! The order domain: every rule of an order lives here and nowhere else.
+//!
+//! | rule | where |
+//! |---|---|
+//! | lifecycle (`created -> sent -> delivered`, `created -> cancelled`) | [`OrderStatus::can_become`] |
+//! | what a status change emits (`order.sent`) | [`Order::transition`] |
+//! | the total (sum of quantity x unit price) | [`Order::new`] |
+//! | limits of a line (SKU text, quantity, unit price) and of an order (items) | `values.rs` |
+//! | currency (EUR only), money as cents, customer ids, page size of listings | `shared::domain`, re-exported here |
+//! | idempotency keys (1 to 255 characters) | [`IdempotencyKey`] |
+//!
+//! Nothing here does I/O; the use cases load, call and store.
+
+mod order;
+mod query;
+mod status;
+mod values;
+
+pub use order::{InvalidOrder, Order, OrderItem, StoredOrder, Transition, TransitionRefused};
+pub use query::{OrderPage, OrderQuery};
+pub use shared::domain::{
+    Cents, Currency, CustomerId, InvalidPageLimit, InvalidText, Money, PageLimit, UnsupportedCurrency,
+};
+pub use status::{OrderStatus, UnknownStatus};
+pub use values::{
+    IdempotencyKey, InvalidIdempotencyKey, InvalidItemCount, InvalidOrderId, InvalidQuantity, InvalidUnitPrice,
+    ItemCount, OrderId, Quantity, Sku, UnitPrice,
+};
+
+/// Orders for the use cases' unit tests, built through the domain's own rules.
+#[cfg(test)]
+pub(crate) use order::tests as fixtures;

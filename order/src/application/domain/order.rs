@@ -1,0 +1,359 @@
+//! The order aggregate: its lines, its total and its lifecycle.
+
+use chrono::{DateTime, SubsecRound, Utc};
+use shared::{
+    domain::{Cents, Currency, CustomerId, Money},
+    events::OrderSent,
+};
+use uuid::Uuid;
+
+use super::{
+    OrderStatus,
+    values::{InvalidItemCount, ItemCount, OrderId, Quantity, Sku, UnitPrice},
+};
+
+/// One line of an order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderItem {
+    pub sku: Sku,
+    pub quantity: Quantity,
+    pub unit_price: UnitPrice,
+}
+
+impl OrderItem {
+    /// `quantity x unit price`; at most 1,000 x 100,000,000 cents, far below `i64::MAX`.
+    fn total(&self) -> Cents {
+        self.unit_price
+            .cents()
+            .checked_mul(self.quantity.get())
+            .expect("a line total is bounded by the quantity and price limits")
+    }
+}
+
+/// Why an order cannot be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidOrder {
+    #[error("items {0}")]
+    ItemCount(#[from] InvalidItemCount),
+    #[error("the stored total {stored} differs from the total of the items, {computed}")]
+    TotalMismatch { stored: Cents, computed: Cents },
+}
+
+/// A status change that was refused, because the lifecycle does not allow it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("an order cannot go from {from} to {to}")]
+pub struct TransitionRefused {
+    pub from: OrderStatus,
+    pub to: OrderStatus,
+}
+
+/// What [`Order::transition`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transition {
+    /// The order already had that status: nothing changed, nothing is emitted.
+    Unchanged,
+    /// The status changed from `from`; becoming `sent` emits `order.sent`.
+    Changed {
+        from: OrderStatus,
+        event: Option<OrderSent>,
+    },
+}
+
+/// An order as stored, before the domain has checked it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredOrder {
+    pub id: OrderId,
+    pub customer_id: CustomerId,
+    pub items: Vec<OrderItem>,
+    pub total: Cents,
+    pub currency: Currency,
+    pub status: OrderStatus,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An order. Its fields are private: the total is computed from the items when the order is
+/// created, and the status moves only through [`Order::transition`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Order {
+    id: OrderId,
+    customer_id: CustomerId,
+    items: Vec<OrderItem>,
+    total: Money,
+    status: OrderStatus,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+/// PostgreSQL keeps microseconds; so does the model, so a re-read equals what was returned.
+fn stored_precision(at: DateTime<Utc>) -> DateTime<Utc> {
+    at.trunc_subsecs(6)
+}
+
+fn total_of(items: &[OrderItem]) -> Cents {
+    // 100 lines of at most 10^11 cents each: far below i64::MAX.
+    items
+        .iter()
+        .map(OrderItem::total)
+        .try_fold(Cents::ZERO, Cents::checked_add)
+        .expect("an order total is bounded by the item limits")
+}
+
+impl Order {
+    /// A new order in status `created`, its total computed from the items.
+    ///
+    /// # Errors
+    /// [`InvalidOrder::ItemCount`] unless it has 1 to 100 items.
+    pub fn new(
+        id: OrderId,
+        customer_id: CustomerId,
+        items: Vec<OrderItem>,
+        currency: Currency,
+        now: DateTime<Utc>,
+    ) -> Result<Self, InvalidOrder> {
+        ItemCount::check(items.len())?;
+        let now = stored_precision(now);
+        Ok(Self {
+            id,
+            customer_id,
+            total: Money::new(total_of(&items), currency),
+            items,
+            status: OrderStatus::Created,
+            created_at: now,
+            updated_at: now,
+        })
+    }
+
+    /// An order read back from storage, checked against the same rules.
+    ///
+    /// # Errors
+    /// [`InvalidOrder`] when the stored order breaks a rule or its total is not its items'.
+    pub fn restore(stored: StoredOrder) -> Result<Self, InvalidOrder> {
+        ItemCount::check(stored.items.len())?;
+        let computed = total_of(&stored.items);
+        if computed != stored.total {
+            return Err(InvalidOrder::TotalMismatch {
+                stored: stored.total,
+                computed,
+            });
+        }
+        Ok(Self {
+            id: stored.id,
+            customer_id: stored.customer_id,
+            items: stored.items,
+            total: Money::new(computed, stored.currency),
+            status: stored.status,
+            created_at: stored.created_at,
+            updated_at: stored.updated_at,
+        })
+    }
+
+    /// Moves the order to `to` at `at`. Becoming `sent` returns the `order.sent` event that
+    /// the change must be stored with; asking for the current status changes nothing.
+    ///
+    /// # Errors
+    /// [`TransitionRefused`] for a move the lifecycle does not allow; the order is unchanged.
+    pub fn transition(&mut self, to: OrderStatus, at: DateTime<Utc>) -> Result<Transition, TransitionRefused> {
+        let from = self.status;
+        if from == to {
+            return Ok(Transition::Unchanged);
+        }
+        if !from.can_become(to) {
+            return Err(TransitionRefused { from, to });
+        }
+        self.status = to;
+        self.updated_at = stored_precision(at);
+        let event = (to == OrderStatus::Sent).then(|| self.sent_event());
+        Ok(Transition::Changed { from, event })
+    }
+
+    fn sent_event(&self) -> OrderSent {
+        OrderSent::new(
+            Uuid::now_v7(),
+            self.updated_at,
+            self.id.as_uuid(),
+            self.customer_id.as_str().to_owned(),
+            self.total.amount.get(),
+            self.total.currency.code().to_owned(),
+        )
+    }
+
+    pub fn id(&self) -> OrderId {
+        self.id
+    }
+
+    pub fn customer_id(&self) -> &CustomerId {
+        &self.customer_id
+    }
+
+    pub fn items(&self) -> &[OrderItem] {
+        &self.items
+    }
+
+    /// Sum of quantity x unit price over the items.
+    pub fn total(&self) -> Money {
+        self.total
+    }
+
+    pub fn status(&self) -> OrderStatus {
+        self.status
+    }
+
+    pub fn created_at(&self) -> DateTime<Utc> {
+        self.created_at
+    }
+
+    pub fn updated_at(&self) -> DateTime<Utc> {
+        self.updated_at
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::application::domain::{Quantity, UnitPrice};
+
+    pub(crate) fn item(quantity: i64, unit_price_cents: i64) -> OrderItem {
+        OrderItem {
+            sku: Sku::parse("SKU-1").unwrap(),
+            quantity: Quantity::new(quantity).unwrap(),
+            unit_price: UnitPrice::new(unit_price_cents).unwrap(),
+        }
+    }
+
+    /// An order of `items` (quantity, unit price) for customer `cust-1`, moved to `status`
+    /// through the lifecycle.
+    pub(crate) fn order_in(status: OrderStatus, items: &[(i64, i64)]) -> Order {
+        let items = items.iter().map(|(q, p)| item(*q, *p)).collect();
+        let customer = CustomerId::parse("cust-1").unwrap();
+        let mut order = Order::new(OrderId::generate(), customer, items, Currency::Eur, Utc::now()).unwrap();
+        let path: &[OrderStatus] = match status {
+            OrderStatus::Created => &[],
+            OrderStatus::Sent => &[OrderStatus::Sent],
+            OrderStatus::Delivered => &[OrderStatus::Sent, OrderStatus::Delivered],
+            OrderStatus::Cancelled => &[OrderStatus::Cancelled],
+        };
+        for step in path {
+            order.transition(*step, Utc::now()).unwrap();
+        }
+        order
+    }
+
+    #[test]
+    fn the_total_is_the_sum_of_quantity_times_unit_price() {
+        let order = order_in(OrderStatus::Created, &[(2, 4_999), (1, 2_002)]);
+        assert_eq!(order.total().amount.get(), 2 * 4_999 + 2_002);
+        assert_eq!(order.total().currency, Currency::Eur);
+        assert_eq!(order.status(), OrderStatus::Created);
+        assert_eq!(order.created_at(), order.updated_at());
+    }
+
+    #[test]
+    fn the_largest_order_does_not_overflow() {
+        let items = vec![(i64::from(Quantity::MAX), UnitPrice::MAX_CENTS); 100];
+        assert_eq!(
+            order_in(OrderStatus::Created, &items).total().amount.get(),
+            10_000_000_000_000
+        );
+    }
+
+    #[test]
+    fn an_order_needs_1_to_100_items() {
+        let customer = CustomerId::parse("c").unwrap();
+        for count in [0, 101] {
+            let err = Order::new(
+                OrderId::generate(),
+                customer.clone(),
+                vec![item(1, 1); count],
+                Currency::Eur,
+                Utc::now(),
+            )
+            .unwrap_err();
+            assert_eq!(err, InvalidOrder::ItemCount(InvalidItemCount), "{count}");
+        }
+    }
+
+    #[test]
+    fn every_allowed_move_changes_the_status_and_only_sent_emits_an_event() {
+        for from in OrderStatus::ALL {
+            for to in OrderStatus::ALL {
+                if !from.can_become(to) {
+                    continue;
+                }
+                let mut order = order_in(from, &[(2, 6_000)]);
+                let at = Utc::now() + chrono::Duration::seconds(5);
+                let Transition::Changed { from: was, event } = order.transition(to, at).unwrap() else {
+                    panic!("{from} -> {to} changed nothing");
+                };
+                assert_eq!((was, order.status()), (from, to));
+                assert_eq!(order.updated_at(), stored_precision(at));
+                match event {
+                    Some(event) => {
+                        assert_eq!(to, OrderStatus::Sent);
+                        assert_eq!(event.order_id, order.id().as_uuid());
+                        assert_eq!(event.customer_id, "cust-1");
+                        assert_eq!(event.total_cents, 12_000);
+                        assert_eq!(event.currency, "EUR");
+                        assert_eq!(event.occurred_at, order.updated_at());
+                    }
+                    None => assert_ne!(to, OrderStatus::Sent, "becoming sent must emit order.sent"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_refused_move_leaves_the_order_as_it_was() {
+        for from in OrderStatus::ALL {
+            for to in OrderStatus::ALL {
+                if from == to || from.can_become(to) {
+                    continue;
+                }
+                let mut order = order_in(from, &[(1, 100)]);
+                let before = order.clone();
+                assert_eq!(order.transition(to, Utc::now()), Err(TransitionRefused { from, to }));
+                assert_eq!(order, before, "{from} -> {to}");
+            }
+        }
+    }
+
+    #[test]
+    fn asking_for_the_current_status_changes_and_emits_nothing() {
+        for status in OrderStatus::ALL {
+            let mut order = order_in(status, &[(1, 100)]);
+            let before = order.clone();
+            assert_eq!(order.transition(status, Utc::now()), Ok(Transition::Unchanged));
+            assert_eq!(order, before);
+        }
+    }
+
+    #[test]
+    fn a_stored_order_is_checked_against_the_rules() {
+        let order = order_in(OrderStatus::Sent, &[(3, 1_000)]);
+        let stored = StoredOrder {
+            id: order.id(),
+            customer_id: order.customer_id().clone(),
+            items: order.items().to_vec(),
+            total: order.total().amount,
+            currency: Currency::Eur,
+            status: order.status(),
+            created_at: order.created_at(),
+            updated_at: order.updated_at(),
+        };
+        assert_eq!(Order::restore(stored.clone()), Ok(order));
+        let wrong_total = StoredOrder {
+            total: Cents::new(1).unwrap(),
+            ..stored.clone()
+        };
+        assert!(matches!(
+            Order::restore(wrong_total),
+            Err(InvalidOrder::TotalMismatch { .. })
+        ));
+        let no_items = StoredOrder {
+            items: Vec::new(),
+            total: Cents::ZERO,
+            ..stored
+        };
+        assert_eq!(Order::restore(no_items), Err(InvalidOrder::ItemCount(InvalidItemCount)));
+    }
+}

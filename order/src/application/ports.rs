@@ -1,0 +1,179 @@
+//! The ports of the order service: what its use cases need from storage and from the bus,
+//! in the domain's terms. Adapters live in `infrastructure`; `startup` plugs them in.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use shared::events::OrderSent;
+use uuid::Uuid;
+
+pub use shared::repository::{BoxError, RepositoryError};
+
+use super::domain::{Order, OrderId, OrderQuery, OrderStatus};
+
+/// What a claim on an idempotency key found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdempotencyClaim {
+    /// The key is new (or expired): this request owns it and must create the order.
+    Claimed,
+    /// A request with this key and the same body already created this order.
+    Replay(Order),
+    /// A request with this key is still being processed.
+    InFlight,
+    /// The key was used with a different request body.
+    Mismatch,
+}
+
+/// Orders, and everything written together with them: the outbox event of a status change
+/// and the idempotency record of a creation. This one port owns those writes, so each is one
+/// transaction and no other adapter writes these rows.
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait OrderRepository: Send + Sync {
+    /// Stores a new order. With an idempotency key (claimed beforehand through
+    /// [`OrderRepository::claim_key`]), completes that key with the order in the same
+    /// transaction, so a replay always finds the order it names.
+    ///
+    /// # Errors
+    /// [`RepositoryError`] when the order could not be stored; then nothing was stored.
+    async fn create<'a>(&self, order: &Order, idempotency_key: Option<&'a str>) -> Result<(), RepositoryError>;
+
+    /// The order with this id, or `None`.
+    ///
+    /// # Errors
+    /// [`RepositoryError`] when the database fails or the row breaks a domain rule.
+    async fn find(&self, id: OrderId) -> Result<Option<Order>, RepositoryError>;
+
+    /// Up to `limit` orders matching the filters of `query`, newest first, older than
+    /// `query.before`.
+    ///
+    /// # Errors
+    /// [`RepositoryError`] as for [`OrderRepository::find`].
+    async fn list(&self, query: &OrderQuery, limit: u64) -> Result<Vec<Order>, RepositoryError>;
+
+    /// Saves `order`'s status and `updated_at` only if its stored status is still
+    /// `expected`, and appends `event` to the outbox in the same transaction. Returns
+    /// `false`, having written nothing, when the stored status was not `expected` (another
+    /// request changed it first).
+    ///
+    /// # Errors
+    /// [`RepositoryError`] when the write failed; then nothing was written.
+    async fn save_transition<'a>(
+        &self,
+        order: &Order,
+        expected: OrderStatus,
+        event: Option<&'a OrderSent>,
+    ) -> Result<bool, RepositoryError>;
+
+    /// Claims idempotency `key` for a request whose body has `fingerprint`. A claim not
+    /// completed within `lease` (its holder died) may be taken over by a request with the
+    /// same fingerprint. Keys are kept for 24 hours.
+    ///
+    /// # Errors
+    /// [`RepositoryError`]; then nothing was claimed.
+    async fn claim_key(
+        &self,
+        key: &str,
+        fingerprint: &str,
+        lease: Duration,
+    ) -> Result<IdempotencyClaim, RepositoryError>;
+
+    /// Gives up an uncompleted claim, so the client can retry with the same key.
+    ///
+    /// # Errors
+    /// [`RepositoryError`]; the claim then expires with its lease.
+    async fn release_key(&self, key: &str) -> Result<(), RepositoryError>;
+
+    /// Deletes keys older than 24 hours (they can no longer be replayed); returns how many.
+    ///
+    /// # Errors
+    /// [`RepositoryError`].
+    async fn purge_expired_keys(&self) -> Result<u64, RepositoryError>;
+}
+
+/// Tells the outbox relay that a status change just stored an event, so it leaves without
+/// waiting for the next poll. Wired to the relay in the composition root.
+#[cfg_attr(test, mockall::automock)]
+pub trait RelaySignal: Send + Sync {
+    fn event_stored(&self);
+}
+
+/// An event waiting in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingEvent {
+    pub event: OrderSent,
+    /// How many times it has been claimed for publishing, this time included.
+    pub attempts: u32,
+}
+
+/// Unpublished events waiting in the outbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Backlog {
+    pub events: u64,
+    /// Age of the oldest unpublished event.
+    pub oldest_age: Option<Duration>,
+}
+
+/// The outbox as the relay sees it: it reads, claims and marks the events that
+/// [`OrderRepository::save_transition`] stored. Claims are leases, so several relays (one
+/// per order service instance) never publish the same event at the same time, and a relay
+/// that dies mid-batch only delays its events until the lease runs out.
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait OutboxRepository: Send + Sync {
+    /// Claims up to `limit` unpublished events that are due, oldest first, hiding them from
+    /// other claims for `lease`.
+    ///
+    /// # Errors
+    /// [`RepositoryError`]; then nothing was claimed.
+    async fn claim_due(&self, limit: u32, lease: Duration) -> Result<Vec<PendingEvent>, RepositoryError>;
+
+    /// Marks events as published; they will not be claimed again.
+    ///
+    /// # Errors
+    /// [`RepositoryError`]; the events then stay claimed and are published again after the lease.
+    async fn mark_published(&self, event_ids: &[Uuid]) -> Result<(), RepositoryError>;
+
+    /// Deletes events published more than `retention` ago; returns how many.
+    ///
+    /// # Errors
+    /// [`RepositoryError`].
+    async fn purge_published(&self, retention: Duration) -> Result<u64, RepositoryError>;
+
+    /// How many events wait unpublished, and since when.
+    ///
+    /// # Errors
+    /// [`RepositoryError`].
+    async fn backlog(&self) -> Result<Backlog, RepositoryError>;
+
+    /// Makes events due again after a back-off that grows with their attempts (capped).
+    ///
+    /// # Errors
+    /// [`RepositoryError`]; the events then become due when their lease runs out.
+    async fn retry_later(&self, event_ids: &[Uuid]) -> Result<(), RepositoryError>;
+}
+
+/// What the bus did with one published event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// At least one consumer received it.
+    Delivered,
+    /// The bus took it but no consumer was there to receive it, so it must be sent again.
+    NoConsumer,
+}
+
+/// The bus could not be reached or refused the batch; nothing in it counts as delivered.
+#[derive(Debug, thiserror::Error)]
+#[error("event bus unavailable")]
+pub struct PublishError(#[source] pub BoxError);
+
+/// Publishes events to the message bus.
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait EventPublisher: Send + Sync {
+    /// Publishes `events` in order and reports, for each, whether a consumer got it.
+    ///
+    /// # Errors
+    /// [`PublishError`] when the bus is unreachable; the caller keeps every event for a retry.
+    async fn publish(&self, events: &[OrderSent]) -> Result<Vec<Delivery>, PublishError>;
+}

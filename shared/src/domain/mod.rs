@@ -1,0 +1,14 @@
+//! Value types both services' domains share, because the event between them carries them:
+//! money with its currency, and the customer's id (a free-text identifier); and the page
+//! size both services' listings take. Each service's
+//! own domain module re-exports what it uses; the rules here are defined nowhere else.
+
+mod customer;
+mod money;
+mod page;
+mod text;
+
+pub use customer::{CustomerId, InvalidText};
+pub use money::{Cents, Currency, Money, NegativeAmount, UnsupportedCurrency};
+pub use page::{InvalidPageLimit, PageLimit};
+pub use text::{MAX_TEXT_CHARS, TEXT_PATTERN, is_clean_text, parse_text};

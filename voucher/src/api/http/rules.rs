@@ -1,0 +1,21 @@
+//! The domain's rules as the API states them: the constraints the OpenAPI document
+//! publishes for each parameter, from the domain's constants.
+
+use serde_json::json;
+use shared::http::{DocumentedRules, page_limit_field, text_field};
+
+use crate::application::domain::VOUCHER_CODE_PATTERN;
+
+/// What the document publishes of the domain's rules.
+pub fn documented() -> DocumentedRules {
+    DocumentedRules {
+        closed_schemas: Vec::new(),
+        properties: Vec::new(),
+        parameters: vec![
+            ("customer_id", text_field()),
+            ("order_id", json!({"format": "uuid"})),
+            ("limit", page_limit_field()),
+            ("code", json!({"pattern": VOUCHER_CODE_PATTERN})),
+        ],
+    }
+}

@@ -1,0 +1,30 @@
+//! The voucher domain: every rule of a voucher lives here and nowhere else.
+//!
+//! | rule | where |
+//! |---|---|
+//! | who earns a voucher, and what it is worth (more than 100.00 EUR earns 5.00 EUR) | [`VoucherPolicy`] |
+//! | a voucher is redeemed once | [`Voucher::redeem`] |
+//! | what a code looks like, how it is drawn (CSPRNG) and read | `code.rs` |
+//! | listing needs a filter | [`VoucherQuery::new`] |
+//! | money as cents, currency (EUR), customer ids, page size | `shared::domain`, re-exported here |
+//!
+//! Nothing here does I/O; the use cases load, call and store.
+
+mod code;
+mod policy;
+mod query;
+mod voucher;
+
+pub use code::{InvalidCode, VOUCHER_CODE_LEN, VOUCHER_CODE_PATTERN, VoucherCode};
+pub use policy::{Decision, InvalidPolicy, NotEligible, VoucherPolicy};
+pub use query::{MissingFilter, VoucherQuery};
+pub use shared::domain::{
+    Cents, Currency, CustomerId, InvalidPageLimit, InvalidText, Money, PageLimit, UnsupportedCurrency,
+};
+pub use voucher::{AlreadyRedeemed, InvalidVoucher, StoredVoucher, Voucher, VoucherId, VoucherStatus};
+
+pub use voucher::UnknownVoucherStatus;
+
+/// Vouchers for the use cases' unit tests, built through the domain's own rules.
+#[cfg(test)]
+pub(crate) use voucher::tests as fixtures;
