@@ -18,6 +18,7 @@ apt_install() {
 
 # Prints the directory holding the PostgreSQL server binaries, newest version first.
 find_pg_bin() {
+    local dir
     if [ -n "${PG_BIN:-}" ] && [ -x "$PG_BIN/postgres" ]; then echo "$PG_BIN"; return 0; fi
     for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
         if [ -x "$dir/postgres" ]; then echo "$dir"; return 0; fi
@@ -51,40 +52,73 @@ free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-# start_postgres DIR PORT: initializes DIR on first use and starts a server on 127.0.0.1:PORT
-# that trusts local connections (development and tests only).
+# sh_quote ARG: ARG quoted for /bin/sh (pg_ctl -o hands its options to a shell).
+sh_quote() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
+
+# pid_alive PID: the process exists and is not a zombie (PID 1 here may never reap one).
+pid_alive() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    stat=${stat##*) }
+    [ "${stat%% *}" != Z ]
+}
+
+# start_postgres DIR PORT [NAME=VALUE...]: initializes DIR on first use and starts a server
+# on 127.0.0.1:PORT that trusts local connections (development and tests only). Each
+# NAME=VALUE is a server setting (`postgres -c NAME=VALUE`). Returns once it accepts
+# connections; DIR and PORT can be started again after stop_postgres.
 start_postgres() {
-    local dir=$1 port=$2
+    local dir=$1 port=$2 bin opts setting
+    shift 2
+    bin=$(find_pg_bin) || die "PostgreSQL server binaries not found (run ensure_tools)"
     mkdir -p "$dir"
     [ "$(id -u)" = 0 ] && { pg_run true; chown -R postgres:postgres "$dir"; }
     if [ ! -f "$dir/data/PG_VERSION" ]; then
-        pg_run "$PG_BIN/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --no-sync >/dev/null
+        pg_run "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --no-sync >/dev/null
     fi
-    port_in_use "$port" && die "port $port is already in use; set another with PG_PORT"
-    pg_run "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
-        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 ${PG_EXTRA_OPTS:-}" start >/dev/null \
+    port_in_use "$port" && die "port $port is already in use"
+    opts="-p $port -k $(sh_quote "$dir") -c listen_addresses=127.0.0.1"
+    for setting in "$@"; do opts+=" -c $(sh_quote "$setting")"; done
+    pg_run "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 -o "$opts" start >/dev/null \
         || { cat "$dir/postgres.log" >&2; die "PostgreSQL did not start"; }
 }
 
+# stop_postgres DIR: a fast shutdown; returns once the server has exited.
 stop_postgres() {
-    local dir=$1
-    [ -f "$dir/data/postmaster.pid" ] && pg_run "$PG_BIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+    local dir=$1 bin
+    [ -f "$dir/data/postmaster.pid" ] || return 0
+    bin=$(find_pg_bin) || return 0
+    pg_run "$bin/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null 2>&1 || true
 }
 
-# start_redis DIR PORT: a Redis on 127.0.0.1:PORT with append-only persistence in DIR.
+# start_redis DIR PORT [OPTION...]: a Redis on 127.0.0.1:PORT with its files in DIR and
+# its pid in DIR/redis.pid. Each OPTION is one redis-server argument, so `--save ""` works;
+# later options override earlier ones. Returns once the port accepts connections.
 start_redis() {
     local dir=$1 port=$2
+    shift 2
     mkdir -p "$dir"
-    port_in_use "$port" && die "port $port is already in use; set another with REDIS_PORT"
+    port_in_use "$port" && die "port $port is already in use"
     redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --daemonize yes \
-        --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" ${REDIS_EXTRA_OPTS:-} >/dev/null
+        --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" "$@" >/dev/null \
+        || die "Redis did not start; see $dir/redis.log"
     for _ in $(seq 100); do port_in_use "$port" && return 0; sleep 0.1; done
     die "Redis did not start; see $dir/redis.log"
 }
 
+# stop_redis DIR: SIGTERM (SIGKILL after 30 s); returns once the process has exited, so the
+# same port and data can be started again right away.
 stop_redis() {
-    local dir=$1
-    [ -f "$dir/redis.pid" ] && kill "$(cat "$dir/redis.pid")" 2>/dev/null || true
+    local dir=$1 pid
+    [ -f "$dir/redis.pid" ] || return 0
+    pid=$(cat "$dir/redis.pid")
+    if [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = redis-server ]; then
+        kill -TERM "$pid" 2>/dev/null || true
+        for _ in $(seq 300); do pid_alive "$pid" || break; sleep 0.1; done
+        pid_alive "$pid" && kill -KILL "$pid" 2>/dev/null
+        while pid_alive "$pid"; do sleep 0.1; done
+    fi
+    rm -f "$dir/redis.pid"
 }
 
 # wait_ready URL SECONDS

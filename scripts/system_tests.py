@@ -17,10 +17,14 @@ then counts from the databases themselves:
 
 and asserts lost = 0 and duplicated = 0.
 
-Needs: DATABASE_URL (a PostgreSQL server; each scenario creates its own databases),
-PG_BIN (for psql/createdb), redis-server on PATH, and the debug binaries built
-(`cargo build --bins`). Every scenario starts its own Redis on a free 127.0.0.1 port, so it
-can restart it. Run from the repository root: python3 scripts/system_tests.py [name ...]
+Needs the debug binaries built (`cargo build --bins`). Every scenario creates its own
+databases on the PostgreSQL server at DATABASE_URL; without DATABASE_URL, the run starts a
+throwaway one of its own. Every scenario starts its own Redis on a free 127.0.0.1 port, so it
+can restart it. Servers are started and stopped with scripts/throwaway; PG_BIN names the
+PostgreSQL client binaries (psql).
+
+Run from the repository root: python3 scripts/system_tests.py [scenario ...] (all by default;
+--help lists them).
 """
 
 import concurrent.futures
@@ -41,7 +45,8 @@ import uuid
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.environ.get("SERVICE_BIN_DIR", os.path.join(ROOT, "target", "debug"))
 PG_BIN = os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin")
-SERVER_URL = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
+THROWAWAY = os.path.join(ROOT, "scripts", "throwaway")
+SERVER_URL = None  # the PostgreSQL server without a database name; set by main()
 WORKERS = 16
 SETTLE_TIMEOUT = 60
 
@@ -75,14 +80,17 @@ def http(method, url, body=None, timeout=10):
         return None, None
 
 
+def throwaway(*args):
+    """scripts/throwaway: starts or stops a server; returns once it is up or gone."""
+    subprocess.run([THROWAWAY, *map(str, args)], check=True, stdout=subprocess.DEVNULL)
+
+
 class Redis:
     """A redis-server of the scenario's own, restartable on the same port and data."""
 
     def __init__(self, workdir):
         self.port = free_port()
         self.dir = os.path.join(workdir, "redis")
-        os.makedirs(self.dir)
-        self.proc = None
         self.start()
 
     @property
@@ -90,61 +98,36 @@ class Redis:
         return f"redis://127.0.0.1:{self.port}"
 
     def start(self):
-        self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir,
-             "--appendonly", "yes", "--appendfsync", "always", "--save", ""],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_port(self.port)
+        # Every write on disk before it is acknowledged, so a restart loses nothing.
+        throwaway("redis", "start", self.dir, self.port,
+                  "--appendonly", "yes", "--appendfsync", "always", "--save", "")
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(10)
+        throwaway("redis", "stop", self.dir)
 
     def cli(self, *args):
         return subprocess.run(["redis-cli", "-p", str(self.port), *args],
                               check=True, capture_output=True, text=True).stdout
 
 
-def wait_port(port, timeout=15):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on {port}")
-
-
 class Postgres:
     """A PostgreSQL server of the scenario's own, so it can be stopped and started again."""
 
-    def __init__(self, workdir):
+    def __init__(self, workdir, *settings):
         self.port = free_port()
         self.dir = os.path.join(workdir, "pg")
-        os.makedirs(self.dir)
-        if os.geteuid() == 0:
-            subprocess.run(["chown", "-R", "postgres:postgres", workdir], check=True)
-        self.pg(["initdb", "-D", f"{self.dir}/data", "-U", "postgres", "--auth=trust", "--no-sync"])
+        self.settings = ("fsync=off", *settings)
         self.start()
 
     @property
     def url(self):
         return f"postgres://postgres@127.0.0.1:{self.port}"
 
-    def pg(self, args):
-        cmd = [os.path.join(PG_BIN, args[0]), *args[1:]]
-        if os.geteuid() == 0:
-            cmd = ["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", *cmd]
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
     def start(self):
-        self.pg(["pg_ctl", "-D", f"{self.dir}/data", "-l", f"{self.dir}/log", "-w", "start",
-                 "-o", f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off"])
+        throwaway("postgres", "start", self.dir, self.port, *self.settings)
 
     def stop(self):
-        self.pg(["pg_ctl", "-D", f"{self.dir}/data", "-m", "fast", "-w", "stop"])
+        throwaway("postgres", "stop", self.dir)
 
 
 class Service:
@@ -600,7 +583,33 @@ SCENARIOS = {
 }
 
 
-def main(names):
+def main(args):
+    if any(arg in ("-h", "--help") for arg in args):
+        print(__doc__)
+        print("scenarios:", *SCENARIOS, sep="\n  ")
+        return 0
+    unknown = [name for name in args if name not in SCENARIOS]
+    if unknown:
+        print(f"unknown scenario(s): {' '.join(unknown)} (see --help)", file=sys.stderr)
+        return 2
+    global SERVER_URL
+    if os.environ.get("DATABASE_URL"):
+        SERVER_URL = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
+        return run(args)
+    workdir = tempfile.mkdtemp(prefix="system-tests-")
+    os.chmod(workdir, 0o755)  # PostgreSQL may run as another user and must reach its directory
+    try:
+        server = Postgres(workdir, "synchronous_commit=off", "max_connections=400")
+        try:
+            SERVER_URL = server.url
+            return run(args)
+        finally:
+            server.stop()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def run(names):
     passed = failed = 0
     for name in names or SCENARIOS:
         log(f"scenario {name}")

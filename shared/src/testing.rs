@@ -1,12 +1,13 @@
 //! Test harness: real PostgreSQL and Redis for integration tests.
 //!
 //! When `DATABASE_URL` (a server URL; each test gets its own database on it) and `REDIS_URL`
-//! are set, those servers are used. Otherwise this process starts its own: `initdb` into a
-//! temporary directory and `redis-server`, each on a free 127.0.0.1 port. A watchdog shell
-//! stops them and removes their files when the test process exits.
+//! are set, those servers are used. Otherwise this process starts its own with
+//! `scripts/throwaway`, each in a temporary directory on a free 127.0.0.1 port. A watchdog
+//! shell stops them and removes their directories when the test process exits.
 
 use std::{
     net::TcpListener,
+    os::unix::process::CommandExt,
     path::{Path, PathBuf},
     process::{Command, Stdio},
     sync::OnceLock,
@@ -89,119 +90,81 @@ fn strip_database(url: &str) -> String {
     }
 }
 
-fn postgres_bin_dir() -> PathBuf {
-    if let Ok(dir) = std::env::var("PG_BIN") {
-        return dir.into();
-    }
-    for version in ["17", "16", "15"] {
-        let dir = PathBuf::from(format!("/usr/lib/postgresql/{version}/bin"));
-        if dir.join("postgres").exists() {
-            return dir;
-        }
-    }
-    panic!("no PostgreSQL server binaries found; set PG_BIN or DATABASE_URL")
-}
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false)
-}
-
-/// PostgreSQL refuses to run as root, so as root it runs as the `postgres` user.
-fn as_postgres_user(program: &Path) -> Command {
-    if is_root() {
-        let mut cmd = Command::new("setpriv");
-        cmd.args(["--reuid=postgres", "--regid=postgres", "--init-groups"])
-            .arg(program);
-        cmd
-    } else {
-        Command::new(program)
-    }
-}
+/// Throwaway settings: durability is of no use to a test database.
+const POSTGRES_SETTINGS: &[&str] = &[
+    "fsync=off",
+    "synchronous_commit=off",
+    "full_page_writes=off",
+    "max_connections=300",
+];
 
 fn start_postgres() -> String {
-    let bin = postgres_bin_dir();
-    let dir = std::env::temp_dir().join(format!("checkout-pg-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).expect("create PostgreSQL data directory");
-    if is_root() {
-        run(Command::new("chown").args(["-R", "postgres:postgres"]).arg(&dir));
-    }
-    let data = dir.join("data");
-    run(as_postgres_user(&bin.join("initdb"))
-        .args(["-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "-D"])
-        .arg(&data));
-    let port = free_port();
-    let server = format!(
-        "{} -D {} -p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off \
-         -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
-        bin.join("postgres").display(),
-        data.display(),
-        dir.display(),
-    );
-    let launcher = if is_root() {
-        format!("setpriv --reuid=postgres --regid=postgres --init-groups {server}")
-    } else {
-        server
-    };
-    watch(&launcher, "QUIT", &dir);
-    wait_for_port(port, "PostgreSQL");
+    let port = start_throwaway("postgres", POSTGRES_SETTINGS);
     format!("postgres://postgres@127.0.0.1:{port}")
 }
 
 fn start_redis() -> String {
-    let port = free_port();
-    let dir = std::env::temp_dir().join(format!("checkout-redis-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).expect("create Redis directory");
-    let server = format!(
-        "redis-server --port {port} --bind 127.0.0.1 --save '' --appendonly no --dir {}",
-        dir.display()
-    );
-    watch(&server, "TERM", &dir);
-    wait_for_port(port, "Redis");
+    let port = start_throwaway("redis", &["--save", "", "--appendonly", "no"]);
     format!("redis://127.0.0.1:{port}")
 }
 
-/// Runs `server` in the background under a shell that stops it with `signal` and removes
-/// `dir` once this test process has exited.
-fn watch(server: &str, signal: &str, dir: &Path) {
-    let script = format!(
-        "{server} >{log} 2>&1 & child=$!; \
-         while kill -0 {parent} 2>/dev/null && kill -0 $child 2>/dev/null; do sleep 0.5; done; \
-         kill -{signal} $child 2>/dev/null; wait $child; rm -rf {dir}",
-        log = dir.join("server.log").display(),
-        parent = std::process::id(),
-        dir = dir.display(),
-    );
+fn throwaway_script() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/throwaway")
+}
+
+/// Starts a `server` ("postgres" or "redis") with `scripts/throwaway` in a new temporary
+/// directory on a free port, and returns the port once it accepts connections.
+fn start_throwaway(server: &str, options: &[&str]) -> u16 {
+    let script = throwaway_script();
+    let dir = std::env::temp_dir().join(format!("checkout-{server}-{}", uuid::Uuid::new_v4().simple()));
+    let port = free_port();
+    let output = Command::new(&script)
+        .args([server, "start"])
+        .arg(&dir)
+        .arg(port.to_string())
+        .args(options)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("run {}: {e}", script.display()));
+    if !output.status.success() {
+        stop_throwaway(&script, server, &dir);
+        panic!(
+            "{} {server} start failed: {}",
+            script.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    watch(&script, server, &dir);
+    port
+}
+
+fn stop_throwaway(script: &Path, server: &str, dir: &Path) {
+    let _ = Command::new(script)
+        .args([server, "stop"])
+        .arg(dir)
+        .stdin(Stdio::null())
+        .output();
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Starts a watchdog shell that, once this test process has exited, stops the `server` in
+/// `dir` with `scripts/throwaway` and removes `dir`. It runs in its own process group, so
+/// that a signal sent to the test's group does not take it down with the test.
+fn watch(script: &Path, server: &str, dir: &Path) {
+    const WATCHDOG: &str = r#"while kill -0 "$1" 2>/dev/null; do sleep 0.5; done
+"$2" "$3" stop "$4"; rm -rf "$4""#;
     // The watchdog outlives this process on purpose, so it is never waited for.
     #[allow(clippy::zombie_processes)]
     Command::new("sh")
-        .args(["-c", &script])
+        .args(["-c", WATCHDOG, "watchdog"])
+        .arg(std::process::id().to_string())
+        .arg(script)
+        .arg(server)
+        .arg(dir)
+        .process_group(0)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .expect("start a test server");
-}
-
-fn wait_for_port(port: u16, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("{what} did not start listening on 127.0.0.1:{port} within 30 s");
-}
-
-fn run(cmd: &mut Command) {
-    let output = cmd.output().unwrap_or_else(|e| panic!("run {cmd:?}: {e}"));
-    assert!(
-        output.status.success(),
-        "{cmd:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+        .expect("start the test servers' watchdog");
 }
