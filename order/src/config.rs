@@ -1,71 +1,98 @@
-//! Settings of the order service, read once from the environment at start.
+//! Settings of the order service, read once at start from the command line and the
+//! environment (`order serve --help` lists every variable with its default).
 
 use std::time::Duration;
 
+use clap::Args;
 use shared::{
     bus::Transport,
-    config::{ConfigError, or_default, required},
-    events::CHANNEL_ORDER_SENT,
+    config::{CommonSettings, DatabaseSettings, HttpSettings, LogSettings, refuse},
     telemetry::LogFormat,
 };
 
-/// Every setting of the order service. Each field's variable is documented in `.env.example`.
-#[derive(Clone)]
+/// The order service's own defaults for the shared per-service keys.
+pub const DEFAULTS: &[(&str, &str)] = &[("http_port", "54322")];
+
+/// Every setting of `order serve`.
+#[derive(Debug, Clone, Args)]
 pub struct Settings {
-    pub http_host: String,
-    pub http_port: u16,
-    pub max_body_bytes: usize,
-    pub database_url: String,
-    pub db_max_connections: u32,
-    pub redis_url: String,
-    /// Channel (pub/sub) or stream key (streams) of order.sent events.
-    pub order_sent_channel: String,
-    pub event_transport: Transport,
+    #[command(flatten)]
+    pub http: HttpSettings,
+    #[command(flatten)]
+    pub database: DatabaseSettings,
+    #[command(flatten)]
+    pub common: CommonSettings,
+    /// Outbox relay: events published per round.
+    #[arg(long, env = "ORDER_RELAY_BATCH_SIZE", default_value_t = 100,
+          value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub relay_batch_size: u32,
-    pub relay_poll_interval: Duration,
-    pub relay_lease: Duration,
-    /// How long published outbox events are kept before they are purged.
-    pub outbox_retention: Duration,
-    pub log_format: LogFormat,
+    /// Outbox relay: how often to look for due events when nothing woke it (milliseconds).
+    #[arg(long, env = "ORDER_RELAY_POLL_MS", default_value_t = 250,
+          value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
+    pub relay_poll_ms: u64,
+    /// Outbox relay: how long a claimed batch stays hidden from other relays before it is
+    /// retried, if its claimer died (milliseconds; longer than the poll interval).
+    #[arg(long, env = "ORDER_RELAY_LEASE_MS", default_value_t = 30_000,
+          value_parser = clap::value_parser!(u64).range(1..=86_400_000))]
+    pub relay_lease_ms: u64,
+    /// How long published outbox events are kept (for inspection and replay) before the
+    /// hourly purge removes them (hours).
+    #[arg(long, env = "ORDER_OUTBOX_RETENTION_HOURS", default_value_t = 168,
+          value_parser = clap::value_parser!(u64).range(1..=87_600))]
+    pub outbox_retention_hours: u64,
 }
 
 impl Settings {
-    /// # Errors
-    /// The first variable that is missing or malformed, by name.
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Ok(Self {
-            http_host: or_default("ORDER_HTTP_HOST", "127.0.0.1".to_owned())?,
-            http_port: or_default("ORDER_HTTP_PORT", 54322)?,
-            max_body_bytes: or_default("HTTP_MAX_BODY_BYTES", 64 * 1024)?,
-            database_url: required("ORDER_DATABASE_URL")?,
-            db_max_connections: or_default("ORDER_DB_MAX_CONNECTIONS", 16)?,
-            redis_url: or_default("REDIS_URL", "redis://127.0.0.1:6379".to_owned())?,
-            order_sent_channel: or_default("ORDER_SENT_CHANNEL", CHANNEL_ORDER_SENT.to_owned())?,
-            event_transport: or_default("EVENT_TRANSPORT", Transport::PubSub)?,
-            relay_batch_size: or_default("ORDER_RELAY_BATCH_SIZE", 100)?,
-            relay_poll_interval: Duration::from_millis(or_default("ORDER_RELAY_POLL_MS", 250)?),
-            relay_lease: Duration::from_millis(or_default("ORDER_RELAY_LEASE_MS", 30_000)?),
-            outbox_retention: Duration::from_secs(3600 * or_default("ORDER_OUTBOX_RETENTION_HOURS", 168)?),
-            log_format: or_default("LOG_FORMAT", LogFormat::Text)?,
-        })
+    /// Stops the service, naming the variables, when settings contradict each other.
+    pub fn check(self) -> Self {
+        if self.relay_lease_ms <= self.relay_poll_ms {
+            refuse(
+                "ORDER_RELAY_LEASE_MS",
+                format!(
+                    "{} ms must be longer than ORDER_RELAY_POLL_MS ({} ms), or claimed events would be taken over while still being published",
+                    self.relay_lease_ms, self.relay_poll_ms
+                ),
+            );
+        }
+        self
+    }
+
+    pub fn relay_poll_interval(&self) -> Duration {
+        Duration::from_millis(self.relay_poll_ms)
+    }
+
+    pub fn relay_lease(&self) -> Duration {
+        Duration::from_millis(self.relay_lease_ms)
+    }
+
+    pub fn outbox_retention(&self) -> Duration {
+        Duration::from_secs(3600 * self.outbox_retention_hours)
     }
 
     /// Settings for tests: the given database and Redis, an ephemeral port, defaults elsewhere.
     pub fn for_tests(database_url: String, redis_url: String, order_sent_channel: String) -> Self {
         Self {
-            http_host: "127.0.0.1".to_owned(),
-            http_port: 0,
-            max_body_bytes: 64 * 1024,
-            database_url,
-            db_max_connections: 8,
-            redis_url,
-            order_sent_channel,
-            event_transport: Transport::PubSub,
+            http: HttpSettings {
+                http_host: "127.0.0.1".to_owned(),
+                http_port: 0,
+            },
+            database: DatabaseSettings {
+                database_url,
+                db_max_connections: 8,
+            },
+            common: CommonSettings {
+                redis_url,
+                event_transport: Transport::PubSub,
+                order_sent_channel,
+                max_body_bytes: 64 * 1024,
+                log: LogSettings {
+                    log_format: LogFormat::Text,
+                },
+            },
             relay_batch_size: 100,
-            relay_poll_interval: Duration::from_millis(50),
-            relay_lease: Duration::from_secs(30),
-            outbox_retention: Duration::from_secs(7 * 24 * 3600),
-            log_format: LogFormat::Text,
+            relay_poll_ms: 50,
+            relay_lease_ms: 30_000,
+            outbox_retention_hours: 168,
         }
     }
 }

@@ -6,6 +6,7 @@ use anyhow::Context;
 use sea_orm::DatabaseConnection;
 use shared::{
     bus::{LazyConnection, Transport},
+    config::DatabaseSettings,
     http::{HealthApi, HttpServer, service_endpoint},
     probes::{DatabaseCheck, RedisCheck},
 };
@@ -39,15 +40,15 @@ impl RelaySignal for Notify {
 ///
 /// # Errors
 /// The database cannot be reached.
-pub async fn connect_database(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+pub async fn connect_database(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConnection> {
     shared::db::connect(&settings.database_url, settings.db_max_connections)
         .await
         .context("cannot connect to PostgreSQL at ORDER_DATABASE_URL")
 }
 
 fn publisher(settings: &Settings, redis: Arc<LazyConnection>) -> Arc<dyn EventPublisher> {
-    let name = settings.order_sent_channel.clone();
-    match settings.event_transport {
+    let name = settings.common.order_sent_channel.clone();
+    match settings.common.event_transport {
         Transport::PubSub => Arc::new(RedisPubSubPublisher::new(redis, name)),
         Transport::Streams => Arc::new(RedisStreamPublisher::new(redis, name)),
     }
@@ -68,10 +69,10 @@ impl Application {
     /// # Errors
     /// A dependency cannot be reached or the address cannot be bound; the message says which.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let db = connect_database(&settings).await?;
+        let db = connect_database(&settings.database).await?;
         // Redis is opened on first use: the service takes orders while Redis is down, and
         // their events wait in the outbox until it is back.
-        let redis = Arc::new(LazyConnection::new(&settings.redis_url).context("invalid REDIS_URL")?);
+        let redis = Arc::new(LazyConnection::new(&settings.common.redis_url).context("invalid REDIS_URL")?);
 
         let outbox_written = Arc::new(Notify::new());
         let outbox = Arc::new(SeaOrmOutboxRepository::new(db.clone()));
@@ -82,25 +83,25 @@ impl Application {
             ListOrders::new(orders.clone()),
             ChangeOrderStatus::new(orders.clone(), outbox_written.clone()),
         );
-        let purge = PurgeExpired::new(outbox.clone(), orders, settings.outbox_retention);
+        let purge = PurgeExpired::new(outbox.clone(), orders, settings.outbox_retention());
         let relay = RelayEvents::new(
             outbox,
             publisher(&settings, redis.clone()),
             settings.relay_batch_size,
-            settings.relay_lease,
+            settings.relay_lease(),
         );
         let health = HealthApi::new(vec![Arc::new(DatabaseCheck(db)), Arc::new(RedisCheck(redis))]);
         let endpoint = service_endpoint(
             api,
             health,
             "Order service",
-            settings.max_body_bytes,
+            settings.common.max_body_bytes as usize,
             &documented_rules(),
         );
 
         let http = HttpServer::bind(
-            &settings.http_host,
-            settings.http_port,
+            &settings.http.http_host,
+            settings.http.http_port,
             "ORDER_HTTP_HOST/ORDER_HTTP_PORT",
             endpoint,
         )
@@ -110,7 +111,7 @@ impl Application {
             relay,
             purge,
             outbox_written,
-            relay_poll_interval: settings.relay_poll_interval,
+            relay_poll_interval: settings.relay_poll_interval(),
         })
     }
 

@@ -1,9 +1,40 @@
 //! Pieces of the command line both service binaries share.
 
-use clap::Subcommand;
+use clap::{Args, Parser, Subcommand};
 use sea_orm::DatabaseConnection;
 use sea_orm_migration::{DbErr, MigratorTrait};
 use tokio_util::sync::CancellationToken;
+
+use crate::config::{DatabaseSettings, LogSettings, parse_for_service};
+
+/// `<service> serve | migrate ...`, with the service's settings `S` for `serve`.
+#[derive(Debug, Parser)]
+#[command(version)]
+pub struct ServiceCli<S: Args> {
+    #[command(subcommand)]
+    pub command: ServiceCommand<S>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ServiceCommand<S: Args> {
+    /// Serve the HTTP API and process events until SIGINT or SIGTERM.
+    Serve(Box<S>),
+    /// Apply or inspect database migrations.
+    Migrate {
+        #[command(flatten)]
+        database: DatabaseSettings,
+        #[command(flatten)]
+        log: LogSettings,
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
+}
+
+/// Reads the command line and the environment of service `name` (see
+/// [`parse_for_service`]); exits with a message naming the variable on an error.
+pub fn parse<S: Args>(name: &'static str, about: &'static str, defaults: &[(&str, &str)]) -> ServiceCommand<S> {
+    parse_for_service::<ServiceCli<S>>(name, about, defaults).command
+}
 
 /// `<service> migrate ...`
 #[derive(Debug, Clone, Copy, Subcommand)]

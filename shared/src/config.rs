@@ -1,8 +1,20 @@
-//! Reading typed settings from the environment, failing with the variable's name.
+//! Configuration: every variable of both services, read once at start through clap (so
+//! `<service> serve --help` lists each with its default), and the keys both services share,
+//! defined once here.
+//!
+//! Per-service keys are declared with a `SERVICE_` prefix (`SERVICE_HTTP_PORT`);
+//! [`parse_for_service`] renames them (`ORDER_HTTP_PORT`) and sets the service's defaults.
 
-use std::{fmt::Display, str::FromStr};
+use std::ffi::OsStr;
 
-/// A configuration variable that is missing or cannot be parsed.
+use clap::{Args, Command, error::ErrorKind};
+
+use crate::{bus::Transport, events::CHANNEL_ORDER_SENT, telemetry::LogFormat};
+
+/// The prefix of per-service variables, replaced by the service's own name.
+const SERVICE_PREFIX: &str = "SERVICE_";
+
+/// A configuration variable that is missing, cannot be parsed, or is out of range.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("environment variable {key} is required but not set")]
@@ -17,81 +29,158 @@ pub fn load_dotenv() {
     let _ = dotenvy::dotenv();
 }
 
-/// Reads a required variable.
-///
-/// # Errors
-/// [`ConfigError::Missing`] when unset or empty, [`ConfigError::Invalid`] when it does not parse.
-pub fn required<T>(key: &str) -> Result<T, ConfigError>
-where
-    T: FromStr,
-    T::Err: Display,
-{
-    match optional(key)? {
-        Some(value) => Ok(value),
-        None => Err(ConfigError::Missing { key: key.into() }),
-    }
+/// Keys both services read the same way.
+#[derive(Debug, Clone, Args)]
+pub struct CommonSettings {
+    /// Redis carrying the events (`redis://[user:password@]host:port`).
+    #[arg(
+        long,
+        env = "REDIS_URL",
+        default_value = "redis://127.0.0.1:6379",
+        hide_env_values = true
+    )]
+    pub redis_url: String,
+    /// How events travel: `pubsub` or `streams`. Both services must agree.
+    #[arg(long, env = "EVENT_TRANSPORT", default_value = "pubsub")]
+    pub event_transport: Transport,
+    /// Channel (pubsub) or stream key (streams) of order.sent events. Both services must agree.
+    #[arg(long, env = "ORDER_SENT_CHANNEL", default_value = CHANNEL_ORDER_SENT)]
+    pub order_sent_channel: String,
+    /// Largest accepted request body in bytes; larger bodies get 413.
+    #[arg(long, env = "HTTP_MAX_BODY_BYTES", default_value_t = 64 * 1024,
+          value_parser = clap::value_parser!(u64).range(1..=64 * 1024 * 1024))]
+    pub max_body_bytes: u64,
+    #[command(flatten)]
+    pub log: LogSettings,
 }
 
-/// Reads a variable, falling back to `default` when it is unset or empty.
-///
-/// # Errors
-/// [`ConfigError::Invalid`] when it is set and does not parse.
-pub fn or_default<T>(key: &str, default: T) -> Result<T, ConfigError>
-where
-    T: FromStr,
-    T::Err: Display,
-{
-    Ok(optional(key)?.unwrap_or(default))
+/// How the service logs.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct LogSettings {
+    /// Log lines as `text` or `json` (one object per line). The filter is `RUST_LOG`.
+    #[arg(long, env = "LOG_FORMAT", default_value = "text")]
+    pub log_format: LogFormat,
 }
 
-fn optional<T>(key: &str) -> Result<Option<T>, ConfigError>
-where
-    T: FromStr,
-    T::Err: Display,
-{
-    match std::env::var(key) {
-        Ok(raw) => parse_raw(key, &raw),
-        Err(std::env::VarError::NotPresent) => Ok(None),
-        Err(std::env::VarError::NotUnicode(_)) => Err(ConfigError::Invalid {
-            key: key.into(),
-            reason: "not valid UTF-8".into(),
-        }),
-    }
+/// Where a service listens. Per service: `ORDER_HTTP_HOST`, `VOUCHER_HTTP_PORT`, ...
+#[derive(Debug, Clone, Args)]
+pub struct HttpSettings {
+    /// Address the HTTP API binds to. Use 0.0.0.0 only behind a firewall or in a container.
+    #[arg(long, env = "SERVICE_HTTP_HOST", default_value = "127.0.0.1")]
+    pub http_host: String,
+    /// Port the HTTP API binds to.
+    #[arg(long, env = "SERVICE_HTTP_PORT")]
+    pub http_port: u16,
 }
 
-fn parse_raw<T>(key: &str, raw: &str) -> Result<Option<T>, ConfigError>
-where
-    T: FromStr,
-    T::Err: Display,
-{
-    let raw = raw.trim();
-    if raw.is_empty() {
-        return Ok(None);
-    }
-    raw.parse().map(Some).map_err(|e: T::Err| ConfigError::Invalid {
-        key: key.into(),
-        reason: e.to_string(),
+/// The service's PostgreSQL database. Per service: `ORDER_DATABASE_URL`, ...
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseSettings {
+    /// PostgreSQL URL of the service's database (required).
+    #[arg(long, env = "SERVICE_DATABASE_URL", hide_env_values = true)]
+    pub database_url: String,
+    /// Connections in the database pool.
+    #[arg(long, env = "SERVICE_DB_MAX_CONNECTIONS", default_value_t = 16,
+          value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub db_max_connections: u32,
+}
+
+/// Parses the command line and the environment for service `name` (`order`): renames the
+/// `SERVICE_` variables to `ORDER_`, applies `defaults` (argument id, value), names each
+/// argument's variable in errors and help, then exits with clap's message on an error.
+pub fn parse_for_service<C: clap::Parser>(name: &'static str, about: &'static str, defaults: &[(&str, &str)]) -> C {
+    let command = C::command().name(name).bin_name(name).about(about);
+    let command = for_service(command, &format!("{}_", name.to_ascii_uppercase()), defaults);
+    let matches = command.clone().get_matches();
+    C::from_arg_matches(&matches).unwrap_or_else(|e| e.format(&mut command.clone()).exit())
+}
+
+fn for_service(command: Command, prefix: &str, defaults: &[(&str, &str)]) -> Command {
+    let command = command.mut_args(|arg| {
+        let Some(env) = arg.get_env().and_then(OsStr::to_str).map(str::to_owned) else {
+            return arg;
+        };
+        let env = match env.strip_prefix(SERVICE_PREFIX) {
+            Some(rest) => format!("{prefix}{rest}"),
+            None => env,
+        };
+        let arg = match defaults.iter().find(|(id, _)| *id == arg.get_id().as_str()) {
+            Some((_, value)) => arg.default_value(value.to_string()).required(false),
+            None => arg,
+        };
+        // Errors then say `--http-port <ORDER_HTTP_PORT>`: the variable a deployment sets.
+        let arg = arg.value_name(env.clone());
+        // An empty variable counts as unset (compose files often pass `VAR=`), so its
+        // default applies; clap alone would try to parse the empty string.
+        if std::env::var_os(&env).is_some_and(|v| v.is_empty()) {
+            arg.env(None::<&str>)
+        } else {
+            arg.env(env)
+        }
+    });
+    let subcommands: Vec<String> = command.get_subcommands().map(|s| s.get_name().to_owned()).collect();
+    subcommands.into_iter().fold(command, |command, name| {
+        command.mut_subcommand(name, |sub| for_service(sub, prefix, defaults))
     })
+}
+
+/// Stops the service at start for a value that parses but makes no sense, naming its variable.
+pub fn refuse(key: &str, reason: impl std::fmt::Display) -> ! {
+    clap::Error::raw(ErrorKind::ValueValidation, format!("{key}: {reason}\n")).exit()
 }
 
 #[cfg(test)]
 mod tests {
+    use clap::{Parser, Subcommand};
+
     use super::*;
 
-    #[test]
-    fn an_empty_value_counts_as_unset() {
-        assert_eq!(parse_raw::<u16>("PORT", "  ").unwrap(), None);
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(subcommand)]
+        command: Sub,
+    }
+
+    #[derive(Debug, Subcommand)]
+    enum Sub {
+        Serve {
+            #[command(flatten)]
+            http: HttpSettings,
+            #[command(flatten)]
+            database: DatabaseSettings,
+        },
+    }
+
+    fn command() -> Command {
+        for_service(
+            <Cli as clap::CommandFactory>::command(),
+            "ORDER_",
+            &[("http_port", "54322")],
+        )
     }
 
     #[test]
-    fn a_bad_value_names_the_variable() {
-        let err = parse_raw::<u16>("ORDER_HTTP_PORT", "eighty").unwrap_err();
+    fn service_variables_take_the_service_prefix_and_its_defaults() {
+        let serve = command().find_subcommand("serve").unwrap().clone();
+        let port = serve.get_arguments().find(|a| a.get_id() == "http_port").unwrap();
+        assert_eq!(port.get_env().unwrap(), "ORDER_HTTP_PORT");
+        assert_eq!(port.get_default_values(), ["54322"]);
+        let url = serve.get_arguments().find(|a| a.get_id() == "database_url").unwrap();
+        assert_eq!(url.get_env().unwrap(), "ORDER_DATABASE_URL");
+        assert!(url.is_hide_env_values_set(), "the database URL may hold a password");
+    }
+
+    #[test]
+    fn errors_name_the_variable() {
+        let err = command()
+            .try_get_matches_from(["order", "serve", "--database-url", "x", "--http-port", "eighty"])
+            .unwrap_err();
         assert!(err.to_string().contains("ORDER_HTTP_PORT"), "{err}");
-    }
-
-    #[test]
-    fn a_missing_required_variable_names_itself() {
-        let err = required::<String>("SURELY_NOT_SET_IN_ANY_ENVIRONMENT_42").unwrap_err();
-        assert!(matches!(err, ConfigError::Missing { ref key } if key == "SURELY_NOT_SET_IN_ANY_ENVIRONMENT_42"));
+        let err = command()
+            .try_get_matches_from(["order", "serve", "--database-url", "x", "--db-max-connections", "0"])
+            .unwrap_err();
+        assert!(err.to_string().contains("ORDER_DB_MAX_CONNECTIONS"), "{err}");
+        let err = command().try_get_matches_from(["order", "serve"]).unwrap_err();
+        assert!(err.to_string().contains("ORDER_DATABASE_URL"), "{err}");
     }
 }

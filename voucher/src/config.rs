@@ -1,100 +1,119 @@
-//! Settings of the voucher service, read once from the environment at start.
+//! Settings of the voucher service, read once at start from the command line and the
+//! environment (`voucher serve --help` lists every variable with its default).
 
 use std::time::Duration;
 
+use clap::Args;
 use shared::{
     bus::Transport,
-    config::{ConfigError, or_default, required},
-    events::CHANNEL_ORDER_SENT,
+    config::{CommonSettings, DatabaseSettings, HttpSettings, LogSettings, refuse},
     telemetry::LogFormat,
 };
 
 use crate::application::domain::{Cents, Currency, VoucherPolicy};
 
-/// Every setting of the voucher service. Each field's variable is documented in `.env.example`.
-#[derive(Clone)]
+/// The voucher service's own defaults for the shared per-service keys.
+pub const DEFAULTS: &[(&str, &str)] = &[("http_port", "54323")];
+
+/// Every setting of `voucher serve`.
+#[derive(Debug, Clone, Args)]
 pub struct Settings {
-    pub http_host: String,
-    pub http_port: u16,
-    pub max_body_bytes: usize,
-    pub database_url: String,
-    pub db_max_connections: u32,
-    pub redis_url: String,
-    /// Channel (pub/sub) or stream key (streams) of order.sent events.
-    pub order_sent_channel: String,
-    pub event_transport: Transport,
-    /// Consumer group and this instance's name in it (streams).
-    pub consumer_group: String,
-    pub consumer_name: String,
-    /// Entries read per round (streams).
-    pub consumer_batch: usize,
-    /// Attempts before an event is dead-lettered.
+    #[command(flatten)]
+    pub http: HttpSettings,
+    #[command(flatten)]
+    pub database: DatabaseSettings,
+    #[command(flatten)]
+    pub common: CommonSettings,
+    /// An order earns a voucher when its total is strictly greater than this (cents, EUR).
+    #[arg(long, env = "VOUCHER_THRESHOLD_CENTS", default_value_t = Cents::new(VoucherPolicy::DEFAULT_THRESHOLD_CENTS).unwrap_or_default().get())]
+    pub threshold_cents: i64,
+    /// Value of each voucher (cents, EUR); at least 1.
+    #[arg(long, env = "VOUCHER_AMOUNT_CENTS", default_value_t = Cents::new(VoucherPolicy::DEFAULT_AMOUNT_CENTS).unwrap_or_default().get())]
+    pub amount_cents: i64,
+    /// Events processed at the same time.
+    #[arg(long, env = "VOUCHER_CONSUMER_CONCURRENCY", default_value_t = 16,
+          value_parser = clap::value_parser!(u64).range(1..=1_024))]
+    pub consumer_concurrency: u64,
+    /// Pub/sub messages that may wait in memory while all workers are busy (more are dropped,
+    /// and the order service publishes them again).
+    #[arg(long, env = "VOUCHER_CONSUMER_QUEUE", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub consumer_queue: u64,
+    /// Attempts before an event is moved to the dead-letter stream `<ORDER_SENT_CHANNEL>.dead`.
+    #[arg(long, env = "VOUCHER_MAX_DELIVERIES", default_value_t = 5,
+          value_parser = clap::value_parser!(u32).range(1..=1_000))]
     pub max_deliveries: u32,
-    /// Idle time after which another consumer's pending entry is taken over (streams).
-    pub claim_idle: Duration,
-    pub policy: VoucherPolicy,
-    pub consumer_concurrency: usize,
-    pub consumer_queue: usize,
-    pub log_format: LogFormat,
+    /// Streams: the consumer group.
+    #[arg(long, env = "VOUCHER_CONSUMER_GROUP", default_value = "voucher")]
+    pub consumer_group: String,
+    /// Streams: this instance's stable name in the group (defaults to the host name).
+    #[arg(long, env = "VOUCHER_CONSUMER_NAME", default_value_t = default_consumer_name())]
+    pub consumer_name: String,
+    /// Streams: entries read per round.
+    #[arg(long, env = "VOUCHER_CONSUMER_BATCH", default_value_t = 64,
+          value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub consumer_batch: u64,
+    /// Streams: idle time after which another consumer's pending entries are taken over (milliseconds).
+    #[arg(long, env = "VOUCHER_CLAIM_IDLE_MS", default_value_t = 30_000,
+          value_parser = clap::value_parser!(u64).range(1..=86_400_000))]
+    pub claim_idle_ms: u64,
 }
 
 impl Settings {
-    /// # Errors
-    /// The first variable that is missing or malformed, by name.
-    pub fn from_env() -> Result<Self, ConfigError> {
-        let threshold = or_default(
-            "VOUCHER_THRESHOLD_CENTS",
-            Cents::new(VoucherPolicy::DEFAULT_THRESHOLD_CENTS).unwrap_or_default(),
-        )?;
-        let amount = or_default(
-            "VOUCHER_AMOUNT_CENTS",
-            Cents::new(VoucherPolicy::DEFAULT_AMOUNT_CENTS).unwrap_or_default(),
-        )?;
-        let policy = VoucherPolicy::new(threshold, amount, Currency::Eur).map_err(|e| ConfigError::Invalid {
-            key: "VOUCHER_AMOUNT_CENTS".into(),
-            reason: e.to_string(),
-        })?;
-        Ok(Self {
-            http_host: or_default("VOUCHER_HTTP_HOST", "127.0.0.1".to_owned())?,
-            http_port: or_default("VOUCHER_HTTP_PORT", 54323)?,
-            max_body_bytes: or_default("HTTP_MAX_BODY_BYTES", 64 * 1024)?,
-            database_url: required("VOUCHER_DATABASE_URL")?,
-            db_max_connections: or_default("VOUCHER_DB_MAX_CONNECTIONS", 16)?,
-            redis_url: or_default("REDIS_URL", "redis://127.0.0.1:6379".to_owned())?,
-            order_sent_channel: or_default("ORDER_SENT_CHANNEL", CHANNEL_ORDER_SENT.to_owned())?,
-            event_transport: or_default("EVENT_TRANSPORT", Transport::PubSub)?,
-            consumer_group: or_default("VOUCHER_CONSUMER_GROUP", "voucher".to_owned())?,
-            consumer_name: or_default("VOUCHER_CONSUMER_NAME", default_consumer_name())?,
-            consumer_batch: or_default("VOUCHER_CONSUMER_BATCH", 64)?,
-            max_deliveries: or_default("VOUCHER_MAX_DELIVERIES", 5)?,
-            claim_idle: Duration::from_millis(or_default("VOUCHER_CLAIM_IDLE_MS", 30_000)?),
-            policy,
-            consumer_concurrency: or_default("VOUCHER_CONSUMER_CONCURRENCY", 16)?,
-            consumer_queue: or_default("VOUCHER_CONSUMER_QUEUE", 10_000)?,
-            log_format: or_default("LOG_FORMAT", LogFormat::Text)?,
-        })
+    /// Stops the service, naming the variable, for a policy that makes no sense.
+    pub fn check(self) -> Self {
+        self.try_policy().unwrap_or_else(|(key, reason)| refuse(key, reason));
+        self
+    }
+
+    fn try_policy(&self) -> Result<VoucherPolicy, (&'static str, String)> {
+        let threshold = Cents::new(self.threshold_cents).map_err(|e| ("VOUCHER_THRESHOLD_CENTS", e.to_string()))?;
+        let amount = Cents::new(self.amount_cents).map_err(|e| ("VOUCHER_AMOUNT_CENTS", e.to_string()))?;
+        VoucherPolicy::new(threshold, amount, Currency::Eur).map_err(|e| ("VOUCHER_AMOUNT_CENTS", e.to_string()))
+    }
+
+    /// The voucher policy these settings describe.
+    ///
+    /// # Panics
+    /// For settings that did not pass [`Settings::check`].
+    pub fn policy(&self) -> VoucherPolicy {
+        self.try_policy()
+            .unwrap_or_else(|(key, reason)| panic!("{key}: {reason}"))
+    }
+
+    pub fn claim_idle(&self) -> Duration {
+        Duration::from_millis(self.claim_idle_ms)
     }
 
     /// Settings for tests: the given database and Redis, an ephemeral port, defaults elsewhere.
     pub fn for_tests(database_url: String, redis_url: String, order_sent_channel: String) -> Self {
         Self {
-            http_host: "127.0.0.1".to_owned(),
-            http_port: 0,
-            max_body_bytes: 64 * 1024,
-            database_url,
-            db_max_connections: 8,
-            redis_url,
-            order_sent_channel,
-            event_transport: Transport::PubSub,
+            http: HttpSettings {
+                http_host: "127.0.0.1".to_owned(),
+                http_port: 0,
+            },
+            database: DatabaseSettings {
+                database_url,
+                db_max_connections: 8,
+            },
+            common: CommonSettings {
+                redis_url,
+                event_transport: Transport::PubSub,
+                order_sent_channel,
+                max_body_bytes: 64 * 1024,
+                log: LogSettings {
+                    log_format: LogFormat::Text,
+                },
+            },
+            threshold_cents: VoucherPolicy::DEFAULT_THRESHOLD_CENTS,
+            amount_cents: VoucherPolicy::DEFAULT_AMOUNT_CENTS,
+            consumer_concurrency: 8,
+            consumer_queue: 10_000,
+            max_deliveries: 5,
             consumer_group: "voucher".to_owned(),
             consumer_name: "voucher-test".to_owned(),
             consumer_batch: 64,
-            max_deliveries: 5,
-            claim_idle: Duration::from_secs(30),
-            policy: VoucherPolicy::default(),
-            consumer_concurrency: 8,
-            consumer_queue: 10_000,
-            log_format: LogFormat::Text,
+            claim_idle_ms: 30_000,
         }
     }
 }
@@ -108,4 +127,28 @@ fn default_consumer_name() -> String {
         .map(|h| h.trim().to_owned())
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "voucher".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(threshold_cents: i64, amount_cents: i64) -> Settings {
+        Settings {
+            threshold_cents,
+            amount_cents,
+            ..Settings::for_tests(String::new(), String::new(), String::new())
+        }
+    }
+
+    #[test]
+    fn a_negative_threshold_or_a_worthless_voucher_is_refused_by_name() {
+        assert_eq!(settings(-1, 500).try_policy().unwrap_err().0, "VOUCHER_THRESHOLD_CENTS");
+        assert_eq!(settings(10_000, -5).try_policy().unwrap_err().0, "VOUCHER_AMOUNT_CENTS");
+        assert_eq!(settings(10_000, 0).try_policy().unwrap_err().0, "VOUCHER_AMOUNT_CENTS");
+        assert_eq!(
+            settings(0, 1).policy(),
+            VoucherPolicy::new(Cents::ZERO, Cents::new(1).unwrap(), Currency::Eur).unwrap()
+        );
+    }
 }

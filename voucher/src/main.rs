@@ -1,40 +1,24 @@
-use clap::{Parser, Subcommand};
-use shared::cli::{MigrateAction, migrate, shutdown_on_signal};
-use voucher::{config::Settings, infrastructure::migrations::Migrator, startup};
-
-/// Voucher service: issue vouchers for sent orders over 100.00 EUR, serve and redeem them.
-#[derive(Parser)]
-#[command(name = "voucher", version)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Serve the HTTP API and consume order.sent events from Redis.
-    Serve,
-    /// Apply or inspect database migrations.
-    Migrate {
-        #[command(subcommand)]
-        action: MigrateAction,
-    },
-}
+use shared::cli::{ServiceCommand, migrate, shutdown_on_signal};
+use voucher::{
+    config::{DEFAULTS, Settings},
+    infrastructure::migrations::Migrator,
+    startup,
+};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     shared::config::load_dotenv();
-    let cli = Cli::parse();
-    let settings = Settings::from_env()?;
-    shared::telemetry::init(settings.log_format);
-    match cli.command {
-        Command::Serve => {
+    let about = "Voucher service: consume order.sent events, issue vouchers for eligible orders, serve them.";
+    match shared::cli::parse::<Settings>("voucher", about, DEFAULTS) {
+        ServiceCommand::Serve(settings) => {
+            let settings = settings.check();
+            shared::telemetry::init(settings.common.log.log_format);
             let app = startup::Application::build(settings).await?;
             app.run_until_stopped(shutdown_on_signal()).await?;
         }
-        Command::Migrate { action } => {
-            let db = startup::connect_database(&settings).await?;
-            migrate::<Migrator>(&db, action).await?;
+        ServiceCommand::Migrate { database, log, action } => {
+            shared::telemetry::init(log.log_format);
+            migrate::<Migrator>(&startup::connect_database(&database).await?, action).await?;
         }
     }
     Ok(())

@@ -6,6 +6,7 @@ use anyhow::Context;
 use sea_orm::DatabaseConnection;
 use shared::{
     bus::{LazyConnection, Transport, dead_letter_key},
+    config::DatabaseSettings,
     http::{HealthApi, HttpServer, service_endpoint},
     probes::{DatabaseCheck, RedisCheck},
 };
@@ -28,7 +29,7 @@ use crate::{
 ///
 /// # Errors
 /// The database cannot be reached.
-pub async fn connect_database(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+pub async fn connect_database(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConnection> {
     shared::db::connect(&settings.database_url, settings.db_max_connections)
         .await
         .context("cannot connect to PostgreSQL at VOUCHER_DATABASE_URL")
@@ -50,11 +51,11 @@ impl Application {
     /// # Errors
     /// The database cannot be reached or the address cannot be bound; the message says which.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let db = connect_database(&settings).await?;
-        let redis = Arc::new(LazyConnection::new(&settings.redis_url).context("invalid REDIS_URL")?);
+        let db = connect_database(&settings.database).await?;
+        let redis = Arc::new(LazyConnection::new(&settings.common.redis_url).context("invalid REDIS_URL")?);
 
         let vouchers = Arc::new(SeaOrmVoucherRepository::new(db.clone()));
-        let issue_voucher = Arc::new(IssueVoucher::new(vouchers.clone(), settings.policy));
+        let issue_voucher = Arc::new(IssueVoucher::new(vouchers.clone(), settings.policy()));
         let api = VoucherApi::new(
             GetVoucher::new(vouchers.clone()),
             ListVouchers::new(vouchers.clone()),
@@ -70,13 +71,13 @@ impl Application {
             api,
             health,
             "Voucher service",
-            settings.max_body_bytes,
+            settings.common.max_body_bytes as usize,
             &documented_rules(),
         );
 
         let http = HttpServer::bind(
-            &settings.http_host,
-            settings.http_port,
+            &settings.http.http_host,
+            settings.http.http_port,
             "VOUCHER_HTTP_HOST/VOUCHER_HTTP_PORT",
             endpoint,
         )
@@ -131,17 +132,17 @@ async fn consume(
         settings.max_deliveries,
         shutdown.clone(),
     ));
-    let dead_letters = RedisDeadLetters::new(redis.clone(), dead_letter_key(&settings.order_sent_channel));
-    match settings.event_transport {
+    let dead_letters = RedisDeadLetters::new(redis.clone(), dead_letter_key(&settings.common.order_sent_channel));
+    match settings.common.event_transport {
         Transport::PubSub => {
             let subscriber = RedisSubscriber::new(
-                settings.redis_url.clone(),
-                settings.order_sent_channel.clone(),
-                settings.consumer_queue,
+                settings.common.redis_url.clone(),
+                settings.common.order_sent_channel.clone(),
+                settings.consumer_queue as usize,
             );
             run_pubsub_consumer(
                 Arc::new(subscriber),
-                settings.consumer_concurrency,
+                settings.consumer_concurrency as usize,
                 handler,
                 Arc::new(dead_letters),
                 consuming,
@@ -152,17 +153,17 @@ async fn consume(
         Transport::Streams => {
             let consumer = RedisStreamConsumer::new(
                 redis,
-                settings.order_sent_channel.clone(),
+                settings.common.order_sent_channel.clone(),
                 settings.consumer_group.clone(),
                 settings.consumer_name.clone(),
-                settings.claim_idle,
+                settings.claim_idle(),
                 dead_letters,
             );
             let tuning = StreamConsumerSettings {
-                batch_size: settings.consumer_batch,
-                concurrency: settings.consumer_concurrency,
+                batch_size: settings.consumer_batch as usize,
+                concurrency: settings.consumer_concurrency as usize,
                 max_deliveries: u64::from(settings.max_deliveries),
-                claim_interval: settings.claim_idle / 2,
+                claim_interval: settings.claim_idle() / 2,
                 trim_interval: Duration::from_secs(30),
             };
             run_stream_consumer(Arc::new(consumer), handler, tuning, consuming, shutdown).await

@@ -38,6 +38,86 @@ fn a_malformed_port_stops_the_service_naming_the_variable() {
     assert!(stderr.contains("ORDER_HTTP_PORT"), "{stderr}");
 }
 
+/// Runs `order serve` with `vars` and returns its stderr, asserting that it refused to start.
+fn refused_start(vars: &[(&str, &str)]) -> String {
+    let mut cmd = order_binary(&empty_dir());
+    cmd.arg("serve")
+        .env("ORDER_DATABASE_URL", "postgres://127.0.0.1:1/none");
+    for (key, value) in vars {
+        cmd.env(key, value);
+    }
+    let output = cmd.output().unwrap();
+    assert!(!output.status.success(), "started with {vars:?}");
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn out_of_range_values_stop_the_service_naming_the_variable() {
+    for (key, value) in [
+        ("ORDER_RELAY_BATCH_SIZE", "0"),
+        ("ORDER_DB_MAX_CONNECTIONS", "0"),
+        ("ORDER_RELAY_POLL_MS", "-5"),
+        ("HTTP_MAX_BODY_BYTES", "0"),
+        ("EVENT_TRANSPORT", "carrier-pigeon"),
+    ] {
+        let stderr = refused_start(&[(key, value)]);
+        assert!(stderr.contains(key), "{key}={value}: {stderr}");
+    }
+}
+
+#[test]
+fn an_empty_variable_counts_as_unset() {
+    // Without a database the service stops after reading its settings; what matters is why.
+    let stderr = refused_start(&[("ORDER_RELAY_BATCH_SIZE", ""), ("ORDER_HTTP_PORT", "")]);
+    assert!(
+        !stderr.contains("ORDER_RELAY_BATCH_SIZE") && !stderr.contains("ORDER_HTTP_PORT"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("ORDER_DATABASE_URL"),
+        "it got as far as the database: {stderr}"
+    );
+}
+
+#[test]
+fn a_lease_not_longer_than_the_poll_interval_stops_the_service() {
+    let stderr = refused_start(&[("ORDER_RELAY_LEASE_MS", "100"), ("ORDER_RELAY_POLL_MS", "250")]);
+    assert!(
+        stderr.contains("ORDER_RELAY_LEASE_MS") && stderr.contains("ORDER_RELAY_POLL_MS"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn serve_help_lists_every_variable_with_its_default_and_hides_secrets() {
+    let output = order_binary(&empty_dir())
+        .args(["serve", "--help"])
+        .env("ORDER_DATABASE_URL", "postgres://user:s3cret@db/orders")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let help = String::from_utf8_lossy(&output.stdout);
+    for key in [
+        "ORDER_HTTP_HOST",
+        "ORDER_HTTP_PORT",
+        "ORDER_DATABASE_URL",
+        "ORDER_DB_MAX_CONNECTIONS",
+        "REDIS_URL",
+        "EVENT_TRANSPORT",
+        "ORDER_SENT_CHANNEL",
+        "HTTP_MAX_BODY_BYTES",
+        "LOG_FORMAT",
+        "ORDER_RELAY_BATCH_SIZE",
+        "ORDER_RELAY_POLL_MS",
+        "ORDER_RELAY_LEASE_MS",
+        "ORDER_OUTBOX_RETENTION_HOURS",
+    ] {
+        assert!(help.contains(&format!("[env: {key}")), "{key} missing from:\n{help}");
+    }
+    assert!(help.contains("[default: 54322]"), "{help}");
+    assert!(!help.contains("s3cret"), "the database URL is shown: {help}");
+}
+
 #[tokio::test]
 async fn migrate_up_then_status_and_down_work_from_the_command_line() {
     let database_url = shared::testing::fresh_database().await;

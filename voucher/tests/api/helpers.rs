@@ -45,7 +45,7 @@ pub async fn spawn_voucher_app_with(channel: String, configure: impl FnOnce(&mut
     Migrator::up(&db, None).await.expect("migrate the test database");
     let mut settings = Settings::for_tests(database_url, servers.redis_url.clone(), channel.clone());
     configure(&mut settings);
-    let streams = settings.event_transport == shared::bus::Transport::Streams;
+    let streams = settings.common.event_transport == shared::bus::Transport::Streams;
     let app = Application::build(settings).await.expect("build the voucher service");
     let address = format!("http://127.0.0.1:{}", app.port());
     let shutdown = CancellationToken::new();

@@ -11,7 +11,7 @@ use crate::helpers::{VoucherApp, order_sent, spawn_voucher_app_with};
 async fn spawn_streams_app(configure: impl FnOnce(&mut voucher::config::Settings)) -> VoucherApp {
     let stream = shared::testing::unique_name("order.sent");
     spawn_voucher_app_with(stream, |s| {
-        s.event_transport = Transport::Streams;
+        s.common.event_transport = Transport::Streams;
         configure(s);
     })
     .await
@@ -68,7 +68,7 @@ async fn entries_appended_before_the_consumer_started_are_not_skipped() {
         .xadd(&stream, "*", &[("payload", early.to_string())])
         .await
         .unwrap();
-    let app = spawn_voucher_app_with(stream, |s| s.event_transport = Transport::Streams).await;
+    let app = spawn_voucher_app_with(stream, |s| s.common.event_transport = Transport::Streams).await;
     let vouchers = app
         .wait_for_vouchers(early["order_id"].as_str().unwrap(), Duration::from_secs(2))
         .await;
@@ -119,7 +119,7 @@ async fn entries_a_crashed_run_left_pending_are_processed_on_restart() {
             .unwrap();
     }
     read_as(&mut redis, &stream, "voucher-test", ">").await;
-    let app = spawn_voucher_app_with(stream, |s| s.event_transport = Transport::Streams).await;
+    let app = spawn_voucher_app_with(stream, |s| s.common.event_transport = Transport::Streams).await;
     for event in &events {
         let vouchers = app
             .wait_for_vouchers(event["order_id"].as_str().unwrap(), Duration::from_secs(2))
@@ -141,8 +141,8 @@ async fn entries_stuck_with_a_dead_consumer_are_claimed_after_the_idle_time() {
         .unwrap();
     read_as(&mut redis, &stream, "ghost", ">").await;
     let app = spawn_voucher_app_with(stream, |s| {
-        s.event_transport = Transport::Streams;
-        s.claim_idle = Duration::from_millis(300);
+        s.common.event_transport = Transport::Streams;
+        s.claim_idle_ms = 300;
     })
     .await;
     let vouchers = app
@@ -165,7 +165,7 @@ async fn an_entry_delivered_too_often_is_dead_lettered_without_another_try() {
     for id in [">", "0", "0", "0", "0"] {
         read_as(&mut redis, &stream, "voucher-test", id).await;
     }
-    let app = spawn_voucher_app_with(stream, |s| s.event_transport = Transport::Streams).await;
+    let app = spawn_voucher_app_with(stream, |s| s.common.event_transport = Transport::Streams).await;
     assert!(eventually(Duration::from_secs(2), async || app.dead_letters().await.len() == 1).await);
     assert!(app.dead_letters().await[0].1.contains("delivered"));
     assert!(

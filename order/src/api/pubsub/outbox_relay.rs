@@ -1,5 +1,6 @@
 use std::{sync::Arc, time::Duration};
 
+use shared::{backoff::Backoff, error::Chain};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
@@ -18,33 +19,35 @@ pub async fn run_outbox_relay(
     shutdown: CancellationToken,
 ) {
     tracing::info!(batch_size = relay.batch_size(), ?poll_interval, "outbox relay started");
-    let mut failures: u32 = 0;
+    // Back off while the database is unreachable: 200 ms doubling to 5 s, with jitter.
+    let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(5));
     let mut next_backlog_report = tokio::time::Instant::now();
     loop {
         if tokio::time::Instant::now() >= next_backlog_report {
             next_backlog_report += BACKLOG_REPORT_INTERVAL;
             if let Err(e) = relay.report_backlog().await {
-                tracing::warn!(error.message = %e, "could not measure the outbox backlog");
+                tracing::warn!(error.message = %Chain(&e), "could not measure the outbox backlog");
             }
         }
-        match relay.run_once().await {
+        let pause = match relay.run_once().await {
             Ok(report) => {
-                failures = 0;
+                backoff.reset();
                 // A full batch suggests more are due: go again without waiting.
                 if report.claimed as u32 == relay.batch_size() && !shutdown.is_cancelled() {
                     continue;
                 }
+                poll_interval
             }
             Err(e) => {
-                failures = failures.saturating_add(1);
-                tracing::error!(error.message = %e, failures, "outbox relay round failed");
+                let pause = backoff.next_delay();
+                tracing::error!(
+                    error.message = %Chain(&e),
+                    failures = backoff.failures(),
+                    retry_in = ?pause,
+                    "outbox relay round failed"
+                );
+                pause
             }
-        }
-        let pause = if failures == 0 {
-            poll_interval
-        } else {
-            // Back off while the database is unreachable: 200 ms doubling to 5 s.
-            Duration::from_millis(200 * 2u64.pow(failures.min(5))).min(Duration::from_secs(5))
         };
         tokio::select! {
             _ = shutdown.cancelled() => break,
