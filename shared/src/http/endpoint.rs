@@ -2,8 +2,9 @@ use std::{sync::Arc, time::Instant};
 
 use poem::{
     Endpoint, EndpointExt, IntoResponse, Request, Response, Result, Route,
-    endpoint::BoxEndpoint,
+    endpoint::{BoxEndpoint, make_sync},
     http::{HeaderValue, StatusCode, header},
+    web::Html,
 };
 use poem_openapi::{OpenApi, OpenApiService};
 use tracing::Instrument;
@@ -35,12 +36,14 @@ pub fn service_endpoint<T: OpenApi + 'static>(
 ) -> BoxEndpoint<'static> {
     let metrics = MetricsApi::new(crate::telemetry::install_metrics());
     let service = OpenApiService::new((apis, health, metrics), title, env!("CARGO_PKG_VERSION"));
-    let spec = finished_spec(&service.spec(), rules);
+    let generated = service.spec();
+    let spec = finished_spec(&generated, rules);
     let routes = Arc::new(DocumentedRoutes::from_spec(&spec));
-    let docs = service.swagger_ui();
+    // Swagger UI shows the document as served at /openapi.json, not the generated one.
+    let docs = service.swagger_ui_html().replacen(&generated, &spec.to_string(), 1);
     Route::new()
         .at("/openapi.json", json_document(spec))
-        .nest("/docs", docs)
+        .nest("/docs", make_sync(move |_| Html(docs.clone())))
         .nest("/", service)
         .with(BodyLimit::new(max_body_bytes))
         .catch_all_error(problem_from_error)
@@ -110,4 +113,45 @@ async fn log_request<E: Endpoint>(next: Arc<E>, req: Request, routes: Arc<Docume
     }
     .instrument(span)
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use poem::test::TestClient;
+    use poem_openapi::{OpenApi, payload::PlainText};
+    use serde_json::json;
+
+    use super::*;
+
+    struct Api;
+
+    #[OpenApi]
+    impl Api {
+        /// Echo a limit
+        #[oai(path = "/things", method = "get")]
+        async fn things(&self, limit: poem_openapi::param::Query<Option<String>>) -> PlainText<String> {
+            PlainText(limit.0.unwrap_or_default())
+        }
+    }
+
+    #[tokio::test]
+    async fn the_docs_page_embeds_the_document_served_at_openapi_json() {
+        let rules = DocumentedRules {
+            parameters: vec![("limit", json!({"maximum": 77}))],
+            ..DocumentedRules::default()
+        };
+        let client = TestClient::new(service_endpoint(Api, HealthApi::new(Vec::new()), "Test", 1024, &rules));
+        let document = client.get("/openapi.json").send().await;
+        document.assert_status_is_ok();
+        let document: serde_json::Value =
+            serde_json::from_str(&document.0.into_body().into_string().await.unwrap()).unwrap();
+        assert_eq!(
+            document["paths"]["/things"]["get"]["parameters"][0]["schema"]["maximum"],
+            77
+        );
+        let page = client.get("/docs").send().await;
+        page.assert_status_is_ok();
+        let html = page.0.into_body().into_string().await.unwrap();
+        assert!(html.contains(&document.to_string()), "/docs embeds another document");
+    }
 }
