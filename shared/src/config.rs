@@ -85,6 +85,41 @@ pub struct DatabaseSettings {
     pub db_max_connections: u32,
 }
 
+impl CommonSettings {
+    /// Settings for tests: the given Redis and channel, defaults elsewhere.
+    pub fn for_tests(redis_url: String, order_sent_channel: String) -> Self {
+        Self {
+            redis_url,
+            event_transport: Transport::PubSub,
+            order_sent_channel,
+            max_body_bytes: 64 * 1024,
+            log: LogSettings {
+                log_format: LogFormat::Text,
+            },
+        }
+    }
+}
+
+impl HttpSettings {
+    /// Loopback on a port the system picks: for tests.
+    pub fn ephemeral() -> Self {
+        Self {
+            http_host: "127.0.0.1".to_owned(),
+            http_port: 0,
+        }
+    }
+}
+
+impl DatabaseSettings {
+    /// The given database with a small pool: for tests.
+    pub fn for_tests(database_url: String) -> Self {
+        Self {
+            database_url,
+            db_max_connections: 8,
+        }
+    }
+}
+
 /// Parses the command line and the environment for service `name` (`order`): renames the
 /// `SERVICE_` variables to `ORDER_`, applies `defaults` (argument id, value), names each
 /// argument's variable in errors and help, then exits with clap's message on an error.

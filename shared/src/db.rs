@@ -76,3 +76,18 @@ pub fn repository_error(err: DbErr) -> crate::repository::RepositoryError {
         crate::repository::RepositoryError::Unexpected(Box::new(err))
     }
 }
+
+/// Runs a statement and returns how many rows it touched.
+///
+/// # Errors
+/// The statement failed, classified as for the repository ports.
+pub async fn rows_affected(
+    db: &impl sea_orm::ConnectionTrait,
+    statement: sea_orm::Statement,
+) -> Result<u64, crate::repository::RepositoryError> {
+    Ok(db
+        .execute_raw(statement)
+        .await
+        .map_err(repository_error)?
+        .rows_affected())
+}

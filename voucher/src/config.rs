@@ -4,11 +4,7 @@
 use std::time::Duration;
 
 use clap::Args;
-use shared::{
-    bus::Transport,
-    config::{CommonSettings, DatabaseSettings, HttpSettings, LogSettings, refuse},
-    telemetry::LogFormat,
-};
+use shared::config::{CommonSettings, DatabaseSettings, HttpSettings, refuse};
 
 use crate::application::domain::{Cents, Currency, VoucherPolicy};
 
@@ -88,23 +84,9 @@ impl Settings {
     /// Settings for tests: the given database and Redis, an ephemeral port, defaults elsewhere.
     pub fn for_tests(database_url: String, redis_url: String, order_sent_channel: String) -> Self {
         Self {
-            http: HttpSettings {
-                http_host: "127.0.0.1".to_owned(),
-                http_port: 0,
-            },
-            database: DatabaseSettings {
-                database_url,
-                db_max_connections: 8,
-            },
-            common: CommonSettings {
-                redis_url,
-                event_transport: Transport::PubSub,
-                order_sent_channel,
-                max_body_bytes: 64 * 1024,
-                log: LogSettings {
-                    log_format: LogFormat::Text,
-                },
-            },
+            http: HttpSettings::ephemeral(),
+            database: DatabaseSettings::for_tests(database_url),
+            common: CommonSettings::for_tests(redis_url, order_sent_channel),
             threshold_cents: VoucherPolicy::DEFAULT_THRESHOLD_CENTS,
             amount_cents: VoucherPolicy::DEFAULT_AMOUNT_CENTS,
             consumer_concurrency: 8,

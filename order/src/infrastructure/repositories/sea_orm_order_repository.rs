@@ -285,11 +285,6 @@ impl OrderRepository for SeaOrmOrderRepository {
             DbBackend::Postgres,
             "DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours' AND locked_until < now()",
         );
-        Ok(self
-            .db
-            .execute_raw(statement)
-            .await
-            .map_err(repository_error)?
-            .rows_affected())
+        shared::db::rows_affected(&self.db, statement).await
     }
 }

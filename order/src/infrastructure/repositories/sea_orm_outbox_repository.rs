@@ -89,12 +89,7 @@ impl OutboxRepository for SeaOrmOutboxRepository {
             "DELETE FROM outbox WHERE published_at < now() - make_interval(secs => $1)",
             [retention.as_secs_f64().into()],
         );
-        Ok(self
-            .db
-            .execute_raw(statement)
-            .await
-            .map_err(repository_error)?
-            .rows_affected())
+        shared::db::rows_affected(&self.db, statement).await
     }
 
     async fn backlog(&self) -> Result<Backlog, RepositoryError> {
