@@ -18,7 +18,7 @@ pub struct Problem {
     pub detail: String,
     /// For a request that breaks rules: each field (as the client wrote it, such as
     /// `items[0].quantity`) and the rule it broke.
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub errors: Vec<FieldError>,
 }
 
