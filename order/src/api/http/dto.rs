@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use poem_openapi::{Enum, Object};
 use serde::Deserialize;
-use shared::http::{ApiError, JsonBody, Violations};
+use shared::http::{JsonBody, Violations};
 use uuid::Uuid;
 
 use super::rules;
@@ -109,15 +109,12 @@ pub struct OrderPageDto {
 }
 
 impl CreateOrderRequest {
-    /// The order the domain would take, or every field that breaks one of its rules.
-    ///
-    /// # Errors
-    /// A 400 listing each field (`items[2].quantity`) and the rule it broke.
-    pub fn into_new_order(self) -> Result<NewOrder, ApiError> {
-        let mut violations = Violations::default();
+    /// The order the domain would take; every field that breaks one of its rules is
+    /// recorded in `violations` (as `items[2].quantity`), and then there is no order.
+    pub fn into_new_order(self, violations: &mut Violations) -> Option<NewOrder> {
         let customer_id = violations.check("customer_id", CustomerId::parse(self.customer_id));
-        violations.check("items", ItemCount::check(self.items.len()));
-        let items: Vec<Option<OrderItem>> = self
+        let count = violations.check("items", ItemCount::check(self.items.len()));
+        let items: Option<Vec<OrderItem>> = self
             .items
             .into_iter()
             .enumerate()
@@ -134,11 +131,14 @@ impl CreateOrderRequest {
                     unit_price: unit_price?,
                 })
             })
+            // Every item is checked, not only those up to the first broken one.
+            .collect::<Vec<_>>()
+            .into_iter()
             .collect();
-        violations.finish()?;
-        Ok(NewOrder {
-            customer_id: customer_id.expect("checked above"),
-            items: items.into_iter().map(|i| i.expect("checked above")).collect(),
+        count?;
+        Some(NewOrder {
+            customer_id: customer_id?,
+            items: items?,
             currency: match self.currency {
                 None | Some(Currency::EUR) => domain::Currency::Eur,
             },
@@ -204,5 +204,71 @@ impl From<OrderPage> for OrderPageDto {
             items: page.orders.into_iter().map(Into::into).collect(),
             next_cursor: page.next_before.map(|id| id.as_uuid()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use shared::http::ApiError;
+
+    use super::*;
+
+    fn item(sku: &str, quantity: i64, unit_price_cents: i64) -> OrderItemDto {
+        OrderItemDto {
+            sku: sku.into(),
+            quantity,
+            unit_price_cents,
+        }
+    }
+
+    fn violations_of(request: CreateOrderRequest) -> Vec<String> {
+        let mut violations = Violations::default();
+        assert!(request.into_new_order(&mut violations).is_none());
+        match violations.finish().unwrap_err() {
+            ApiError::BadRequest(problem) => problem.0.errors.iter().map(ToString::to_string).collect(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_broken_field_is_named_as_the_client_wrote_it() {
+        let request = CreateOrderRequest {
+            customer_id: " ".into(),
+            items: vec![item("A", 1, 100), item("", 0, 100), item("C", 2, 0)],
+            currency: None,
+        };
+        assert_eq!(
+            violations_of(request),
+            [
+                "customer_id: must be 1 to 64 characters, not blank, without control characters",
+                "items[1].sku: must be 1 to 64 characters, not blank, without control characters",
+                "items[1].quantity: must be an integer from 1 to 1000",
+                "items[2].unit_price_cents: must be an integer from 1 to 100000000 (cents)",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_order_without_items_is_refused() {
+        let request = CreateOrderRequest {
+            customer_id: "c".into(),
+            items: Vec::new(),
+            currency: None,
+        };
+        assert_eq!(violations_of(request), ["items: must hold 1 to 100 items"]);
+    }
+
+    #[test]
+    fn a_valid_request_becomes_a_new_order_in_euros() {
+        let request = CreateOrderRequest {
+            customer_id: "c".into(),
+            items: vec![item("A", 2, 150)],
+            currency: Some(Currency::EUR),
+        };
+        let mut violations = Violations::default();
+        let order = request.into_new_order(&mut violations).unwrap();
+        assert!(violations.finish().is_ok());
+        assert_eq!(order.currency, domain::Currency::Eur);
+        assert_eq!(order.items[0].quantity.get(), 2);
     }
 }

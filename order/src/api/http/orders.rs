@@ -101,11 +101,12 @@ impl OrderApi {
         let key = idempotency_key
             .0
             .and_then(|key| violations.check("Idempotency-Key", IdempotencyKey::parse(key)));
-        let new_order = body.0.into_new_order();
+        let new_order = body.0.into_new_order(&mut violations);
         violations.finish()?;
+        let new_order = new_order.expect("an order without violations");
         let created = self
             .create_order
-            .execute(new_order?, key.as_ref())
+            .execute(new_order, key.as_ref())
             .await
             .map_err(errors::create_order)?;
         let location = format!("/orders/{}", created.order.id());
