@@ -74,6 +74,14 @@ impl TestApp {
             .expect("POST /orders with an Idempotency-Key")
     }
 
+    /// A POST /orders with `text` as its JSON body, exactly as written (repeated keys and all).
+    pub fn post_order_text(&self, text: impl Into<String>) -> reqwest::RequestBuilder {
+        self.client
+            .post(self.url("/orders"))
+            .header("content-type", "application/json")
+            .body(text.into())
+    }
+
     /// Creates an order and returns its JSON.
     pub async fn create_order(&self, customer_id: &str, items: &[(i64, i64)]) -> Value {
         let response = self.post_order(&order_body(customer_id, items)).await;
