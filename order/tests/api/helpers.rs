@@ -3,9 +3,9 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use order::{config::Settings, infrastructure::migrations::Migrator, startup::Application};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
-use sea_orm_migration::MigratorTrait;
 use serde_json::{Value, json};
-use tokio_util::sync::CancellationToken;
+pub use shared::testing::assert_problem;
+use shared::testing::{Shutdown, migrated_database, serve};
 
 /// A running order service on its own database and its own Redis channel.
 pub struct TestApp {
@@ -14,36 +14,24 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     pub redis_url: String,
     pub channel: String,
-    shutdown: CancellationToken,
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        self.shutdown.cancel();
-    }
+    _shutdown: Shutdown,
 }
 
 pub async fn spawn_app() -> TestApp {
     shared::telemetry::init_for_tests();
-    let servers = shared::testing::servers();
-    let database_url = shared::testing::fresh_database().await;
+    let (database_url, db) = migrated_database::<Migrator>().await;
+    let redis_url = shared::testing::servers().redis_url.clone();
     let channel = shared::testing::unique_name("order.sent");
-    let settings = Settings::for_tests(database_url.clone(), servers.redis_url.clone(), channel.clone());
-    let db = shared::db::connect(&database_url, 4)
-        .await
-        .expect("connect to the test database");
-    Migrator::up(&db, None).await.expect("migrate the test database");
+    let settings = Settings::for_tests(database_url, redis_url.clone(), channel.clone());
     let app = Application::build(settings).await.expect("build the order service");
-    let address = format!("http://127.0.0.1:{}", app.port());
-    let shutdown = CancellationToken::new();
-    tokio::spawn(app.run_until_stopped(shutdown.clone()));
+    let (address, shutdown) = serve(app.port(), |stop| app.run_until_stopped(stop));
     TestApp {
         address,
         client: reqwest::Client::new(),
         db,
-        redis_url: servers.redis_url.clone(),
+        redis_url,
         channel,
-        shutdown,
+        _shutdown: shutdown,
     }
 }
 
@@ -74,6 +62,24 @@ impl TestApp {
             .send()
             .await
             .expect("POST /orders")
+    }
+
+    pub async fn post_order_with_key(&self, key: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url("/orders"))
+            .header("Idempotency-Key", key)
+            .json(body)
+            .send()
+            .await
+            .expect("POST /orders with an Idempotency-Key")
+    }
+
+    /// A POST /orders with `text` as its JSON body, exactly as written (repeated keys and all).
+    pub fn post_order_text(&self, text: impl Into<String>) -> reqwest::RequestBuilder {
+        self.client
+            .post(self.url("/orders"))
+            .header("content-type", "application/json")
+            .body(text.into())
     }
 
     /// Creates an order and returns its JSON.
@@ -131,25 +137,6 @@ impl TestApp {
         });
         rx
     }
-}
-
-/// Asserts an RFC 9457 problem response with this status.
-pub async fn assert_problem(response: reqwest::Response, status: u16) -> Value {
-    assert_eq!(response.status(), status);
-    let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
-    assert!(
-        content_type.starts_with("application/problem+json"),
-        "content-type {content_type}"
-    );
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(body["status"], status, "{body}");
-    assert!(
-        body["type"].as_str().is_some_and(|t| t.starts_with("/problems/")),
-        "{body}"
-    );
-    assert!(body["title"].as_str().is_some_and(|t| !t.is_empty()), "{body}");
-    assert!(body["detail"].as_str().is_some_and(|t| !t.is_empty()), "{body}");
-    body
 }
 
 /// Polls `check` until it returns `Some` or `timeout` passes.

@@ -1,27 +1,18 @@
 use serde_json::Value;
+use shared::testing::assert_invalid;
 
-use crate::helpers::{TestApp, assert_problem, order_body, spawn_app};
-
-async fn post_with_key(app: &TestApp, key: &str, body: &Value) -> reqwest::Response {
-    app.client
-        .post(app.url("/orders"))
-        .header("Idempotency-Key", key)
-        .json(body)
-        .send()
-        .await
-        .unwrap()
-}
+use crate::helpers::{assert_problem, order_body, spawn_app};
 
 #[tokio::test]
 async fn the_same_key_and_body_replay_the_first_order() {
     let app = spawn_app().await;
     let body = order_body("idem", &[(1, 100)]);
-    let first = post_with_key(&app, "key-1", &body).await;
+    let first = app.post_order_with_key("key-1", &body).await;
     assert_eq!(first.status(), 201);
     assert!(first.headers().get("idempotent-replayed").is_none());
     let first: Value = first.json().await.unwrap();
 
-    let again = post_with_key(&app, "key-1", &body).await;
+    let again = app.post_order_with_key("key-1", &body).await;
     assert_eq!(again.status(), 201);
     assert_eq!(again.headers()["idempotent-replayed"], "true");
     assert_eq!(
@@ -37,9 +28,9 @@ async fn the_same_key_and_body_replay_the_first_order() {
 async fn the_replay_is_the_first_response_even_after_the_order_changed() {
     let app = spawn_app().await;
     let body = order_body("idem", &[(1, 100)]);
-    let first: Value = post_with_key(&app, "key-2", &body).await.json().await.unwrap();
+    let first: Value = app.post_order_with_key("key-2", &body).await.json().await.unwrap();
     app.patch_status(first["id"].as_str().unwrap(), "cancelled").await;
-    let again: Value = post_with_key(&app, "key-2", &body).await.json().await.unwrap();
+    let again: Value = app.post_order_with_key("key-2", &body).await.json().await.unwrap();
     assert_eq!(again["status"], "created");
     assert_eq!(again, first);
 }
@@ -48,13 +39,13 @@ async fn the_replay_is_the_first_response_even_after_the_order_changed() {
 async fn the_same_key_with_another_body_is_a_422_and_creates_nothing() {
     let app = spawn_app().await;
     assert_eq!(
-        post_with_key(&app, "key-3", &order_body("idem", &[(1, 100)]))
+        app.post_order_with_key("key-3", &order_body("idem", &[(1, 100)]))
             .await
             .status(),
         201
     );
     let problem = assert_problem(
-        post_with_key(&app, "key-3", &order_body("idem", &[(2, 100)])).await,
+        app.post_order_with_key("key-3", &order_body("idem", &[(2, 100)])).await,
         422,
     )
     .await;
@@ -71,7 +62,7 @@ async fn a_key_still_in_flight_is_a_409() {
     ))
     .await;
     let problem = assert_problem(
-        post_with_key(&app, "key-4", &order_body("idem", &[(1, 100)])).await,
+        app.post_order_with_key("key-4", &order_body("idem", &[(1, 100)])).await,
         409,
     )
     .await;
@@ -88,7 +79,7 @@ async fn an_abandoned_claim_is_taken_over_after_its_lock_expires() {
     ))
     .await;
     assert_eq!(
-        post_with_key(&app, "key-5", &order_body("idem", &[(1, 100)]))
+        app.post_order_with_key("key-5", &order_body("idem", &[(1, 100)]))
             .await
             .status(),
         201
@@ -100,7 +91,7 @@ async fn an_abandoned_claim_is_taken_over_after_its_lock_expires() {
 async fn concurrent_requests_with_one_key_create_one_order() {
     let app = spawn_app().await;
     let body = order_body("idem", &[(1, 100)]);
-    let requests = (0..20).map(|_| post_with_key(&app, "key-6", &body));
+    let requests = (0..20).map(|_| app.post_order_with_key("key-6", &body));
     let responses = futures_util::future::join_all(requests).await;
     let mut ids = std::collections::HashSet::new();
     for response in responses {
@@ -120,6 +111,7 @@ async fn concurrent_requests_with_one_key_create_one_order() {
 async fn a_malformed_key_is_a_400() {
     let app = spawn_app().await;
     let long = "k".repeat(256);
-    assert_problem(post_with_key(&app, &long, &order_body("idem", &[(1, 100)])).await, 400).await;
+    let response = app.post_order_with_key(&long, &order_body("idem", &[(1, 100)])).await;
+    assert_invalid(response, &[("Idempotency-Key", "must be 1 to 255 characters")]).await;
     assert_eq!(app.order_rows().await, 0);
 }

@@ -7,3 +7,4 @@ mod idempotency;
 mod orders;
 mod relay;
 mod status;
+mod validation;

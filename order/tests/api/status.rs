@@ -1,4 +1,5 @@
 use serde_json::Value;
+use shared::testing::assert_invalid;
 
 use crate::helpers::{assert_problem, spawn_app};
 
@@ -52,7 +53,8 @@ async fn an_unknown_status_is_a_json_400() {
     let order = app.create_order("cust", &[(1, 500)]).await;
     let id = order["id"].as_str().unwrap();
     for status in ["shipped", "created", "SENT", ""] {
-        assert_problem(app.patch_status(id, status).await, 400).await;
+        let response = app.patch_status(id, status).await;
+        assert_invalid(response, &[("status", "must be one of sent, delivered, cancelled")]).await;
     }
     let response = app
         .client
@@ -61,7 +63,10 @@ async fn an_unknown_status_is_a_json_400() {
         .send()
         .await
         .unwrap();
-    assert_problem(response, 400).await;
+    assert_invalid(response, &[("state", "is not a known field")]).await;
+    let stored: Value = app.get(&format!("/orders/{id}")).await.json().await.unwrap();
+    assert_eq!(stored, order);
+    assert_eq!(app.outbox_rows().await, 0);
 }
 
 #[tokio::test]

@@ -5,43 +5,28 @@ use std::time::Duration;
 use futures_util::StreamExt;
 
 use order::{config::Settings, infrastructure::migrations::Migrator, startup::Application};
-use sea_orm_migration::MigratorTrait;
 use serde_json::{Value, json};
-use tokio_util::sync::CancellationToken;
+use shared::testing::{Shutdown, migrated_database, serve};
 
 use crate::helpers::spawn_voucher_app_on;
 
 struct OrderApp {
     address: String,
     client: reqwest::Client,
-    shutdown: CancellationToken,
+    _shutdown: Shutdown,
 }
 
-impl Drop for OrderApp {
-    fn drop(&mut self) {
-        self.shutdown.cancel();
-    }
-}
-
+/// The order service, publishing on `channel`.
 async fn spawn_order_app(channel: &str) -> OrderApp {
-    let servers = shared::testing::servers();
-    let database_url = shared::testing::fresh_database().await;
-    let db = shared::db::connect(&database_url, 2).await.unwrap();
-    Migrator::up(&db, None).await.unwrap();
-    let app = Application::build(Settings::for_tests(
-        database_url,
-        servers.redis_url.clone(),
-        channel.to_owned(),
-    ))
-    .await
-    .unwrap();
-    let address = format!("http://127.0.0.1:{}", app.port());
-    let shutdown = CancellationToken::new();
-    tokio::spawn(app.run_until_stopped(shutdown.clone()));
+    let (database_url, _) = migrated_database::<Migrator>().await;
+    let redis_url = shared::testing::servers().redis_url.clone();
+    let settings = Settings::for_tests(database_url, redis_url, channel.to_owned());
+    let app = Application::build(settings).await.expect("build the order service");
+    let (address, shutdown) = serve(app.port(), |stop| app.run_until_stopped(stop));
     OrderApp {
         address,
         client: reqwest::Client::new(),
-        shutdown,
+        _shutdown: shutdown,
     }
 }
 

@@ -3,9 +3,9 @@ use std::time::Duration;
 use chrono::Utc;
 use redis::AsyncCommands;
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
-use sea_orm_migration::MigratorTrait;
 use serde_json::{Value, json};
-use tokio_util::sync::CancellationToken;
+pub use shared::testing::assert_problem;
+use shared::testing::{Shutdown, migrated_database, serve};
 use uuid::Uuid;
 use voucher::{config::Settings, infrastructure::migrations::Migrator, startup::Application};
 
@@ -17,13 +17,7 @@ pub struct VoucherApp {
     pub redis: redis::aio::MultiplexedConnection,
     pub channel: String,
     pub streams: bool,
-    shutdown: CancellationToken,
-}
-
-impl Drop for VoucherApp {
-    fn drop(&mut self) {
-        self.shutdown.cancel();
-    }
+    _shutdown: Shutdown,
 }
 
 pub async fn spawn_voucher_app() -> VoucherApp {
@@ -37,21 +31,15 @@ pub async fn spawn_voucher_app_on(channel: String) -> VoucherApp {
 /// Spawns the service with settings adjusted by `configure` (transport, timings, ...).
 pub async fn spawn_voucher_app_with(channel: String, configure: impl FnOnce(&mut Settings)) -> VoucherApp {
     shared::telemetry::init_for_tests();
-    let servers = shared::testing::servers();
-    let database_url = shared::testing::fresh_database().await;
-    let db = shared::db::connect(&database_url, 4)
-        .await
-        .expect("connect to the test database");
-    Migrator::up(&db, None).await.expect("migrate the test database");
-    let mut settings = Settings::for_tests(database_url, servers.redis_url.clone(), channel.clone());
+    let (database_url, db) = migrated_database::<Migrator>().await;
+    let redis_url = shared::testing::servers().redis_url.clone();
+    let mut settings = Settings::for_tests(database_url, redis_url.clone(), channel.clone());
     configure(&mut settings);
     let streams = settings.common.event_transport == shared::bus::Transport::Streams;
     let app = Application::build(settings).await.expect("build the voucher service");
-    let address = format!("http://127.0.0.1:{}", app.port());
-    let shutdown = CancellationToken::new();
-    tokio::spawn(app.run_until_stopped(shutdown.clone()));
+    let (address, shutdown) = serve(app.port(), |stop| app.run_until_stopped(stop));
     wait_until_ready(&address).await;
-    let redis = redis::Client::open(servers.redis_url.as_str())
+    let redis = redis::Client::open(redis_url.as_str())
         .unwrap()
         .get_multiplexed_async_connection()
         .await
@@ -63,7 +51,7 @@ pub async fn spawn_voucher_app_with(channel: String, configure: impl FnOnce(&mut
         redis,
         channel,
         streams,
-        shutdown,
+        _shutdown: shutdown,
     }
 }
 
@@ -195,20 +183,6 @@ impl VoucherApp {
             .unwrap();
         row.try_get_by_index::<i64>(0).unwrap()
     }
-}
-
-/// Asserts an RFC 9457 problem response with this status.
-pub async fn assert_problem(response: reqwest::Response, status: u16) -> Value {
-    assert_eq!(response.status(), status);
-    let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
-    assert!(
-        content_type.starts_with("application/problem+json"),
-        "content-type {content_type}"
-    );
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(body["status"], status, "{body}");
-    assert!(body["detail"].as_str().is_some_and(|t| !t.is_empty()), "{body}");
-    body
 }
 
 /// Waits until `/ready` says 200: the service is subscribed and events can flow.

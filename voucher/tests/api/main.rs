@@ -6,4 +6,5 @@ mod consumer;
 mod end_to_end;
 mod helpers;
 mod streams;
+mod validation;
 mod vouchers;

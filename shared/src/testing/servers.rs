@@ -1,4 +1,4 @@
-//! Test harness: real PostgreSQL and Redis for integration tests.
+//! Real PostgreSQL and Redis servers for integration tests.
 //!
 //! When `DATABASE_URL` (a server URL; each test gets its own database on it) and `REDIS_URL`
 //! are set, those servers are used. Otherwise this process starts its own with

@@ -1,0 +1,13 @@
+//! Test harness for the services' integration tests: real PostgreSQL and Redis, a service
+//! spawned on its own migrated database, and assertions on the problems it answers with.
+
+mod app;
+mod problem;
+mod servers;
+
+pub use app::{Shutdown, migrated_database, serve};
+pub use problem::{
+    INTERNAL_NAMES, assert_each_400_names_nothing_internal, assert_each_invalid, assert_field_error, assert_invalid,
+    assert_problem, field_errors,
+};
+pub use servers::{Servers, free_port, fresh_database, servers, unique_name};
