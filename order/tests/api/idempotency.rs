@@ -112,6 +112,49 @@ async fn a_malformed_key_is_a_400() {
     let app = spawn_app().await;
     let long = "k".repeat(256);
     let response = app.post_order_with_key(&long, &order_body("idem", &[(1, 100)])).await;
-    assert_invalid(response, &[("Idempotency-Key", "must be 1 to 255 characters")]).await;
+    assert_invalid(response, &[("Idempotency-Key", KEY_RULE)]).await;
+    assert_eq!(app.order_rows().await, 0);
+}
+
+const KEY_RULE: &str = "must be 1 to 255 printable ASCII characters";
+
+#[tokio::test]
+async fn a_key_that_is_not_text_is_refused_not_ignored() {
+    let app = spawn_app().await;
+    for _ in 0..2 {
+        let response = app
+            .client
+            .post(app.url("/orders"))
+            .header(
+                "Idempotency-Key",
+                reqwest::header::HeaderValue::from_bytes(b"caf\xe9").unwrap(),
+            )
+            .json(&order_body("idem", &[(1, 100)]))
+            .send()
+            .await
+            .unwrap();
+        assert_invalid(response, &[("Idempotency-Key", KEY_RULE)]).await;
+    }
+    assert_eq!(app.order_rows().await, 0);
+}
+
+#[tokio::test]
+async fn a_bad_key_and_a_bad_body_are_listed_together() {
+    let app = spawn_app().await;
+    let response = app
+        .post_order_with_key(&"k".repeat(256), &serde_json::json!({"customer_id": "", "items": []}))
+        .await;
+    assert_invalid(
+        response,
+        &[
+            ("Idempotency-Key", KEY_RULE),
+            (
+                "customer_id",
+                "must be 1 to 64 characters, not blank, without control characters",
+            ),
+            ("items", "must hold 1 to 100 items"),
+        ],
+    )
+    .await;
     assert_eq!(app.order_rows().await, 0);
 }

@@ -64,6 +64,21 @@ async fn an_unknown_status_is_a_json_400() {
         .await
         .unwrap();
     assert_invalid(response, &[("state", "is not a known field")]).await;
+    // serde would read a variant from a map; a number or a list is not a status either.
+    for body in [
+        serde_json::json!({"status": {"sent": null}}),
+        serde_json::json!({"status": 1}),
+        serde_json::json!({"status": ["delivered"]}),
+    ] {
+        let response = app
+            .client
+            .patch(app.url(&format!("/orders/{id}/status")))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_invalid(response, &[("status", "must be one of sent, delivered, cancelled")]).await;
+    }
     let stored: Value = app.get(&format!("/orders/{id}")).await.json().await.unwrap();
     assert_eq!(stored, order);
     assert_eq!(app.outbox_rows().await, 0);

@@ -106,6 +106,21 @@ async fn a_body_that_does_not_fit_the_schema_names_the_field_and_why() {
             format!(r#"{{"customer_id": "c", "items": [{line}], "currency": "USD"}}"#),
             vec![("currency", "must be EUR")],
         ),
+        (
+            format!(r#"{{"customer_id": "c", "items": [{line}], "currency": {{"EUR": null}}}}"#),
+            vec![("currency", "must be EUR")],
+        ),
+        (
+            format!(r#"{{"customer_id": "c", "items": [{line}], "currency": 5}}"#),
+            vec![("currency", "must be EUR")],
+        ),
+        (
+            r#"{"customer_id": "c", "items": [{"sku": 7, "quantity": 1, "unit_price_cents": 1}]}"#.to_owned(),
+            vec![(
+                "items[0].sku",
+                "must be 1 to 64 characters, not blank, without control characters",
+            )],
+        ),
     ];
 
     assert_each_invalid(cases.map(|(text, expected)| (app.post_order_text(text), expected))).await;

@@ -26,6 +26,9 @@ impl PageLimit {
     /// # Errors
     /// [`InvalidPageLimit`] when `s` is not an integer in range.
     pub fn parse(s: &str) -> Result<Self, InvalidPageLimit> {
+        if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(InvalidPageLimit);
+        }
         s.parse().map_err(|_| InvalidPageLimit).and_then(Self::new)
     }
 
@@ -42,7 +45,7 @@ mod tests {
     fn page_limits_from_1_to_100_are_accepted() {
         assert_eq!(PageLimit::parse("1").map(PageLimit::get), Ok(1));
         assert_eq!(PageLimit::parse("100").map(PageLimit::get), Ok(100));
-        for bad in ["0", "101", "-1", "ten", "1.5", ""] {
+        for bad in ["0", "101", "-1", "ten", "1.5", "", "+5", " 5"] {
             assert_eq!(PageLimit::parse(bad), Err(InvalidPageLimit), "{bad:?}");
         }
         assert_eq!(PageLimit::DEFAULT.get(), 20);

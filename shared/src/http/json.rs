@@ -86,7 +86,7 @@ pub fn parse<T: JsonBody>(bytes: &[u8]) -> Result<T, ApiError> {
         )
     })?;
     let mut path = String::new();
-    check_shape(&value, &shape_of::<T>(), &mut path).map_err(|e| ApiError::invalid(vec![e]))?;
+    check_shape(&value, &shape_of::<T>(), &mut path, T::rule).map_err(|e| ApiError::invalid(vec![e]))?;
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(describe::<T>)?;
     deserializer.end().map_err(|e| {
@@ -127,11 +127,14 @@ fn describe<T: JsonBody>(err: serde_path_to_error::Error<serde_json::Error>) -> 
     ApiError::invalid(vec![error])
 }
 
-/// Where a body must hold a JSON object, and what is inside.
+/// Where a body must hold a JSON object, or a string, and what is inside.
 #[derive(Debug)]
 enum Shape {
     Object(Vec<(&'static str, Shape)>),
     Array(Box<Shape>),
+    /// A string (or an enum of strings): serde would take an enum's variant from a map
+    /// (`{"sent": null}`) and report a number in its place as a syntax error.
+    Text,
     Other,
 }
 
@@ -164,6 +167,12 @@ fn shape_from(schema: &MetaSchemaRef, registry: &Registry, depth: usize) -> Shap
     if depth > 16 {
         return Shape::Other;
     }
+    // An optional or nullable field wraps its type: `allOf: [{$ref}]`.
+    if schema.ty.is_empty()
+        && let Some(inner) = schema.all_of.iter().chain(&schema.any_of).chain(&schema.one_of).next()
+    {
+        return shape_from(inner, registry, depth + 1);
+    }
     match schema.ty {
         "object" => Shape::Object(
             schema
@@ -172,6 +181,7 @@ fn shape_from(schema: &MetaSchemaRef, registry: &Registry, depth: usize) -> Shap
                 .map(|(name, property)| (*name, shape_from(property, registry, depth + 1)))
                 .collect(),
         ),
+        "string" => Shape::Text,
         "array" => Shape::Array(Box::new(
             schema
                 .items
@@ -182,13 +192,31 @@ fn shape_from(schema: &MetaSchemaRef, registry: &Registry, depth: usize) -> Shap
     }
 }
 
-/// Refuses an array where the schema wants an object; everything else is serde's to judge.
-fn check_shape(value: &Value, shape: &Shape, path: &mut String) -> Result<(), FieldError> {
+/// Refuses an array where the schema wants an object, and anything but a string (or null)
+/// where it wants a string; everything else is serde's to judge.
+fn check_shape(
+    value: &Value,
+    shape: &Shape,
+    path: &mut String,
+    rule: fn(&str) -> Option<String>,
+) -> Result<(), FieldError> {
+    let here = |path: &String| {
+        if path.is_empty() {
+            "(body)".to_owned()
+        } else {
+            path.clone()
+        }
+    };
     match (shape, value) {
-        (Shape::Object(_), Value::Array(_)) => Err(FieldError::new(
-            if path.is_empty() { "(body)" } else { path.as_str() },
-            "must be a JSON object",
-        )),
+        (Shape::Object(_), Value::Array(_)) => Err(FieldError::new(here(path), "must be a JSON object")),
+        (Shape::Text, Value::String(_) | Value::Null) => Ok(()),
+        (Shape::Text, _) => {
+            let leaf = path.rsplit('.').next().unwrap_or_default();
+            Err(FieldError::new(
+                here(path),
+                rule(leaf).unwrap_or_else(|| "must be a string".to_owned()),
+            ))
+        }
         (Shape::Object(properties), Value::Object(map)) => {
             for (name, property) in properties {
                 if let Some(inner) = map.get(*name) {
@@ -197,7 +225,7 @@ fn check_shape(value: &Value, shape: &Shape, path: &mut String) -> Result<(), Fi
                         path.push('.');
                     }
                     path.push_str(name);
-                    check_shape(inner, property, path)?;
+                    check_shape(inner, property, path, rule)?;
                     path.truncate(len);
                 }
             }
@@ -207,7 +235,7 @@ fn check_shape(value: &Value, shape: &Shape, path: &mut String) -> Result<(), Fi
             for (i, element) in elements.iter().enumerate() {
                 let len = path.len();
                 path.push_str(&format!("[{i}]"));
-                check_shape(element, item, path)?;
+                check_shape(element, item, path, rule)?;
                 path.truncate(len);
             }
             Ok(())
@@ -306,7 +334,8 @@ mod tests {
             errors(r#"{"name":"a","lines":[{"sku":"x","quantity":1.5}]}"#),
             ["lines[0].quantity: must be an integer from 1 to 9"]
         );
-        assert_eq!(errors(r#"{"name":7,"lines":[]}"#), ["name: has the wrong type"]);
+        assert_eq!(errors(r#"{"name":7,"lines":[]}"#), ["name: must be a string"]);
+        assert_eq!(errors(r#"{"name":{"a":null},"lines":[]}"#), ["name: must be a string"]);
         assert_eq!(
             errors(r#"{"name":"a","lines":["x"]}"#),
             ["lines[0]: must be a JSON object"]

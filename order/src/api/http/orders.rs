@@ -1,4 +1,4 @@
-use poem::web::Data;
+use poem::{Request, web::Data};
 use poem_openapi::{
     ApiResponse, OpenApi, Tags,
     param::{Header, Path, Query},
@@ -96,10 +96,19 @@ impl OrderApi {
         /// first request's order instead of creating another one.
         #[oai(name = "Idempotency-Key")]
         idempotency_key: Header<Option<String>>,
+        request: &Request,
     ) -> Result<CreateOrderResponse, ApiError> {
         let mut violations = Violations::default();
+        // poem drops a header value that is not text; such a key is refused, not ignored.
+        let raw_key = || {
+            request
+                .headers()
+                .get("Idempotency-Key")
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        };
         let key = idempotency_key
             .0
+            .or_else(raw_key)
             .and_then(|key| violations.check("Idempotency-Key", IdempotencyKey::parse(key)));
         let new_order = body.0.into_new_order(&mut violations);
         violations.finish()?;

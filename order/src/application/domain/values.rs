@@ -134,12 +134,12 @@ impl ItemCount {
     }
 }
 
-/// A client's `Idempotency-Key`: 1 to 255 characters, compared exactly.
+/// A client's `Idempotency-Key`: 1 to 255 printable ASCII characters, compared exactly.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct IdempotencyKey(String);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("must be 1 to {max} characters", max = IdempotencyKey::MAX_CHARS)]
+#[error("must be 1 to {max} printable ASCII characters", max = IdempotencyKey::MAX_CHARS)]
 pub struct InvalidIdempotencyKey;
 
 impl IdempotencyKey {
@@ -149,7 +149,8 @@ impl IdempotencyKey {
     /// [`InvalidIdempotencyKey`] when empty or longer than [`IdempotencyKey::MAX_CHARS`].
     pub fn parse(key: impl Into<String>) -> Result<Self, InvalidIdempotencyKey> {
         let key = key.into();
-        if (1..=Self::MAX_CHARS).contains(&key.chars().count()) {
+        let printable = key.chars().all(|c| matches!(c, ' '..='~'));
+        if printable && (1..=Self::MAX_CHARS).contains(&key.len()) {
             Ok(Self(key))
         } else {
             Err(InvalidIdempotencyKey)
@@ -206,11 +207,13 @@ mod tests {
     }
 
     #[test]
-    fn idempotency_keys_are_1_to_255_characters() {
+    fn idempotency_keys_are_1_to_255_printable_ascii_characters() {
         assert_eq!(IdempotencyKey::parse("k").unwrap().as_str(), "k");
         assert!(IdempotencyKey::parse("k".repeat(255)).is_ok());
         assert_eq!(IdempotencyKey::parse(""), Err(InvalidIdempotencyKey));
         assert_eq!(IdempotencyKey::parse("k".repeat(256)), Err(InvalidIdempotencyKey));
+        assert_eq!(IdempotencyKey::parse("caf\u{e9}"), Err(InvalidIdempotencyKey));
+        assert_eq!(IdempotencyKey::parse("a\tb"), Err(InvalidIdempotencyKey));
     }
 
     #[test]
