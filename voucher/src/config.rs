@@ -21,10 +21,10 @@ pub struct Settings {
     #[command(flatten)]
     pub common: CommonSettings,
     /// An order earns a voucher when its total is strictly greater than this (cents, EUR).
-    #[arg(long, env = "VOUCHER_THRESHOLD_CENTS", default_value_t = Cents::new(VoucherPolicy::DEFAULT_THRESHOLD_CENTS).unwrap_or_default().get())]
+    #[arg(long, env = "VOUCHER_THRESHOLD_CENTS", default_value_t = VoucherPolicy::DEFAULT_THRESHOLD_CENTS)]
     pub threshold_cents: i64,
     /// Value of each voucher (cents, EUR); at least 1.
-    #[arg(long, env = "VOUCHER_AMOUNT_CENTS", default_value_t = Cents::new(VoucherPolicy::DEFAULT_AMOUNT_CENTS).unwrap_or_default().get())]
+    #[arg(long, env = "VOUCHER_AMOUNT_CENTS", default_value_t = VoucherPolicy::DEFAULT_AMOUNT_CENTS)]
     pub amount_cents: i64,
     /// Events processed at the same time.
     #[arg(long, env = "VOUCHER_CONSUMER_CONCURRENCY", default_value_t = 16,

@@ -1,54 +1,27 @@
 //! The `order` binary itself: configuration errors and the migrate subcommand.
 
-use std::process::Command;
+use shared::testing::run_binary;
 
-fn order_binary(dir: &std::path::Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_order"));
-    // Run where no .env can be found, with nothing inherited but PATH.
-    cmd.current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
-    cmd
-}
+const ORDER: &str = env!("CARGO_BIN_EXE_order");
+const NO_DATABASE: (&str, &str) = ("ORDER_DATABASE_URL", "postgres://127.0.0.1:1/none");
 
-fn empty_dir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("order-cli-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// Runs `order serve` with `vars` (and an unreachable database unless `vars` names one) and
+/// returns its stderr, asserting that it refused to start.
+fn refused_start(vars: &[(&str, &str)]) -> String {
+    let vars: Vec<_> = std::iter::once(NO_DATABASE).chain(vars.iter().copied()).collect();
+    shared::testing::refused_start(ORDER, &vars)
 }
 
 #[test]
 fn a_missing_database_url_stops_the_service_naming_the_variable() {
-    let output = order_binary(&empty_dir()).arg("serve").output().unwrap();
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = shared::testing::refused_start(ORDER, &[]);
     assert!(stderr.contains("ORDER_DATABASE_URL"), "{stderr}");
 }
 
 #[test]
 fn a_malformed_port_stops_the_service_naming_the_variable() {
-    let output = order_binary(&empty_dir())
-        .arg("serve")
-        .env("ORDER_DATABASE_URL", "postgres://127.0.0.1:1/none")
-        .env("ORDER_HTTP_PORT", "eighty")
-        .output()
-        .unwrap();
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = refused_start(&[("ORDER_HTTP_PORT", "eighty")]);
     assert!(stderr.contains("ORDER_HTTP_PORT"), "{stderr}");
-}
-
-/// Runs `order serve` with `vars` and returns its stderr, asserting that it refused to start.
-fn refused_start(vars: &[(&str, &str)]) -> String {
-    let mut cmd = order_binary(&empty_dir());
-    cmd.arg("serve")
-        .env("ORDER_DATABASE_URL", "postgres://127.0.0.1:1/none");
-    for (key, value) in vars {
-        cmd.env(key, value);
-    }
-    let output = cmd.output().unwrap();
-    assert!(!output.status.success(), "started with {vars:?}");
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 #[test]
@@ -90,11 +63,11 @@ fn a_lease_not_longer_than_the_poll_interval_stops_the_service() {
 
 #[test]
 fn serve_help_lists_every_variable_with_its_default_and_hides_secrets() {
-    let output = order_binary(&empty_dir())
-        .args(["serve", "--help"])
-        .env("ORDER_DATABASE_URL", "postgres://user:s3cret@db/orders")
-        .output()
-        .unwrap();
+    let output = run_binary(
+        ORDER,
+        &["serve", "--help"],
+        &[("ORDER_DATABASE_URL", "postgres://user:s3cret@db/orders")],
+    );
     assert!(output.status.success());
     let help = String::from_utf8_lossy(&output.stdout);
     for key in [
@@ -122,11 +95,7 @@ fn serve_help_lists_every_variable_with_its_default_and_hides_secrets() {
 async fn migrate_up_then_status_and_down_work_from_the_command_line() {
     let database_url = shared::testing::fresh_database().await;
     let run = |args: &[&str]| {
-        let output = order_binary(&empty_dir())
-            .args(args)
-            .env("ORDER_DATABASE_URL", &database_url)
-            .output()
-            .unwrap();
+        let output = run_binary(ORDER, args, &[("ORDER_DATABASE_URL", &database_url)]);
         assert!(
             output.status.success(),
             "{args:?}: {}",

@@ -1,25 +1,6 @@
 //! The `voucher` binary itself: configuration errors.
 
-use std::process::Command;
-
-/// Runs `voucher serve` with `vars` only (no .env, nothing inherited but PATH) and returns
-/// its stderr, asserting that it refused to start.
-fn refused_start(vars: &[(&str, &str)]) -> String {
-    let dir = std::env::temp_dir().join(format!("voucher-cli-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_voucher"));
-    cmd.current_dir(&dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .arg("serve")
-        .env("VOUCHER_DATABASE_URL", "postgres://127.0.0.1:1/none");
-    for (key, value) in vars {
-        cmd.env(key, value);
-    }
-    let output = cmd.output().unwrap();
-    assert!(!output.status.success(), "started with {vars:?}");
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
+const VOUCHER: &str = env!("CARGO_BIN_EXE_voucher");
 
 #[test]
 fn out_of_range_values_stop_the_service_naming_the_variable() {
@@ -33,21 +14,33 @@ fn out_of_range_values_stop_the_service_naming_the_variable() {
         ("VOUCHER_THRESHOLD_CENTS", "100.5"),
         ("VOUCHER_HTTP_PORT", "70000"),
     ] {
-        let stderr = refused_start(&[(key, value)]);
+        let vars = [("VOUCHER_DATABASE_URL", "postgres://127.0.0.1:1/none"), (key, value)];
+        let stderr = shared::testing::refused_start(VOUCHER, &vars);
         assert!(stderr.contains(key), "{key}={value}: {stderr}");
     }
 }
 
 #[test]
 fn a_missing_database_url_stops_the_service_naming_the_variable() {
-    let dir = std::env::temp_dir();
-    let output = Command::new(env!("CARGO_BIN_EXE_voucher"))
-        .current_dir(dir)
-        .env_clear()
-        .arg("serve")
-        .output()
-        .unwrap();
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = shared::testing::refused_start(VOUCHER, &[]);
     assert!(stderr.contains("VOUCHER_DATABASE_URL"), "{stderr}");
+}
+
+#[test]
+fn serve_help_lists_the_voucher_policy_with_its_defaults() {
+    let output = shared::testing::run_binary(VOUCHER, &["serve", "--help"], &[]);
+    assert!(output.status.success());
+    let help = String::from_utf8_lossy(&output.stdout);
+    for (key, default) in [
+        ("VOUCHER_THRESHOLD_CENTS", "10000"),
+        ("VOUCHER_AMOUNT_CENTS", "500"),
+        ("VOUCHER_HTTP_PORT", "54323"),
+        ("VOUCHER_CLAIM_IDLE_MS", "30000"),
+    ] {
+        let line = help
+            .lines()
+            .find(|l| l.contains(&format!("[env: {key}")))
+            .unwrap_or_else(|| panic!("{key}: {help}"));
+        assert!(line.contains(&format!("[default: {default}]")), "{line}");
+    }
 }
