@@ -82,7 +82,7 @@ async fn the_document_states_the_domain_limits() {
     assert_eq!(param("/orders", "get", "customer_id")["maxLength"], MAX_TEXT_CHARS);
     assert_eq!(
         param("/orders", "post", "Idempotency-Key")["maxLength"],
-        IdempotencyKey::MAX_CHARS
+        IdempotencyKey::MAX_BYTES
     );
     assert_eq!(param("/orders/{id}", "get", "id")["format"], "uuid");
 }

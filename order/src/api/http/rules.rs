@@ -33,7 +33,7 @@ pub fn documented() -> DocumentedRules {
             ("id", json!({"format": "uuid"})),
             (
                 "Idempotency-Key",
-                json!({"minLength": 1, "maxLength": IdempotencyKey::MAX_CHARS}),
+                json!({"minLength": 1, "maxLength": IdempotencyKey::MAX_BYTES}),
             ),
         ],
     }

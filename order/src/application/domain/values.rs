@@ -134,27 +134,34 @@ impl ItemCount {
     }
 }
 
-/// A client's `Idempotency-Key`: 1 to 255 printable ASCII characters, compared exactly.
+/// A client's `Idempotency-Key`: 1 to 255 bytes, compared exactly. HTTP header values are
+/// bytes; those outside printable ASCII (and `\`) are kept, written as `\xNN`, so that no two
+/// keys read alike.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct IdempotencyKey(String);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("must be 1 to {max} printable ASCII characters", max = IdempotencyKey::MAX_CHARS)]
+#[error("must be 1 to {max} bytes", max = IdempotencyKey::MAX_BYTES)]
 pub struct InvalidIdempotencyKey;
 
 impl IdempotencyKey {
-    pub const MAX_CHARS: usize = 255;
+    pub const MAX_BYTES: usize = 255;
 
     /// # Errors
-    /// [`InvalidIdempotencyKey`] when empty or longer than [`IdempotencyKey::MAX_CHARS`].
-    pub fn parse(key: impl Into<String>) -> Result<Self, InvalidIdempotencyKey> {
-        let key = key.into();
-        let printable = key.chars().all(|c| matches!(c, ' '..='~'));
-        if printable && (1..=Self::MAX_CHARS).contains(&key.len()) {
-            Ok(Self(key))
-        } else {
-            Err(InvalidIdempotencyKey)
+    /// [`InvalidIdempotencyKey`] when empty or longer than [`IdempotencyKey::MAX_BYTES`].
+    pub fn from_header(value: &[u8]) -> Result<Self, InvalidIdempotencyKey> {
+        if !(1..=Self::MAX_BYTES).contains(&value.len()) {
+            return Err(InvalidIdempotencyKey);
         }
+        let mut key = String::with_capacity(value.len());
+        for &byte in value {
+            if (b' '..=b'~').contains(&byte) && byte != b'\\' {
+                key.push(char::from(byte));
+            } else {
+                key.push_str(&format!("\\x{byte:02x}"));
+            }
+        }
+        Ok(Self(key))
     }
 
     pub fn as_str(&self) -> &str {
@@ -207,13 +214,15 @@ mod tests {
     }
 
     #[test]
-    fn idempotency_keys_are_1_to_255_printable_ascii_characters() {
-        assert_eq!(IdempotencyKey::parse("k").unwrap().as_str(), "k");
-        assert!(IdempotencyKey::parse("k".repeat(255)).is_ok());
-        assert_eq!(IdempotencyKey::parse(""), Err(InvalidIdempotencyKey));
-        assert_eq!(IdempotencyKey::parse("k".repeat(256)), Err(InvalidIdempotencyKey));
-        assert_eq!(IdempotencyKey::parse("caf\u{e9}"), Err(InvalidIdempotencyKey));
-        assert_eq!(IdempotencyKey::parse("a\tb"), Err(InvalidIdempotencyKey));
+    fn idempotency_keys_are_1_to_255_bytes_and_never_read_alike() {
+        assert_eq!(IdempotencyKey::from_header(b"k-1").unwrap().as_str(), "k-1");
+        assert!(IdempotencyKey::from_header(&[b'k'; 255]).is_ok());
+        assert_eq!(IdempotencyKey::from_header(b""), Err(InvalidIdempotencyKey));
+        assert_eq!(IdempotencyKey::from_header(&[b'k'; 256]), Err(InvalidIdempotencyKey));
+        let latin1 = IdempotencyKey::from_header(b"caf\xe9").unwrap();
+        assert_eq!(latin1.as_str(), "caf\\xe9");
+        let written_out = IdempotencyKey::from_header(br"caf\xe9").unwrap();
+        assert_ne!(latin1, written_out, "a key that spells out the escape is another key");
     }
 
     #[test]

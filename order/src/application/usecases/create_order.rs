@@ -144,7 +144,7 @@ mod tests {
     }
 
     fn key(key: &str) -> IdempotencyKey {
-        IdempotencyKey::parse(key).unwrap()
+        IdempotencyKey::from_header(key.as_bytes()).unwrap()
     }
 
     fn unavailable() -> RepositoryError {
