@@ -11,12 +11,14 @@ mod error;
 mod keys;
 mod principal;
 mod scope;
+mod settings;
 mod verifier;
 
 pub use error::AuthError;
 pub use keys::{KeySetError, KeySource};
 pub use principal::Principal;
 pub use scope::{Scope, UnknownScope};
+pub use settings::{AuthConfigError, AuthSettings};
 pub use verifier::{DEFAULT_LEEWAY, DEFAULT_MIN_REFETCH_INTERVAL, TokenVerifier};
 
 /// The token of an `Authorization: Bearer <token>` header value (RFC 6750; the scheme is
