@@ -30,6 +30,8 @@ ensure_tools() {
     local missing=()
     command -v redis-server >/dev/null || missing+=(redis-server)
     command -v curl >/dev/null || missing+=(curl)
+    # The auth unit tests generate their keys with openssl.
+    command -v openssl >/dev/null || missing+=(openssl)
     find_pg_bin >/dev/null || missing+=(postgresql)
     if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
     PG_BIN=$(find_pg_bin) || die "PostgreSQL server binaries not found after installing"

@@ -130,7 +130,7 @@ pub fn parse_for_service<C: clap::Parser>(name: &'static str, about: &'static st
     C::from_arg_matches(&matches).unwrap_or_else(|e| e.format(&mut command.clone()).exit())
 }
 
-fn for_service(command: Command, prefix: &str, defaults: &[(&str, &str)]) -> Command {
+pub(crate) fn for_service(command: Command, prefix: &str, defaults: &[(&str, &str)]) -> Command {
     let command = command.mut_args(|arg| {
         let Some(env) = arg.get_env().and_then(OsStr::to_str).map(str::to_owned) else {
             return arg;

@@ -1,7 +1,9 @@
 //! Plumbing shared by the order and voucher services: the wire contract of the events
-//! they exchange, environment configuration, telemetry, HTTP errors and health probes.
+//! they exchange, environment configuration, telemetry, HTTP errors, health probes and the
+//! verification of access tokens.
 #![forbid(unsafe_code)]
 
+pub mod auth;
 pub mod backoff;
 pub mod bus;
 pub mod cli;

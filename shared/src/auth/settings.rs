@@ -1,0 +1,183 @@
+use std::{path::PathBuf, time::Duration};
+
+use clap::Args;
+
+use super::{KeySetError, KeySource, TokenVerifier};
+
+/// How a service verifies access tokens. The audience is per service
+/// (`ORDER_AUTH_AUDIENCE`); the rest is shared.
+#[derive(Debug, Clone, Args)]
+pub struct AuthSettings {
+    /// The identity provider's issuer: a token's `iss` must equal it.
+    #[arg(long, env = "AUTH_ISSUER")]
+    pub auth_issuer: Option<String>,
+    /// The identity provider's JWKS URL (`jwks_uri`). Set it or AUTH_JWKS_FILE.
+    #[arg(long, env = "AUTH_JWKS_URL", value_parser = parse_jwks_url, conflicts_with = "auth_jwks_file")]
+    pub auth_jwks_url: Option<reqwest::Url>,
+    /// A JWKS file, for local development. Set it or AUTH_JWKS_URL.
+    #[arg(long, env = "AUTH_JWKS_FILE")]
+    pub auth_jwks_file: Option<PathBuf>,
+    /// Seconds of clock skew allowed on a token's `exp` and `nbf`.
+    #[arg(long, env = "AUTH_LEEWAY_SECS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(0..=300))]
+    pub auth_leeway_secs: u64,
+    /// The audience this service answers to: a token's `aud` must contain it.
+    #[arg(long, env = "SERVICE_AUTH_AUDIENCE")]
+    pub auth_audience: Option<String>,
+}
+
+/// Authentication is not configured, or not completely.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthConfigError {
+    #[error(
+        "authentication is not configured: set AUTH_ISSUER and AUTH_JWKS_URL \
+         (or AUTH_JWKS_FILE for local development)"
+    )]
+    NotConfigured,
+    #[error("authentication is incompletely configured: {0} is required but not set")]
+    Missing(&'static str),
+    #[error(transparent)]
+    Keys(#[from] KeySetError),
+}
+
+impl AuthSettings {
+    /// Where the keys come from, if configured.
+    pub fn key_source(&self) -> Option<KeySource> {
+        match (&self.auth_jwks_url, &self.auth_jwks_file) {
+            (Some(url), _) => Some(KeySource::Url(url.clone())),
+            (None, Some(path)) => Some(KeySource::File(path.clone())),
+            (None, None) => None,
+        }
+    }
+
+    /// The verifier these settings describe (keys are loaded on first use).
+    ///
+    /// # Errors
+    /// [`AuthConfigError::NotConfigured`] if nothing is set, naming the variables to set;
+    /// [`AuthConfigError::Missing`] naming the one variable missing.
+    pub fn verifier(&self) -> Result<TokenVerifier, AuthConfigError> {
+        let issuer = self.auth_issuer.as_deref().filter(|s| !s.is_empty());
+        let source = self.key_source();
+        let (issuer, source) = match (issuer, source) {
+            (None, None) => return Err(AuthConfigError::NotConfigured),
+            (None, Some(_)) => return Err(AuthConfigError::Missing("AUTH_ISSUER")),
+            (Some(_), None) => return Err(AuthConfigError::Missing("AUTH_JWKS_URL (or AUTH_JWKS_FILE)")),
+            (Some(issuer), Some(source)) => (issuer, source),
+        };
+        let audience = self
+            .auth_audience
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .ok_or(AuthConfigError::Missing(
+                "the service's AUTH_AUDIENCE (ORDER_AUTH_AUDIENCE, VOUCHER_AUTH_AUDIENCE)",
+            ))?;
+        Ok(TokenVerifier::new(issuer, audience, source)?.with_leeway(Duration::from_secs(self.auth_leeway_secs)))
+    }
+}
+
+fn parse_jwks_url(value: &str) -> Result<reqwest::Url, String> {
+    let url = reqwest::Url::parse(value).map_err(|e| e.to_string())?;
+    match url.scheme() {
+        "http" | "https" => Ok(url),
+        other => Err(format!("the scheme must be http or https, not {other}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::{Command, FromArgMatches};
+
+    use super::*;
+    use crate::config::for_service;
+
+    fn command() -> Command {
+        let command = AuthSettings::augment_args(Command::new("order").no_binary_name(true));
+        for_service(command, "ORDER_", &[("auth_audience", "order")])
+    }
+
+    fn parse(args: &[&str]) -> Result<AuthSettings, clap::Error> {
+        AuthSettings::from_arg_matches(&command().try_get_matches_from(args)?)
+    }
+
+    #[test]
+    fn the_audience_variable_takes_the_service_prefix_and_its_default() {
+        let command = command();
+        let audience = command.get_arguments().find(|a| a.get_id() == "auth_audience").unwrap();
+        assert_eq!(audience.get_env().unwrap(), "ORDER_AUTH_AUDIENCE");
+        let issuer = command.get_arguments().find(|a| a.get_id() == "auth_issuer").unwrap();
+        assert_eq!(issuer.get_env().unwrap(), "AUTH_ISSUER");
+        let settings = parse(&["--auth-issuer", "https://id.example.test/"]).unwrap();
+        assert_eq!(settings.auth_audience.as_deref(), Some("order"));
+        assert_eq!(settings.auth_leeway_secs, 30);
+    }
+
+    #[tokio::test]
+    async fn a_url_or_a_file_gives_a_verifier_on_it() {
+        let settings = parse(&["--auth-issuer", "iss", "--auth-jwks-url", "http://127.0.0.1:1/jwks"]).unwrap();
+        let verifier = settings.verifier().unwrap();
+        assert_eq!(
+            verifier.key_source(),
+            &KeySource::Url("http://127.0.0.1:1/jwks".parse().unwrap())
+        );
+        let settings = parse(&[
+            "--auth-issuer",
+            "iss",
+            "--auth-jwks-file",
+            "jwks.json",
+            "--auth-leeway-secs",
+            "0",
+        ]);
+        let verifier = settings.unwrap().verifier().unwrap();
+        assert_eq!(verifier.key_source(), &KeySource::File("jwks.json".into()));
+    }
+
+    #[test]
+    fn a_url_and_a_file_together_are_refused() {
+        let err = parse(&["--auth-jwks-url", "http://x/jwks", "--auth-jwks-file", "jwks.json"]).unwrap_err();
+        assert!(err.to_string().contains("AUTH_JWKS_FILE"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_are_refused_naming_their_variable() {
+        for args in [
+            ["--auth-jwks-url", "not a url"],
+            ["--auth-jwks-url", "file:///etc/jwks.json"],
+            ["--auth-leeway-secs", "301"],
+            ["--auth-leeway-secs", "soon"],
+        ] {
+            let err = parse(&args).unwrap_err();
+            let variable = if args[0].contains("url") {
+                "AUTH_JWKS_URL"
+            } else {
+                "AUTH_LEEWAY_SECS"
+            };
+            assert!(err.to_string().contains(variable), "{args:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn nothing_configured_parses_but_gives_no_verifier_and_says_what_to_set() {
+        let settings = parse(&[]).expect("services without authentication still start");
+        let err = settings.verifier().err().unwrap();
+        assert!(matches!(err, AuthConfigError::NotConfigured));
+        for variable in ["AUTH_ISSUER", "AUTH_JWKS_URL", "AUTH_JWKS_FILE"] {
+            assert!(err.to_string().contains(variable), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_partial_configuration_names_what_is_missing() {
+        let err = parse(&["--auth-jwks-file", "jwks.json"])
+            .unwrap()
+            .verifier()
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("AUTH_ISSUER"), "{err}");
+        let err = parse(&["--auth-issuer", "iss"]).unwrap().verifier().err().unwrap();
+        assert!(err.to_string().contains("AUTH_JWKS_URL"), "{err}");
+        let mut settings = parse(&["--auth-issuer", "iss", "--auth-jwks-file", "jwks.json"]).unwrap();
+        settings.auth_audience = None;
+        let err = settings.verifier().err().unwrap();
+        assert!(err.to_string().contains("ORDER_AUTH_AUDIENCE"), "{err}");
+    }
+}
