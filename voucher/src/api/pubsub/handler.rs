@@ -62,8 +62,7 @@ impl EventHandler {
         let mut backoff = Backoff::default();
         let mut failures = 0;
         loop {
-            let pause = backoff.next_delay();
-            let reason = match self.issue_voucher.execute(event).await {
+            let failure = match self.issue_voucher.execute(event).await {
                 Ok(outcome) => {
                     let outcome = match outcome {
                         IssueOutcome::Issued(_) => "issued",
@@ -77,20 +76,18 @@ impl EventHandler {
                     tracing::warn!(error.message = %Chain(&e), "event cannot be processed");
                     return Handled::Poison(Chain(&e).to_string());
                 }
-                Err(e @ IssueVoucherError::Repository(RepositoryError::Unavailable(_))) => {
-                    tracing::warn!(error.message = %Chain(&e), retry_in = ?pause, "database unavailable; will retry the event");
-                    None
-                }
-                Err(e) => {
-                    failures += 1;
-                    tracing::error!(error.message = %Chain(&e), failures, "event processing failed");
-                    Some(Chain(&e).to_string())
-                }
+                Err(e) => e,
             };
-            if let Some(reason) = reason
-                && failures >= self.max_attempts
-            {
-                return Handled::Poison(format!("failed {failures} times: {reason}"));
+            let pause = backoff.next_delay();
+            if let IssueVoucherError::Repository(RepositoryError::Unavailable(_)) = failure {
+                // Waiting out an outage does not count against the event.
+                tracing::warn!(error.message = %Chain(&failure), retry_in = ?pause, "database unavailable; will retry the event");
+            } else {
+                failures += 1;
+                tracing::error!(error.message = %Chain(&failure), failures, retry_in = ?pause, "event processing failed");
+                if failures >= self.max_attempts {
+                    return Handled::Poison(format!("failed {failures} times: {}", Chain(&failure)));
+                }
             }
             metrics::counter!("events_retried_total").increment(1);
             tokio::select! {
