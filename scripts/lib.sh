@@ -48,6 +48,11 @@ pg_run() {
     fi
 }
 
+# Prints cargo's target directory (CARGO_TARGET_DIR or the workspace's).
+cargo_target_dir() {
+    cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])'
+}
+
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 free_port() {
