@@ -141,3 +141,32 @@ async fn metrics_count_requests_by_route_and_domain_events() {
         assert!(text.contains(expected), "missing {expected} in\n{text}");
     }
 }
+
+#[tokio::test]
+async fn the_migrated_schema_states_the_domain_limits() {
+    use order::application::domain::OrderStatus;
+    use shared::domain::MAX_TEXT_CHARS;
+
+    let app = spawn_app().await;
+    let length = app
+        .count(
+            "SELECT character_maximum_length::bigint FROM information_schema.columns \
+             WHERE table_name = 'orders' AND column_name = 'customer_id'",
+        )
+        .await;
+    assert_eq!(length, MAX_TEXT_CHARS as i64);
+    // The status CHECK names each of the domain's statuses.
+    let statuses: Vec<_> = OrderStatus::ALL.map(|s| format!("'{s}'")).into();
+    let check = app
+        .count(&format!(
+            "SELECT count(*) FROM pg_constraint WHERE conrelid = 'orders'::regclass AND contype = 'c' \
+             AND pg_get_constraintdef(oid) LIKE '%status%' AND {}",
+            statuses
+                .iter()
+                .map(|s| format!("pg_get_constraintdef(oid) LIKE '%{}%'", s.replace('\'', "''")))
+                .collect::<Vec<_>>()
+                .join(" AND ")
+        ))
+        .await;
+    assert_eq!(check, 1, "the status CHECK names every domain status");
+}

@@ -100,3 +100,29 @@ async fn health_ready_openapi_and_docs_are_served() {
     assert_eq!(customer["schema"]["pattern"], shared::domain::TEXT_PATTERN);
     assert_eq!(app.get("/docs").await.status(), 200);
 }
+
+#[tokio::test]
+async fn the_migrated_schema_states_the_domain_limits() {
+    use sea_orm::{ConnectionTrait, Statement};
+    use shared::domain::MAX_TEXT_CHARS;
+    use voucher::application::domain::VOUCHER_CODE_LEN;
+
+    let app = spawn_voucher_app().await;
+    let length_of = |column: &'static str| {
+        let db = app.db.clone();
+        async move {
+            let sql = format!(
+                "SELECT character_maximum_length::bigint FROM information_schema.columns \
+                 WHERE table_name = 'vouchers' AND column_name = '{column}'"
+            );
+            let row = db
+                .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+                .await
+                .unwrap()
+                .unwrap();
+            row.try_get_by_index::<i64>(0).unwrap()
+        }
+    };
+    assert_eq!(length_of("code").await, VOUCHER_CODE_LEN as i64);
+    assert_eq!(length_of("customer_id").await, MAX_TEXT_CHARS as i64);
+}
