@@ -14,14 +14,8 @@ use crate::{bus::Transport, events::CHANNEL_ORDER_SENT, telemetry::LogFormat};
 /// The prefix of per-service variables, replaced by the service's own name.
 const SERVICE_PREFIX: &str = "SERVICE_";
 
-/// A configuration variable that is missing, cannot be parsed, or is out of range.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error("environment variable {key} is required but not set")]
-    Missing { key: String },
-    #[error("environment variable {key} has an invalid value: {reason}")]
-    Invalid { key: String, reason: String },
-}
+/// Default of `HTTP_MAX_BODY_BYTES`.
+const DEFAULT_MAX_BODY_BYTES: u64 = 64 * 1024;
 
 /// Loads `.env` from the working directory (or a parent) if there is one; a missing file is
 /// fine, because production configuration comes from the real environment.
@@ -47,7 +41,7 @@ pub struct CommonSettings {
     #[arg(long, env = "ORDER_SENT_CHANNEL", default_value = CHANNEL_ORDER_SENT)]
     pub order_sent_channel: String,
     /// Largest accepted request body in bytes; larger bodies get 413.
-    #[arg(long, env = "HTTP_MAX_BODY_BYTES", default_value_t = 64 * 1024,
+    #[arg(long, env = "HTTP_MAX_BODY_BYTES", default_value_t = DEFAULT_MAX_BODY_BYTES,
           value_parser = clap::value_parser!(u64).range(1..=64 * 1024 * 1024))]
     pub max_body_bytes: u64,
     #[command(flatten)]
@@ -92,7 +86,7 @@ impl CommonSettings {
             redis_url,
             event_transport: Transport::PubSub,
             order_sent_channel,
-            max_body_bytes: 64 * 1024,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             log: LogSettings {
                 log_format: LogFormat::Text,
             },
