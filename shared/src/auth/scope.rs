@@ -53,7 +53,7 @@ impl FromStr for Scope {
     type Err = UnknownScope;
 
     fn from_str(name: &str) -> Result<Self, Self::Err> {
-        Self::ALL.into_iter().find(|s| s.as_str() == name).ok_or(UnknownScope)
+        crate::domain::by_name(&Self::ALL, Self::as_str, name).ok_or(UnknownScope)
     }
 }
 

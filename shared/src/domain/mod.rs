@@ -11,4 +11,10 @@ mod text;
 pub use customer::{CustomerId, InvalidText};
 pub use money::{Cents, Currency, Money, NegativeAmount, UnsupportedCurrency};
 pub use page::{InvalidPageLimit, PageLimit};
+/// The value of `all` named `name`: how the domains' enums (statuses, currencies) read
+/// their names back.
+pub fn by_name<T: Copy>(all: &[T], name_of: fn(T) -> &'static str, name: &str) -> Option<T> {
+    all.iter().copied().find(|value| name_of(*value) == name)
+}
+
 pub use text::{MAX_TEXT_CHARS, TEXT_PATTERN, is_clean_text, parse_text};

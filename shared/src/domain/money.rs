@@ -45,10 +45,7 @@ impl FromStr for Currency {
     type Err = UnsupportedCurrency;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|c| c.code() == s)
-            .ok_or_else(|| UnsupportedCurrency(s.to_owned()))
+        super::by_name(&Self::ALL, Self::code, s).ok_or_else(|| UnsupportedCurrency(s.to_owned()))
     }
 }
 

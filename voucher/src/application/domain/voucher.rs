@@ -58,10 +58,7 @@ impl FromStr for VoucherStatus {
     type Err = UnknownVoucherStatus;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|v| v.as_str() == s)
-            .ok_or_else(|| UnknownVoucherStatus(s.to_owned()))
+        shared::domain::by_name(&Self::ALL, Self::as_str, s).ok_or_else(|| UnknownVoucherStatus(s.to_owned()))
     }
 }
 
