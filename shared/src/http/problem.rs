@@ -52,6 +52,14 @@ impl Violations {
             .ok()
     }
 
+    /// The value of `result`, or a 400 naming `field` alone (a path parameter, say).
+    ///
+    /// # Errors
+    /// A 400 [`ApiError`] with `field` and the error's message.
+    pub fn single<T, E: std::fmt::Display>(field: &str, result: Result<T, E>) -> Result<T, ApiError> {
+        result.map_err(|e| ApiError::invalid(vec![FieldError::new(field, e.to_string())]))
+    }
+
     /// `Ok(())` when nothing was recorded.
     ///
     /// # Errors

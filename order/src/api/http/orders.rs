@@ -19,14 +19,6 @@ use crate::application::{
     usecases::{ChangeOrderStatus, CreateOrder, GetOrder, ListOrders},
 };
 
-/// The order id of a path, or a 400 naming the `id` parameter.
-fn order_id(id: &str) -> Result<OrderId, ApiError> {
-    let mut violations = Violations::default();
-    let id = violations.check("id", OrderId::parse(id));
-    violations.finish()?;
-    Ok(id.expect("checked above"))
-}
-
 #[derive(Tags)]
 enum ApiTags {
     /// Orders and their lifecycle.
@@ -127,7 +119,7 @@ impl OrderApi {
     async fn get(&self, id: Path<String>) -> Result<OrderResponse, ApiError> {
         let order = self
             .get_order
-            .execute(order_id(&id.0)?)
+            .execute(Violations::single("id", OrderId::parse(&id.0))?)
             .await
             .map_err(errors::get_order)?;
         Ok(OrderResponse::Ok(Json(order.into())))
@@ -177,7 +169,11 @@ impl OrderApi {
     ) -> Result<OrderResponse, ApiError> {
         let change = self
             .change_order_status
-            .execute(order_id(&id.0)?, body.0.status.into(), trace.0)
+            .execute(
+                Violations::single("id", OrderId::parse(&id.0))?,
+                body.0.status.into(),
+                trace.0,
+            )
             .await
             .map_err(errors::change_order_status)?;
         Ok(OrderResponse::Ok(Json(change.order.into())))

@@ -15,14 +15,6 @@ use crate::application::{
     usecases::{GetVoucher, ListVouchers, RedeemVoucher},
 };
 
-/// The voucher code of a path, or a 400 naming the `code` parameter.
-fn voucher_code(code: &str) -> Result<VoucherCode, ApiError> {
-    let mut violations = Violations::default();
-    let code = violations.check("code", VoucherCode::parse(code));
-    violations.finish()?;
-    Ok(code.expect("checked above"))
-}
-
 #[derive(Tags)]
 enum ApiTags {
     /// Vouchers earned by sent orders.
@@ -103,7 +95,7 @@ impl VoucherApi {
     ) -> Result<VoucherResponse, ApiError> {
         let voucher = self
             .get_voucher
-            .execute(&voucher_code(&code.0)?)
+            .execute(&Violations::single("code", VoucherCode::parse(&code.0))?)
             .await
             .map_err(errors::get_voucher)?;
         Ok(VoucherResponse::Ok(Json(voucher.into())))
@@ -120,7 +112,7 @@ impl VoucherApi {
     ) -> Result<VoucherResponse, ApiError> {
         let voucher = self
             .redeem_voucher
-            .execute(&voucher_code(&code.0)?)
+            .execute(&Violations::single("code", VoucherCode::parse(&code.0))?)
             .await
             .map_err(errors::redeem_voucher)?;
         Ok(VoucherResponse::Ok(Json(voucher.into())))
