@@ -16,6 +16,6 @@ pub mod http;
 pub mod probes;
 pub mod repository;
 pub mod telemetry;
-#[cfg(feature = "testing")]
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod trace;

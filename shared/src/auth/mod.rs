@@ -7,6 +7,8 @@
 //! required, and `exp`/`nbf` are checked with a leeway. Keys are cached by `kid`; an unknown
 //! `kid` reloads the key set (the issuer rotated its keys), at most once per interval.
 
+mod access;
+pub mod dev;
 mod error;
 mod keys;
 mod principal;
@@ -14,6 +16,7 @@ mod scope;
 mod settings;
 mod verifier;
 
+pub use access::{AccessDenied, Listing, Permission, Reach, acting_for};
 pub use error::AuthError;
 pub use keys::{KeySetError, KeySource};
 pub use principal::Principal;

@@ -42,6 +42,7 @@ struct Refetch {
 struct Claims {
     sub: Option<String>,
     scope: Option<String>,
+    client_id: Option<String>,
     jti: Option<String>,
 }
 
@@ -114,7 +115,7 @@ impl TokenVerifier {
             .filter(|s| !s.is_empty())
             .ok_or(AuthError::MissingClaim("sub"))?;
         let scopes = claims.scope.as_deref().map(Scope::parse_claim).unwrap_or_default();
-        Ok(Principal::new(subject, scopes, claims.jti))
+        Ok(Principal::new(subject, scopes).with_token_ids(claims.client_id, claims.jti))
     }
 
     /// Loads the key set now, whenever it was last loaded: for a check at start.

@@ -8,20 +8,16 @@ use std::{
     io::{self, Write},
     os::unix::fs::{DirBuilderExt, OpenOptionsExt},
     path::{Path, PathBuf},
+    time::Duration,
 };
 
-use anyhow::{Context, anyhow};
+use anyhow::Context;
 use clap::{Args, Parser, Subcommand, builder::NonEmptyStringValueParser};
-use ed25519_dalek::{
-    SigningKey,
-    pkcs8::{EncodePrivateKey, KeypairBytes, spki::der::pem::LineEnding},
+use jsonwebtoken::jwk::{Jwk, JwkSet};
+use shared::auth::{
+    Scope,
+    dev::{AccessToken, DevSigningKey},
 };
-use jsonwebtoken::{
-    Algorithm, EncodingKey, Header, get_current_timestamp,
-    jwk::{Jwk, JwkSet, PublicKeyUse, ThumbprintHash},
-};
-use serde_json::json;
-use shared::auth::Scope;
 
 const KEY_FILE: &str = "signing-key.pem";
 const JWKS_FILE: &str = "jwks.json";
@@ -64,7 +60,12 @@ struct MintArgs {
     /// Seconds until the token expires.
     #[arg(long, default_value_t = 3600)]
     ttl_secs: u64,
-    /// The token's `sub`: who the caller is.
+    /// A service's own token (client credentials): `client_id` is SUBJECT too, so the
+    /// services treat it as a client, not as a customer. Without it the token is a
+    /// customer's, issued to the `checkout-web` front end.
+    #[arg(long)]
+    client: bool,
+    /// The token's `sub`: who the caller is (a customer id, or with --client a client id).
     #[arg(value_parser = NonEmptyStringValueParser::new())]
     subject: String,
     /// Scopes the token grants (`orders:read`, ...).
@@ -98,13 +99,12 @@ fn keygen(dir: &Path) -> anyhow::Result<()> {
         .create(dir)
         .with_context(|| format!("cannot create {}", dir.display()))?;
     let key_path = dir.join(KEY_FILE);
-    let pem = match fs::read(&key_path) {
-        Ok(pem) => pem,
+    let key = match fs::read(&key_path) {
+        Ok(pem) => DevSigningKey::from_pem(&pem).with_context(|| format!("cannot use {}", key_path.display()))?,
         Err(e) if e.kind() == io::ErrorKind::NotFound => create_key(&key_path)?,
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", key_path.display())),
     };
-    let jwk = public_jwk(&pem).with_context(|| format!("{} is not an Ed25519 key", key_path.display()))?;
-    let mut jwks = serde_json::to_vec_pretty(&JwkSet { keys: vec![jwk] })?;
+    let mut jwks = serde_json::to_vec_pretty(&key.jwks())?;
     jwks.push(b'\n');
     // The JWKS follows from the key: rewritten only if it does not match it.
     let jwks_path = dir.join(JWKS_FILE);
@@ -120,52 +120,34 @@ fn keygen(dir: &Path) -> anyhow::Result<()> {
 
 /// Writes a new key to `path` unless one appeared meanwhile, and returns the key there. The
 /// key is written to a temporary file, then linked: `path` never holds a partial key.
-fn create_key(path: &Path) -> anyhow::Result<Vec<u8>> {
-    let mut seed = [0u8; 32];
-    getrandom::fill(&mut seed).map_err(|e| anyhow!("no randomness from the OS: {e}"))?;
-    // PKCS#8 v1 (no public key), as `openssl genpkey` writes: jsonwebtoken reads no other.
-    let secret_key = SigningKey::from_bytes(&seed).to_bytes();
-    let pem = KeypairBytes {
-        secret_key,
-        public_key: None,
-    }
-    .to_pkcs8_pem(LineEnding::LF)?;
+fn create_key(path: &Path) -> anyhow::Result<DevSigningKey> {
+    let key = DevSigningKey::generate()?;
     let temporary = path.with_extension(format!("pem.{}", std::process::id()));
     let written = fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
         .open(&temporary)
-        .and_then(|mut file| file.write_all(pem.as_bytes()).and_then(|()| file.sync_all()))
+        .and_then(|mut file| file.write_all(key.pem().as_bytes()).and_then(|()| file.sync_all()))
         .and_then(|()| fs::hard_link(&temporary, path));
     let _ = fs::remove_file(&temporary);
     match written {
         Ok(()) => {
             eprintln!("created the signing key {}", path.display());
-            Ok(pem.as_bytes().to_vec())
+            Ok(key)
         }
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists && path.exists() => {
-            fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+            let pem = fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            Ok(DevSigningKey::from_pem(&pem)?)
         }
         Err(e) => Err(e).with_context(|| format!("cannot write {}", path.display())),
     }
 }
 
-/// The public key of the Ed25519 key `pem` as a JWKS entry, its `kid` the RFC 7638
-/// thumbprint.
-fn public_jwk(pem: &[u8]) -> anyhow::Result<Jwk> {
-    let key = EncodingKey::from_ed_pem(pem)?;
-    let mut jwk = Jwk::from_encoding_key(&key, Algorithm::EdDSA)?;
-    jwk.common.public_key_use = Some(PublicKeyUse::Signature);
-    jwk.common.key_id = Some(jwk.thumbprint(ThumbprintHash::SHA256)?);
-    Ok(jwk)
-}
-
 fn mint(args: MintArgs) -> anyhow::Result<String> {
     let pem = fs::read(&args.key).with_context(|| format!("cannot read the signing key {}", args.key.display()))?;
-    let encoding =
-        EncodingKey::from_ed_pem(&pem).with_context(|| format!("{} is not an Ed25519 key", args.key.display()))?;
-    let kid = kid_in_jwks(&args.jwks, &public_jwk(&pem)?)?;
+    let key = DevSigningKey::from_pem(&pem).with_context(|| format!("cannot use {}", args.key.display()))?;
+    let kid = kid_in_jwks(&args.jwks, key.jwk())?;
     let audiences = if args.audiences.is_empty() {
         vec![
             env_or("ORDER_AUTH_AUDIENCE", "order"),
@@ -174,24 +156,18 @@ fn mint(args: MintArgs) -> anyhow::Result<String> {
     } else {
         args.audiences
     };
-    let now = get_current_timestamp();
-    let mut claims = json!({
-        "iss": args.issuer,
-        "sub": args.subject,
-        "aud": audiences,
-        "exp": now.saturating_add(args.ttl_secs),
-        "iat": now,
-        "nbf": now,
-        "jti": uuid::Uuid::new_v4().to_string(),
-    });
-    if !args.scopes.is_empty() {
-        let scopes: Vec<_> = args.scopes.iter().map(|s| s.as_str()).collect();
-        claims["scope"] = scopes.join(" ").into();
-    }
-    let mut header = Header::new(Algorithm::EdDSA);
-    header.typ = Some("at+jwt".to_owned());
-    header.kid = Some(kid);
-    Ok(jsonwebtoken::encode(&header, &claims, &encoding)?)
+    let token = if args.client {
+        AccessToken::client(&args.issuer, &audiences, &args.subject, &args.scopes)
+    } else {
+        AccessToken::customer(&args.issuer, &audiences, &args.subject, &args.scopes)
+    };
+    Ok(key.sign_with_kid(
+        &AccessToken {
+            ttl: Duration::from_secs(args.ttl_secs),
+            ..token
+        },
+        Some(kid),
+    ))
 }
 
 /// The `kid` of the JWKS entry holding the public key `jwk`: a token signed with a key the

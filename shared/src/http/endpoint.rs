@@ -9,7 +9,10 @@ use poem::{
 use poem_openapi::{OpenApi, OpenApiService};
 use tracing::Instrument;
 
-use crate::trace::{TraceContext, continue_or_start};
+use crate::{
+    auth::TokenVerifier,
+    trace::{TraceContext, continue_or_start},
+};
 
 use super::{
     BodyLimit, DocumentedRules, HealthApi, MetricsApi, problem_from_error,
@@ -26,13 +29,15 @@ pub const TRACEPARENT_HEADER: &str = "traceparent";
 /// request carrying its `x-request-id`, and problem details for every error.
 ///
 /// `rules` are the constraints the service checks in its domain types, so the document can
-/// say so.
+/// say so. `verifier` checks the access tokens of the operations that take an
+/// [`Authenticated`](super::Authenticated) caller.
 pub fn service_endpoint<T: OpenApi + 'static>(
     apis: T,
     health: HealthApi,
     title: &str,
     max_body_bytes: usize,
     rules: &DocumentedRules,
+    verifier: Arc<TokenVerifier>,
 ) -> BoxEndpoint<'static> {
     let metrics = MetricsApi::new(crate::telemetry::install_metrics());
     let service = OpenApiService::new((apis, health, metrics), title, env!("CARGO_PKG_VERSION"));
@@ -45,6 +50,7 @@ pub fn service_endpoint<T: OpenApi + 'static>(
         .at("/openapi.json", json_document(spec))
         .nest("/docs", make_sync(move |_| Html(docs.clone())))
         .nest("/", service)
+        .data(verifier)
         .with(BodyLimit::new(max_body_bytes))
         .catch_all_error(problem_from_error)
         .around(move |next, req| log_request(next, req, routes.clone()))
@@ -122,6 +128,19 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::{
+        auth::{
+            KeySource, Permission, Scope,
+            dev::{AccessToken, DevSigningKey},
+        },
+        http::{ApiError, Authenticated},
+    };
+
+    const ISSUER: &str = "https://id.example.test/";
+    const READ: Permission = Permission {
+        scopes: &[Scope::OrdersRead, Scope::OrdersAdmin],
+        rule: "A customer reads its own things.",
+    };
 
     struct Api;
 
@@ -132,6 +151,116 @@ mod tests {
         async fn things(&self, limit: poem_openapi::param::Query<Option<String>>) -> PlainText<String> {
             PlainText(limit.0.unwrap_or_default())
         }
+
+        /// Who is asking
+        #[oai(path = "/me", method = "get")]
+        async fn me(&self, caller: Authenticated) -> Result<PlainText<String>, ApiError> {
+            READ.check(&caller.0).map_err(|e| ApiError::forbidden(&e))?;
+            Ok(PlainText(caller.0.subject().to_owned()))
+        }
+    }
+
+    /// A verifier of tokens signed by `key`, its JWKS in a file, and the file's directory.
+    fn verifier(key: &DevSigningKey) -> (Arc<TokenVerifier>, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("endpoint-test-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir(&dir).unwrap();
+        let jwks = dir.join("jwks.json");
+        std::fs::write(&jwks, serde_json::to_vec(&key.jwks()).unwrap()).unwrap();
+        let verifier = TokenVerifier::new(ISSUER, "order", KeySource::File(jwks)).unwrap();
+        (Arc::new(verifier), dir)
+    }
+
+    fn endpoint(rules: &DocumentedRules, verifier: Arc<TokenVerifier>) -> TestClient<BoxEndpoint<'static>> {
+        TestClient::new(service_endpoint(
+            Api,
+            HealthApi::new(Vec::new()),
+            "Test",
+            1024,
+            rules,
+            verifier,
+        ))
+    }
+
+    fn token(key: &DevSigningKey, subject: &str, scopes: &[Scope]) -> String {
+        let token = AccessToken::customer(ISSUER, &["order".to_owned()], subject, scopes);
+        format!("Bearer {}", key.sign(&token))
+    }
+
+    #[tokio::test]
+    async fn an_operation_with_an_authenticated_caller_needs_a_valid_token() {
+        let key = DevSigningKey::generate().unwrap();
+        let (verifier, dir) = verifier(&key);
+        let client = endpoint(&DocumentedRules::default(), verifier);
+
+        let anonymous = client.get("/me").send().await;
+        anonymous.assert_status(StatusCode::UNAUTHORIZED);
+        anonymous.assert_header("WWW-Authenticate", r#"Bearer error="invalid_token""#);
+        anonymous.assert_content_type("application/problem+json");
+        let problem = anonymous.json().await;
+        problem
+            .value()
+            .object()
+            .get("type")
+            .assert_string("/problems/invalid-token");
+
+        let other_key = DevSigningKey::generate().unwrap();
+        let forged = client
+            .get("/me")
+            .header("Authorization", token(&other_key, "alice", &[Scope::OrdersRead]))
+            .send()
+            .await;
+        forged.assert_status(StatusCode::UNAUTHORIZED);
+
+        let no_scope = client
+            .get("/me")
+            .header("Authorization", token(&key, "alice", &[Scope::OrdersWrite]))
+            .send()
+            .await;
+        no_scope.assert_status(StatusCode::FORBIDDEN);
+        no_scope.assert_header(
+            "WWW-Authenticate",
+            r#"Bearer error="insufficient_scope", scope="orders:read orders:admin""#,
+        );
+
+        let allowed = client
+            .get("/me")
+            .header("Authorization", token(&key, "alice", &[Scope::OrdersRead]))
+            .send()
+            .await;
+        allowed.assert_status_is_ok();
+        allowed.assert_text("alice").await;
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn the_document_declares_the_bearer_scheme_and_each_operations_scopes() {
+        let key = DevSigningKey::generate().unwrap();
+        let (verifier, dir) = verifier(&key);
+        let rules = DocumentedRules {
+            permissions: vec![("get", "/me", READ)],
+            ..DocumentedRules::default()
+        };
+        let document = endpoint(&rules, verifier).get("/openapi.json").send().await;
+        let document: serde_json::Value =
+            serde_json::from_str(&document.0.into_body().into_string().await.unwrap()).unwrap();
+        assert_eq!(
+            document["components"]["securitySchemes"]["bearerAuth"]["scheme"],
+            "bearer"
+        );
+        let me = &document["paths"]["/me"]["get"];
+        assert_eq!(me["security"], json!([{"bearerAuth": []}]));
+        assert_eq!(me["x-required-scopes"], json!(["orders:read", "orders:admin"]));
+        let description = me["description"].as_str().unwrap();
+        assert!(
+            description.contains("`orders:read` or `orders:admin`") && description.contains(READ.rule),
+            "{description}"
+        );
+        assert!(document["paths"]["/me"]["get"]["responses"]["401"].is_object());
+        assert!(
+            document["paths"]["/things"]["get"].get("security").is_none(),
+            "an operation without a caller stays open"
+        );
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[tokio::test]
@@ -140,7 +269,10 @@ mod tests {
             parameters: vec![("limit", json!({"maximum": 77}))],
             ..DocumentedRules::default()
         };
-        let client = TestClient::new(service_endpoint(Api, HealthApi::new(Vec::new()), "Test", 1024, &rules));
+        let key = DevSigningKey::generate().unwrap();
+        let (verifier, dir) = verifier(&key);
+        let client = endpoint(&rules, verifier);
+        std::fs::remove_dir_all(dir).unwrap();
         let document = client.get("/openapi.json").send().await;
         document.assert_status_is_ok();
         let document: serde_json::Value =

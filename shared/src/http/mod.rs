@@ -1,6 +1,7 @@
 //! HTTP plumbing common to both services: RFC 9457 problem details for every error, a
 //! request body limit, strict JSON strings, request logging and the health endpoints.
 
+mod auth;
 mod body_limit;
 mod endpoint;
 mod health;
@@ -9,6 +10,7 @@ mod problem;
 mod server;
 mod spec;
 
+pub use auth::{Authenticated, BEARER_SCHEME};
 pub use body_limit::{BodyLimit, BodyLimitEndpoint};
 pub use endpoint::{REQUEST_ID_HEADER, TRACEPARENT_HEADER, service_endpoint};
 pub use health::{DependencyCheck, DependencyStatus, HealthApi, MetricsApi, Readiness, ReadyResponse};

@@ -1,6 +1,8 @@
 use poem::{IntoResponse, Response, http::StatusCode};
 use poem_openapi::{ApiResponse, Object, payload::Json};
 
+use crate::auth::{AccessDenied, AuthError};
+
 /// Media type of problem-details bodies.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -98,7 +100,16 @@ pub enum ApiError {
     /// The request is malformed or fails validation; nothing was changed.
     #[oai(status = 400, content_type = "application/problem+json")]
     BadRequest(Json<Problem>),
-    /// No such resource.
+    /// No valid access token: none was sent, or it is expired, not yet valid, for another
+    /// issuer or audience, or its signature does not verify.
+    #[oai(status = 401, content_type = "application/problem+json")]
+    // Boxed: the challenge header would make every `Result<_, ApiError>` larger.
+    Unauthorized(Json<Box<Problem>>, #[oai(header = "WWW-Authenticate")] String),
+    /// The token is valid but does not allow this: it lacks the scope the operation needs
+    /// (`insufficient_scope`), or the request names another customer.
+    #[oai(status = 403, content_type = "application/problem+json")]
+    Forbidden(Json<Box<Problem>>, #[oai(header = "WWW-Authenticate")] Option<String>),
+    /// No such resource (or none the caller may see).
     #[oai(status = 404, content_type = "application/problem+json")]
     NotFound(Json<Problem>),
     /// The request conflicts with the resource's current state; nothing was changed.
@@ -133,6 +144,46 @@ impl ApiError {
         let mut problem = Problem::new(StatusCode::BAD_REQUEST, "validation", detail);
         problem.errors = errors;
         Self::BadRequest(Json(problem))
+    }
+
+    /// A 401 for a refused token, or a 503 if the keys to check it are unavailable. The
+    /// reason is logged (never the token) and returned in the detail.
+    pub fn unauthenticated(error: &AuthError) -> Self {
+        if let AuthError::KeysUnavailable(_) = error {
+            return Self::unavailable(error);
+        }
+        tracing::info!(reason = %error, "access token refused");
+        Self::Unauthorized(
+            Json(Box::new(Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid-token",
+                error.to_string(),
+            ))),
+            r#"Bearer error="invalid_token""#.to_owned(),
+        )
+    }
+
+    /// A 403: the token lacks a scope (`insufficient_scope`, naming the scopes that would
+    /// do), or the request names another customer.
+    pub fn forbidden(denied: &AccessDenied) -> Self {
+        tracing::info!(reason = %denied, "request refused");
+        let (kind, challenge) = match denied {
+            AccessDenied::InsufficientScope(scopes) => {
+                let names: Vec<_> = scopes.iter().map(|s| s.as_str()).collect();
+                (
+                    "insufficient-scope",
+                    Some(format!(
+                        r#"Bearer error="insufficient_scope", scope="{}""#,
+                        names.join(" ")
+                    )),
+                )
+            }
+            AccessDenied::OtherCustomer => ("other-customer", None),
+        };
+        Self::Forbidden(
+            Json(Box::new(Problem::new(StatusCode::FORBIDDEN, kind, denied.to_string()))),
+            challenge,
+        )
     }
 
     pub fn not_found(kind: &str, detail: impl Into<String>) -> Self {

@@ -6,7 +6,10 @@ use std::sync::Arc;
 use poem::{Endpoint, IntoResponse, Response, http::HeaderValue, web::Json};
 use serde_json::Value;
 
-use crate::domain::{MAX_TEXT_CHARS, PageLimit, TEXT_PATTERN};
+use crate::{
+    auth::Permission,
+    domain::{MAX_TEXT_CHARS, PageLimit, TEXT_PATTERN},
+};
 
 /// What a service checks in its domain types and publishes in its document: JSON Schema
 /// keywords (`minLength`, `maximum`, `pattern`, `enum`, ...) by request property and by
@@ -16,6 +19,8 @@ pub struct DocumentedRules {
     pub closed_schemas: Vec<&'static str>,
     pub properties: Vec<(&'static str, Value)>,
     pub parameters: Vec<(&'static str, Value)>,
+    /// What each operation (method, path as documented) asks of the caller's token.
+    pub permissions: Vec<(&'static str, &'static str, Permission)>,
 }
 
 fn merge(schema: &mut Value, rules: &[(&'static str, Value)], name: &str) {
@@ -50,6 +55,14 @@ pub fn finished_spec(generated: &str, rules: &DocumentedRules) -> Value {
             }
         }
     }
+    for (method, path, permission) in &rules.permissions {
+        if let Some(operation) = spec
+            .pointer_mut(&format!("/paths/{}/{method}", path.replace('/', "~1")))
+            .and_then(Value::as_object_mut)
+        {
+            document_permission(operation, permission);
+        }
+    }
     let operations = spec
         .get_mut("paths")
         .and_then(Value::as_object_mut)
@@ -71,6 +84,29 @@ pub fn finished_spec(generated: &str, rules: &DocumentedRules) -> Value {
         }
     }
     spec
+}
+
+/// States the scopes an operation needs in its description and as `x-required-scopes`
+/// (OpenAPI 3.0 keeps a bearer scheme's requirement list empty).
+fn document_permission(operation: &mut serde_json::Map<String, Value>, permission: &Permission) {
+    let scopes: Vec<_> = permission.scopes.iter().map(|s| format!("`{s}`")).collect();
+    let text = format!(
+        "**Requires** a bearer token with {} {}. {}",
+        if scopes.len() == 1 {
+            "the scope"
+        } else {
+            "one of the scopes"
+        },
+        scopes.join(" or "),
+        permission.rule
+    );
+    let description = match operation.get("description").and_then(Value::as_str) {
+        Some(existing) => format!("{existing}\n\n{text}"),
+        None => text,
+    };
+    operation.insert("description".into(), description.into());
+    let names: Vec<_> = permission.scopes.iter().map(|s| s.as_str()).collect();
+    operation.insert("x-required-scopes".into(), names.into());
 }
 
 /// The published constraints of a free-text identifier (customer ids, SKUs).
@@ -180,6 +216,7 @@ mod tests {
             closed_schemas: vec!["CreateOrderRequest"],
             properties: vec![("sku", json!({"maxLength": 64})), ("limit", json!({"maxLength": 1}))],
             parameters: vec![("limit", json!({"minimum": 1, "maximum": 100}))],
+            ..DocumentedRules::default()
         };
         let finished = finished_spec(&generated.to_string(), &rules);
         assert_eq!(

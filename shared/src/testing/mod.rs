@@ -2,12 +2,16 @@
 //! spawned on its own migrated database, and assertions on the problems it answers with.
 
 mod app;
+mod auth;
 mod binary;
+mod jwks;
 mod problem;
 mod servers;
 
 pub use app::{Shutdown, migrated_database, serve};
+pub use auth::{TEST_ISSUER, TestIssuer, test_audiences};
 pub use binary::{refused_start, run_binary};
+pub use jwks::JwksServer;
 pub use problem::{
     INTERNAL_NAMES, assert_each_400_names_nothing_internal, assert_each_invalid, assert_field_error, assert_invalid,
     assert_problem, field_errors,
