@@ -4,10 +4,13 @@
 use std::time::Duration;
 
 use clap::Args;
-use shared::config::{CommonSettings, DatabaseSettings, HttpSettings, refuse};
+use shared::{
+    auth::AuthSettings,
+    config::{CommonSettings, DatabaseSettings, HttpSettings, refuse},
+};
 
 /// The order service's own defaults for the shared per-service keys.
-pub const DEFAULTS: &[(&str, &str)] = &[("http_port", "54322")];
+pub const DEFAULTS: &[(&str, &str)] = &[("http_port", "54322"), ("auth_audience", "order")];
 
 /// Every setting of `order serve`.
 #[derive(Debug, Clone, Args)]
@@ -18,6 +21,8 @@ pub struct Settings {
     pub database: DatabaseSettings,
     #[command(flatten)]
     pub common: CommonSettings,
+    #[command(flatten)]
+    pub auth: AuthSettings,
     /// Outbox relay: events published per round.
     #[arg(long, env = "ORDER_RELAY_BATCH_SIZE", default_value_t = 100,
           value_parser = clap::value_parser!(u32).range(1..=10_000))]
@@ -50,6 +55,7 @@ impl Settings {
                 ),
             );
         }
+        self.auth.check();
         self
     }
 
@@ -65,9 +71,11 @@ impl Settings {
         Duration::from_secs(3600 * self.outbox_retention_hours)
     }
 
-    /// Settings for tests: the given database and Redis, an ephemeral port, defaults elsewhere.
-    pub fn for_tests(database_url: String, redis_url: String, order_sent_channel: String) -> Self {
+    /// Settings for tests: the given database, Redis and token issuer, an ephemeral port,
+    /// defaults elsewhere.
+    pub fn for_tests(database_url: String, redis_url: String, order_sent_channel: String, auth: AuthSettings) -> Self {
         Self {
+            auth,
             http: HttpSettings::ephemeral(),
             database: DatabaseSettings::for_tests(database_url),
             common: CommonSettings::for_tests(redis_url, order_sent_channel),

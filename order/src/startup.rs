@@ -69,6 +69,7 @@ impl Application {
     /// # Errors
     /// A dependency cannot be reached or the address cannot be bound; the message says which.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let verifier = settings.auth.verifier_at_start().await?;
         let db = connect_database(&settings.database).await?;
         // Redis is opened on first use: the service takes orders while Redis is down, and
         // their events wait in the outbox until it is back.
@@ -97,6 +98,7 @@ impl Application {
             "Order service",
             settings.common.max_body_bytes as usize,
             &documented_rules(),
+            verifier,
         );
 
         let http = HttpServer::bind(

@@ -4,12 +4,40 @@ use shared::testing::run_binary;
 
 const ORDER: &str = env!("CARGO_BIN_EXE_order");
 const NO_DATABASE: (&str, &str) = ("ORDER_DATABASE_URL", "postgres://127.0.0.1:1/none");
+const AUTH: [(&str, &str); 2] = [
+    ("AUTH_ISSUER", "https://id.example.test/"),
+    ("AUTH_JWKS_FILE", "/nonexistent/jwks.json"),
+];
 
-/// Runs `order serve` with `vars` (and an unreachable database unless `vars` names one) and
-/// returns its stderr, asserting that it refused to start.
+/// Runs `order serve` with `vars` (and an unreachable database and authentication settings
+/// unless `vars` names them) and returns its stderr, asserting that it refused to start.
 fn refused_start(vars: &[(&str, &str)]) -> String {
-    let vars: Vec<_> = std::iter::once(NO_DATABASE).chain(vars.iter().copied()).collect();
+    let vars: Vec<_> = std::iter::once(NO_DATABASE)
+        .chain(AUTH)
+        .chain(vars.iter().copied())
+        .collect();
     shared::testing::refused_start(ORDER, &vars)
+}
+
+#[test]
+fn without_authentication_settings_the_service_refuses_to_start_naming_them() {
+    let stderr = shared::testing::refused_start(ORDER, &[NO_DATABASE]);
+    assert!(
+        stderr.contains("AUTH_ISSUER") && stderr.contains("AUTH_JWKS_URL"),
+        "{stderr}"
+    );
+    let stderr = shared::testing::refused_start(ORDER, &[NO_DATABASE, AUTH[0]]);
+    assert!(
+        stderr.contains("AUTH_JWKS_URL") && !stderr.contains("ORDER_DATABASE_URL"),
+        "{stderr}"
+    );
+    let stderr = shared::testing::refused_start(ORDER, &[NO_DATABASE, AUTH[1]]);
+    assert!(stderr.contains("AUTH_ISSUER"), "{stderr}");
+    let stderr = shared::testing::refused_start(ORDER, &[NO_DATABASE, AUTH[0], AUTH[1], ("ORDER_AUTH_AUDIENCE", "")]);
+    assert!(
+        stderr.contains("ORDER_DATABASE_URL"),
+        "an empty audience takes the default; it got as far as the database: {stderr}"
+    );
 }
 
 #[test]
@@ -84,6 +112,11 @@ fn serve_help_lists_every_variable_with_its_default_and_hides_secrets() {
         "ORDER_RELAY_POLL_MS",
         "ORDER_RELAY_LEASE_MS",
         "ORDER_OUTBOX_RETENTION_HOURS",
+        "AUTH_ISSUER",
+        "AUTH_JWKS_URL",
+        "AUTH_JWKS_FILE",
+        "AUTH_LEEWAY_SECS",
+        "ORDER_AUTH_AUDIENCE",
     ] {
         assert!(help.contains(&format!("[env: {key}")), "{key} missing from:\n{help}");
     }

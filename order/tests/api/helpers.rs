@@ -5,12 +5,21 @@ use order::{config::Settings, infrastructure::migrations::Migrator, startup::App
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use serde_json::{Value, json};
 pub use shared::testing::assert_problem;
-use shared::testing::{Shutdown, migrated_database, serve};
+use shared::{
+    auth::Scope,
+    testing::{Shutdown, TestIssuer, migrated_database, serve},
+};
 
-/// A running order service on its own database and its own Redis channel.
+/// A running order service on its own database and its own Redis channel, trusting its own
+/// test identity provider.
 pub struct TestApp {
     pub address: String,
+    /// Sends every request with a service token that holds every order scope: for the tests
+    /// of everything but access control.
     pub client: reqwest::Client,
+    /// Sends requests as they are written, without a token.
+    pub anonymous: reqwest::Client,
+    pub issuer: TestIssuer,
     pub db: DatabaseConnection,
     pub redis_url: String,
     pub channel: String,
@@ -22,17 +31,46 @@ pub async fn spawn_app() -> TestApp {
     let (database_url, db) = migrated_database::<Migrator>().await;
     let redis_url = shared::testing::servers().redis_url.clone();
     let channel = shared::testing::unique_name("order.sent");
-    let settings = Settings::for_tests(database_url, redis_url.clone(), channel.clone());
+    let issuer = TestIssuer::start().await;
+    let settings = Settings::for_tests(
+        database_url,
+        redis_url.clone(),
+        channel.clone(),
+        issuer.settings("order"),
+    );
     let app = Application::build(settings).await.expect("build the order service");
     let (address, shutdown) = serve(app.port(), |stop| app.run_until_stopped(stop));
+    let superuser = issuer.client(
+        "order-tests",
+        &[
+            Scope::OrdersWrite,
+            Scope::OrdersRead,
+            Scope::OrdersStatus,
+            Scope::OrdersAdmin,
+        ],
+    );
     TestApp {
         address,
-        client: reqwest::Client::new(),
+        client: client_with(&superuser),
+        anonymous: reqwest::Client::new(),
+        issuer,
         db,
         redis_url,
         channel,
         _shutdown: shutdown,
     }
+}
+
+/// A client that sends `token` with every request.
+pub fn client_with(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    let mut value = reqwest::header::HeaderValue::try_from(format!("Bearer {token}")).expect("a token is ASCII");
+    value.set_sensitive(true);
+    headers.insert(reqwest::header::AUTHORIZATION, value);
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .expect("an HTTP client")
 }
 
 pub fn order_body(customer_id: &str, items: &[(i64, i64)]) -> Value {

@@ -56,7 +56,7 @@ async fn the_same_key_with_another_body_is_a_422_and_creates_nothing() {
 #[tokio::test]
 async fn a_key_still_in_flight_is_a_409() {
     let app = spawn_app().await;
-    let fingerprint = r#"{"customer_id":"idem","currency":"EUR","items":[["SKU-0",1,100]]}"#;
+    let fingerprint = r#"{"caller":"order-tests","customer_id":"idem","currency":"EUR","items":[["SKU-0",1,100]]}"#;
     app.count(&format!(
         "WITH claimed AS (INSERT INTO idempotency_keys VALUES ('key-4', '{fingerprint}', NULL, now(), now() + interval '1 minute') RETURNING 1) SELECT count(*) FROM claimed"
     ))
@@ -73,7 +73,7 @@ async fn a_key_still_in_flight_is_a_409() {
 #[tokio::test]
 async fn an_abandoned_claim_is_taken_over_after_its_lock_expires() {
     let app = spawn_app().await;
-    let fingerprint = r#"{"customer_id":"idem","currency":"EUR","items":[["SKU-0",1,100]]}"#;
+    let fingerprint = r#"{"caller":"order-tests","customer_id":"idem","currency":"EUR","items":[["SKU-0",1,100]]}"#;
     app.count(&format!(
         "WITH claimed AS (INSERT INTO idempotency_keys VALUES ('key-5', '{fingerprint}', NULL, now(), now() - interval '1 second') RETURNING 1) SELECT count(*) FROM claimed"
     ))

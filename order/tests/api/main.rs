@@ -1,5 +1,6 @@
 //! Integration tests of the order service against real PostgreSQL and Redis.
 
+mod auth;
 mod cli;
 mod health;
 mod helpers;

@@ -1,4 +1,4 @@
-use std::{path::PathBuf, time::Duration};
+use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use clap::Args;
 
@@ -21,6 +21,11 @@ pub struct AuthSettings {
     #[arg(long, env = "AUTH_LEEWAY_SECS", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(0..=300))]
     pub auth_leeway_secs: u64,
+    /// The shortest time between two JWKS fetches caused by tokens naming an unknown key
+    /// (seconds): a new key is picked up this long after rotation at the latest.
+    #[arg(long, env = "AUTH_JWKS_REFETCH_SECS", default_value_t = 5,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub auth_jwks_refetch_secs: u64,
     /// The audience this service answers to: a token's `aud` must contain it.
     #[arg(long, env = "SERVICE_AUTH_AUDIENCE")]
     pub auth_audience: Option<String>,
@@ -71,7 +76,31 @@ impl AuthSettings {
             .ok_or(AuthConfigError::Missing(
                 "the service's AUTH_AUDIENCE (ORDER_AUTH_AUDIENCE, VOUCHER_AUTH_AUDIENCE)",
             ))?;
-        Ok(TokenVerifier::new(issuer, audience, source)?.with_leeway(Duration::from_secs(self.auth_leeway_secs)))
+        Ok(TokenVerifier::new(issuer, audience, source)?
+            .with_leeway(Duration::from_secs(self.auth_leeway_secs))
+            .with_min_refetch_interval(Duration::from_secs(self.auth_jwks_refetch_secs)))
+    }
+}
+
+impl AuthSettings {
+    /// Stops the process with a message naming the variables to set, unless these settings
+    /// describe a verifier: a service never runs without checking tokens.
+    pub fn check(&self) {
+        if let Err(error) = self.verifier() {
+            crate::config::refuse("auth", error);
+        }
+    }
+
+    /// The verifier, shared, with the issuer's keys loaded now if they can be: a failure is
+    /// logged and the keys are fetched again when the first token needs them.
+    ///
+    /// # Errors
+    /// As [`verifier`](Self::verifier).
+    pub async fn verifier_at_start(&self) -> Result<Arc<TokenVerifier>, AuthConfigError> {
+        let verifier = self.verifier()?;
+        // `refresh_keys` logs its own failure; requests retry the load.
+        let _ = verifier.refresh_keys().await;
+        Ok(Arc::new(verifier))
     }
 }
 

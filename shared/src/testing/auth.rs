@@ -16,6 +16,9 @@ use crate::auth::{
 /// The `iss` of the test identity provider's tokens.
 pub const TEST_ISSUER: &str = "https://id.checkout.test/";
 
+/// The shortest time between two JWKS fetches of a service with [`TestIssuer::settings`].
+pub const REFETCH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// The audiences of the test tokens: both services'.
 pub fn test_audiences() -> Vec<String> {
     vec!["order".to_owned(), "voucher".to_owned()]
@@ -44,6 +47,7 @@ impl TestIssuer {
             auth_jwks_url: Some(self.jwks.url.clone()),
             auth_jwks_file: None,
             auth_leeway_secs: 0,
+            auth_jwks_refetch_secs: REFETCH_INTERVAL.as_secs(),
             auth_audience: Some(audience.to_owned()),
         }
     }
@@ -73,6 +77,8 @@ impl TestIssuer {
     }
 
     /// Replaces the signing key and serves the new key's JWKS only (the old key is retired).
+    /// A service picks the new key up on the first token naming it, if its last fetch is at
+    /// least [`REFETCH_INTERVAL`] ago.
     pub fn rotate(&self) {
         let key = DevSigningKey::generate().expect("a signing key");
         self.jwks

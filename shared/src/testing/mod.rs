@@ -9,11 +9,11 @@ mod problem;
 mod servers;
 
 pub use app::{Shutdown, migrated_database, serve};
-pub use auth::{TEST_ISSUER, TestIssuer, test_audiences};
+pub use auth::{REFETCH_INTERVAL, TEST_ISSUER, TestIssuer, test_audiences};
 pub use binary::{refused_start, run_binary};
 pub use jwks::JwksServer;
 pub use problem::{
-    INTERNAL_NAMES, assert_each_400_names_nothing_internal, assert_each_invalid, assert_field_error, assert_invalid,
-    assert_problem, field_errors,
+    INTERNAL_NAMES, assert_each_400_names_nothing_internal, assert_each_invalid, assert_field_error,
+    assert_insufficient_scope, assert_invalid, assert_problem, assert_unauthorized, field_errors,
 };
 pub use servers::{Servers, free_port, fresh_database, servers, unique_name};

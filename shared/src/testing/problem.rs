@@ -25,6 +25,37 @@ pub async fn assert_problem(response: reqwest::Response, status: u16) -> Value {
     body
 }
 
+/// Asserts a 401 problem with the RFC 6750 challenge, and returns its body.
+pub async fn assert_unauthorized(response: reqwest::Response) -> Value {
+    let challenge = response.headers().get("www-authenticate").cloned();
+    assert_eq!(
+        challenge.as_ref().and_then(|v| v.to_str().ok()),
+        Some(r#"Bearer error="invalid_token""#),
+        "the challenge of a {} answer",
+        response.status()
+    );
+    let body = assert_problem(response, 401).await;
+    assert_eq!(body["type"], "/problems/invalid-token", "{body}");
+    body
+}
+
+/// Asserts a 403 `insufficient_scope` problem whose challenge names `scopes`.
+pub async fn assert_insufficient_scope(response: reqwest::Response, scopes: &str) {
+    let challenge = response
+        .headers()
+        .get("www-authenticate")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    assert_eq!(
+        challenge.as_deref(),
+        Some(format!(r#"Bearer error="insufficient_scope", scope="{scopes}""#).as_str()),
+        "the challenge of a {} answer",
+        response.status()
+    );
+    let body = assert_problem(response, 403).await;
+    assert_eq!(body["type"], "/problems/insufficient-scope", "{body}");
+}
+
 /// The `errors` of a problem, as (field, message) pairs; empty when it has none.
 pub fn field_errors(problem: &Value) -> Vec<(String, String)> {
     problem["errors"]

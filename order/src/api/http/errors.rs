@@ -19,6 +19,7 @@ pub fn repository(err: RepositoryError) -> ApiError {
 
 pub fn create_order(err: CreateOrderError) -> ApiError {
     match err {
+        CreateOrderError::Forbidden(denied) => ApiError::forbidden(&denied),
         CreateOrderError::Invalid(InvalidOrder::ItemCount(e)) => {
             ApiError::invalid(vec![FieldError::new("items", e.to_string())])
         }
@@ -31,6 +32,7 @@ pub fn create_order(err: CreateOrderError) -> ApiError {
 
 pub fn get_order(err: GetOrderError) -> ApiError {
     match err {
+        GetOrderError::Forbidden(denied) => ApiError::forbidden(&denied),
         GetOrderError::NotFound(_) => ApiError::not_found("order-not-found", err.to_string()),
         GetOrderError::Repository(e) => repository(e),
     }
@@ -38,12 +40,14 @@ pub fn get_order(err: GetOrderError) -> ApiError {
 
 pub fn list_orders(err: ListOrdersError) -> ApiError {
     match err {
+        ListOrdersError::Forbidden(denied) => ApiError::forbidden(&denied),
         ListOrdersError::Repository(e) => repository(e),
     }
 }
 
 pub fn change_order_status(err: ChangeOrderStatusError) -> ApiError {
     match err {
+        ChangeOrderStatusError::Forbidden(denied) => ApiError::forbidden(&denied),
         ChangeOrderStatusError::NotFound(_) => ApiError::not_found("order-not-found", err.to_string()),
         ChangeOrderStatusError::Refused(_) => ApiError::conflict("invalid-transition", err.to_string()),
         ChangeOrderStatusError::Contended(_) => ApiError::conflict("concurrent-update", err.to_string()),

@@ -6,7 +6,7 @@ use poem_openapi::{
 };
 use shared::{
     domain::CustomerId,
-    http::{ApiError, StrictJson, Violations},
+    http::{ApiError, Authenticated, StrictJson, Violations},
     trace::TraceContext,
 };
 
@@ -83,6 +83,7 @@ impl OrderApi {
     #[oai(path = "/orders", method = "post")]
     async fn create(
         &self,
+        caller: Authenticated,
         body: StrictJson<CreateOrderRequest>,
         /// Makes retries safe: the same key with the same body within 24 hours returns the
         /// first request's order instead of creating another one.
@@ -102,7 +103,7 @@ impl OrderApi {
         let new_order = new_order.expect("an order without violations");
         let created = self
             .create_order
-            .execute(new_order, key.as_ref())
+            .execute(&caller.0, new_order, key.as_ref())
             .await
             .map_err(errors::create_order)?;
         let location = format!("/orders/{}", created.order.id());
@@ -116,10 +117,10 @@ impl OrderApi {
 
     /// Get an order
     #[oai(path = "/orders/:id", method = "get")]
-    async fn get(&self, id: Path<String>) -> Result<OrderResponse, ApiError> {
+    async fn get(&self, caller: Authenticated, id: Path<String>) -> Result<OrderResponse, ApiError> {
         let order = self
             .get_order
-            .execute(Violations::single("id", OrderId::parse(&id.0))?)
+            .execute(&caller.0, Violations::single("id", OrderId::parse(&id.0))?)
             .await
             .map_err(errors::get_order)?;
         Ok(OrderResponse::Ok(Json(order.into())))
@@ -131,7 +132,8 @@ impl OrderApi {
     #[oai(path = "/orders", method = "get")]
     async fn list(
         &self,
-        /// Only this customer's orders.
+        caller: Authenticated,
+        /// Only this customer's orders (a customer may name only itself).
         customer_id: Query<Option<String>>,
         /// Only orders in this status.
         status: Query<Option<String>>,
@@ -152,7 +154,11 @@ impl OrderApi {
             limit: limit.flatten().unwrap_or(PageLimit::DEFAULT),
             before,
         };
-        let page = self.list_orders.execute(query).await.map_err(errors::list_orders)?;
+        let page = self
+            .list_orders
+            .execute(&caller.0, query)
+            .await
+            .map_err(errors::list_orders)?;
         Ok(OrderPageResponse::Ok(Json(page.into())))
     }
 
@@ -163,6 +169,7 @@ impl OrderApi {
     #[oai(path = "/orders/:id/status", method = "patch")]
     async fn update_status(
         &self,
+        caller: Authenticated,
         id: Path<String>,
         body: StrictJson<UpdateStatusRequest>,
         trace: Data<&TraceContext>,
@@ -170,6 +177,7 @@ impl OrderApi {
         let change = self
             .change_order_status
             .execute(
+                &caller.0,
                 Violations::single("id", OrderId::parse(&id.0))?,
                 body.0.status.into(),
                 trace.0,

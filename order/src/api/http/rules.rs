@@ -7,7 +7,7 @@ use shared::http::{DocumentedRules, page_limit_field, text_field};
 
 use crate::application::domain::{
     Currency, IdempotencyKey, InvalidIdempotencyKey, InvalidItemCount, InvalidOrderId, InvalidPageLimit,
-    InvalidQuantity, InvalidText, InvalidUnitPrice, ItemCount, OrderStatus, Quantity, UnitPrice,
+    InvalidQuantity, InvalidText, InvalidUnitPrice, ItemCount, OrderStatus, Quantity, UnitPrice, access,
 };
 
 /// What the document publishes of the domain's rules, for request properties and parameters.
@@ -35,6 +35,12 @@ pub fn documented() -> DocumentedRules {
                 "Idempotency-Key",
                 json!({"minLength": 1, "maxLength": IdempotencyKey::MAX_BYTES}),
             ),
+        ],
+        permissions: vec![
+            ("post", "/orders", access::CREATE),
+            ("get", "/orders", access::READ),
+            ("get", "/orders/{id}", access::READ),
+            ("patch", "/orders/{id}/status", access::CHANGE_STATUS),
         ],
     }
 }

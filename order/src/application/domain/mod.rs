@@ -8,9 +8,11 @@
 //! | limits of a line (SKU text, quantity, unit price) and of an order (items) | `values.rs` |
 //! | currency (EUR only), money as cents, customer ids, page size of listings | `shared::domain`, re-exported here |
 //! | idempotency keys (1 to 255 characters) | [`IdempotencyKey`] |
+//! | who may create, read and change which orders (scopes, own orders only) | `access.rs` |
 //!
 //! Nothing here does I/O; the use cases load, call and store.
 
+pub mod access;
 mod order;
 mod query;
 mod status;

@@ -4,7 +4,10 @@ use chrono::Utc;
 use shared::trace::TraceContext;
 
 use crate::application::{
-    domain::{Order, OrderId, OrderStatus, Transition, TransitionRefused},
+    domain::{
+        Order, OrderId, OrderStatus, Transition, TransitionRefused,
+        access::{self, AccessDenied, Principal},
+    },
     ports::{OrderRepository, RelaySignal, RepositoryError},
 };
 
@@ -14,6 +17,8 @@ const MAX_ROUNDS: usize = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ChangeOrderStatusError {
+    #[error(transparent)]
+    Forbidden(#[from] AccessDenied),
     #[error("order {0} not found")]
     NotFound(OrderId),
     #[error(transparent)]
@@ -49,16 +54,19 @@ impl ChangeOrderStatus {
     /// Concurrent requests race on a compare-and-set, so exactly one of them makes a change.
     ///
     /// # Errors
+    /// [`ChangeOrderStatusError::Forbidden`] without `orders:status` (nothing is read),
     /// [`ChangeOrderStatusError::NotFound`], [`ChangeOrderStatusError::Refused`] for a move
     /// the lifecycle does not allow, [`ChangeOrderStatusError::Contended`] when concurrent
     /// changes won every round, or a repository failure.
     #[tracing::instrument(name = "change_order_status", skip_all, fields(order_id = %id, to = %target))]
     pub async fn execute(
         &self,
+        caller: &Principal,
         id: OrderId,
         target: OrderStatus,
         trace: &TraceContext,
     ) -> Result<StatusChange, ChangeOrderStatusError> {
+        access::CHANGE_STATUS.check(caller)?;
         for _ in 0..MAX_ROUNDS {
             let mut order = self
                 .orders
@@ -87,12 +95,17 @@ impl ChangeOrderStatus {
 #[cfg(test)]
 mod tests {
     use mockall::Sequence;
+    use shared::auth::Scope;
 
     use super::*;
     use crate::application::{
         domain::fixtures::order_in,
         ports::{MockOrderRepository, MockRelaySignal},
     };
+
+    fn fulfilment() -> Principal {
+        Principal::new("fulfilment", [Scope::OrdersStatus])
+    }
 
     fn repo_with(order: Order) -> MockOrderRepository {
         let mut repo = MockOrderRepository::new();
@@ -113,7 +126,7 @@ mod tests {
         to: OrderStatus,
     ) -> Result<StatusChange, ChangeOrderStatusError> {
         ChangeOrderStatus::new(Arc::new(repo), signal)
-            .execute(id, to, &TraceContext::default())
+            .execute(&fulfilment(), id, to, &TraceContext::default())
             .await
     }
 
@@ -136,6 +149,27 @@ mod tests {
                 assert_eq!(change.order.status(), to);
             }
         }
+    }
+
+    #[tokio::test]
+    async fn a_caller_without_orders_status_changes_nothing_and_reads_nothing() {
+        let mut repo = MockOrderRepository::new();
+        repo.expect_find().never();
+        repo.expect_save_transition().never();
+        let customer = Principal::new("cust-7", [Scope::OrdersWrite, Scope::OrdersRead, Scope::OrdersAdmin]);
+        let err = ChangeOrderStatus::new(Arc::new(repo), signal(0))
+            .execute(
+                &customer,
+                OrderId::generate(),
+                OrderStatus::Sent,
+                &TraceContext::default(),
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(
+            err,
+            ChangeOrderStatusError::Forbidden(AccessDenied::InsufficientScope(scopes)) if scopes == access::CHANGE_STATUS.scopes
+        ));
     }
 
     #[tokio::test]
@@ -175,7 +209,7 @@ mod tests {
             traceparent: None,
         };
         ChangeOrderStatus::new(Arc::new(repo), signal(1))
-            .execute(id, OrderStatus::Sent, &trace)
+            .execute(&fulfilment(), id, OrderStatus::Sent, &trace)
             .await
             .unwrap();
     }

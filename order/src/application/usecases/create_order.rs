@@ -4,7 +4,10 @@ use chrono::Utc;
 use serde::Serialize;
 
 use crate::application::{
-    domain::{Currency, CustomerId, IdempotencyKey, InvalidOrder, Order, OrderId, OrderItem},
+    domain::{
+        Currency, CustomerId, IdempotencyKey, InvalidOrder, Order, OrderId, OrderItem,
+        access::{self, AccessDenied, Principal},
+    },
     ports::{IdempotencyClaim, OrderRepository, RepositoryError},
 };
 
@@ -21,6 +24,8 @@ pub struct NewOrder {
 
 #[derive(Debug, thiserror::Error)]
 pub enum CreateOrderError {
+    #[error(transparent)]
+    Forbidden(#[from] AccessDenied),
     #[error(transparent)]
     Invalid(#[from] InvalidOrder),
     #[error("this Idempotency-Key was already used with a different request body")]
@@ -43,21 +48,25 @@ pub struct CreateOrder {
     orders: Arc<dyn OrderRepository>,
 }
 
-/// What makes two creation requests "the same body" for an idempotency key.
+/// What makes two creation requests "the same request" for an idempotency key: the same
+/// caller and the same body. Another caller's request with the key is a mismatch, never a
+/// replay of an order it may not see.
 #[derive(Serialize)]
 struct Fingerprint<'a> {
+    caller: &'a str,
     customer_id: &'a str,
     currency: &'a str,
     items: Vec<(&'a str, u32, i64)>,
 }
 
-fn fingerprint(order: &Order) -> String {
+fn fingerprint(caller: &Principal, order: &Order) -> String {
     let items = order
         .items()
         .iter()
         .map(|i| (i.sku.as_str(), i.quantity.get(), i.unit_price.cents().get()))
         .collect();
     let print = Fingerprint {
+        caller: caller.subject(),
         customer_id: order.customer_id().as_str(),
         currency: order.total().currency.code(),
         items,
@@ -74,15 +83,19 @@ impl CreateOrder {
     /// the same key and body within 24 hours gets that same order back, creating nothing.
     ///
     /// # Errors
-    /// [`CreateOrderError::Invalid`] for an order the domain refuses (nothing is stored),
+    /// [`CreateOrderError::Forbidden`] if `caller` may not create orders or not for this
+    /// customer, [`CreateOrderError::Invalid`] for an order the domain refuses (nothing is stored),
     /// [`CreateOrderError::KeyReused`] / [`CreateOrderError::KeyInFlight`] for a key used with
     /// another body or still being processed, or a repository failure.
     #[tracing::instrument(name = "create_order", skip_all, fields(customer_id = %new.customer_id, order_id))]
     pub async fn execute(
         &self,
+        caller: &Principal,
         new: NewOrder,
         idempotency_key: Option<&IdempotencyKey>,
     ) -> Result<Created, CreateOrderError> {
+        access::CREATE.check(caller)?;
+        access::acting_for(caller, &new.customer_id)?;
         let idempotency_key = idempotency_key.map(IdempotencyKey::as_str);
         let order = Order::new(
             OrderId::generate(),
@@ -92,7 +105,11 @@ impl CreateOrder {
             Utc::now(),
         )?;
         if let Some(key) = idempotency_key {
-            match self.orders.claim_key(key, &fingerprint(&order), CLAIM_LEASE).await? {
+            match self
+                .orders
+                .claim_key(key, &fingerprint(caller, &order), CLAIM_LEASE)
+                .await?
+            {
                 IdempotencyClaim::Claimed => {}
                 IdempotencyClaim::Replay(order) => {
                     tracing::info!(order_id = %order.id(), "idempotent replay");
@@ -126,6 +143,8 @@ impl CreateOrder {
 
 #[cfg(test)]
 mod tests {
+    use shared::auth::Scope;
+
     use super::*;
     use crate::application::{
         domain::{InvalidItemCount, OrderStatus},
@@ -141,6 +160,11 @@ mod tests {
                 .collect(),
             currency: Currency::Eur,
         }
+    }
+
+    /// The customer of [`request`], allowed to create orders.
+    fn customer() -> Principal {
+        Principal::new("cust-7", [Scope::OrdersWrite])
     }
 
     fn key(key: &str) -> IdempotencyKey {
@@ -164,7 +188,7 @@ mod tests {
             .times(1)
             .returning(|_, _| Ok(()));
         let created = CreateOrder::new(Arc::new(repo))
-            .execute(request(&[(3, 1_999), (1, 500)]), None)
+            .execute(&customer(), request(&[(3, 1_999), (1, 500)]), None)
             .await
             .unwrap();
         assert_eq!(created.order.total().amount.get(), 6_497);
@@ -177,7 +201,7 @@ mod tests {
         repo.expect_create().never();
         repo.expect_claim_key().never();
         let err = CreateOrder::new(Arc::new(repo))
-            .execute(request(&[]), Some(&key("k")))
+            .execute(&customer(), request(&[]), Some(&key("k")))
             .await
             .unwrap_err();
         assert!(
@@ -200,7 +224,7 @@ mod tests {
             .times(1)
             .returning(|_| Ok(()));
         let err = CreateOrder::new(Arc::new(repo))
-            .execute(request(&[(1, 100)]), Some(&key("k-1")))
+            .execute(&customer(), request(&[(1, 100)]), Some(&key("k-1")))
             .await
             .unwrap_err();
         assert!(matches!(
@@ -220,7 +244,7 @@ mod tests {
             .times(1)
             .returning(|_, _| Ok(()));
         let created = CreateOrder::new(Arc::new(repo))
-            .execute(request(&[(1, 100)]), Some(&key("k-2")))
+            .execute(&customer(), request(&[(1, 100)]), Some(&key("k-2")))
             .await
             .unwrap();
         assert!(!created.replayed);
@@ -235,7 +259,7 @@ mod tests {
         repo.expect_claim_key()
             .returning(move |_, _, _| Ok(IdempotencyClaim::Replay(replay.clone())));
         let created = CreateOrder::new(Arc::new(repo))
-            .execute(request(&[(1, 100)]), Some(&key("k")))
+            .execute(&customer(), request(&[(1, 100)]), Some(&key("k")))
             .await
             .unwrap();
         assert!(created.replayed);
@@ -252,7 +276,7 @@ mod tests {
             repo.expect_create().never();
             repo.expect_claim_key().returning(move |_, _, _| Ok(claim.clone()));
             let err = CreateOrder::new(Arc::new(repo))
-                .execute(request(&[(1, 100)]), Some(&key("k")))
+                .execute(&customer(), request(&[(1, 100)]), Some(&key("k")))
                 .await
                 .unwrap_err();
             assert!(err.to_string().contains(expected), "{err}");
@@ -272,7 +296,62 @@ mod tests {
             )
             .unwrap()
         };
-        assert_eq!(fingerprint(&order(&[(1, 100)])), fingerprint(&order(&[(1, 100)])));
-        assert_ne!(fingerprint(&order(&[(1, 100)])), fingerprint(&order(&[(2, 100)])));
+        let caller = customer();
+        assert_eq!(
+            fingerprint(&caller, &order(&[(1, 100)])),
+            fingerprint(&caller, &order(&[(1, 100)]))
+        );
+        assert_ne!(
+            fingerprint(&caller, &order(&[(1, 100)])),
+            fingerprint(&caller, &order(&[(2, 100)]))
+        );
+        let checkout = Principal::new("checkout", [Scope::OrdersWrite]).with_token_ids(Some("checkout".into()), None);
+        assert_ne!(
+            fingerprint(&caller, &order(&[(1, 100)])),
+            fingerprint(&checkout, &order(&[(1, 100)])),
+            "another caller's request is never the same request"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_customer_creates_orders_for_itself_only_and_stores_nothing_otherwise() {
+        let refusals = [
+            (
+                Principal::new("cust-7", [Scope::OrdersRead]),
+                AccessDenied::InsufficientScope(access::CREATE.scopes),
+            ),
+            (
+                Principal::new("cust-8", [Scope::OrdersWrite]),
+                AccessDenied::OtherCustomer,
+            ),
+        ];
+        for (caller, expected) in refusals {
+            let mut repo = MockOrderRepository::new();
+            repo.expect_create().never();
+            repo.expect_claim_key().never();
+            let err = CreateOrder::new(Arc::new(repo))
+                .execute(&caller, request(&[(1, 100)]), Some(&key("k")))
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(err, CreateOrderError::Forbidden(denied) if denied == expected),
+                "{caller:?}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_services_own_token_creates_orders_for_any_customer() {
+        let mut repo = MockOrderRepository::new();
+        repo.expect_create()
+            .withf(|order, _| order.customer_id().as_str() == "cust-7")
+            .times(1)
+            .returning(|_, _| Ok(()));
+        let checkout = Principal::new("checkout", [Scope::OrdersWrite]).with_token_ids(Some("checkout".into()), None);
+        let created = CreateOrder::new(Arc::new(repo))
+            .execute(&checkout, request(&[(1, 100)]), None)
+            .await
+            .unwrap();
+        assert_eq!(created.order.customer_id().as_str(), "cust-7");
     }
 }
