@@ -6,7 +6,7 @@ COPY . .
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
     cargo build --release --locked --bins \
-    && mkdir -p /out && cp target/release/order target/release/voucher /out/
+    && mkdir -p /out && cp target/release/order target/release/voucher target/release/checkout-token /out/
 
 FROM debian:bookworm-slim AS runtime
 RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin app
@@ -21,6 +21,16 @@ HEALTHCHECK --interval=5s --timeout=3s --retries=10 \
     CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/54322 && printf 'GET /ready HTTP/1.0\\r\\n\\r\\n' >&3 && head -n1 <&3 | grep -q ' 200 '"]
 ENTRYPOINT ["order"]
 CMD ["serve"]
+
+# Development signing keys and tokens (`keygen`, `mint`): for local compose only; a
+# deployment verifies the tokens of its identity provider.
+FROM runtime AS dev-tokens
+COPY --from=build /out/checkout-token /usr/local/bin/checkout-token
+# A new named volume mounted here takes this directory's owner: the key is written as `app`.
+USER root
+RUN mkdir -m 0700 /auth && chown app:app /auth
+USER app
+ENTRYPOINT ["checkout-token"]
 
 FROM runtime AS voucher
 COPY --from=build /out/voucher /usr/local/bin/voucher

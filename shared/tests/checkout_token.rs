@@ -252,3 +252,18 @@ async fn an_expired_token_is_refused() {
         .await;
     assert!(matches!(verified, Err(AuthError::Expired)), "{verified:?}");
 }
+
+#[tokio::test]
+async fn a_customer_token_is_issued_to_the_front_end_and_a_client_token_to_itself() {
+    let dir = keygen();
+    let customer = token(&dir, &["alice", "orders:write"]);
+    assert_eq!(payload(&customer)["client_id"], "checkout-web");
+    let verifier = verifier(&dir.jwks(), ISSUER, "order");
+    assert!(!verifier.verify(&customer).await.unwrap().is_client());
+
+    let client = token(&dir, &["--client", "fulfilment", "orders:status"]);
+    assert_eq!(payload(&client)["client_id"], "fulfilment");
+    let service = verifier.verify(&client).await.unwrap();
+    assert!(service.is_client());
+    assert!(service.has(Scope::OrdersStatus));
+}
