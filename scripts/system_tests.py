@@ -4,6 +4,10 @@
 The contract test runs Schemathesis (scripts/schemathesis) against both services' OpenAPI
 documents: no 5xx, no undocumented status, no response that breaks its schema.
 
+Every request carries an access token signed by a development key made for the run
+(`checkout-token keygen`); the attack test replays, with nothing but HTTP, what an anonymous
+or malicious caller would try, and shows each step refused.
+
 The fault tests inject faults from outside (kill -9, Redis restarts, outages, duplicates,
 poison).
 
@@ -27,6 +31,7 @@ Run from the repository root: python3 scripts/system_tests.py [scenario ...] (al
 --help lists them).
 """
 
+import base64
 import concurrent.futures
 import json
 import os
@@ -49,6 +54,11 @@ THROWAWAY = os.path.join(ROOT, "scripts", "throwaway")
 SERVER_URL = None  # the PostgreSQL server without a database name; set by main()
 WORKERS = 16
 SETTLE_TIMEOUT = 60
+AUTH_DIR = None  # the run's development signing key and JWKS; set by main()
+AUTH_ISSUER = "http://127.0.0.1/checkout-dev"
+ORDER_SCOPES = ("orders:write", "orders:read", "orders:status", "orders:admin")
+VOUCHER_SCOPES = ("vouchers:read", "vouchers:redeem", "vouchers:admin")
+_tokens = {}
 
 
 def log(msg):
@@ -67,17 +77,49 @@ def psql(db_url, sql):
     return [line for line in out.splitlines() if line]
 
 
-def http(method, url, body=None, timeout=10):
+def token(subject, *scopes, client=False):
+    """An access token for SUBJECT granting SCOPES, signed with the run's key (`--client`:
+    a service's own token rather than a customer's)."""
+    key = (subject, scopes, client)
+    if key not in _tokens:
+        args = [os.path.join(BIN, "checkout-token"), "mint", "--issuer", AUTH_ISSUER,
+                "--key", os.path.join(AUTH_DIR, "signing-key.pem"),
+                "--jwks", os.path.join(AUTH_DIR, "jwks.json"),
+                *(["--client"] if client else []), subject, *scopes]
+        _tokens[key] = subprocess.run(args, check=True, capture_output=True, text=True).stdout.strip()
+    return _tokens[key]
+
+
+def operator():
+    """The token of the load the scenarios drive: a service holding every scope."""
+    return token("system-tests", *ORDER_SCOPES, *VOUCHER_SCOPES, client=True)
+
+
+def request(method, url, body=None, timeout=10, bearer=None, headers=None):
+    """(status, JSON body or None, headers); with the operator's token unless `bearer` is
+    given ("" sends none). Status None: no answer."""
     data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method,
-                                 headers={"content-type": "application/json"})
+    bearer = operator() if bearer is None else bearer
+    headers = {"content-type": "application/json", **(headers or {}),
+               **({"authorization": f"Bearer {bearer}"} if bearer else {})}
+    req = urllib.request.Request(url, data=data, method=method, headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
-            return resp.status, json.loads(resp.read() or b"null")
+            return resp.status, json.loads(resp.read() or b"null"), resp.headers
     except urllib.error.HTTPError as e:
-        return e.code, None
+        raw = e.read()
+        try:
+            problem = json.loads(raw) if raw else None
+        except ValueError:
+            problem = None
+        return e.code, problem, e.headers
     except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-        return None, None
+        return None, None, None
+
+
+def http(method, url, body=None, timeout=10, bearer=None):
+    status, answer, _ = request(method, url, body, timeout, bearer)
+    return status, answer if status is not None and status < 400 else None
 
 
 def throwaway(*args):
@@ -195,7 +237,8 @@ class System:
         self.redis = Redis(self.workdir)
         self.channel = "order.sent"
         common = {"REDIS_URL": self.redis.url, "EVENT_TRANSPORT": transport,
-                  "ORDER_SENT_CHANNEL": self.channel, **(log_env or {})}
+                  "ORDER_SENT_CHANNEL": self.channel, "AUTH_ISSUER": AUTH_ISSUER,
+                  "AUTH_JWKS_FILE": os.path.join(AUTH_DIR, "jwks.json"), **(log_env or {})}
         self.order = Service("order", dict(common, ORDER_DATABASE_URL=self.orders_db,
                                            ORDER_RELAY_POLL_MS="50"), self.workdir)
         self.voucher = Service("voucher", dict(common, VOUCHER_DATABASE_URL=self.vouchers_db,
@@ -435,17 +478,11 @@ def database_down():
         for svc in (s.order, s.voucher):
             status, body = http("GET", f"{svc.url}/ready", timeout=10)
             assert status == 503, f"{svc.name} /ready answered {status} with the database down"
-        req = urllib.request.Request(f"{s.order.url}/orders", method="POST", data=json.dumps(
-            {"customer_id": "c", "items": [{"sku": "S", "quantity": 1, "unit_price_cents": 20000}]}).encode(),
-            headers={"content-type": "application/json"})
-        try:
-            urllib.request.urlopen(req, timeout=10)
-            raise AssertionError("an order was accepted with the database down")
-        except urllib.error.HTTPError as e:
-            assert e.code == 503, e.code
-            assert e.headers["content-type"].startswith("application/problem+json")
-            problem = json.loads(e.read())
-            assert problem["status"] == 503 and "unavailable" in problem["detail"], problem
+        status, problem, headers = request("POST", f"{s.order.url}/orders", {
+            "customer_id": "c", "items": [{"sku": "S", "quantity": 1, "unit_price_cents": 20000}]})
+        assert status == 503, f"POST /orders answered {status} with the database down"
+        assert headers["content-type"].startswith("application/problem+json")
+        assert problem["status"] == 503 and "unavailable" in problem["detail"], problem
         assert s.order.proc.poll() is None and s.voucher.proc.poll() is None, "a service exited"
         log("  with the database down: /ready 503, POST /orders 503 problem, both processes up")
         s.postgres.start()
@@ -489,13 +526,10 @@ def correlation():
         [order_id] = s.create_orders(1)
         request_id = f"corr-{uuid.uuid4().hex}"
         trace_id = uuid.uuid4().hex
-        req = urllib.request.Request(
-            f"{s.order.url}/orders/{order_id}/status", method="PATCH",
-            data=json.dumps({"status": "sent"}).encode(),
-            headers={"content-type": "application/json", "x-request-id": request_id,
-                     "traceparent": f"00-{trace_id}-00f067aa0ba902b7-01"})
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            assert resp.headers["x-request-id"] == request_id
+        status, _, headers = request(
+            "PATCH", f"{s.order.url}/orders/{order_id}/status", {"status": "sent"},
+            headers={"x-request-id": request_id, "traceparent": f"00-{trace_id}-00f067aa0ba902b7-01"})
+        assert status == 200 and headers["x-request-id"] == request_id, (status, headers)
         s.settle_and_count("correlated order", [order_id])
         time.sleep(0.3)
         for svc, message in ((s.order, "event published"), (s.voucher, "voucher issued")):
@@ -509,36 +543,45 @@ def correlation():
 
 
 def readme_commands():
-    """The curl commands of README.md's walk-through, run as written against live services."""
+    """The walk-through of README.md: its token assignments and its curl commands."""
     text = open(os.path.join(ROOT, "README.md")).read()
     block = text.split("### Walk-through", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
-    commands, current = [], ""
+    assignments, commands, current = [], [], ""
     for line in block.splitlines():
         line = line.strip()
-        if current or line.startswith("curl "):
+        if line.split("=", 1)[0].isupper() and "=$(scripts/token " in line:
+            assignments.append(line)
+        elif current or line.startswith("curl "):
             current += line.rstrip("\\").strip() + " "
             if not line.endswith("\\"):
                 commands.append(current.strip())
                 current = ""
-    assert len(commands) == 4, f"expected the 4 walk-through commands, found {commands}"
-    return commands
+    assert len(assignments) == 2, f"expected the 2 token assignments, found {assignments}"
+    assert len(commands) == 5, f"expected the 5 walk-through commands, found {commands}"
+    return assignments, commands
 
 
 def readme_walkthrough():
-    """Every example request in the README works: create, send, see the voucher, redeem."""
+    """Every example request in the README works as written: tokens, create, send, see the
+    voucher, redeem, and another customer refused."""
     def body(s):
         s.order.start()
         s.voucher.start()
+        mint = (f"{os.path.join(BIN, 'checkout-token')} mint --issuer {AUTH_ISSUER} "
+                f"--key {os.path.join(AUTH_DIR, 'signing-key.pem')} --jwks {os.path.join(AUTH_DIR, 'jwks.json')}")
         substitutions = {"localhost:54322": f"127.0.0.1:{s.order.port}",
-                         "localhost:54323": f"127.0.0.1:{s.voucher.port}"}
+                         "localhost:54323": f"127.0.0.1:{s.voucher.port}",
+                         "scripts/token": mint}
+        assignments, commands = readme_commands()
 
         def run(command):
+            script = "; ".join([*assignments, command])
             for old, new in substitutions.items():
-                command = command.replace(old, new)
-            out = subprocess.run(["bash", "-c", command], check=True, capture_output=True, text=True).stdout
+                script = script.replace(old, new)
+            out = subprocess.run(["bash", "-c", script], check=True, capture_output=True, text=True).stdout
             return json.loads(out)
 
-        create, send, vouchers, redeem = readme_commands()
+        create, send, vouchers, redeem, others = commands
         order = run(create)
         assert order["total_cents"] == 12000 and order["status"] == "created", order
         substitutions["<id>"] = order["id"]
@@ -550,8 +593,75 @@ def readme_walkthrough():
         assert listed["items"][0]["amount_cents"] == 500, listed
         substitutions["7K3M-QX9P-2HBD-W4RT"] = listed["items"][0]["code"]
         assert run(redeem)["status"] == "redeemed"
-        log(f"  {len(readme_commands())} README commands ran as documented")
+        refused = run(others)
+        assert refused["status"] == 404 and refused["type"] == "/problems/order-not-found", refused
+        log(f"  {len(assignments)} token commands and {len(commands)} README requests ran as documented")
     with_system("readme", "pubsub", body)
+
+
+def attack():
+    """The attack an anonymous or malicious caller would try with nothing but HTTP: list every
+    order, harvest another customer's voucher codes, redeem them, mint vouchers by ordering for
+    someone else and marking the order sent, and forge tokens. Every step is refused and
+    nothing changes."""
+    def body(s):
+        s.order.start()
+        s.voucher.start()
+        orders, vouchers = s.order.url, s.voucher.url
+        victim = token("victim", "orders:write", "orders:read", "vouchers:read", "vouchers:redeem")
+        checkout = token("checkout", "orders:write", client=True)
+        fulfilment = token("fulfilment", "orders:status", client=True)
+        status, order = http("POST", f"{orders}/orders", {
+            "customer_id": "victim",
+            "items": [{"sku": "TV", "quantity": 1, "unit_price_cents": 20_000}]}, bearer=victim)
+        assert status == 201, status
+        assert http("PATCH", f"{orders}/orders/{order['id']}/status", {"status": "sent"},
+                    bearer=fulfilment)[0] == 200
+        s.settle_and_count("the victim's order", [order["id"]])
+        [code] = psql(s.vouchers_db, "SELECT code FROM vouchers")
+        mallory = token("mallory", "orders:write", "orders:read", "vouchers:read", "vouchers:redeem")
+
+        def refused(step, method, url, expected, bearer, body=None):
+            status, problem, headers = request(method, url, body, bearer=bearer)
+            assert status == expected, f"{step}: {status} {problem}"
+            assert problem and problem["status"] == expected, f"{step}: {problem}"
+            if expected == 401:
+                assert headers["www-authenticate"] == 'Bearer error="invalid_token"', headers
+            log(f"  refused with {status} {problem['type']}: {step}")
+
+        refused("list every order, anonymously", "GET", f"{orders}/orders", 401, "")
+        refused("list the victim's vouchers, anonymously", "GET",
+                f"{vouchers}/vouchers?customer_id=victim", 401, "")
+        refused("redeem a harvested code, anonymously", "POST", f"{vouchers}/vouchers/{code}/redeem", 401, "")
+        refused("list the victim's orders as mallory", "GET", f"{orders}/orders?customer_id=victim", 403, mallory)
+        refused("list the victim's vouchers as mallory", "GET",
+                f"{vouchers}/vouchers?customer_id=victim", 403, mallory)
+        refused("read the victim's order as mallory", "GET", f"{orders}/orders/{order['id']}", 404, mallory)
+        refused("read the victim's voucher by code as mallory", "GET", f"{vouchers}/vouchers/{code}", 404, mallory)
+        refused("redeem the victim's voucher as mallory", "POST", f"{vouchers}/vouchers/{code}/redeem", 404, mallory)
+        big = {"items": [{"sku": "TV", "quantity": 1, "unit_price_cents": 20_000}]}
+        refused("order 200 EUR in the victim's name as mallory", "POST", f"{orders}/orders", 403, mallory,
+                {"customer_id": "victim", **big})
+        status, own = http("POST", f"{orders}/orders", {"customer_id": "mallory", **big}, bearer=mallory)
+        assert status == 201, status
+        refused("mark mallory's own order sent, to mint a voucher", "PATCH",
+                f"{orders}/orders/{own['id']}/status", 403, mallory, {"status": "sent"})
+        refused("mark it sent with the checkout service's token", "PATCH",
+                f"{orders}/orders/{own['id']}/status", 403, checkout, {"status": "sent"})
+        header, claims, _ = fulfilment.split(".")
+        forged_claims = base64.urlsafe_b64encode(json.dumps({
+            **json.loads(base64.urlsafe_b64decode(claims + "==")), "sub": "mallory",
+            "scope": "orders:status vouchers:admin"}).encode()).decode().rstrip("=")
+        none_header = base64.urlsafe_b64encode(b'{"alg":"none","typ":"at+jwt"}').decode().rstrip("=")
+        for what, forged in [("a fulfilment token with its claims rewritten", f"{header}.{forged_claims}.{_}"),
+                             ("an unsigned token (alg none)", f"{none_header}.{forged_claims}.")]:
+            refused(f"mark it sent with {what}", "PATCH", f"{orders}/orders/{own['id']}/status", 401,
+                    forged, {"status": "sent"})
+        assert psql(s.vouchers_db, "SELECT count(*) || '/' || count(redeemed_at) FROM vouchers") == ["1/0"], \
+            "the victim's voucher was taken or another minted"
+        assert psql(s.orders_db, "SELECT status FROM orders WHERE id = '%s'" % own["id"]) == ["created"]
+        log("  nothing changed: one voucher, unredeemed, and mallory's order still created")
+    with_system("attack", "pubsub", body)
 
 
 def contract():
@@ -559,12 +669,16 @@ def contract():
     def body(s):
         s.order.start()
         s.voucher.start()
-        result = subprocess.run([os.path.join(ROOT, "scripts", "schemathesis"), s.order.url, s.voucher.url])
+        tokens = {"ORDER_TOKEN": token("schemathesis", *ORDER_SCOPES, client=True),
+                  "VOUCHER_TOKEN": token("schemathesis", *VOUCHER_SCOPES, client=True)}
+        result = subprocess.run([os.path.join(ROOT, "scripts", "schemathesis"), s.order.url, s.voucher.url],
+                                env={**os.environ, **tokens})
         assert result.returncode == 0, "schemathesis found failures (see above)"
     with_system("contract", "pubsub", body)
 
 
 SCENARIOS = {
+    "attack": attack,
     "contract": contract,
     "readme_walkthrough": readme_walkthrough,
     "correlation": correlation,
@@ -592,12 +706,18 @@ def main(args):
     if unknown:
         print(f"unknown scenario(s): {' '.join(unknown)} (see --help)", file=sys.stderr)
         return 2
-    global SERVER_URL
-    if os.environ.get("DATABASE_URL"):
-        SERVER_URL = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
-        return run(args)
+    global SERVER_URL, AUTH_DIR
     workdir = tempfile.mkdtemp(prefix="system-tests-")
     os.chmod(workdir, 0o755)  # PostgreSQL may run as another user and must reach its directory
+    AUTH_DIR = os.path.join(workdir, "auth")
+    subprocess.run([os.path.join(BIN, "checkout-token"), "keygen", AUTH_DIR], check=True,
+                   capture_output=True)
+    if os.environ.get("DATABASE_URL"):
+        SERVER_URL = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
+        try:
+            return run(args)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
     try:
         server = Postgres(workdir, "synchronous_commit=off", "max_connections=400")
         try:
