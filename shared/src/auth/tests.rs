@@ -438,26 +438,18 @@ fn bearer_tokens_are_taken_from_the_authorization_header() {
     }
 }
 
-/// How long one verification with a cached key takes (`--ignored --nocapture`).
 #[tokio::test]
-#[ignore = "a measurement, not a check"]
-async fn cached_verification_speed() {
-    for (alg, rounds) in [
-        (Algorithm::EdDSA, 2000),
-        (Algorithm::ES256, 1000),
-        (Algorithm::RS256, 500),
-    ] {
-        let key = TestKey::generate(alg, "k");
-        let server = JwksServer::start(jwks(&[&key])).await;
-        let verifier = verifier_on(&server);
-        let token = key.sign(&claims());
-        verifier.verify(&token).await.unwrap();
-        let started = std::time::Instant::now();
-        for _ in 0..rounds {
-            verifier.verify(&token).await.unwrap();
-        }
-        println!("{alg:?}: {:?} per verification", started.elapsed() / rounds);
-    }
+async fn a_token_verified_before_is_refused_once_it_expires() {
+    let (key, server, verifier) = ed25519_setup().await;
+    let verifier = verifier.with_leeway(Duration::ZERO);
+    let token = key.sign(&claims_with(json!({"exp": get_current_timestamp() + 1})));
+    let first = verifier.verify(&token).await.unwrap();
+    assert_eq!(verifier.verify(&token).await.unwrap(), first, "answered from memory");
+    let fetches = server.requests();
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let refused = verifier.verify(&token).await;
+    assert!(matches!(refused, Err(AuthError::Expired)), "{refused:?}");
+    assert_eq!(server.requests(), fetches);
 }
 
 impl TokenVerifier {

@@ -17,6 +17,10 @@ const ALGORITHMS: [Algorithm; 3] = [Algorithm::RS256, Algorithm::ES256, Algorith
 const MAX_TOKEN_BYTES: usize = 16 * 1024;
 pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(30);
 pub const DEFAULT_MIN_REFETCH_INTERVAL: Duration = Duration::from_secs(5);
+/// Verified tokens remembered, so a client's next request with the same token skips the
+/// signature check; each is dropped at its `exp`, after this long, or when the keys change.
+const VERIFIED_CAPACITY: u64 = 10_000;
+const VERIFIED_TTL: Duration = Duration::from_secs(300);
 
 /// Verifies OAuth 2.0 JWT access tokens (RFC 9068) of one issuer for one audience, with the
 /// issuer's keys from a JWKS, cached by `kid`. Share it behind an `Arc`.
@@ -29,6 +33,16 @@ pub struct TokenVerifier {
     keys: RwLock<Arc<KeySet>>,
     /// Held while the key set is (re)loaded, so concurrent misses wait for one load.
     refetch: tokio::sync::Mutex<Refetch>,
+    /// Tokens whose signature and claims were checked, by the whole token.
+    verified: moka::sync::Cache<String, Verified>,
+    leeway: Duration,
+}
+
+#[derive(Clone)]
+struct Verified {
+    principal: Principal,
+    /// The token's `exp` (seconds since the epoch).
+    expires_at: u64,
 }
 
 #[derive(Default)]
@@ -40,6 +54,9 @@ struct Refetch {
 /// The claims read beyond those the library validates; absent ones are reported by it.
 #[derive(Deserialize)]
 struct Claims {
+    /// Required and checked by the library; optional here so that its absence is reported
+    /// as such.
+    exp: Option<u64>,
     sub: Option<String>,
     scope: Option<String>,
     client_id: Option<String>,
@@ -61,6 +78,11 @@ impl TokenVerifier {
             min_refetch_interval: DEFAULT_MIN_REFETCH_INTERVAL,
             keys: RwLock::default(),
             refetch: tokio::sync::Mutex::default(),
+            verified: moka::sync::Cache::builder()
+                .max_capacity(VERIFIED_CAPACITY)
+                .time_to_live(VERIFIED_TTL)
+                .build(),
+            leeway: DEFAULT_LEEWAY,
         })
     }
 
@@ -70,6 +92,7 @@ impl TokenVerifier {
         for v in &mut self.validations {
             v.leeway = leeway.as_secs();
         }
+        self.leeway = leeway;
         self
     }
 
@@ -87,7 +110,8 @@ impl TokenVerifier {
 
     /// Verifies `token` (the bearer token, without `Bearer `) and returns its caller. With
     /// its key cached this does no I/O; an unknown `kid` reloads the key set, at most once
-    /// per minimum refetch interval.
+    /// per minimum refetch interval. A token verified before (and not expired since) is
+    /// answered from memory without checking its signature again.
     ///
     /// # Errors
     /// Why the token is refused, or [`AuthError::KeysUnavailable`] if the keys to check it
@@ -98,6 +122,13 @@ impl TokenVerifier {
         }
         if token.len() > MAX_TOKEN_BYTES {
             return Err(AuthError::Malformed);
+        }
+        if let Some(verified) = self.verified.get(token) {
+            if jsonwebtoken::get_current_timestamp() <= verified.expires_at.saturating_add(self.leeway.as_secs()) {
+                return Ok(verified.principal);
+            }
+            self.verified.invalidate(token);
+            return Err(AuthError::Expired);
         }
         let header = jsonwebtoken::decode_header(token)?;
         let index = ALGORITHMS
@@ -115,7 +146,15 @@ impl TokenVerifier {
             .filter(|s| !s.is_empty())
             .ok_or(AuthError::MissingClaim("sub"))?;
         let scopes = claims.scope.as_deref().map(Scope::parse_claim).unwrap_or_default();
-        Ok(Principal::new(subject, scopes).with_token_ids(claims.client_id, claims.jti))
+        let principal = Principal::new(subject, scopes).with_token_ids(claims.client_id, claims.jti);
+        self.verified.insert(
+            token.to_owned(),
+            Verified {
+                principal: principal.clone(),
+                expires_at: claims.exp.unwrap_or_default(),
+            },
+        );
+        Ok(principal)
     }
 
     /// Loads the key set now, whenever it was last loaded: for a check at start.
@@ -154,7 +193,15 @@ impl TokenVerifier {
             Ok(keys) => {
                 tracing::info!(source = %self.source, keys = keys.len(), "loaded the issuer's keys");
                 refetch.last_error = None;
-                *self.keys.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(keys);
+                let keys = Arc::new(keys);
+                let old = std::mem::replace(
+                    &mut *self.keys.write().unwrap_or_else(PoisonError::into_inner),
+                    keys.clone(),
+                );
+                // A retired key's tokens must not outlive it in memory.
+                if old.keys().any(|kid| !keys.contains_key(kid)) {
+                    self.verified.invalidate_all();
+                }
                 Ok(())
             }
             Err(error) => {

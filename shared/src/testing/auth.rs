@@ -205,12 +205,13 @@ mod tests {
         }
 
         let before = issuer.customer("alice", &[]);
+        assert!(verifier.verify(&before).await.is_ok());
         issuer.rotate();
         let after = issuer.customer("alice", &[]);
         assert!(verifier.verify(&after).await.is_ok(), "the new key is fetched");
-        assert!(matches!(
-            verifier.verify(&before).await,
-            Err(AuthError::UnknownKey { .. })
-        ));
+        assert!(
+            matches!(verifier.verify(&before).await, Err(AuthError::UnknownKey { .. })),
+            "a token of the retired key is refused, though it was verified before"
+        );
     }
 }
