@@ -221,14 +221,16 @@ def cmd_drive(out, url, mode, work, connections):
 
     hostport = url.split("://", 1)[1].rstrip("/")
     host, port = hostport.rsplit(":", 1)
+    # The caller's access token (bench/run mints it), sent with every request.
+    auth = b"Authorization: Bearer %s\r\n" % os.environ.get("BENCH_TOKEN", "").encode()
     if mode == "create":
         n = int(work)
         body = '{"customer_id":"e2e-%d","items":[{"sku":"BENCH-1","quantity":1,"unit_price_cents":12000}]}'
 
         def build(i):
             b = (body % (i % 1000)).encode()
-            return (b"POST /orders HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
-                    b"Content-Length: %d\r\n\r\n%s") % (hostport.encode(), len(b), b)
+            return (b"POST /orders HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n%s"
+                    b"Content-Length: %d\r\n\r\n%s") % (hostport.encode(), auth, len(b), b)
         expected = 201
     elif mode == "patch":
         with open(work) as f:
@@ -237,8 +239,8 @@ def cmd_drive(out, url, mode, work, connections):
         payload = b'{"status":"sent"}'
 
         def build(i):
-            return (b"PATCH /orders/%s/status HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
-                    b"Content-Length: %d\r\n\r\n%s") % (ids[i].encode(), hostport.encode(), len(payload), payload)
+            return (b"PATCH /orders/%s/status HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n%s"
+                    b"Content-Length: %d\r\n\r\n%s") % (ids[i].encode(), hostport.encode(), auth, len(payload), payload)
         expected = 200
     else:
         sys.exit(f"unknown drive mode {mode}")

@@ -15,7 +15,11 @@ function setup(thread)
    table.insert(threads, thread)
 end
 
-local headers = { ["Content-Type"] = "application/json" }
+-- The access token of the caller (a service ordering on behalf of customers), from bench/run.
+local headers = {
+   ["Content-Type"] = "application/json",
+   ["Authorization"] = "Bearer " .. (os.getenv("BENCH_TOKEN") or ""),
+}
 local body_fmt = '{"customer_id":"%s-%d-%d","items":[{"sku":"BENCH-1","quantity":1,"unit_price_cents":12000}]}'
 local prefix = "bench"
 local sent = 0
