@@ -32,6 +32,23 @@ impl TestApp {
         ]
     }
 
+    /// Creates an order (as the test superuser) and returns its id.
+    async fn order_id(&self, customer: &str, items: &[(i64, i64)]) -> String {
+        self.create_order(customer, items).await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    async fn post_as(&self, client: &reqwest::Client, body: &Value) -> reqwest::Response {
+        client.post(self.url("/orders")).json(body).send().await.unwrap()
+    }
+
+    async fn post_as_with_key(&self, client: &reqwest::Client, key: &str, body: &Value) -> reqwest::Response {
+        let request = client.post(self.url("/orders")).header("Idempotency-Key", key);
+        request.json(body).send().await.unwrap()
+    }
+
     /// Asserts that the only order is still `id`, unchanged in status `created`, with no event.
     async fn assert_unchanged(&self, id: &str) {
         assert_eq!(self.order_rows().await, 1);
@@ -44,10 +61,7 @@ impl TestApp {
 #[tokio::test]
 async fn every_endpoint_refuses_a_missing_or_forged_token_and_changes_nothing() {
     let app = spawn_app().await;
-    let id = app.create_order("alice", &[(1, 20_000)]).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = app.order_id("alice", &[(1, 20_000)]).await;
     for request in app.every_endpoint(&app.anonymous, &id) {
         assert_unauthorized(request.send().await.unwrap()).await;
     }
@@ -106,10 +120,7 @@ async fn a_rotated_signing_key_is_picked_up_without_a_restart() {
 #[tokio::test]
 async fn a_token_without_the_scope_an_operation_needs_is_a_403_naming_it() {
     let app = spawn_app().await;
-    let id = app.create_order("alice", &[(1, 20_000)]).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = app.order_id("alice", &[(1, 20_000)]).await;
     let vouchers_only = client_with(
         &app.issuer
             .customer("alice", &[Scope::VouchersRead, Scope::VouchersRedeem]),
@@ -139,22 +150,12 @@ async fn a_token_without_the_scope_an_operation_needs_is_a_403_naming_it() {
 async fn a_customer_orders_for_itself_and_naming_another_customer_is_a_403() {
     let app = spawn_app().await;
     let alice = app.customer("alice");
-    let as_bob = alice
-        .post(app.url("/orders"))
-        .json(&order_body("bob", &[(1, 20_000)]))
-        .send()
-        .await
-        .unwrap();
+    let as_bob = app.post_as(&alice, &order_body("bob", &[(1, 20_000)])).await;
     let problem = assert_problem(as_bob, 403).await;
     assert_eq!(problem["type"], "/problems/other-customer");
     assert_eq!(app.order_rows().await, 0);
 
-    let own = alice
-        .post(app.url("/orders"))
-        .json(&order_body("alice", &[(1, 20_000)]))
-        .send()
-        .await
-        .unwrap();
+    let own = app.post_as(&alice, &order_body("alice", &[(1, 20_000)])).await;
     assert_eq!(own.status(), 201);
     assert_eq!(app.order_rows().await, 1);
 }
@@ -163,12 +164,7 @@ async fn a_customer_orders_for_itself_and_naming_another_customer_is_a_403() {
 async fn a_services_own_token_orders_on_behalf_of_any_customer() {
     let app = spawn_app().await;
     let checkout = client_with(&app.issuer.client("checkout", &[Scope::OrdersWrite]));
-    let response = checkout
-        .post(app.url("/orders"))
-        .json(&order_body("bob", &[(1, 20_000)]))
-        .send()
-        .await
-        .unwrap();
+    let response = app.post_as(&checkout, &order_body("bob", &[(1, 20_000)])).await;
     assert_eq!(response.status(), 201);
     let order: Value = response.json().await.unwrap();
     assert_eq!(order["customer_id"], "bob");
@@ -177,14 +173,8 @@ async fn a_services_own_token_orders_on_behalf_of_any_customer() {
 #[tokio::test]
 async fn another_customers_order_is_not_found_and_lists_hold_the_callers_own() {
     let app = spawn_app().await;
-    let bobs = app.create_order("bob", &[(1, 20_000)]).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let alices = app.create_order("alice", &[(1, 500)]).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let bobs = app.order_id("bob", &[(1, 20_000)]).await;
+    let alices = app.order_id("alice", &[(1, 500)]).await;
     let alice = app.customer("alice");
 
     let other = alice.get(app.url(&format!("/orders/{bobs}"))).send().await.unwrap();
@@ -227,23 +217,10 @@ async fn another_customers_order_is_not_found_and_lists_hold_the_callers_own() {
 async fn an_idempotency_key_replays_only_for_the_caller_that_used_it() {
     let app = spawn_app().await;
     let body = order_body("alice", &[(1, 20_000)]);
-    let first = app
-        .customer("alice")
-        .post(app.url("/orders"))
-        .header("Idempotency-Key", "checkout-1")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let first = app.post_as_with_key(&app.customer("alice"), "checkout-1", &body).await;
     assert_eq!(first.status(), 201);
     let checkout = client_with(&app.issuer.client("checkout", &[Scope::OrdersWrite]));
-    let other_caller = checkout
-        .post(app.url("/orders"))
-        .header("Idempotency-Key", "checkout-1")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let other_caller = app.post_as_with_key(&checkout, "checkout-1", &body).await;
     assert_problem(other_caller, 422).await;
     assert_eq!(app.order_rows().await, 1);
 }
