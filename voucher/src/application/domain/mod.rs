@@ -6,10 +6,14 @@
 //! | a voucher is redeemed once | [`Voucher::redeem`] |
 //! | what a code looks like, how it is drawn (CSPRNG) and read | `code.rs` |
 //! | listing needs a filter | [`VoucherQuery::new`] |
+//! | reading needs `vouchers:read` (own vouchers) or `vouchers:admin` (anyone's) | [`access::READ`], [`access::reach`] |
+//! | redeeming needs `vouchers:redeem`, and only the owner redeems | [`access::REDEEM`], [`access::is_owner`] |
+//! | another customer's voucher is not found, naming another customer is refused | `access.rs` (with `shared::auth::Reach`) |
 //! | money as cents, currency (EUR), customer ids, page size | `shared::domain`, re-exported here |
 //!
 //! Nothing here does I/O; the use cases load, call and store.
 
+pub mod access;
 mod code;
 mod policy;
 mod query;
