@@ -4,12 +4,15 @@
 use std::time::Duration;
 
 use clap::Args;
-use shared::config::{CommonSettings, DatabaseSettings, HttpSettings, refuse};
+use shared::{
+    auth::AuthSettings,
+    config::{CommonSettings, DatabaseSettings, HttpSettings, refuse},
+};
 
 use crate::application::domain::{Cents, Currency, VoucherPolicy};
 
 /// The voucher service's own defaults for the shared per-service keys.
-pub const DEFAULTS: &[(&str, &str)] = &[("http_port", "54323")];
+pub const DEFAULTS: &[(&str, &str)] = &[("http_port", "54323"), ("auth_audience", "voucher")];
 
 /// Every setting of `voucher serve`.
 #[derive(Debug, Clone, Args)]
@@ -20,6 +23,9 @@ pub struct Settings {
     pub database: DatabaseSettings,
     #[command(flatten)]
     pub common: CommonSettings,
+    /// How access tokens are verified; the audience is `VOUCHER_AUTH_AUDIENCE`.
+    #[command(flatten)]
+    pub auth: AuthSettings,
     /// An order earns a voucher when its total is strictly greater than this (cents, EUR).
     #[arg(long, env = "VOUCHER_THRESHOLD_CENTS", default_value_t = VoucherPolicy::DEFAULT_THRESHOLD_CENTS)]
     pub threshold_cents: i64,
@@ -56,9 +62,11 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Stops the service, naming the variable, for a policy that makes no sense.
+    /// Stops the service, naming the variable, for a policy that makes no sense or for
+    /// authentication that is not configured: vouchers are never served unchecked.
     pub fn check(self) -> Self {
         self.try_policy().unwrap_or_else(|(key, reason)| refuse(key, reason));
+        self.auth.check();
         self
     }
 
@@ -81,12 +89,14 @@ impl Settings {
         Duration::from_millis(self.claim_idle_ms)
     }
 
-    /// Settings for tests: the given database and Redis, an ephemeral port, defaults elsewhere.
-    pub fn for_tests(database_url: String, redis_url: String, order_sent_channel: String) -> Self {
+    /// Settings for tests: the given database, Redis and identity provider, an ephemeral
+    /// port, defaults elsewhere.
+    pub fn for_tests(database_url: String, redis_url: String, order_sent_channel: String, auth: AuthSettings) -> Self {
         Self {
             http: HttpSettings::ephemeral(),
             database: DatabaseSettings::for_tests(database_url),
             common: CommonSettings::for_tests(redis_url, order_sent_channel),
+            auth,
             threshold_cents: VoucherPolicy::DEFAULT_THRESHOLD_CENTS,
             amount_cents: VoucherPolicy::DEFAULT_AMOUNT_CENTS,
             consumer_concurrency: 8,
@@ -116,10 +126,18 @@ mod tests {
     use super::*;
 
     fn settings(threshold_cents: i64, amount_cents: i64) -> Settings {
+        let auth = AuthSettings {
+            auth_issuer: None,
+            auth_jwks_url: None,
+            auth_jwks_file: None,
+            auth_leeway_secs: 30,
+            auth_jwks_refetch_secs: 5,
+            auth_audience: None,
+        };
         Settings {
             threshold_cents,
             amount_cents,
-            ..Settings::for_tests(String::new(), String::new(), String::new())
+            ..Settings::for_tests(String::new(), String::new(), String::new(), auth)
         }
     }
 

@@ -45,12 +45,15 @@ pub struct Application {
 }
 
 impl Application {
-    /// Connects to PostgreSQL, wires the use cases and binds the HTTP listener. Redis is
-    /// opened by the consumer, which keeps retrying while Redis is down.
+    /// Checks the authentication settings, connects to PostgreSQL, wires the use cases and
+    /// binds the HTTP listener. Redis is opened by the consumer, which keeps retrying while
+    /// Redis is down; so are the issuer's keys, by the first request that needs them.
     ///
     /// # Errors
-    /// The database cannot be reached or the address cannot be bound; the message says which.
+    /// Authentication is not configured, the database cannot be reached or the address cannot
+    /// be bound; the message says which, naming the variables to set.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let verifier = settings.auth.verifier_at_start().await?;
         let db = connect_database(&settings.database).await?;
         let redis = Arc::new(LazyConnection::new(&settings.common.redis_url).context("invalid REDIS_URL")?);
 
@@ -73,6 +76,7 @@ impl Application {
             "Voucher service",
             settings.common.max_body_bytes as usize,
             &documented_rules(),
+            verifier,
         );
 
         let http = HttpServer::bind(

@@ -2,6 +2,12 @@
 
 const VOUCHER: &str = env!("CARGO_BIN_EXE_voucher");
 
+/// A complete authentication configuration, so that only the variable under test is wrong.
+const AUTH: [(&str, &str); 2] = [
+    ("AUTH_ISSUER", "https://id.example.test/"),
+    ("AUTH_JWKS_FILE", "/nonexistent/jwks.json"),
+];
+
 #[test]
 fn out_of_range_values_stop_the_service_naming_the_variable() {
     for (key, value) in [
@@ -14,7 +20,12 @@ fn out_of_range_values_stop_the_service_naming_the_variable() {
         ("VOUCHER_THRESHOLD_CENTS", "100.5"),
         ("VOUCHER_HTTP_PORT", "70000"),
     ] {
-        let vars = [("VOUCHER_DATABASE_URL", "postgres://127.0.0.1:1/none"), (key, value)];
+        let vars = [
+            AUTH[0],
+            AUTH[1],
+            ("VOUCHER_DATABASE_URL", "postgres://127.0.0.1:1/none"),
+            (key, value),
+        ];
         let stderr = shared::testing::refused_start(VOUCHER, &vars);
         assert!(stderr.contains(key), "{key}={value}: {stderr}");
     }
@@ -22,12 +33,12 @@ fn out_of_range_values_stop_the_service_naming_the_variable() {
 
 #[test]
 fn a_missing_database_url_stops_the_service_naming_the_variable() {
-    let stderr = shared::testing::refused_start(VOUCHER, &[]);
+    let stderr = shared::testing::refused_start(VOUCHER, &AUTH);
     assert!(stderr.contains("VOUCHER_DATABASE_URL"), "{stderr}");
 }
 
 #[test]
-fn serve_help_lists_the_voucher_policy_with_its_defaults() {
+fn serve_help_lists_the_voucher_policy_and_authentication_with_their_defaults() {
     let output = shared::testing::run_binary(VOUCHER, &["serve", "--help"], &[]);
     assert!(output.status.success());
     let help = String::from_utf8_lossy(&output.stdout);
@@ -36,11 +47,17 @@ fn serve_help_lists_the_voucher_policy_with_its_defaults() {
         ("VOUCHER_AMOUNT_CENTS", "500"),
         ("VOUCHER_HTTP_PORT", "54323"),
         ("VOUCHER_CLAIM_IDLE_MS", "30000"),
+        ("VOUCHER_AUTH_AUDIENCE", "voucher"),
+        ("AUTH_LEEWAY_SECS", "30"),
+        ("AUTH_JWKS_REFETCH_SECS", "5"),
     ] {
         let line = help
             .lines()
             .find(|l| l.contains(&format!("[env: {key}")))
             .unwrap_or_else(|| panic!("{key}: {help}"));
         assert!(line.contains(&format!("[default: {default}]")), "{line}");
+    }
+    for key in ["AUTH_ISSUER", "AUTH_JWKS_URL", "AUTH_JWKS_FILE"] {
+        assert!(help.contains(&format!("[env: {key}")), "{key} missing from:\n{help}");
     }
 }

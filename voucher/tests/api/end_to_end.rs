@@ -6,36 +6,44 @@ use futures_util::StreamExt;
 
 use order::{config::Settings, infrastructure::migrations::Migrator, startup::Application};
 use serde_json::{Value, json};
-use shared::testing::{Shutdown, migrated_database, serve};
+use shared::{
+    auth::Scope,
+    testing::{Shutdown, TestIssuer, migrated_database, serve},
+};
 
 use crate::helpers::spawn_voucher_app_on;
 
-struct OrderApp {
+struct OrderApp<'a> {
     address: String,
     client: reqwest::Client,
+    /// The identity provider both services trust.
+    issuer: &'a TestIssuer,
     _shutdown: Shutdown,
 }
 
-/// The order service, publishing on `channel`.
-async fn spawn_order_app(channel: &str) -> OrderApp {
+/// The order service, publishing on `channel` and trusting `issuer`.
+async fn spawn_order_app<'a>(channel: &str, issuer: &'a TestIssuer) -> OrderApp<'a> {
     let (database_url, _) = migrated_database::<Migrator>().await;
     let redis_url = shared::testing::servers().redis_url.clone();
-    let settings = Settings::for_tests(database_url, redis_url, channel.to_owned());
+    let settings = Settings::for_tests(database_url, redis_url, channel.to_owned(), issuer.settings("order"));
     let app = Application::build(settings).await.expect("build the order service");
     let (address, shutdown) = serve(app.port(), |stop| app.run_until_stopped(stop));
     OrderApp {
         address,
         client: reqwest::Client::new(),
+        issuer,
         _shutdown: shutdown,
     }
 }
 
-impl OrderApp {
-    /// Creates an order of one line worth `total_cents` and marks it sent; returns its id.
+impl OrderApp<'_> {
+    /// Creates an order of one line worth `total_cents` as the customer, and marks it sent
+    /// as the fulfilment service; returns its id.
     async fn send_order(&self, customer_id: &str, total_cents: i64) -> String {
         let created: Value = self
             .client
             .post(format!("{}/orders", self.address))
+            .bearer_auth(self.issuer.customer(customer_id, &[Scope::OrdersWrite]))
             .json(&json!({
                 "customer_id": customer_id,
                 "items": [{"sku": "BOOK", "quantity": 1, "unit_price_cents": total_cents}],
@@ -51,6 +59,7 @@ impl OrderApp {
         let sent = self
             .client
             .patch(format!("{}/orders/{id}/status", self.address))
+            .bearer_auth(self.issuer.client("fulfilment", &[Scope::OrdersStatus]))
             .json(&json!({"status": "sent"}))
             .send()
             .await
@@ -64,7 +73,7 @@ impl OrderApp {
 async fn an_order_of_120_eur_sent_yields_one_voucher_within_2_s_and_one_of_100_eur_none() {
     let channel = shared::testing::unique_name("order.sent");
     let vouchers = spawn_voucher_app_on(channel.clone()).await;
-    let orders = spawn_order_app(&channel).await;
+    let orders = spawn_order_app(&channel, &vouchers.issuer).await;
 
     let big = orders.send_order("e2e-customer", 12_000).await;
     let issued = vouchers.wait_for_vouchers(&big, Duration::from_secs(2)).await;
@@ -89,7 +98,7 @@ async fn an_order_of_120_eur_sent_yields_one_voucher_within_2_s_and_one_of_100_e
 async fn the_same_event_injected_twice_yields_one_voucher() {
     let channel = shared::testing::unique_name("order.sent");
     let vouchers = spawn_voucher_app_on(channel.clone()).await;
-    let orders = spawn_order_app(&channel).await;
+    let orders = spawn_order_app(&channel, &vouchers.issuer).await;
     // Listen on the bus too, to capture the exact event the order service publishes.
     let redis = redis::Client::open(shared::testing::servers().redis_url.as_str()).unwrap();
     let mut pubsub = redis.get_async_pubsub().await.unwrap();

@@ -2,14 +2,19 @@ use std::time::Duration;
 
 use chrono::Utc;
 use redis::AsyncCommands;
+use reqwest::{Method, RequestBuilder};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use serde_json::{Value, json};
+use shared::auth::Scope;
 pub use shared::testing::assert_problem;
-use shared::testing::{Shutdown, migrated_database, serve};
+use shared::testing::{Shutdown, TestIssuer, migrated_database, serve};
 use uuid::Uuid;
-use voucher::{config::Settings, infrastructure::migrations::Migrator, startup::Application};
+use voucher::{
+    application::domain::VoucherCode, config::Settings, infrastructure::migrations::Migrator, startup::Application,
+};
 
-/// A running voucher service on its own database, subscribed to its own channel.
+/// A running voucher service on its own database, subscribed to its own channel, trusting
+/// its own identity provider.
 pub struct VoucherApp {
     pub address: String,
     pub client: reqwest::Client,
@@ -17,6 +22,7 @@ pub struct VoucherApp {
     pub redis: redis::aio::MultiplexedConnection,
     pub channel: String,
     pub streams: bool,
+    pub issuer: TestIssuer,
     _shutdown: Shutdown,
 }
 
@@ -33,7 +39,13 @@ pub async fn spawn_voucher_app_with(channel: String, configure: impl FnOnce(&mut
     shared::telemetry::init_for_tests();
     let (database_url, db) = migrated_database::<Migrator>().await;
     let redis_url = shared::testing::servers().redis_url.clone();
-    let mut settings = Settings::for_tests(database_url, redis_url.clone(), channel.clone());
+    let issuer = TestIssuer::start().await;
+    let mut settings = Settings::for_tests(
+        database_url,
+        redis_url.clone(),
+        channel.clone(),
+        issuer.settings("voucher"),
+    );
     configure(&mut settings);
     let streams = settings.common.event_transport == shared::bus::Transport::Streams;
     let app = Application::build(settings).await.expect("build the voucher service");
@@ -51,6 +63,7 @@ pub async fn spawn_voucher_app_with(channel: String, configure: impl FnOnce(&mut
         redis,
         channel,
         streams,
+        issuer,
         _shutdown: shutdown,
     }
 }
@@ -74,16 +87,63 @@ impl VoucherApp {
         format!("{}{path}", self.address)
     }
 
-    pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).send().await.expect("GET")
+    /// A request to `path` with `token` as its bearer token.
+    pub fn request(&self, method: Method, path: &str, token: &str) -> RequestBuilder {
+        self.client.request(method, self.url(path)).bearer_auth(token)
     }
 
+    /// A token of support staff: reads any voucher, redeems none.
+    pub fn admin_token(&self) -> String {
+        self.issuer.customer("support-1", &[Scope::VouchersAdmin])
+    }
+
+    /// A token of `customer` that reads and redeems its own vouchers.
+    pub fn customer_token(&self, customer: &str) -> String {
+        self.issuer
+            .customer(customer, &[Scope::VouchersRead, Scope::VouchersRedeem])
+    }
+
+    /// A GET of `path` by support staff, who may read every voucher.
+    pub fn admin_get(&self, path: &str) -> RequestBuilder {
+        self.request(Method::GET, path, &self.admin_token())
+    }
+
+    /// GET `path` as support staff.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.admin_get(path).send().await.expect("GET")
+    }
+
+    /// Redeems `code` as its owner (as some customer if no voucher has the code).
     pub async fn redeem(&self, code: &str) -> reqwest::Response {
-        self.client
-            .post(self.url(&format!("/vouchers/{code}/redeem")))
+        let owner = self.owner_of(code).await.unwrap_or_else(|| "cust".to_owned());
+        self.redeem_as(&self.customer_token(&owner), code).await
+    }
+
+    /// Redeems `code` with `token`.
+    pub async fn redeem_as(&self, token: &str, code: &str) -> reqwest::Response {
+        self.request(Method::POST, &format!("/vouchers/{code}/redeem"), token)
             .send()
             .await
             .expect("POST redeem")
+    }
+
+    /// The customer whose voucher has `code` (in any of its spellings), from the database.
+    pub async fn owner_of(&self, code: &str) -> Option<String> {
+        self.stored(code, "customer_id").await
+    }
+
+    async fn stored(&self, code: &str, column: &str) -> Option<String> {
+        let code = VoucherCode::parse(code).ok()?;
+        let row = self
+            .db
+            .query_one_raw(Statement::from_sql_and_values(
+                self.db.get_database_backend(),
+                format!("SELECT {column}::text FROM vouchers WHERE code = $1"),
+                [code.as_str().into()],
+            ))
+            .await
+            .unwrap()?;
+        Some(row.try_get_by_index::<String>(0).unwrap())
     }
 
     /// Publishes a raw payload on this app's channel; returns how many subscribers got it.

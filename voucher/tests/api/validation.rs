@@ -1,6 +1,7 @@
 //! Errors that speak the client's language: a 400 names the parameter as the client wrote
 //! it and the rule it broke, and no voucher changes.
 
+use reqwest::Method;
 use serde_json::Value;
 use shared::testing::{assert_each_400_names_nothing_internal, assert_each_invalid, assert_problem};
 
@@ -17,8 +18,11 @@ async fn a_malformed_code_names_the_code_and_leaves_the_voucher_as_it_was() {
     let code = voucher["code"].as_str().unwrap();
 
     let cases = [
-        (app.client.get(app.url("/vouchers/not-a-code")), vec![("code", CODE)]),
-        (app.client.post(app.url("/vouchers/!!/redeem")), vec![("code", CODE)]),
+        (app.admin_get("/vouchers/not-a-code"), vec![("code", CODE)]),
+        (
+            app.request(Method::POST, "/vouchers/!!/redeem", &app.customer_token("cust")),
+            vec![("code", CODE)],
+        ),
     ];
 
     assert_each_invalid(cases).await;
@@ -40,7 +44,7 @@ async fn a_bad_list_parameter_is_named_as_the_client_wrote_it() {
         ),
     ];
 
-    let requests = cases.map(|(query, expected)| (app.client.get(app.url(&format!("/vouchers?{query}"))), expected));
+    let requests = cases.map(|(query, expected)| (app.admin_get(&format!("/vouchers?{query}")), expected));
 
     assert_each_invalid(requests).await;
 }
@@ -78,10 +82,11 @@ async fn no_400_detail_speaks_of_internal_names() {
         "/vouchers/x/redeem",
     ];
 
+    let customer = app.customer_token("cust");
     let requests = paths
-        .map(|path| app.client.get(app.url(path)))
+        .map(|path| app.admin_get(path))
         .into_iter()
-        .chain(redeems.map(|path| app.client.post(app.url(path))));
+        .chain(redeems.map(|path| app.request(Method::POST, path, &customer)));
 
     assert_each_400_names_nothing_internal(requests).await;
     assert_eq!(app.voucher_rows().await, 0);

@@ -1,10 +1,14 @@
 //! The domain's rules as the API states them: the constraints the OpenAPI document
-//! publishes for each parameter, from the domain's constants.
+//! publishes for each parameter and the scopes each operation needs, from the domain's
+//! constants.
 
 use serde_json::json;
 use shared::http::{DocumentedRules, page_limit_field, text_field};
 
-use crate::application::domain::VOUCHER_CODE_PATTERN;
+use crate::application::domain::{
+    VOUCHER_CODE_PATTERN,
+    access::{READ, REDEEM},
+};
 
 /// What the document publishes of the domain's rules.
 pub fn documented() -> DocumentedRules {
@@ -16,6 +20,11 @@ pub fn documented() -> DocumentedRules {
             ("order_id", json!({"format": "uuid"})),
             ("limit", page_limit_field()),
             ("code", json!({"pattern": VOUCHER_CODE_PATTERN})),
+        ],
+        permissions: vec![
+            ("get", "/vouchers", READ),
+            ("get", "/vouchers/{code}", READ),
+            ("post", "/vouchers/{code}/redeem", REDEEM),
         ],
     }
 }
