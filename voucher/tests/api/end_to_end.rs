@@ -87,6 +87,19 @@ async fn an_order_of_120_eur_sent_yields_one_voucher_within_2_s_and_one_of_100_e
         .await
         .unwrap();
     assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+    let own: Value = vouchers
+        .request(
+            reqwest::Method::GET,
+            "/vouchers",
+            &vouchers.customer_token("e2e-customer"),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(own, listed, "the customer sees its voucher with its own token");
 
     let exact = orders.send_order("e2e-customer", 10_000).await;
     vouchers.drain().await;

@@ -18,6 +18,7 @@ pub fn repository(err: RepositoryError) -> ApiError {
 
 pub fn get_voucher(err: GetVoucherError) -> ApiError {
     match err {
+        GetVoucherError::Forbidden(e) => ApiError::forbidden(&e),
         GetVoucherError::NotFound => ApiError::not_found("voucher-not-found", err.to_string()),
         GetVoucherError::Repository(e) => repository(e),
     }
@@ -25,12 +26,15 @@ pub fn get_voucher(err: GetVoucherError) -> ApiError {
 
 pub fn list_vouchers(err: ListVouchersError) -> ApiError {
     match err {
+        ListVouchersError::Forbidden(e) => ApiError::forbidden(&e),
+        ListVouchersError::MissingFilter(e) => ApiError::bad_request("validation", e.to_string()),
         ListVouchersError::Repository(e) => repository(e),
     }
 }
 
 pub fn redeem_voucher(err: RedeemVoucherError) -> ApiError {
     match err {
+        RedeemVoucherError::Forbidden(e) => ApiError::forbidden(&e),
         RedeemVoucherError::NotFound => ApiError::not_found("voucher-not-found", err.to_string()),
         RedeemVoucherError::AlreadyRedeemed(_) => ApiError::conflict("already-redeemed", err.to_string()),
         RedeemVoucherError::Repository(e) => repository(e),

@@ -3,7 +3,7 @@ use poem_openapi::{
     param::{Path, Query},
     payload::Json,
 };
-use shared::http::{ApiError, Violations};
+use shared::http::{ApiError, Authenticated, Violations};
 use uuid::Uuid;
 
 use super::{
@@ -11,8 +11,8 @@ use super::{
     errors,
 };
 use crate::application::{
-    domain::{CustomerId, PageLimit, VoucherCode, VoucherQuery},
-    usecases::{GetVoucher, ListVouchers, RedeemVoucher},
+    domain::{CustomerId, PageLimit, VoucherCode},
+    usecases::{GetVoucher, ListVouchers, RedeemVoucher, VoucherFilters},
 };
 
 #[derive(Tags)]
@@ -56,11 +56,13 @@ impl VoucherApi {
 impl VoucherApi {
     /// List vouchers
     ///
-    /// By customer, by order, or both. At least one of `customer_id` and `order_id` is
-    /// required; without either the answer is 400.
+    /// By customer, by order, or both. A customer's listing is of its own vouchers, with or
+    /// without `customer_id`; support staff must give `customer_id` or `order_id` (or both),
+    /// without either the answer is 400.
     #[oai(path = "/vouchers", method = "get")]
     async fn list(
         &self,
+        caller: Authenticated,
         /// Only this customer's vouchers.
         customer_id: Query<Option<String>>,
         /// Only the voucher this order earned.
@@ -75,10 +77,16 @@ impl VoucherApi {
             .and_then(|o| v.check("order_id", Uuid::try_parse(&o).map_err(|_| "must be a UUID")));
         let limit = limit.0.map(|l| v.check("limit", PageLimit::parse(&l)));
         v.finish()?;
-        let limit = limit.flatten().unwrap_or(PageLimit::DEFAULT);
-        let query = VoucherQuery::new(customer_id, order_id, limit)
-            .map_err(|e| ApiError::bad_request("validation", e.to_string()))?;
-        let vouchers = self.list_vouchers.execute(query).await.map_err(errors::list_vouchers)?;
+        let filters = VoucherFilters {
+            customer_id,
+            order_id,
+            limit: limit.flatten().unwrap_or(PageLimit::DEFAULT),
+        };
+        let vouchers = self
+            .list_vouchers
+            .execute(&caller.0, filters)
+            .await
+            .map_err(errors::list_vouchers)?;
         Ok(VoucherListResponse::Ok(Json(VoucherListDto {
             items: vouchers.into_iter().map(Into::into).collect(),
         })))
@@ -90,12 +98,13 @@ impl VoucherApi {
     #[oai(path = "/vouchers/:code", method = "get")]
     async fn get(
         &self,
+        caller: Authenticated,
         /// Voucher code; case-insensitive, hyphens optional.
         code: Path<String>,
     ) -> Result<VoucherResponse, ApiError> {
         let voucher = self
             .get_voucher
-            .execute(&Violations::single("code", VoucherCode::parse(&code.0))?)
+            .execute(&caller.0, &Violations::single("code", VoucherCode::parse(&code.0))?)
             .await
             .map_err(errors::get_voucher)?;
         Ok(VoucherResponse::Ok(Json(voucher.into())))
@@ -107,12 +116,13 @@ impl VoucherApi {
     #[oai(path = "/vouchers/:code/redeem", method = "post")]
     async fn redeem(
         &self,
+        caller: Authenticated,
         /// Voucher code; case-insensitive, hyphens optional.
         code: Path<String>,
     ) -> Result<VoucherResponse, ApiError> {
         let voucher = self
             .redeem_voucher
-            .execute(&Violations::single("code", VoucherCode::parse(&code.0))?)
+            .execute(&caller.0, &Violations::single("code", VoucherCode::parse(&code.0))?)
             .await
             .map_err(errors::redeem_voucher)?;
         Ok(VoucherResponse::Ok(Json(voucher.into())))

@@ -7,5 +7,5 @@ mod redeem_voucher;
 
 pub use get_voucher::{GetVoucher, GetVoucherError};
 pub use issue_voucher::{IssueOutcome, IssueVoucher, IssueVoucherError};
-pub use list_vouchers::{ListVouchers, ListVouchersError};
+pub use list_vouchers::{ListVouchers, ListVouchersError, VoucherFilters};
 pub use redeem_voucher::{RedeemVoucher, RedeemVoucherError};
