@@ -132,6 +132,11 @@ impl VoucherApp {
         self.stored(code, "customer_id").await
     }
 
+    /// The stored status of the voucher with `code`, from the database.
+    pub async fn stored_status(&self, code: &str) -> Option<String> {
+        self.stored(code, "status").await
+    }
+
     async fn stored(&self, code: &str, column: &str) -> Option<String> {
         let code = VoucherCode::parse(code).ok()?;
         let row = self
