@@ -26,9 +26,10 @@ CMD ["serve"]
 # deployment verifies the tokens of its identity provider.
 FROM runtime AS dev-tokens
 COPY --from=build /out/checkout-token /usr/local/bin/checkout-token
-# A new named volume mounted here takes this directory's owner: the key is written as `app`.
+# New named volumes mounted here take these directories' owners: the key and the JWKS are
+# written as `app`; only the JWKS volume is mounted into the services.
 USER root
-RUN mkdir -m 0700 /auth && chown app:app /auth
+RUN mkdir -m 0700 /auth && mkdir -m 0755 /jwks && chown app:app /auth /jwks
 USER app
 ENTRYPOINT ["checkout-token"]
 

@@ -637,6 +637,9 @@ def attack():
         refused("list the victim's vouchers as mallory", "GET",
                 f"{vouchers}/vouchers?customer_id=victim", 403, mallory)
         refused("read the victim's order as mallory", "GET", f"{orders}/orders/{order['id']}", 404, mallory)
+        status, listed = http("GET", f"{vouchers}/vouchers?order_id={order['id']}", bearer=mallory)
+        assert (status, listed["items"]) == (200, []), (status, listed)
+        log("  refused: the victim's voucher found by its order id (mallory's listing holds her own only)")
         refused("read the victim's voucher by code as mallory", "GET", f"{vouchers}/vouchers/{code}", 404, mallory)
         refused("redeem the victim's voucher as mallory", "POST", f"{vouchers}/vouchers/{code}/redeem", 404, mallory)
         big = {"items": [{"sku": "TV", "quantity": 1, "unit_price_cents": 20_000}]}
@@ -661,7 +664,12 @@ def attack():
             "the victim's voucher was taken or another minted"
         assert psql(s.orders_db, "SELECT status FROM orders WHERE id = '%s'" % own["id"]) == ["created"]
         log("  nothing changed: one voucher, unredeemed, and mallory's order still created")
-    with_system("attack", "pubsub", body)
+        logs = "".join(open(svc.log_path).read() for svc in (s.order, s.voucher))
+        assert "access token refused" in logs and "request refused" in logs, "refusals are not logged"
+        for secret in (victim, mallory, checkout, fulfilment, forged_claims):
+            assert secret not in logs, "a token was logged"
+        log("  both services logged why each request was refused, and no token")
+    with_system("attack", "pubsub", body, log_env={"RUST_LOG": "info"})
 
 
 def contract():

@@ -132,6 +132,7 @@ mod tests {
             auth_jwks_file: None,
             auth_leeway_secs: 30,
             auth_jwks_refetch_secs: 5,
+            auth_jwks_max_age_secs: 300,
             auth_audience: None,
         };
         Settings {

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 pub use shared::repository::{BoxError, RepositoryError};
 
-use super::domain::{Order, OrderId, OrderQuery, OrderStatus};
+use super::domain::{CallersKey, Order, OrderId, OrderQuery, OrderStatus};
 
 /// What a claim on an idempotency key found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,7 +36,7 @@ pub trait OrderRepository: Send + Sync {
     ///
     /// # Errors
     /// [`RepositoryError`] when the order could not be stored; then nothing was stored.
-    async fn create<'a>(&self, order: &Order, idempotency_key: Option<&'a str>) -> Result<(), RepositoryError>;
+    async fn create<'a>(&self, order: &Order, idempotency_key: Option<&'a CallersKey>) -> Result<(), RepositoryError>;
 
     /// The order with this id, or `None`.
     ///
@@ -65,7 +65,7 @@ pub trait OrderRepository: Send + Sync {
         event: Option<&'a OrderSent>,
     ) -> Result<bool, RepositoryError>;
 
-    /// Claims idempotency `key` for a request whose body has `fingerprint`. A claim not
+    /// Claims idempotency `key` (its caller's) for a request whose body has `fingerprint`. A claim not
     /// completed within `lease` (its holder died) may be taken over by a request with the
     /// same fingerprint. Keys are kept for 24 hours.
     ///
@@ -73,7 +73,7 @@ pub trait OrderRepository: Send + Sync {
     /// [`RepositoryError`]; then nothing was claimed.
     async fn claim_key(
         &self,
-        key: &str,
+        key: &CallersKey,
         fingerprint: &str,
         lease: Duration,
     ) -> Result<IdempotencyClaim, RepositoryError>;
@@ -82,7 +82,7 @@ pub trait OrderRepository: Send + Sync {
     ///
     /// # Errors
     /// [`RepositoryError`]; the claim then expires with its lease.
-    async fn release_key(&self, key: &str) -> Result<(), RepositoryError>;
+    async fn release_key(&self, key: &CallersKey) -> Result<(), RepositoryError>;
 
     /// Deletes keys older than 24 hours (they can no longer be replayed); returns how many.
     ///

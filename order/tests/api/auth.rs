@@ -214,15 +214,26 @@ async fn another_customers_order_is_not_found_and_lists_hold_the_callers_own() {
 }
 
 #[tokio::test]
-async fn an_idempotency_key_replays_only_for_the_caller_that_used_it() {
+async fn an_idempotency_key_belongs_to_the_caller_that_sent_it() {
     let app = spawn_app().await;
     let body = order_body("alice", &[(1, 20_000)]);
-    let first = app.post_as_with_key(&app.customer("alice"), "checkout-1", &body).await;
+    let alice = app.customer("alice");
+    let first = app.post_as_with_key(&alice, "checkout-1", &body).await;
     assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.unwrap();
     let checkout = client_with(&app.issuer.client("checkout", &[Scope::OrdersWrite]));
     let other_caller = app.post_as_with_key(&checkout, "checkout-1", &body).await;
-    assert_problem(other_caller, 422).await;
-    assert_eq!(app.order_rows().await, 1);
+    assert_eq!(other_caller.status(), 201, "another caller's key is a key of its own");
+    assert!(other_caller.headers().get("idempotent-replayed").is_none());
+    let order: Value = other_caller.json().await.unwrap();
+    assert_ne!(order["id"], first["id"], "never a replay of another caller's order");
+    let again = app.post_as_with_key(&checkout, "checkout-1", &body).await;
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    let replay = app.post_as_with_key(&alice, "checkout-1", &body).await;
+    assert_eq!(replay.headers()["idempotent-replayed"], "true");
+    let replay: Value = replay.json().await.unwrap();
+    assert_eq!(replay["id"], first["id"]);
+    assert_eq!(app.order_rows().await, 2);
 }
 
 #[tokio::test]

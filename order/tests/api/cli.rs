@@ -152,6 +152,10 @@ async fn migrate_up_then_status_and_down_work_from_the_command_line() {
     };
     assert_eq!(tables(db.clone()).await, 2);
     run(&["migrate", "status"]);
-    run(&["migrate", "down", "--steps", "3"]);
+    let every_migration =
+        <order::infrastructure::migrations::Migrator as sea_orm_migration::MigratorTrait>::migrations()
+            .len()
+            .to_string();
+    run(&["migrate", "down", "--steps", &every_migration]);
     assert_eq!(tables(db).await, 0);
 }

@@ -56,9 +56,9 @@ async fn the_same_key_with_another_body_is_a_422_and_creates_nothing() {
 #[tokio::test]
 async fn a_key_still_in_flight_is_a_409() {
     let app = spawn_app().await;
-    let fingerprint = r#"{"caller":"order-tests","customer_id":"idem","currency":"EUR","items":[["SKU-0",1,100]]}"#;
+    let fingerprint = r#"{"customer_id":"idem","currency":"EUR","items":[["SKU-0",1,100]]}"#;
     app.count(&format!(
-        "WITH claimed AS (INSERT INTO idempotency_keys VALUES ('key-4', '{fingerprint}', NULL, now(), now() + interval '1 minute') RETURNING 1) SELECT count(*) FROM claimed"
+        "WITH claimed AS (INSERT INTO idempotency_keys (caller, key, fingerprint, order_snapshot, created_at, locked_until) VALUES ('order-tests', 'key-4', '{fingerprint}', NULL, now(), now() + interval '1 minute') RETURNING 1) SELECT count(*) FROM claimed"
     ))
     .await;
     let problem = assert_problem(
@@ -73,9 +73,9 @@ async fn a_key_still_in_flight_is_a_409() {
 #[tokio::test]
 async fn an_abandoned_claim_is_taken_over_after_its_lock_expires() {
     let app = spawn_app().await;
-    let fingerprint = r#"{"caller":"order-tests","customer_id":"idem","currency":"EUR","items":[["SKU-0",1,100]]}"#;
+    let fingerprint = r#"{"customer_id":"idem","currency":"EUR","items":[["SKU-0",1,100]]}"#;
     app.count(&format!(
-        "WITH claimed AS (INSERT INTO idempotency_keys VALUES ('key-5', '{fingerprint}', NULL, now(), now() - interval '1 second') RETURNING 1) SELECT count(*) FROM claimed"
+        "WITH claimed AS (INSERT INTO idempotency_keys (caller, key, fingerprint, order_snapshot, created_at, locked_until) VALUES ('order-tests', 'key-5', '{fingerprint}', NULL, now(), now() - interval '1 second') RETURNING 1) SELECT count(*) FROM claimed"
     ))
     .await;
     assert_eq!(
@@ -160,4 +160,24 @@ async fn a_bad_key_and_a_bad_body_are_listed_together() {
     )
     .await;
     assert_eq!(app.order_rows().await, 0);
+}
+
+#[tokio::test]
+async fn the_longest_key_of_bytes_outside_ascii_is_stored_and_replayed() {
+    let app = spawn_app().await;
+    let key = reqwest::header::HeaderValue::from_bytes(&[0xff; 255]).unwrap();
+    let body = order_body("idem", &[(1, 100)]);
+    let send = || {
+        app.client
+            .post(app.url("/orders"))
+            .header("Idempotency-Key", key.clone())
+            .json(&body)
+            .send()
+    };
+    let first = send().await.unwrap();
+    assert_eq!(first.status(), 201);
+    let again = send().await.unwrap();
+    assert_eq!(again.status(), 201);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(app.order_rows().await, 1);
 }

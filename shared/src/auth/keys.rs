@@ -28,7 +28,13 @@ pub enum KeySource {
 impl fmt::Display for KeySource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Url(url) => write!(f, "{url}"),
+            Self::Url(url) => {
+                // Credentials in the URL stay out of logs and error messages.
+                let mut shown = url.clone();
+                let _ = shown.set_username("");
+                let _ = shown.set_password(None);
+                write!(f, "{shown}")
+            }
             Self::File(path) => write!(f, "{}", path.display()),
         }
     }

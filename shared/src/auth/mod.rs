@@ -22,7 +22,7 @@ pub use keys::{KeySetError, KeySource};
 pub use principal::Principal;
 pub use scope::{Scope, UnknownScope};
 pub use settings::{AuthConfigError, AuthSettings};
-pub use verifier::{DEFAULT_LEEWAY, DEFAULT_MIN_REFETCH_INTERVAL, TokenVerifier};
+pub use verifier::{DEFAULT_LEEWAY, DEFAULT_MAX_KEY_AGE, DEFAULT_MIN_REFETCH_INTERVAL, TokenVerifier};
 
 /// The token of an `Authorization: Bearer <token>` header value (RFC 6750; the scheme is
 /// case-insensitive).

@@ -26,6 +26,11 @@ pub struct AuthSettings {
     #[arg(long, env = "AUTH_JWKS_REFETCH_SECS", default_value_t = 5,
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub auth_jwks_refetch_secs: u64,
+    /// How old the issuer's key set may grow before it is fetched again (seconds): a key the
+    /// issuer retired stops verifying tokens by then.
+    #[arg(long, env = "AUTH_JWKS_MAX_AGE_SECS", default_value_t = 300,
+          value_parser = clap::value_parser!(u64).range(10..=86_400))]
+    pub auth_jwks_max_age_secs: u64,
     /// The audience this service answers to: a token's `aud` must contain it.
     #[arg(long, env = "SERVICE_AUTH_AUDIENCE")]
     pub auth_audience: Option<String>,
@@ -78,7 +83,8 @@ impl AuthSettings {
             ))?;
         Ok(TokenVerifier::new(issuer, audience, source)?
             .with_leeway(Duration::from_secs(self.auth_leeway_secs))
-            .with_min_refetch_interval(Duration::from_secs(self.auth_jwks_refetch_secs)))
+            .with_min_refetch_interval(Duration::from_secs(self.auth_jwks_refetch_secs))
+            .with_max_key_age(Duration::from_secs(self.auth_jwks_max_age_secs)))
     }
 }
 
@@ -104,11 +110,22 @@ impl AuthSettings {
     }
 }
 
+/// An `https` URL, or `http` to this machine only: keys fetched in the clear from
+/// elsewhere could be anyone's, and so could every token they verify.
 fn parse_jwks_url(value: &str) -> Result<reqwest::Url, String> {
     let url = reqwest::Url::parse(value).map_err(|e| e.to_string())?;
+    let host = url.host_str().unwrap_or_default();
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
     match url.scheme() {
-        "http" | "https" => Ok(url),
-        other => Err(format!("the scheme must be http or https, not {other}")),
+        "https" => Ok(url),
+        "http" if loopback => Ok(url),
+        "http" => Err("must be https (http is accepted for 127.0.0.1 and localhost only)".to_owned()),
+        other => Err(format!("the scheme must be https, not {other}")),
     }
 }
 
@@ -161,8 +178,34 @@ mod tests {
     }
 
     #[test]
+    fn keys_are_fetched_over_https_or_from_this_machine_only() {
+        for url in [
+            "https://id.example.com/certs",
+            "http://127.0.0.1:8080/jwks",
+            "http://localhost/jwks",
+            "http://[::1]:9000/jwks",
+        ] {
+            assert!(parse(&["--auth-jwks-url", url]).is_ok(), "{url}");
+        }
+        for url in [
+            "http://id.example.com/certs",
+            "http://10.0.0.5/jwks",
+            "ftp://id.example.com/jwks",
+        ] {
+            let err = parse(&["--auth-jwks-url", url]).unwrap_err().to_string();
+            assert!(err.contains("AUTH_JWKS_URL") && err.contains("https"), "{url}: {err}");
+        }
+    }
+
+    #[test]
+    fn credentials_in_the_jwks_url_are_not_shown() {
+        let source = KeySource::Url("https://user:s3cret@id.example.com/certs".parse().unwrap());
+        assert_eq!(source.to_string(), "https://id.example.com/certs");
+    }
+
+    #[test]
     fn a_url_and_a_file_together_are_refused() {
-        let err = parse(&["--auth-jwks-url", "http://x/jwks", "--auth-jwks-file", "jwks.json"]).unwrap_err();
+        let err = parse(&["--auth-jwks-url", "https://x/jwks", "--auth-jwks-file", "jwks.json"]).unwrap_err();
         assert!(err.to_string().contains("AUTH_JWKS_FILE"), "{err}");
     }
 

@@ -439,6 +439,40 @@ fn bearer_tokens_are_taken_from_the_authorization_header() {
 }
 
 #[tokio::test]
+async fn a_key_the_issuer_retired_stops_verifying_once_the_key_set_is_old() {
+    let old = TestKey::generate(Algorithm::EdDSA, "old");
+    let new = TestKey::generate(Algorithm::EdDSA, "new");
+    let server = JwksServer::start(jwks(&[&old])).await;
+    let verifier = verifier_on(&server)
+        .with_min_refetch_interval(Duration::ZERO)
+        .with_max_key_age(Duration::from_millis(300));
+    let token = old.sign(&claims());
+    verifier.verify(&token).await.unwrap();
+    server.serve(jwks(&[&new]));
+    assert!(
+        verifier.verify(&token).await.is_ok(),
+        "a young key set is not fetched again"
+    );
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let refused = verifier.verify(&token).await;
+    assert!(matches!(refused, Err(AuthError::UnknownKey { .. })), "{refused:?}");
+    assert!(verifier.verify(&new.sign(&claims())).await.is_ok());
+}
+
+#[tokio::test]
+async fn a_remembered_token_is_checked_again_when_its_kid_names_another_key() {
+    let first = TestKey::generate(Algorithm::EdDSA, "k");
+    let server = JwksServer::start(jwks(&[&first])).await;
+    let verifier = verifier_on(&server);
+    let token = first.sign(&claims());
+    verifier.verify(&token).await.unwrap();
+    server.serve(jwks(&[&TestKey::generate(Algorithm::EdDSA, "k")]));
+    verifier.refresh_keys().await.unwrap();
+    let refused = verifier.verify(&token).await;
+    assert!(matches!(refused, Err(AuthError::BadSignature)), "{refused:?}");
+}
+
+#[tokio::test]
 async fn a_token_verified_before_is_refused_once_it_expires() {
     let (key, server, verifier) = ed25519_setup().await;
     let verifier = verifier.with_leeway(Duration::ZERO);

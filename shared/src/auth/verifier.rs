@@ -21,6 +21,9 @@ pub const DEFAULT_MIN_REFETCH_INTERVAL: Duration = Duration::from_secs(5);
 /// signature check; each is dropped at its `exp`, after this long, or when the keys change.
 const VERIFIED_CAPACITY: u64 = 10_000;
 const VERIFIED_TTL: Duration = Duration::from_secs(300);
+/// The key set is fetched again once it is this old, whether or not a token names a new
+/// key: a key the issuer retired stops verifying tokens by then.
+pub const DEFAULT_MAX_KEY_AGE: Duration = Duration::from_secs(300);
 
 /// Verifies OAuth 2.0 JWT access tokens (RFC 9068) of one issuer for one audience, with the
 /// issuer's keys from a JWKS, cached by `kid`. Share it behind an `Arc`.
@@ -30,7 +33,8 @@ pub struct TokenVerifier {
     /// One validation per accepted algorithm: the library checks one key family per call.
     validations: [Validation; 3],
     min_refetch_interval: Duration,
-    keys: RwLock<Arc<KeySet>>,
+    max_key_age: Duration,
+    keys: RwLock<Loaded>,
     /// Held while the key set is (re)loaded, so concurrent misses wait for one load.
     refetch: tokio::sync::Mutex<Refetch>,
     /// Tokens whose signature and claims were checked, by the whole token.
@@ -38,11 +42,21 @@ pub struct TokenVerifier {
     leeway: Duration,
 }
 
+/// The key set in use, and when it was loaded.
+#[derive(Default)]
+struct Loaded {
+    keys: Arc<KeySet>,
+    at: Option<Instant>,
+}
+
 #[derive(Clone)]
 struct Verified {
     principal: Principal,
     /// The token's `exp` (seconds since the epoch).
     expires_at: u64,
+    /// The key that verified it: the memory holds only while that very key is in use.
+    kid: String,
+    key: Arc<VerificationKey>,
 }
 
 #[derive(Default)]
@@ -76,6 +90,7 @@ impl TokenVerifier {
             http: KeySource::http_client()?,
             validations: ALGORITHMS.map(|alg| validation(alg, issuer, audience, DEFAULT_LEEWAY)),
             min_refetch_interval: DEFAULT_MIN_REFETCH_INTERVAL,
+            max_key_age: DEFAULT_MAX_KEY_AGE,
             keys: RwLock::default(),
             refetch: tokio::sync::Mutex::default(),
             verified: moka::sync::Cache::builder()
@@ -103,6 +118,13 @@ impl TokenVerifier {
         self
     }
 
+    /// How old the key set may grow before a request fetches it again.
+    #[must_use]
+    pub fn with_max_key_age(mut self, age: Duration) -> Self {
+        self.max_key_age = age;
+        self
+    }
+
     /// Where the keys come from.
     pub fn key_source(&self) -> &KeySource {
         &self.source
@@ -110,8 +132,10 @@ impl TokenVerifier {
 
     /// Verifies `token` (the bearer token, without `Bearer `) and returns its caller. With
     /// its key cached this does no I/O; an unknown `kid` reloads the key set, at most once
-    /// per minimum refetch interval. A token verified before (and not expired since) is
-    /// answered from memory without checking its signature again.
+    /// per minimum refetch interval, and a key set older than the maximum key age is fetched
+    /// again by one request while the others go on. A token verified before (not expired
+    /// since, and its key still in use) is answered from memory without checking its
+    /// signature again.
     ///
     /// # Errors
     /// Why the token is refused, or [`AuthError::KeysUnavailable`] if the keys to check it
@@ -123,12 +147,20 @@ impl TokenVerifier {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(AuthError::Malformed);
         }
+        self.refresh_if_stale().await;
         if let Some(verified) = self.verified.get(token) {
-            if jsonwebtoken::get_current_timestamp() <= verified.expires_at.saturating_add(self.leeway.as_secs()) {
+            if jsonwebtoken::get_current_timestamp() > verified.expires_at.saturating_add(self.leeway.as_secs()) {
+                self.verified.invalidate(token);
+                return Err(AuthError::Expired);
+            }
+            if self
+                .cached(&verified.kid)
+                .is_some_and(|key| Arc::ptr_eq(&key, &verified.key))
+            {
                 return Ok(verified.principal);
             }
+            // Its key was replaced or retired since: check the token again from scratch.
             self.verified.invalidate(token);
-            return Err(AuthError::Expired);
         }
         let header = jsonwebtoken::decode_header(token)?;
         let index = ALGORITHMS
@@ -152,6 +184,8 @@ impl TokenVerifier {
             Verified {
                 principal: principal.clone(),
                 expires_at: claims.exp.unwrap_or_default(),
+                kid,
+                key,
             },
         );
         Ok(principal)
@@ -193,15 +227,10 @@ impl TokenVerifier {
             Ok(keys) => {
                 tracing::info!(source = %self.source, keys = keys.len(), "loaded the issuer's keys");
                 refetch.last_error = None;
-                let keys = Arc::new(keys);
-                let old = std::mem::replace(
-                    &mut *self.keys.write().unwrap_or_else(PoisonError::into_inner),
-                    keys.clone(),
-                );
-                // A retired key's tokens must not outlive it in memory.
-                if old.keys().any(|kid| !keys.contains_key(kid)) {
-                    self.verified.invalidate_all();
-                }
+                *self.keys.write().unwrap_or_else(PoisonError::into_inner) = Loaded {
+                    keys: Arc::new(keys),
+                    at: Some(Instant::now()),
+                };
                 Ok(())
             }
             Err(error) => {
@@ -217,8 +246,33 @@ impl TokenVerifier {
         self.keys
             .read()
             .unwrap_or_else(PoisonError::into_inner)
+            .keys
             .get(kid)
             .cloned()
+    }
+
+    fn keys_are_stale(&self) -> bool {
+        let loaded = self.keys.read().unwrap_or_else(PoisonError::into_inner);
+        loaded.at.is_some_and(|at| at.elapsed() > self.max_key_age)
+    }
+
+    /// Fetches a key set older than the maximum age again; if that fails the old keys stay
+    /// in use (an identity provider outage must not lock every caller out) and the next
+    /// attempt waits the minimum refetch interval.
+    async fn refresh_if_stale(&self) {
+        if !self.keys_are_stale() {
+            return;
+        }
+        // One request fetches; the others go on with the keys they have.
+        let Ok(mut refetch) = self.refetch.try_lock() else {
+            return;
+        };
+        let waited = refetch
+            .last_attempt
+            .is_none_or(|last| last.elapsed() >= self.min_refetch_interval);
+        if self.keys_are_stale() && waited {
+            let _ = self.reload(&mut refetch).await;
+        }
     }
 }
 

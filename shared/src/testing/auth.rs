@@ -48,6 +48,7 @@ impl TestIssuer {
             auth_jwks_file: None,
             auth_leeway_secs: 0,
             auth_jwks_refetch_secs: REFETCH_INTERVAL.as_secs(),
+            auth_jwks_max_age_secs: 300,
             auth_audience: Some(audience.to_owned()),
         }
     }

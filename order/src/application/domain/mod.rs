@@ -25,8 +25,8 @@ pub use shared::domain::{
 };
 pub use status::{OrderStatus, UnknownStatus};
 pub use values::{
-    IdempotencyKey, InvalidIdempotencyKey, InvalidItemCount, InvalidOrderId, InvalidQuantity, InvalidUnitPrice,
-    ItemCount, OrderId, Quantity, Sku, UnitPrice,
+    CallersKey, IdempotencyKey, InvalidIdempotencyKey, InvalidItemCount, InvalidOrderId, InvalidQuantity,
+    InvalidUnitPrice, ItemCount, OrderId, Quantity, Sku, UnitPrice,
 };
 
 /// Orders for the use cases' unit tests, built through the domain's own rules.

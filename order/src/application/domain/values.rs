@@ -146,6 +146,8 @@ pub struct InvalidIdempotencyKey;
 
 impl IdempotencyKey {
     pub const MAX_BYTES: usize = 255;
+    /// The longest key as stored: every byte written as `\xNN`.
+    pub const MAX_STORED_CHARS: usize = 4 * Self::MAX_BYTES;
 
     /// # Errors
     /// [`InvalidIdempotencyKey`] when empty or longer than [`IdempotencyKey::MAX_BYTES`].
@@ -166,6 +168,31 @@ impl IdempotencyKey {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// This key as `caller`'s (the token's subject): keys of different callers never meet.
+    pub fn of_caller(&self, caller: &str) -> CallersKey {
+        CallersKey {
+            caller: caller.to_owned(),
+            key: self.clone(),
+        }
+    }
+}
+
+/// An idempotency key and the caller it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CallersKey {
+    caller: String,
+    key: IdempotencyKey,
+}
+
+impl CallersKey {
+    pub fn caller(&self) -> &str {
+        &self.caller
+    }
+
+    pub fn key(&self) -> &str {
+        self.key.as_str()
     }
 }
 

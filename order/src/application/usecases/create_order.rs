@@ -48,25 +48,22 @@ pub struct CreateOrder {
     orders: Arc<dyn OrderRepository>,
 }
 
-/// What makes two creation requests "the same request" for an idempotency key: the same
-/// caller and the same body. Another caller's request with the key is a mismatch, never a
-/// replay of an order it may not see.
+/// What makes two creation requests with one key "the same body". (The key is its caller's:
+/// another caller's request with the same key is a request of its own.)
 #[derive(Serialize)]
 struct Fingerprint<'a> {
-    caller: &'a str,
     customer_id: &'a str,
     currency: &'a str,
     items: Vec<(&'a str, u32, i64)>,
 }
 
-fn fingerprint(caller: &Principal, order: &Order) -> String {
+fn fingerprint(order: &Order) -> String {
     let items = order
         .items()
         .iter()
         .map(|i| (i.sku.as_str(), i.quantity.get(), i.unit_price.cents().get()))
         .collect();
     let print = Fingerprint {
-        caller: caller.subject(),
         customer_id: order.customer_id().as_str(),
         currency: order.total().currency.code(),
         items,
@@ -96,7 +93,8 @@ impl CreateOrder {
     ) -> Result<Created, CreateOrderError> {
         access::CREATE.check(caller)?;
         access::acting_for(caller, &new.customer_id)?;
-        let idempotency_key = idempotency_key.map(IdempotencyKey::as_str);
+        let idempotency_key = idempotency_key.map(|key| key.of_caller(caller.subject()));
+        let idempotency_key = idempotency_key.as_ref();
         let order = Order::new(
             OrderId::generate(),
             new.customer_id,
@@ -105,11 +103,7 @@ impl CreateOrder {
             Utc::now(),
         )?;
         if let Some(key) = idempotency_key {
-            match self
-                .orders
-                .claim_key(key, &fingerprint(caller, &order), CLAIM_LEASE)
-                .await?
-            {
+            match self.orders.claim_key(key, &fingerprint(&order), CLAIM_LEASE).await? {
                 IdempotencyClaim::Claimed => {}
                 IdempotencyClaim::Replay(order) => {
                     tracing::info!(order_id = %order.id(), "idempotent replay");
@@ -220,7 +214,7 @@ mod tests {
             .returning(|_, _, _| Ok(IdempotencyClaim::Claimed));
         repo.expect_create().returning(|_, _| Err(unavailable()));
         repo.expect_release_key()
-            .withf(|key| key == "k-1")
+            .withf(|key| key.key() == "k-1" && key.caller() == "cust-7")
             .times(1)
             .returning(|_| Ok(()));
         let err = CreateOrder::new(Arc::new(repo))
@@ -240,7 +234,7 @@ mod tests {
             .times(1)
             .returning(|_, _, _| Ok(IdempotencyClaim::Claimed));
         repo.expect_create()
-            .withf(|_, key| *key == Some("k-2"))
+            .withf(|_, key| key.is_some_and(|k| k.key() == "k-2" && k.caller() == "cust-7"))
             .times(1)
             .returning(|_, _| Ok(()));
         let created = CreateOrder::new(Arc::new(repo))
@@ -296,21 +290,8 @@ mod tests {
             )
             .unwrap()
         };
-        let caller = customer();
-        assert_eq!(
-            fingerprint(&caller, &order(&[(1, 100)])),
-            fingerprint(&caller, &order(&[(1, 100)]))
-        );
-        assert_ne!(
-            fingerprint(&caller, &order(&[(1, 100)])),
-            fingerprint(&caller, &order(&[(2, 100)]))
-        );
-        let checkout = Principal::new("checkout", [Scope::OrdersWrite]).with_token_ids(Some("checkout".into()), None);
-        assert_ne!(
-            fingerprint(&caller, &order(&[(1, 100)])),
-            fingerprint(&checkout, &order(&[(1, 100)])),
-            "another caller's request is never the same request"
-        );
+        assert_eq!(fingerprint(&order(&[(1, 100)])), fingerprint(&order(&[(1, 100)])));
+        assert_ne!(fingerprint(&order(&[(1, 100)])), fingerprint(&order(&[(2, 100)])));
     }
 
     #[tokio::test]

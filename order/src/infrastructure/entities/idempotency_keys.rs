@@ -3,6 +3,9 @@ use sea_orm::entity::prelude::*;
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "idempotency_keys")]
 pub struct Model {
+    /// The token subject of the caller that sent the key.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub caller: String,
     #[sea_orm(primary_key, auto_increment = false)]
     pub key: String,
     /// The request body's canonical form; a reuse with another body is refused.

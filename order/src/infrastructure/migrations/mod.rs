@@ -5,6 +5,7 @@ use sea_orm_migration::{MigrationTrait, MigratorTrait};
 mod m20261123_000001_create_orders;
 mod m20261123_000002_create_outbox;
 mod m20261123_000003_create_idempotency_keys;
+mod m20261201_000004_scope_idempotency_keys_by_caller;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_create_orders::Migration),
             Box::new(m20261123_000002_create_outbox::Migration),
             Box::new(m20261123_000003_create_idempotency_keys::Migration),
+            Box::new(m20261201_000004_scope_idempotency_keys_by_caller::Migration),
         ]
     }
 }

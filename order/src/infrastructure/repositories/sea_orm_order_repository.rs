@@ -12,7 +12,8 @@ use super::repository_error;
 use crate::{
     application::{
         domain::{
-            CustomerId, Order, OrderId, OrderItem, OrderQuery, OrderStatus, Quantity, Sku, StoredOrder, UnitPrice,
+            CallersKey, CustomerId, Order, OrderId, OrderItem, OrderQuery, OrderStatus, Quantity, Sku, StoredOrder,
+            UnitPrice,
         },
         ports::{BoxError, IdempotencyClaim, OrderRepository, RepositoryError},
     },
@@ -145,9 +146,9 @@ fn status_change(order: &Order, expected: OrderStatus, event: Option<&OrderSent>
 /// when it expired (24 h) or when its claim was abandoned (lock passed, not completed, same
 /// body). Whatever is returned was claimed by this call; no row means someone else holds it.
 const CLAIM_KEY: &str = r#"
-INSERT INTO idempotency_keys (key, fingerprint, order_snapshot, created_at, locked_until)
-VALUES ($1, $2, NULL, now(), now() + make_interval(secs => $3))
-ON CONFLICT (key) DO UPDATE
+INSERT INTO idempotency_keys (caller, key, fingerprint, order_snapshot, created_at, locked_until)
+VALUES ($4, $1, $2, NULL, now(), now() + make_interval(secs => $3))
+ON CONFLICT (caller, key) DO UPDATE
 SET fingerprint = EXCLUDED.fingerprint,
     order_snapshot = NULL,
     created_at = EXCLUDED.created_at,
@@ -162,7 +163,7 @@ RETURNING key
 #[async_trait]
 impl OrderRepository for SeaOrmOrderRepository {
     #[tracing::instrument(skip_all, fields(order_id = %order.id()))]
-    async fn create<'a>(&self, order: &Order, idempotency_key: Option<&'a str>) -> Result<(), RepositoryError> {
+    async fn create<'a>(&self, order: &Order, idempotency_key: Option<&'a CallersKey>) -> Result<(), RepositoryError> {
         let Some(key) = idempotency_key else {
             orders::Entity::insert(from_domain(order))
                 .exec_without_returning(&self.db)
@@ -178,7 +179,8 @@ impl OrderRepository for SeaOrmOrderRepository {
         let snapshot = serde_json::to_value(to_model(order)).expect("orders serialize to JSON");
         idempotency_keys::Entity::update_many()
             .col_expr(idempotency_keys::Column::OrderSnapshot, Expr::value(snapshot))
-            .filter(idempotency_keys::Column::Key.eq(key))
+            .filter(idempotency_keys::Column::Caller.eq(key.caller()))
+            .filter(idempotency_keys::Column::Key.eq(key.key()))
             .exec(&txn)
             .await
             .map_err(repository_error)?;
@@ -236,20 +238,25 @@ impl OrderRepository for SeaOrmOrderRepository {
     #[tracing::instrument(skip(self, fingerprint))]
     async fn claim_key(
         &self,
-        key: &str,
+        key: &CallersKey,
         fingerprint: &str,
         lease: Duration,
     ) -> Result<IdempotencyClaim, RepositoryError> {
         let statement = Statement::from_sql_and_values(
             DbBackend::Postgres,
             CLAIM_KEY,
-            [key.into(), fingerprint.into(), lease.as_secs_f64().into()],
+            [
+                key.key().into(),
+                fingerprint.into(),
+                lease.as_secs_f64().into(),
+                key.caller().into(),
+            ],
         );
         let claimed = self.db.query_one_raw(statement).await.map_err(repository_error)?;
         if claimed.is_some() {
             return Ok(IdempotencyClaim::Claimed);
         }
-        let Some(existing) = idempotency_keys::Entity::find_by_id(key.to_owned())
+        let Some(existing) = idempotency_keys::Entity::find_by_id((key.caller().to_owned(), key.key().to_owned()))
             .one(&self.db)
             .await
             .map_err(repository_error)?
@@ -264,15 +271,16 @@ impl OrderRepository for SeaOrmOrderRepository {
             None => Ok(IdempotencyClaim::InFlight),
             Some(snapshot) => {
                 let model: orders::Model = serde_json::from_value(snapshot)
-                    .map_err(|e| RepositoryError::corrupt(format!("idempotency snapshot of {key:?}"), e))?;
+                    .map_err(|e| RepositoryError::corrupt(format!("idempotency snapshot of {:?}", key.key()), e))?;
                 Ok(IdempotencyClaim::Replay(to_domain(model)?))
             }
         }
     }
 
-    async fn release_key(&self, key: &str) -> Result<(), RepositoryError> {
+    async fn release_key(&self, key: &CallersKey) -> Result<(), RepositoryError> {
         idempotency_keys::Entity::delete_many()
-            .filter(idempotency_keys::Column::Key.eq(key))
+            .filter(idempotency_keys::Column::Caller.eq(key.caller()))
+            .filter(idempotency_keys::Column::Key.eq(key.key()))
             .filter(idempotency_keys::Column::OrderSnapshot.is_null())
             .exec(&self.db)
             .await

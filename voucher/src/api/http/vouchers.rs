@@ -63,7 +63,7 @@ impl VoucherApi {
     async fn list(
         &self,
         caller: Authenticated,
-        /// Only this customer's vouchers.
+        /// Only this customer's vouchers (a customer may name only itself).
         customer_id: Query<Option<String>>,
         /// Only the voucher this order earned.
         order_id: Query<Option<String>>,
