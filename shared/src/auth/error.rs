@@ -27,6 +27,8 @@ pub enum AuthError {
     WrongAudience,
     #[error("no key {kid:?} in the issuer's key set")]
     UnknownKey { kid: String },
+    #[error("the token's type (typ) is not an access token's")]
+    NotAnAccessToken,
     #[error("the token's algorithm is not accepted, or does not match its key")]
     DisallowedAlgorithm,
     /// A required claim (`sub`, `exp`, `iss`, `aud`) or the header's `kid` is absent.

@@ -473,6 +473,27 @@ async fn a_remembered_token_is_checked_again_when_its_kid_names_another_key() {
 }
 
 #[tokio::test]
+async fn a_jwt_of_another_kind_is_refused_by_its_type() {
+    let (key, _server, verifier) = ed25519_setup().await;
+    let signed = |typ: Option<&str>| {
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.kid = Some(key.kid.clone());
+        header.typ = typ.map(str::to_owned);
+        jsonwebtoken::encode(&header, &claims(), &key.encoding).unwrap()
+    };
+    for typ in [None, Some("at+jwt"), Some("application/at+JWT"), Some("JWT")] {
+        assert!(verifier.verify(&signed(typ)).await.is_ok(), "{typ:?}");
+    }
+    for typ in ["logout+jwt", "secevent+jwt", "dpop+jwt", "application/id-token+jwt"] {
+        let refused = verifier.verify(&signed(Some(typ))).await;
+        assert!(
+            matches!(refused, Err(AuthError::NotAnAccessToken)),
+            "{typ}: {refused:?}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_token_verified_before_is_refused_once_it_expires() {
     let (key, server, verifier) = ed25519_setup().await;
     let verifier = verifier.with_leeway(Duration::ZERO);

@@ -163,6 +163,9 @@ impl TokenVerifier {
             self.verified.invalidate(token);
         }
         let header = jsonwebtoken::decode_header(token)?;
+        if !header.typ.as_deref().is_none_or(is_access_token_type) {
+            return Err(AuthError::NotAnAccessToken);
+        }
         let index = ALGORITHMS
             .iter()
             .position(|alg| *alg == header.alg)
@@ -274,6 +277,14 @@ impl TokenVerifier {
             let _ = self.reload(&mut refetch).await;
         }
     }
+}
+
+/// Whether a JWT `typ` may be an access token's: `at+jwt` (RFC 9068), or plain `JWT` as
+/// providers that predate it send (and no `typ` at all). Any other type (`logout+jwt`,
+/// `secevent+jwt`, `dpop+jwt`, ...) names another kind of token, signed by the same keys.
+fn is_access_token_type(typ: &str) -> bool {
+    let typ = typ.strip_prefix("application/").unwrap_or(typ);
+    typ.eq_ignore_ascii_case("at+jwt") || typ.eq_ignore_ascii_case("jwt")
 }
 
 fn validation(alg: Algorithm, issuer: &str, audience: &str, leeway: Duration) -> Validation {
