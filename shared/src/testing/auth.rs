@@ -171,6 +171,48 @@ fn payload(token: &str) -> String {
     String::from_utf8(URL_SAFE_NO_PAD.decode(encoded).expect("base64url")).expect("UTF-8 claims")
 }
 
+/// Asserts, against the service at `address` and without a token, that `/health`, `/ready`,
+/// `/openapi.json` and `/docs` are open, and that the document declares the bearer scheme and,
+/// for each `(method, path, scopes)`, the bearer requirement, the scopes, the rule in the
+/// description and the 401 and 403 answers.
+pub async fn assert_access_is_documented(address: &str, operations: &[(&str, &str, &[&str])]) {
+    let client = reqwest::Client::new();
+    for path in ["/health", "/ready", "/openapi.json", "/docs"] {
+        let response = client.get(format!("{address}{path}")).send().await.expect("GET");
+        assert_eq!(response.status(), 200, "{path} without a token");
+    }
+    let document: serde_json::Value = client
+        .get(format!("{address}/openapi.json"))
+        .send()
+        .await
+        .expect("GET /openapi.json")
+        .json()
+        .await
+        .expect("a JSON document");
+    let scheme = &document["components"]["securitySchemes"]["bearerAuth"];
+    assert_eq!(
+        (scheme["type"].as_str(), scheme["scheme"].as_str()),
+        (Some("http"), Some("bearer")),
+        "{scheme}"
+    );
+    for (method, path, scopes) in operations {
+        let operation = &document["paths"][path][method];
+        assert_eq!(operation["security"], json!([{"bearerAuth": []}]), "{method} {path}");
+        assert_eq!(operation["x-required-scopes"], json!(scopes), "{method} {path}");
+        let description = operation["description"].as_str().unwrap_or_default();
+        assert!(description.contains("**Requires**"), "{method} {path}: {description}");
+        for status in ["401", "403"] {
+            assert!(operation["responses"][status].is_object(), "{method} {path}: {status}");
+        }
+    }
+    for path in ["/health", "/ready"] {
+        assert!(
+            document["paths"][path]["get"].get("security").is_none(),
+            "{path} is open"
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::Duration;

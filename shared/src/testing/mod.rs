@@ -9,7 +9,7 @@ mod problem;
 mod servers;
 
 pub use app::{Shutdown, migrated_database, serve};
-pub use auth::{REFETCH_INTERVAL, TEST_ISSUER, TestIssuer, test_audiences};
+pub use auth::{REFETCH_INTERVAL, TEST_ISSUER, TestIssuer, assert_access_is_documented, test_audiences};
 pub use binary::{refused_start, run_binary};
 pub use jwks::JwksServer;
 pub use problem::{
