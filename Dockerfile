@@ -29,7 +29,7 @@ COPY --from=build /out/checkout-token /usr/local/bin/checkout-token
 # New named volumes mounted here take these directories' owners: the key and the JWKS are
 # written as `app`; only the JWKS volume is mounted into the services.
 USER root
-RUN mkdir -m 0700 /auth && mkdir -m 0755 /jwks && chown app:app /auth /jwks
+RUN mkdir -m 0700 /auth /event-key && mkdir -m 0755 /jwks && chown app:app /auth /event-key /jwks
 USER app
 ENTRYPOINT ["checkout-token"]
 

@@ -55,6 +55,7 @@ SERVER_URL = None  # the PostgreSQL server without a database name; set by main(
 WORKERS = 16
 SETTLE_TIMEOUT = 60
 AUTH_DIR = None  # the run's development signing key and JWKS; set by main()
+EVENT_DIR = None  # the run's event signing key and the JWKS the voucher service trusts
 AUTH_ISSUER = "http://127.0.0.1/checkout-dev"
 ORDER_SCOPES = ("orders:write", "orders:read", "orders:status", "orders:admin")
 VOUCHER_SCOPES = ("vouchers:read", "vouchers:redeem", "vouchers:admin")
@@ -240,8 +241,11 @@ class System:
                   "ORDER_SENT_CHANNEL": self.channel, "AUTH_ISSUER": AUTH_ISSUER,
                   "AUTH_JWKS_FILE": os.path.join(AUTH_DIR, "jwks.json"), **(log_env or {})}
         self.order = Service("order", dict(common, ORDER_DATABASE_URL=self.orders_db,
-                                           ORDER_RELAY_POLL_MS="50"), self.workdir)
+                                           ORDER_RELAY_POLL_MS="50",
+                                           EVENT_SIGNING_KEY=os.path.join(EVENT_DIR, "signing-key.pem")),
+                             self.workdir)
         self.voucher = Service("voucher", dict(common, VOUCHER_DATABASE_URL=self.vouchers_db,
+                                               EVENT_VERIFY_KEYS=os.path.join(EVENT_DIR, "jwks.json"),
                                                VOUCHER_CONSUMER_NAME="voucher-1",
                                                VOUCHER_CLAIM_IDLE_MS="2000"), self.workdir)
 
@@ -440,7 +444,7 @@ def duplicates_and_concurrent_patches(transport):
 
 
 def poison_interleaved(transport):
-    """Poison events interleaved with good ones."""
+    """Unsigned poison events, written straight into Redis, interleaved with good ones."""
     poison = ["not json", "{}", json.dumps({"event_type": "order.sent", "schema_version": 9}),
               json.dumps({"event_type": "order.sent", "schema_version": 1, "order_id": 42})]
 
@@ -461,7 +465,9 @@ def poison_interleaved(transport):
         while int(s.redis.cli("XLEN", f"{s.channel}.dead")) < expected:
             assert time.time() < deadline, "poison events did not reach the dead-letter stream"
             time.sleep(0.1)
-        log(f"  {expected} poison events dead-lettered")
+        reasons = s.redis.cli("XRANGE", f"{s.channel}.dead", "-", "+").count("bad_signature")
+        assert reasons == expected, f"{reasons} of {expected} dead letters say bad_signature"
+        log(f"  {expected} unsigned events dead-lettered as bad_signature, no voucher from any")
     with_system(f"poison-{transport}", transport, body)
 
 
@@ -714,12 +720,14 @@ def main(args):
     if unknown:
         print(f"unknown scenario(s): {' '.join(unknown)} (see --help)", file=sys.stderr)
         return 2
-    global SERVER_URL, AUTH_DIR
+    global SERVER_URL, AUTH_DIR, EVENT_DIR
     workdir = tempfile.mkdtemp(prefix="system-tests-")
     os.chmod(workdir, 0o755)  # PostgreSQL may run as another user and must reach its directory
     AUTH_DIR = os.path.join(workdir, "auth")
-    subprocess.run([os.path.join(BIN, "checkout-token"), "keygen", AUTH_DIR], check=True,
-                   capture_output=True)
+    EVENT_DIR = os.path.join(workdir, "events")
+    for directory in (AUTH_DIR, EVENT_DIR):
+        subprocess.run([os.path.join(BIN, "checkout-token"), "keygen", directory], check=True,
+                       capture_output=True)
     if os.environ.get("DATABASE_URL"):
         SERVER_URL = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
         try:

@@ -7,6 +7,7 @@ use clap::Args;
 use shared::{
     auth::AuthSettings,
     config::{CommonSettings, DatabaseSettings, HttpSettings, refuse},
+    signing::SigningSettings,
 };
 
 /// The order service's own defaults for the shared per-service keys.
@@ -23,6 +24,8 @@ pub struct Settings {
     pub common: CommonSettings,
     #[command(flatten)]
     pub auth: AuthSettings,
+    #[command(flatten)]
+    pub signing: SigningSettings,
     /// Outbox relay: events published per round.
     #[arg(long, env = "ORDER_RELAY_BATCH_SIZE", default_value_t = 100,
           value_parser = clap::value_parser!(u32).range(1..=10_000))]
@@ -56,6 +59,7 @@ impl Settings {
             );
         }
         self.auth.check();
+        self.signing.check();
         self
     }
 
@@ -71,11 +75,20 @@ impl Settings {
         Duration::from_secs(3600 * self.outbox_retention_hours)
     }
 
-    /// Settings for tests: the given database, Redis and token issuer, an ephemeral port,
-    /// defaults elsewhere.
-    pub fn for_tests(database_url: String, redis_url: String, order_sent_channel: String, auth: AuthSettings) -> Self {
+    /// Settings for tests: the given database, Redis and token issuer, events signed with
+    /// the Ed25519 key `signing_key_pem`, an ephemeral port, defaults elsewhere.
+    pub fn for_tests(
+        database_url: String,
+        redis_url: String,
+        order_sent_channel: String,
+        auth: AuthSettings,
+        signing_key_pem: &str,
+    ) -> Self {
         Self {
             auth,
+            signing: SigningSettings {
+                event_signing_key: Some(signing_key_pem.to_owned()),
+            },
             http: HttpSettings::ephemeral(),
             database: DatabaseSettings::for_tests(database_url),
             common: CommonSettings::for_tests(redis_url, order_sent_channel),

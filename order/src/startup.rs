@@ -9,6 +9,7 @@ use shared::{
     config::DatabaseSettings,
     http::{HealthApi, HttpServer, service_endpoint},
     probes::{DatabaseCheck, RedisCheck},
+    signing::EventSigner,
 };
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
@@ -46,11 +47,11 @@ pub async fn connect_database(settings: &DatabaseSettings) -> anyhow::Result<Dat
         .context("cannot connect to PostgreSQL at ORDER_DATABASE_URL")
 }
 
-fn publisher(settings: &Settings, redis: Arc<LazyConnection>) -> Arc<dyn EventPublisher> {
+fn publisher(settings: &Settings, redis: Arc<LazyConnection>, signer: Arc<EventSigner>) -> Arc<dyn EventPublisher> {
     let name = settings.common.order_sent_channel.clone();
     match settings.common.event_transport {
-        Transport::PubSub => Arc::new(RedisPubSubPublisher::new(redis, name)),
-        Transport::Streams => Arc::new(RedisStreamPublisher::new(redis, name)),
+        Transport::PubSub => Arc::new(RedisPubSubPublisher::new(redis, name, signer)),
+        Transport::Streams => Arc::new(RedisStreamPublisher::new(redis, name, signer)),
     }
 }
 
@@ -70,6 +71,8 @@ impl Application {
     /// A dependency cannot be reached or the address cannot be bound; the message says which.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let verifier = settings.auth.verifier_at_start().await?;
+        let signer = Arc::new(settings.signing.signer()?);
+        tracing::info!(kid = signer.kid(), "events are signed");
         let db = connect_database(&settings.database).await?;
         // Redis is opened on first use: the service takes orders while Redis is down, and
         // their events wait in the outbox until it is back.
@@ -87,7 +90,7 @@ impl Application {
         let purge = PurgeExpired::new(outbox.clone(), orders, settings.outbox_retention());
         let relay = RelayEvents::new(
             outbox,
-            publisher(&settings, redis.clone()),
+            publisher(&settings, redis.clone(), signer),
             settings.relay_batch_size,
             settings.relay_lease(),
         );

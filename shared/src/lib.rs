@@ -15,6 +15,7 @@ pub mod events;
 pub mod http;
 pub mod probes;
 pub mod repository;
+pub mod signing;
 pub mod telemetry;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

@@ -7,6 +7,7 @@ use clap::Args;
 use shared::{
     auth::AuthSettings,
     config::{CommonSettings, DatabaseSettings, HttpSettings, refuse},
+    signing::VerifySettings,
 };
 
 use crate::application::domain::{Cents, Currency, VoucherPolicy};
@@ -26,6 +27,8 @@ pub struct Settings {
     /// How access tokens are verified; the audience is `VOUCHER_AUTH_AUDIENCE`.
     #[command(flatten)]
     pub auth: AuthSettings,
+    #[command(flatten)]
+    pub verify: VerifySettings,
     /// An order earns a voucher when its total is strictly greater than this (cents, EUR).
     #[arg(long, env = "VOUCHER_THRESHOLD_CENTS", default_value_t = VoucherPolicy::DEFAULT_THRESHOLD_CENTS)]
     pub threshold_cents: i64,
@@ -67,6 +70,7 @@ impl Settings {
     pub fn check(self) -> Self {
         self.try_policy().unwrap_or_else(|(key, reason)| refuse(key, reason));
         self.auth.check();
+        self.verify.check();
         self
     }
 
@@ -91,8 +95,19 @@ impl Settings {
 
     /// Settings for tests: the given database, Redis and identity provider, an ephemeral
     /// port, defaults elsewhere.
-    pub fn for_tests(database_url: String, redis_url: String, order_sent_channel: String, auth: AuthSettings) -> Self {
+    /// Settings for tests: the given database, Redis, token issuer and trusted event keys
+    /// (`event_keys`, a JWKS), an ephemeral port, defaults elsewhere.
+    pub fn for_tests(
+        database_url: String,
+        redis_url: String,
+        order_sent_channel: String,
+        auth: AuthSettings,
+        event_keys: &str,
+    ) -> Self {
         Self {
+            verify: VerifySettings {
+                event_verify_keys: Some(event_keys.to_owned()),
+            },
             http: HttpSettings::ephemeral(),
             database: DatabaseSettings::for_tests(database_url),
             common: CommonSettings::for_tests(redis_url, order_sent_channel),
@@ -138,7 +153,7 @@ mod tests {
         Settings {
             threshold_cents,
             amount_cents,
-            ..Settings::for_tests(String::new(), String::new(), String::new(), auth)
+            ..Settings::for_tests(String::new(), String::new(), String::new(), auth, "{}")
         }
     }
 

@@ -9,6 +9,7 @@ use shared::{
     config::DatabaseSettings,
     http::{HealthApi, HttpServer, service_endpoint},
     probes::{DatabaseCheck, RedisCheck},
+    signing::EventVerifier,
 };
 use tokio_util::sync::CancellationToken;
 
@@ -40,6 +41,7 @@ pub struct Application {
     http: HttpServer,
     settings: Settings,
     issue_voucher: Arc<IssueVoucher>,
+    events: Arc<EventVerifier>,
     redis: Arc<LazyConnection>,
     consuming: Arc<ConsumerCheck>,
 }
@@ -54,6 +56,8 @@ impl Application {
     /// be bound; the message says which, naming the variables to set.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let verifier = settings.auth.verifier_at_start().await?;
+        let events = Arc::new(settings.verify.verifier()?);
+        tracing::info!(keys = events.len(), "events are accepted only signed by a trusted key");
         let db = connect_database(&settings.database).await?;
         let redis = Arc::new(LazyConnection::new(&settings.common.redis_url).context("invalid REDIS_URL")?);
 
@@ -90,6 +94,7 @@ impl Application {
             http,
             settings,
             issue_voucher,
+            events,
             redis,
             consuming,
         })
@@ -109,6 +114,7 @@ impl Application {
         let consumer = tokio::spawn(consume(
             self.settings,
             self.issue_voucher,
+            self.events,
             self.redis,
             self.consuming,
             shutdown.clone(),
@@ -127,12 +133,14 @@ impl Application {
 async fn consume(
     settings: Settings,
     issue_voucher: Arc<IssueVoucher>,
+    events: Arc<EventVerifier>,
     redis: Arc<LazyConnection>,
     consuming: Arc<ConsumerCheck>,
     shutdown: CancellationToken,
 ) {
     let handler = Arc::new(EventHandler::new(
         issue_voucher,
+        events,
         settings.max_deliveries,
         shutdown.clone(),
     ));

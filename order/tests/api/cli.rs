@@ -9,14 +9,36 @@ const AUTH: [(&str, &str); 2] = [
     ("AUTH_JWKS_FILE", "/nonexistent/jwks.json"),
 ];
 
-/// Runs `order serve` with `vars` (and an unreachable database and authentication settings
-/// unless `vars` names them) and returns its stderr, asserting that it refused to start.
+/// Runs `order serve` with `vars` (and an unreachable database, authentication settings and
+/// an event signing key unless `vars` names them) and returns its stderr, asserting that it
+/// refused to start.
 fn refused_start(vars: &[(&str, &str)]) -> String {
+    let signing = ("EVENT_SIGNING_KEY", shared::testing::event_keys().pem());
     let vars: Vec<_> = std::iter::once(NO_DATABASE)
         .chain(AUTH)
+        .chain([signing])
         .chain(vars.iter().copied())
         .collect();
     shared::testing::refused_start(ORDER, &vars)
+}
+
+#[test]
+fn without_a_usable_event_signing_key_the_service_refuses_to_start_naming_it() {
+    for key in [
+        None,
+        Some("/nonexistent/signing-key.pem"),
+        Some("-----BEGIN PRIVATE KEY-----\nnope\n"),
+    ] {
+        let vars: Vec<_> = std::iter::once(NO_DATABASE)
+            .chain(AUTH)
+            .chain(key.map(|k| ("EVENT_SIGNING_KEY", k)))
+            .collect();
+        let stderr = shared::testing::refused_start(ORDER, &vars);
+        assert!(
+            stderr.contains("EVENT_SIGNING_KEY") && !stderr.contains("ORDER_DATABASE_URL"),
+            "{key:?}: {stderr}"
+        );
+    }
 }
 
 #[test]
@@ -33,7 +55,11 @@ fn without_authentication_settings_the_service_refuses_to_start_naming_them() {
     );
     let stderr = shared::testing::refused_start(ORDER, &[NO_DATABASE, AUTH[1]]);
     assert!(stderr.contains("AUTH_ISSUER"), "{stderr}");
-    let stderr = shared::testing::refused_start(ORDER, &[NO_DATABASE, AUTH[0], AUTH[1], ("ORDER_AUTH_AUDIENCE", "")]);
+    let signing = ("EVENT_SIGNING_KEY", shared::testing::event_keys().pem());
+    let stderr = shared::testing::refused_start(
+        ORDER,
+        &[NO_DATABASE, AUTH[0], AUTH[1], signing, ("ORDER_AUTH_AUDIENCE", "")],
+    );
     assert!(
         stderr.contains("ORDER_DATABASE_URL"),
         "an empty audience takes the default; it got as far as the database: {stderr}"
@@ -117,6 +143,7 @@ fn serve_help_lists_every_variable_with_its_default_and_hides_secrets() {
         "AUTH_JWKS_FILE",
         "AUTH_LEEWAY_SECS",
         "ORDER_AUTH_AUDIENCE",
+        "EVENT_SIGNING_KEY",
     ] {
         assert!(help.contains(&format!("[env: {key}")), "{key} missing from:\n{help}");
     }

@@ -37,6 +37,7 @@ pub async fn spawn_app() -> TestApp {
         redis_url.clone(),
         channel.clone(),
         issuer.settings("order"),
+        shared::testing::event_keys().pem(),
     );
     let app = Application::build(settings).await.expect("build the order service");
     let (address, shutdown) = serve(app.port(), |stop| app.run_until_stopped(stop));
@@ -167,7 +168,11 @@ impl TestApp {
         tokio::spawn(async move {
             let mut messages = pubsub.into_on_message();
             while let Some(msg) = messages.next().await {
-                let payload: String = msg.get_payload().unwrap();
+                let sealed: String = msg.get_payload().unwrap();
+                let payload = shared::testing::event_keys()
+                    .verifier()
+                    .open(sealed.as_bytes())
+                    .expect("the order service seals every event with its key");
                 if tx.send(serde_json::from_str(&payload).unwrap()).is_err() {
                     break;
                 }

@@ -17,3 +17,6 @@ pub use problem::{
     assert_insufficient_scope, assert_invalid, assert_problem, assert_unauthorized, field_errors,
 };
 pub use servers::{Servers, free_port, fresh_database, servers, unique_name};
+
+mod event_keys;
+pub use event_keys::{EventKeys, event_keys};

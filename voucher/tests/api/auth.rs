@@ -244,6 +244,7 @@ fn the_service_refuses_to_start_without_authentication_naming_what_to_set() {
         issuer,
         ("AUTH_JWKS_FILE", "/nonexistent/jwks.json"),
         ("VOUCHER_AUTH_AUDIENCE", ""),
+        ("EVENT_VERIFY_KEYS", shared::testing::event_keys().jwks()),
     ];
     let stderr = refused_start(VOUCHER, &complete);
     assert!(
@@ -261,6 +262,7 @@ fn unreachable_keys_do_not_stop_the_start() {
             NO_DATABASE,
             ("AUTH_ISSUER", "https://id.example.test/"),
             ("AUTH_JWKS_URL", "http://127.0.0.1:1/jwks"),
+            ("EVENT_VERIFY_KEYS", shared::testing::event_keys().jwks()),
         ],
     );
     assert!(!output.status.success());

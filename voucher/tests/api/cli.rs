@@ -23,6 +23,7 @@ fn out_of_range_values_stop_the_service_naming_the_variable() {
         let vars = [
             AUTH[0],
             AUTH[1],
+            ("EVENT_VERIFY_KEYS", shared::testing::event_keys().jwks()),
             ("VOUCHER_DATABASE_URL", "postgres://127.0.0.1:1/none"),
             (key, value),
         ];
@@ -35,6 +36,22 @@ fn out_of_range_values_stop_the_service_naming_the_variable() {
 fn a_missing_database_url_stops_the_service_naming_the_variable() {
     let stderr = shared::testing::refused_start(VOUCHER, &AUTH);
     assert!(stderr.contains("VOUCHER_DATABASE_URL"), "{stderr}");
+}
+
+#[test]
+fn without_usable_event_keys_the_service_refuses_to_start_naming_them() {
+    let database = ("VOUCHER_DATABASE_URL", "postgres://127.0.0.1:1/none");
+    for keys in [None, Some("/nonexistent/jwks.json"), Some(r#"{"keys": []}"#)] {
+        let vars: Vec<_> = [AUTH[0], AUTH[1], database]
+            .into_iter()
+            .chain(keys.map(|k| ("EVENT_VERIFY_KEYS", k)))
+            .collect();
+        let stderr = shared::testing::refused_start(VOUCHER, &vars);
+        assert!(
+            stderr.contains("EVENT_VERIFY_KEYS") && !stderr.contains("VOUCHER_DATABASE_URL"),
+            "{keys:?}: {stderr}"
+        );
+    }
 }
 
 #[test]

@@ -25,7 +25,13 @@ struct OrderApp<'a> {
 async fn spawn_order_app<'a>(channel: &str, issuer: &'a TestIssuer) -> OrderApp<'a> {
     let (database_url, _) = migrated_database::<Migrator>().await;
     let redis_url = shared::testing::servers().redis_url.clone();
-    let settings = Settings::for_tests(database_url, redis_url, channel.to_owned(), issuer.settings("order"));
+    let settings = Settings::for_tests(
+        database_url,
+        redis_url,
+        channel.to_owned(),
+        issuer.settings("order"),
+        shared::testing::event_keys().pem(),
+    );
     let app = Application::build(settings).await.expect("build the order service");
     let (address, shutdown) = serve(app.port(), |stop| app.run_until_stopped(stop));
     OrderApp {
@@ -125,11 +131,15 @@ async fn the_same_event_injected_twice_yields_one_voucher() {
         .await
         .unwrap()
         .unwrap();
-    let event: String = message.get_payload().unwrap();
+    let sealed: String = message.get_payload().unwrap();
+    let event = shared::testing::event_keys()
+        .verifier()
+        .open(sealed.as_bytes())
+        .expect("the order service seals its events");
     let parsed: Value = serde_json::from_str(&event).unwrap();
     assert_eq!(parsed["order_id"], id.as_str());
-    vouchers.publish(&event).await;
-    vouchers.publish(&event).await;
+    vouchers.publish_raw(&sealed).await;
+    vouchers.publish_raw(&sealed).await;
     vouchers.drain().await;
     assert_eq!(vouchers.vouchers_for_order(&id).await.len(), 1);
 }

@@ -45,6 +45,7 @@ pub async fn spawn_voucher_app_with(channel: String, configure: impl FnOnce(&mut
         redis_url.clone(),
         channel.clone(),
         issuer.settings("voucher"),
+        shared::testing::event_keys().jwks(),
     );
     configure(&mut settings);
     let streams = settings.common.event_transport == shared::bus::Transport::Streams;
@@ -66,6 +67,11 @@ pub async fn spawn_voucher_app_with(channel: String, configure: impl FnOnce(&mut
         issuer,
         _shutdown: shutdown,
     }
+}
+
+/// `payload` sealed with the test process's event key, which the services under test trust.
+pub fn sealed(payload: &str) -> String {
+    shared::testing::event_keys().seal(payload)
 }
 
 /// An `order.sent` event as the order service would publish it.
@@ -151,9 +157,15 @@ impl VoucherApp {
         Some(row.try_get_by_index::<String>(0).unwrap())
     }
 
-    /// Publishes a raw payload on this app's channel; returns how many subscribers got it.
+    /// Publishes `payload` sealed as the order service would (with the test process's event
+    /// key); returns how many subscribers got it.
     pub async fn publish(&self, payload: &str) -> i64 {
-        self.redis.clone().publish(&self.channel, payload).await.unwrap()
+        self.publish_raw(&sealed(payload)).await
+    }
+
+    /// Publishes `message` exactly as given (unsigned, forged, ...).
+    pub async fn publish_raw(&self, message: &str) -> i64 {
+        self.redis.clone().publish(&self.channel, message).await.unwrap()
     }
 
     pub async fn vouchers_for_order(&self, order_id: &str) -> Vec<Value> {
@@ -178,11 +190,16 @@ impl VoucherApp {
         }
     }
 
-    /// Appends a raw payload to this app's stream (streams transport).
+    /// Appends `payload`, sealed as the order service would, to this app's stream.
     pub async fn xadd(&self, payload: &str) -> String {
+        self.xadd_raw(&sealed(payload)).await
+    }
+
+    /// Appends `message` exactly as given to this app's stream.
+    pub async fn xadd_raw(&self, message: &str) -> String {
         self.redis
             .clone()
-            .xadd(&self.channel, "*", &[("payload", payload)])
+            .xadd(&self.channel, "*", &[("payload", message)])
             .await
             .unwrap()
     }

@@ -6,7 +6,7 @@ use redis::AsyncCommands;
 use serde_json::json;
 use shared::bus::Transport;
 
-use crate::helpers::{VoucherApp, order_sent, spawn_voucher_app_with};
+use crate::helpers::{VoucherApp, order_sent, sealed, spawn_voucher_app_with};
 
 async fn spawn_streams_app(configure: impl FnOnce(&mut voucher::config::Settings)) -> VoucherApp {
     let stream = shared::testing::unique_name("order.sent");
@@ -65,7 +65,7 @@ async fn entries_appended_before_the_consumer_started_are_not_skipped() {
     let mut redis = test_redis().await;
     let early = order_sent("early", 30_000);
     let _: String = redis
-        .xadd(&stream, "*", &[("payload", early.to_string())])
+        .xadd(&stream, "*", &[("payload", sealed(&early.to_string()))])
         .await
         .unwrap();
     let app = spawn_voucher_app_with(stream, |s| s.common.event_transport = Transport::Streams).await;
@@ -95,7 +95,7 @@ async fn poison_entries_go_to_the_dead_letter_stream_and_later_ones_still_flow()
     );
     assert!(eventually(Duration::from_secs(2), async || app.dead_letters().await.len() == 3).await);
     let dead = app.dead_letters().await;
-    assert_eq!(dead[0].0, "{not json");
+    assert_eq!(dead[0].0, sealed("{not json"));
     assert!(dead[1].1.contains("schema_version 3"), "{:?}", dead[1]);
     assert!(dead[2].1.contains("malformed"), "{:?}", dead[2]);
     assert!(
@@ -114,7 +114,7 @@ async fn entries_a_crashed_run_left_pending_are_processed_on_restart() {
     let events = [order_sent("crash", 20_000), order_sent("crash", 20_000)];
     for event in &events {
         let _: String = redis
-            .xadd(&stream, "*", &[("payload", event.to_string())])
+            .xadd(&stream, "*", &[("payload", sealed(&event.to_string()))])
             .await
             .unwrap();
     }
@@ -136,7 +136,7 @@ async fn entries_stuck_with_a_dead_consumer_are_claimed_after_the_idle_time() {
     let _: () = redis.xgroup_create_mkstream(&stream, "voucher", "0").await.unwrap();
     let event = order_sent("orphan", 20_000);
     let _: String = redis
-        .xadd(&stream, "*", &[("payload", event.to_string())])
+        .xadd(&stream, "*", &[("payload", sealed(&event.to_string()))])
         .await
         .unwrap();
     read_as(&mut redis, &stream, "ghost", ">").await;
@@ -158,7 +158,7 @@ async fn an_entry_delivered_too_often_is_dead_lettered_without_another_try() {
     let _: () = redis.xgroup_create_mkstream(&stream, "voucher", "0").await.unwrap();
     let event = order_sent("crash-loop", 20_000);
     let _: String = redis
-        .xadd(&stream, "*", &[("payload", event.to_string())])
+        .xadd(&stream, "*", &[("payload", sealed(&event.to_string()))])
         .await
         .unwrap();
     // Five earlier runs each read it and died: it is what crashes the consumer.
@@ -183,7 +183,7 @@ async fn poison_on_pubsub_goes_to_the_dead_letter_stream_too() {
     app.drain().await;
     let dead = app.dead_letters().await;
     assert_eq!(dead.len(), 1);
-    assert_eq!(dead[0].0, "definitely not an event");
+    assert_eq!(dead[0].0, sealed("definitely not an event"));
 }
 
 #[tokio::test]

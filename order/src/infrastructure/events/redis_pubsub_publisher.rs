@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use shared::{bus::LazyConnection, events::OrderSent};
+use shared::{bus::LazyConnection, events::OrderSent, signing::EventSigner};
 
 use crate::application::ports::{Delivery, EventPublisher, PublishError};
 
@@ -10,11 +10,13 @@ use crate::application::ports::{Delivery, EventPublisher, PublishError};
 pub struct RedisPubSubPublisher {
     conn: Arc<LazyConnection>,
     channel: String,
+    signer: Arc<EventSigner>,
 }
 
 impl RedisPubSubPublisher {
-    pub fn new(conn: Arc<LazyConnection>, channel: String) -> Self {
-        Self { conn, channel }
+    /// Publishes on `channel`, every event sealed by `signer`.
+    pub fn new(conn: Arc<LazyConnection>, channel: String, signer: Arc<EventSigner>) -> Self {
+        Self { conn, channel, signer }
     }
 }
 
@@ -24,7 +26,9 @@ impl EventPublisher for RedisPubSubPublisher {
         let mut conn = self.conn.get().await.map_err(|e| PublishError(Box::new(e)))?;
         let mut pipe = redis::pipe();
         for event in events {
-            pipe.cmd("PUBLISH").arg(&self.channel).arg(event.to_json());
+            pipe.cmd("PUBLISH")
+                .arg(&self.channel)
+                .arg(self.signer.seal(&event.to_json()));
         }
         let receivers: Vec<i64> = pipe
             .query_async(&mut conn)

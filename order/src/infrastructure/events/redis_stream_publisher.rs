@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use shared::{bus::LazyConnection, events::OrderSent};
+use shared::{bus::LazyConnection, events::OrderSent, signing::EventSigner};
 
 use crate::application::ports::{Delivery, EventPublisher, PublishError};
 
@@ -11,11 +11,13 @@ use crate::application::ports::{Delivery, EventPublisher, PublishError};
 pub struct RedisStreamPublisher {
     conn: Arc<LazyConnection>,
     stream: String,
+    signer: Arc<EventSigner>,
 }
 
 impl RedisStreamPublisher {
-    pub fn new(conn: Arc<LazyConnection>, stream: String) -> Self {
-        Self { conn, stream }
+    /// Appends to `stream`, every event sealed by `signer`.
+    pub fn new(conn: Arc<LazyConnection>, stream: String, signer: Arc<EventSigner>) -> Self {
+        Self { conn, stream, signer }
     }
 }
 
@@ -31,7 +33,7 @@ impl EventPublisher for RedisStreamPublisher {
                 .arg("event_id")
                 .arg(event.event_id.to_string())
                 .arg("payload")
-                .arg(event.to_json());
+                .arg(self.signer.seal(&event.to_json()));
         }
         let ids: Vec<String> = pipe
             .query_async(&mut conn)

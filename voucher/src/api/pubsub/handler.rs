@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use shared::{backoff::Backoff, error::Chain, events::OrderSent};
+use shared::{backoff::Backoff, error::Chain, events::OrderSent, signing::EventVerifier};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
@@ -20,25 +20,45 @@ pub enum Handled {
     Interrupted,
 }
 
-/// Turns a raw payload into a voucher decision. Waits out database outages (retrying with
+/// The dead-letter reason of an event that is not the order service's: unsigned, signed by
+/// an unknown key, forged or altered.
+pub const BAD_SIGNATURE: &str = "bad_signature";
+
+/// Turns a raw payload into a voucher decision. Only events sealed by a trusted key are read. Waits out database outages (retrying with
 /// back-off, since retrying is safe) and gives up on an event only when it cannot be read or
 /// keeps failing for another reason `max_attempts` times.
 pub struct EventHandler {
     issue_voucher: Arc<IssueVoucher>,
+    events: Arc<EventVerifier>,
     max_attempts: u32,
     shutdown: CancellationToken,
 }
 
 impl EventHandler {
-    pub fn new(issue_voucher: Arc<IssueVoucher>, max_attempts: u32, shutdown: CancellationToken) -> Self {
+    pub fn new(
+        issue_voucher: Arc<IssueVoucher>,
+        events: Arc<EventVerifier>,
+        max_attempts: u32,
+        shutdown: CancellationToken,
+    ) -> Self {
         Self {
             issue_voucher,
+            events,
             max_attempts: max_attempts.max(1),
             shutdown,
         }
     }
 
-    pub async fn handle(&self, payload: &[u8]) -> Handled {
+    pub async fn handle(&self, message: &[u8]) -> Handled {
+        let payload = match self.events.open(message) {
+            Ok(payload) => payload,
+            Err(reason) => {
+                tracing::warn!(%reason, bytes = message.len(), "event refused: not signed by a trusted key");
+                metrics::counter!("events_rejected_total", "reason" => BAD_SIGNATURE).increment(1);
+                return Handled::Poison(BAD_SIGNATURE.to_owned());
+            }
+        };
+        let payload = payload.as_bytes();
         let event = match OrderSent::from_json(payload) {
             Ok(event) => event,
             Err(reason) => {
