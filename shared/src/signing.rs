@@ -171,6 +171,12 @@ impl EventVerifier {
     }
 }
 
+/// The key a setting gives (an empty setting counts as unset).
+fn configured_key(value: Option<&str>, missing: &'static str, starts: &str) -> Result<String, EventKeyError> {
+    let value = value.filter(|v| !v.is_empty()).ok_or(EventKeyError::Missing(missing))?;
+    key_text(value, starts)
+}
+
 /// A key given as its text, or as the path of a file holding it: text that starts like the
 /// key itself (`starts`) is the key, anything else a path.
 fn key_text(value: &str, starts: &str) -> Result<String, EventKeyError> {
@@ -199,14 +205,12 @@ impl SigningSettings {
     /// # Errors
     /// No key is configured, or it cannot be read; the message names the variable.
     pub fn signer(&self) -> Result<EventSigner, EventKeyError> {
-        let value = self
-            .event_signing_key
-            .as_deref()
-            .filter(|v| !v.is_empty())
-            .ok_or(EventKeyError::Missing(
-                "EVENT_SIGNING_KEY is required: the Ed25519 key events are signed with (PEM, or a file holding it)",
-            ))?;
-        key_text(value, "-----BEGIN").and_then(|pem| EventSigner::from_pem(&pem))
+        let pem = configured_key(
+            self.event_signing_key.as_deref(),
+            "EVENT_SIGNING_KEY is required: the Ed25519 key events are signed with (PEM, or a file holding it)",
+            "-----BEGIN",
+        )?;
+        EventSigner::from_pem(&pem)
     }
 
     /// Stops the process, naming the variable, unless a usable key is configured.
@@ -232,14 +236,12 @@ impl VerifySettings {
     /// # Errors
     /// No keys are configured, or they cannot be read; the message names the variable.
     pub fn verifier(&self) -> Result<EventVerifier, EventKeyError> {
-        let value = self
-            .event_verify_keys
-            .as_deref()
-            .filter(|v| !v.is_empty())
-            .ok_or(EventKeyError::Missing(
-                "EVENT_VERIFY_KEYS is required: the JWKS of the keys events are signed with (JSON, or a file holding it)",
-            ))?;
-        key_text(value, "{").and_then(|jwks| EventVerifier::from_jwks(jwks.as_bytes()))
+        let jwks = configured_key(
+            self.event_verify_keys.as_deref(),
+            "EVENT_VERIFY_KEYS is required: the JWKS of the keys events are signed with (JSON, or a file holding it)",
+            "{",
+        )?;
+        EventVerifier::from_jwks(jwks.as_bytes())
     }
 
     /// Stops the process, naming the variable, unless usable keys are configured.
