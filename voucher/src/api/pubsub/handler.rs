@@ -24,9 +24,10 @@ pub enum Handled {
 /// an unknown key, forged or altered.
 pub const BAD_SIGNATURE: &str = "bad_signature";
 
-/// Turns a raw payload into a voucher decision. Only events sealed by a trusted key are read. Waits out database outages (retrying with
-/// back-off, since retrying is safe) and gives up on an event only when it cannot be read or
-/// keeps failing for another reason `max_attempts` times.
+/// Turns a message from the bus into a voucher decision. Only events sealed by a trusted key
+/// are read. Waits out database outages (retrying with back-off, since retrying is safe) and
+/// gives up on an event only when it cannot be read or keeps failing for another reason
+/// `max_attempts` times.
 pub struct EventHandler {
     issue_voucher: Arc<IssueVoucher>,
     events: Arc<EventVerifier>,
