@@ -42,6 +42,11 @@ impl TestApp {
             .to_owned()
     }
 
+    /// `GET /orders` with `token`.
+    async fn list_as(&self, token: &str) -> reqwest::Response {
+        client_with(token).get(self.url("/orders")).send().await.unwrap()
+    }
+
     async fn post_as(&self, client: &reqwest::Client, body: &Value) -> reqwest::Response {
         client.post(self.url("/orders")).json(body).send().await.unwrap()
     }
@@ -94,29 +99,13 @@ async fn every_endpoint_refuses_a_missing_or_forged_token_and_changes_nothing() 
 async fn a_rotated_signing_key_is_picked_up_without_a_restart() {
     let app = spawn_app().await;
     let before = app.issuer.customer("alice", &CUSTOMER);
-    assert_eq!(
-        client_with(&before)
-            .get(app.url("/orders"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(app.list_as(&before).await.status(), 200);
     app.issuer.rotate();
     // The key set was fetched at start; the next fetch may come one interval later.
     tokio::time::sleep(REFETCH_INTERVAL + std::time::Duration::from_millis(100)).await;
     let after = app.issuer.customer("alice", &CUSTOMER);
-    assert_eq!(
-        client_with(&after)
-            .get(app.url("/orders"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
-    assert_unauthorized(client_with(&before).get(app.url("/orders")).send().await.unwrap()).await;
+    assert_eq!(app.list_as(&after).await.status(), 200);
+    assert_unauthorized(app.list_as(&before).await).await;
 }
 
 #[tokio::test]
