@@ -48,6 +48,10 @@ pub struct Settings {
     #[arg(long, env = "VOUCHER_MAX_DELIVERIES", default_value_t = 5,
           value_parser = clap::value_parser!(u32).range(1..=1_000))]
     pub max_deliveries: u32,
+    /// Entries the dead-letter stream keeps; each new one beyond that drops the oldest.
+    #[arg(long, env = "VOUCHER_DEAD_LETTER_MAX_LEN", default_value_t = 100_000,
+          value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    pub dead_letter_max_len: u64,
     /// Streams: the consumer group.
     #[arg(long, env = "VOUCHER_CONSUMER_GROUP", default_value = "voucher")]
     pub consumer_group: String,
@@ -93,8 +97,6 @@ impl Settings {
         Duration::from_millis(self.claim_idle_ms)
     }
 
-    /// Settings for tests: the given database, Redis and identity provider, an ephemeral
-    /// port, defaults elsewhere.
     /// Settings for tests: the given database, Redis, token issuer and trusted event keys
     /// (`event_keys`, a JWKS), an ephemeral port, defaults elsewhere.
     pub fn for_tests(
@@ -117,6 +119,7 @@ impl Settings {
             consumer_concurrency: 8,
             consumer_queue: 10_000,
             max_deliveries: 5,
+            dead_letter_max_len: 100_000,
             consumer_group: "voucher".to_owned(),
             consumer_name: "voucher-test".to_owned(),
             consumer_batch: 64,

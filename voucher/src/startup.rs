@@ -144,7 +144,11 @@ async fn consume(
         settings.max_deliveries,
         shutdown.clone(),
     ));
-    let dead_letters = RedisDeadLetters::new(redis.clone(), dead_letter_key(&settings.common.order_sent_channel));
+    let dead_letters = RedisDeadLetters::new(
+        redis.clone(),
+        dead_letter_key(&settings.common.order_sent_channel),
+        settings.dead_letter_max_len,
+    );
     match settings.common.event_transport {
         Transport::PubSub => {
             let subscriber = RedisSubscriber::new(

@@ -85,3 +85,31 @@ async fn bad_events_interleaved_with_real_ones_issue_nothing_over_pubsub() {
 async fn bad_events_interleaved_with_real_ones_issue_nothing_over_streams() {
     interleaved(Transport::Streams).await;
 }
+
+#[tokio::test]
+async fn a_flood_of_forged_events_keeps_only_the_newest_dead_letters() {
+    let app = spawn_voucher_app_with(shared::testing::unique_name("order.sent"), |s| {
+        s.dead_letter_max_len = 3;
+        // One at a time, so the dead letters are appended in the order sent.
+        s.consumer_concurrency = 1;
+    })
+    .await;
+    let flood: Vec<String> = (0..10)
+        .map(|i| order_sent(&format!("attacker-{i}"), 99_999).to_string())
+        .collect();
+    for message in &flood {
+        send(&app, Transport::PubSub, message).await;
+    }
+    let last = flood.last().unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while !app.dead_letters().await.iter().any(|(m, _)| m == last) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the last forged event was not dead-lettered"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let kept: Vec<String> = app.dead_letters().await.into_iter().map(|(m, _)| m).collect();
+    assert_eq!(kept, flood[7..].to_vec(), "the stream keeps the newest three");
+    assert_eq!(app.voucher_rows().await, 0);
+}

@@ -8,20 +8,26 @@ use crate::application::ports::{BusError, DeadLetters};
 
 /// The dead-letter stream (`<channel>.dead`): events that could not be processed, each with
 /// the reason, kept for a person to inspect (`XRANGE order.sent.dead - +`) and replay.
+/// It holds at most `max_len` entries: each append drops the oldest beyond that, so a flood
+/// of forged or broken events cannot fill Redis' memory.
 pub struct RedisDeadLetters {
     conn: Arc<LazyConnection>,
     key: String,
+    max_len: u64,
 }
 
 impl RedisDeadLetters {
-    pub fn new(conn: Arc<LazyConnection>, key: String) -> Self {
-        Self { conn, key }
+    pub fn new(conn: Arc<LazyConnection>, key: String, max_len: u64) -> Self {
+        Self { conn, key, max_len }
     }
 
     /// The command that appends one dead letter, for callers that pipeline it with an ack.
     pub fn command(&self, payload: &[u8], reason: &str, source_id: &str) -> redis::Cmd {
         let mut cmd = redis::cmd("XADD");
+        // Exact trimming: `~` would only cut whole stream nodes, far beyond a small cap.
         cmd.arg(&self.key)
+            .arg("MAXLEN")
+            .arg(self.max_len)
             .arg("*")
             .arg("payload")
             .arg(payload)
