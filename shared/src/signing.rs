@@ -11,10 +11,11 @@ use std::{collections::HashMap, path::PathBuf};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use clap::Args;
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey, pkcs8::DecodePrivateKey};
-use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, JwkSet};
+use jsonwebtoken::jwk::{
+    AlgorithmParameters, CommonParameters, EllipticCurve, Jwk, JwkSet, OctetKeyPairParameters, OctetKeyPairType,
+    ThumbprintHash,
+};
 use serde::{Deserialize, Serialize};
-
-use crate::auth::dev::DevSigningKey;
 
 const ALG: &str = "EdDSA";
 
@@ -72,14 +73,10 @@ impl EventSigner {
     /// `pem` is not an Ed25519 private key.
     pub fn from_pem(pem: &str) -> Result<Self, EventKeyError> {
         let key = SigningKey::from_pkcs8_pem(pem).map_err(|_| EventKeyError::NotAPrivateKey)?;
-        let kid = DevSigningKey::from_pem(pem.as_bytes())
-            .map_err(|_| EventKeyError::NotAPrivateKey)?
-            .jwk()
-            .common
-            .key_id
-            .clone()
-            .unwrap_or_default();
-        Ok(Self { kid, key })
+        Ok(Self {
+            kid: key_id(&key.verifying_key())?,
+            key,
+        })
     }
 
     /// The key's id, as the trusted JWKS lists it.
@@ -171,6 +168,20 @@ impl EventVerifier {
     }
 }
 
+/// The RFC 7638 thumbprint of an Ed25519 public key: its `kid` in a JWKS.
+fn key_id(key: &VerifyingKey) -> Result<String, EventKeyError> {
+    let jwk = Jwk {
+        common: CommonParameters::default(),
+        algorithm: AlgorithmParameters::OctetKeyPair(OctetKeyPairParameters {
+            key_type: OctetKeyPairType::OctetKeyPair,
+            curve: EllipticCurve::Ed25519,
+            x: URL_SAFE_NO_PAD.encode(key.as_bytes()),
+        }),
+    };
+    jwk.thumbprint(ThumbprintHash::SHA256)
+        .map_err(|_| EventKeyError::NotAPrivateKey)
+}
+
 /// The key a setting gives (an empty setting counts as unset).
 fn configured_key(value: Option<&str>, missing: &'static str, starts: &str) -> Result<String, EventKeyError> {
     let value = value.filter(|v| !v.is_empty()).ok_or(EventKeyError::Missing(missing))?;
@@ -255,6 +266,7 @@ impl VerifySettings {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::dev::DevSigningKey;
 
     fn pair() -> (EventSigner, DevSigningKey) {
         let key = DevSigningKey::generate().unwrap();
