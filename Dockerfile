@@ -15,10 +15,13 @@ ENV LOG_FORMAT=json
 
 FROM runtime AS order
 COPY --from=build /out/order /usr/local/bin/order
-ENV ORDER_HTTP_HOST=0.0.0.0 ORDER_HTTP_PORT=54322
+# The API on every interface; /health, /ready and /metrics on the admin listener, loopback
+# only (the healthcheck runs inside the container). For a metrics scraper in another
+# container, set ORDER_ADMIN_HOST=0.0.0.0 and keep the port off the published ones.
+ENV ORDER_HTTP_HOST=0.0.0.0 ORDER_HTTP_PORT=54322 ORDER_ADMIN_HOST=127.0.0.1 ORDER_ADMIN_PORT=54332
 EXPOSE 54322
 HEALTHCHECK --interval=5s --timeout=3s --retries=10 \
-    CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/54322 && printf 'GET /ready HTTP/1.0\\r\\n\\r\\n' >&3 && head -n1 <&3 | grep -q ' 200 '"]
+    CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/54332 && printf 'GET /ready HTTP/1.0\\r\\n\\r\\n' >&3 && head -n1 <&3 | grep -q ' 200 '"]
 ENTRYPOINT ["order"]
 CMD ["serve"]
 
@@ -35,9 +38,12 @@ ENTRYPOINT ["checkout-token"]
 
 FROM runtime AS voucher
 COPY --from=build /out/voucher /usr/local/bin/voucher
-ENV VOUCHER_HTTP_HOST=0.0.0.0 VOUCHER_HTTP_PORT=54323
+# The API on every interface; /health, /ready and /metrics on the admin listener, loopback
+# only (the healthcheck runs inside the container). For a metrics scraper in another
+# container, set VOUCHER_ADMIN_HOST=0.0.0.0 and keep the port off the published ones.
+ENV VOUCHER_HTTP_HOST=0.0.0.0 VOUCHER_HTTP_PORT=54323 VOUCHER_ADMIN_HOST=127.0.0.1 VOUCHER_ADMIN_PORT=54333
 EXPOSE 54323
 HEALTHCHECK --interval=5s --timeout=3s --retries=10 \
-    CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/54323 && printf 'GET /ready HTTP/1.0\\r\\n\\r\\n' >&3 && head -n1 <&3 | grep -q ' 200 '"]
+    CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/54333 && printf 'GET /ready HTTP/1.0\\r\\n\\r\\n' >&3 && head -n1 <&3 | grep -q ' 200 '"]
 ENTRYPOINT ["voucher"]
 CMD ["serve"]

@@ -317,7 +317,7 @@ def ready(host, port):
 
 
 def cmd_startup(out, name, url, log, cmd):
-    """Starts CMD, polls URL/ready every 5 ms until it answers 200, then stops it with
+    """Starts CMD, polls URL/ready (URL: the admin listener) every 5 ms until it answers 200, then stops it with
     SIGTERM and measures how long the graceful stop takes."""
     hostport = url.split("://", 1)[1].rstrip("/")
     host, port = hostport.rsplit(":", 1)

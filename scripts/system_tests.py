@@ -173,18 +173,29 @@ class Postgres:
         throwaway("postgres", "stop", self.dir)
 
 
+# Every scenario sends thousands of requests with one token, from one address, as fast as it
+# can; Schemathesis too. The per-caller limits (tested by the integration tests) are raised
+# out of their way.
+RATE_LIMITS = {"HTTP_RATE_LIMIT_WRITES_PER_SEC": "100000", "HTTP_RATE_LIMIT_WRITES_BURST": "100000",
+               "HTTP_RATE_LIMIT_LOOKUPS_PER_SEC": "100000", "HTTP_RATE_LIMIT_LOOKUPS_BURST": "100000"}
+
+
 class Service:
     """One service binary (`order` or `voucher`), started, killed and restarted at will."""
 
     def __init__(self, name, env, workdir):
         self.name = name
         self.port = free_port()
-        self.env = {**os.environ, "LOG_FORMAT": "text", "RUST_LOG": "warn", **env,
-                    f"{name.upper()}_HTTP_PORT": str(self.port)}
+        self.admin_port = free_port()
+        self.env = {**os.environ, "LOG_FORMAT": "text", "RUST_LOG": "warn", **RATE_LIMITS, **env,
+                    f"{name.upper()}_HTTP_PORT": str(self.port),
+                    f"{name.upper()}_ADMIN_PORT": str(self.admin_port)}
         self.log_path = os.path.join(workdir, f"{name}.log")
         self.log = open(self.log_path, "a")
         self.proc = None
         self.url = f"http://127.0.0.1:{self.port}"
+        # /health, /ready and /metrics: the admin listener, not the public port.
+        self.admin_url = f"http://127.0.0.1:{self.admin_port}"
         self.run("migrate", "up")
 
     def run(self, *args):
@@ -201,7 +212,7 @@ class Service:
     def wait_ready(self, timeout=30):
         deadline = time.time() + timeout
         while time.time() < deadline:
-            if http("GET", f"{self.url}/ready", timeout=1)[0] == 200:
+            if http("GET", f"{self.admin_url}/ready", timeout=1)[0] == 200:
                 return
             if self.proc.poll() is not None:
                 raise RuntimeError(f"{self.name} exited with {self.proc.returncode}")
@@ -482,7 +493,7 @@ def database_down():
         s.settle_and_count("before the outage", before)
         s.postgres.stop()
         for svc in (s.order, s.voucher):
-            status, body = http("GET", f"{svc.url}/ready", timeout=10)
+            status, body = http("GET", f"{svc.admin_url}/ready", timeout=10)
             assert status == 503, f"{svc.name} /ready answered {status} with the database down"
         status, problem, headers = request("POST", f"{s.order.url}/orders", {
             "customer_id": "c", "items": [{"sku": "S", "quantity": 1, "unit_price_cents": 20000}]})

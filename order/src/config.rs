@@ -11,7 +11,11 @@ use shared::{
 };
 
 /// The order service's own defaults for the shared per-service keys.
-pub const DEFAULTS: &[(&str, &str)] = &[("http_port", "54322"), ("auth_audience", "order")];
+pub const DEFAULTS: &[(&str, &str)] = &[
+    ("http_port", "54322"),
+    ("admin_port", "54332"),
+    ("auth_audience", "order"),
+];
 
 /// Every setting of `order serve`.
 #[derive(Debug, Clone, Args)]

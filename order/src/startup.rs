@@ -7,7 +7,7 @@ use sea_orm::DatabaseConnection;
 use shared::{
     bus::{LazyConnection, Transport},
     config::DatabaseSettings,
-    http::{HealthApi, HttpServer, service_endpoint},
+    http::{HealthApi, HttpServer, admin_endpoint, service_endpoint},
     probes::{DatabaseCheck, RedisCheck},
     signing::EventSigner,
 };
@@ -58,6 +58,7 @@ fn publisher(settings: &Settings, redis: Arc<LazyConnection>, signer: Arc<EventS
 /// A built order service, bound to its port but not yet serving.
 pub struct Application {
     http: HttpServer,
+    admin: HttpServer,
     relay: RelayEvents,
     outbox_written: Arc<Notify>,
     relay_poll_interval: Duration,
@@ -97,22 +98,33 @@ impl Application {
         let health = HealthApi::new(vec![Arc::new(DatabaseCheck(db)), Arc::new(RedisCheck(redis))]);
         let endpoint = service_endpoint(
             api,
-            health,
             "Order service",
             settings.common.max_body_bytes as usize,
             &documented_rules(),
             verifier,
+            &settings.http.limits,
         );
 
+        let connections = settings.http.limits.connections();
         let http = HttpServer::bind(
             &settings.http.http_host,
             settings.http.http_port,
             "ORDER_HTTP_HOST/ORDER_HTTP_PORT",
             endpoint,
+            connections,
+        )
+        .await?;
+        let admin = HttpServer::bind(
+            &settings.http.admin_host,
+            settings.http.admin_port,
+            "ORDER_ADMIN_HOST/ORDER_ADMIN_PORT",
+            admin_endpoint(health, "Order service"),
+            connections,
         )
         .await?;
         Ok(Self {
             http,
+            admin,
             relay,
             purge,
             outbox_written,
@@ -123,6 +135,11 @@ impl Application {
     /// The port the HTTP listener is bound to (useful when configured as 0).
     pub fn port(&self) -> u16 {
         self.http.port()
+    }
+
+    /// The port of the admin listener (`/health`, `/ready`, `/metrics`).
+    pub fn admin_port(&self) -> u16 {
+        self.admin.port()
     }
 
     /// Serves HTTP and runs the outbox relay until `shutdown` is cancelled, then stops taking
@@ -138,14 +155,18 @@ impl Application {
             self.relay_poll_interval,
             shutdown.clone(),
         ));
-        tracing::info!(port = self.http.port(), "order service listening");
-        let served = self.http.serve(shutdown.clone()).await;
+        tracing::info!(
+            port = self.http.port(),
+            admin_port = self.admin.port(),
+            "order service listening"
+        );
+        let (served, admin) = tokio::join!(self.http.serve(shutdown.clone()), self.admin.serve(shutdown.clone()));
         shutdown.cancel();
         if let Err(e) = relay.await {
             tracing::error!(error.message = %e, "outbox relay task failed");
         }
         let _ = housekeeping.await;
         tracing::info!("order service stopped");
-        served
+        served.and(admin)
     }
 }

@@ -13,7 +13,11 @@ use shared::{
 use crate::application::domain::{Cents, Currency, VoucherPolicy};
 
 /// The voucher service's own defaults for the shared per-service keys.
-pub const DEFAULTS: &[(&str, &str)] = &[("http_port", "54323"), ("auth_audience", "voucher")];
+pub const DEFAULTS: &[(&str, &str)] = &[
+    ("http_port", "54323"),
+    ("admin_port", "54333"),
+    ("auth_audience", "voucher"),
+];
 
 /// Every setting of `voucher serve`.
 #[derive(Debug, Clone, Args)]

@@ -7,7 +7,7 @@ use sea_orm::DatabaseConnection;
 use shared::{
     bus::{LazyConnection, Transport, dead_letter_key},
     config::DatabaseSettings,
-    http::{HealthApi, HttpServer, service_endpoint},
+    http::{HealthApi, HttpServer, admin_endpoint, service_endpoint},
     probes::{DatabaseCheck, RedisCheck},
     signing::EventVerifier,
 };
@@ -39,6 +39,7 @@ pub async fn connect_database(settings: &DatabaseSettings) -> anyhow::Result<Dat
 /// A built voucher service, bound to its port but not yet serving or consuming.
 pub struct Application {
     http: HttpServer,
+    admin: HttpServer,
     settings: Settings,
     issue_voucher: Arc<IssueVoucher>,
     events: Arc<EventVerifier>,
@@ -76,22 +77,33 @@ impl Application {
         ]);
         let endpoint = service_endpoint(
             api,
-            health,
             "Voucher service",
             settings.common.max_body_bytes as usize,
             &documented_rules(),
             verifier,
+            &settings.http.limits,
         );
 
+        let connections = settings.http.limits.connections();
         let http = HttpServer::bind(
             &settings.http.http_host,
             settings.http.http_port,
             "VOUCHER_HTTP_HOST/VOUCHER_HTTP_PORT",
             endpoint,
+            connections,
+        )
+        .await?;
+        let admin = HttpServer::bind(
+            &settings.http.admin_host,
+            settings.http.admin_port,
+            "VOUCHER_ADMIN_HOST/VOUCHER_ADMIN_PORT",
+            admin_endpoint(health, "Voucher service"),
+            connections,
         )
         .await?;
         Ok(Self {
             http,
+            admin,
             settings,
             issue_voucher,
             events,
@@ -103,6 +115,11 @@ impl Application {
     /// The port the HTTP listener is bound to (useful when configured as 0).
     pub fn port(&self) -> u16 {
         self.http.port()
+    }
+
+    /// The port of the admin listener (`/health`, `/ready`, `/metrics`).
+    pub fn admin_port(&self) -> u16 {
+        self.admin.port()
     }
 
     /// Serves HTTP and consumes events until `shutdown` is cancelled, then stops taking
@@ -119,14 +136,18 @@ impl Application {
             self.consuming,
             shutdown.clone(),
         ));
-        tracing::info!(port = self.http.port(), "voucher service listening");
-        let served = self.http.serve(shutdown.clone()).await;
+        tracing::info!(
+            port = self.http.port(),
+            admin_port = self.admin.port(),
+            "voucher service listening"
+        );
+        let (served, admin) = tokio::join!(self.http.serve(shutdown.clone()), self.admin.serve(shutdown.clone()));
         shutdown.cancel();
         if let Err(e) = consumer.await {
             tracing::error!(error.message = %e, "event consumer task failed");
         }
         tracing::info!("voucher service stopped");
-        served
+        served.and(admin)
     }
 }
 

@@ -232,6 +232,7 @@ async fn the_open_endpoints_need_no_token_and_the_document_states_each_operation
     let app = spawn_app().await;
     assert_access_is_documented(
         &app.address,
+        &app.admin_address,
         &[
             ("post", "/orders", &["orders:write"]),
             ("get", "/orders", &["orders:read", "orders:admin"]),

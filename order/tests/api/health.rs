@@ -3,9 +3,9 @@ use crate::helpers::{assert_problem, spawn_app};
 #[tokio::test]
 async fn health_and_ready_answer_200_when_dependencies_are_up() {
     let app = spawn_app().await;
-    let health = app.get("/health").await;
+    let health = app.admin("/health").await;
     assert_eq!(health.status(), 200);
-    let ready = app.get("/ready").await;
+    let ready = app.admin("/ready").await;
     assert_eq!(ready.status(), 200);
     let body: serde_json::Value = ready.json().await.unwrap();
     assert_eq!(body["status"], "ready");
@@ -98,13 +98,13 @@ async fn a_request_id_is_echoed_or_generated() {
     let app = spawn_app().await;
     let echoed = app
         .client
-        .get(app.url("/health"))
+        .get(app.url("/openapi.json"))
         .header("x-request-id", "abc-123")
         .send()
         .await
         .unwrap();
     assert_eq!(echoed.headers()["x-request-id"], "abc-123");
-    let generated = app.get("/health").await;
+    let generated = app.get("/openapi.json").await;
     assert_eq!(generated.headers()["x-request-id"].len(), 36);
 }
 
@@ -128,7 +128,7 @@ async fn metrics_count_requests_by_route_and_domain_events() {
     let app = spawn_app().await;
     let order = app.create_order("metered", &[(1, 15_000)]).await;
     app.patch_status(order["id"].as_str().unwrap(), "sent").await;
-    let response = app.get("/metrics").await;
+    let response = app.admin("/metrics").await;
     assert_eq!(response.status(), 200);
     let text = response.text().await.unwrap();
     for expected in [
@@ -140,6 +140,31 @@ async fn metrics_count_requests_by_route_and_domain_events() {
     ] {
         assert!(text.contains(expected), "missing {expected} in\n{text}");
     }
+}
+
+#[tokio::test]
+async fn probes_and_metrics_are_served_on_the_admin_port_only() {
+    let app = spawn_app().await;
+    for path in ["/health", "/ready", "/metrics"] {
+        assert_eq!(app.admin(path).await.status(), 200, "{path} on the admin port");
+        assert_problem(app.get(path).await, 404).await;
+    }
+    let admin_api = app.admin("/orders").await;
+    assert_eq!(admin_api.status(), 404, "the API is not on the admin port");
+}
+
+#[tokio::test]
+async fn an_unknown_method_adds_no_metric_series_of_its_own() {
+    let app = spawn_app().await;
+    let method = reqwest::Method::from_bytes(b"FOOBAR").unwrap();
+    let response = app.client.request(method, app.url("/orders")).send().await.unwrap();
+    assert_problem(response, 405).await;
+    let text = app.admin("/metrics").await.text().await.unwrap();
+    assert!(!text.contains("FOOBAR"), "a series names the made-up method:\n{text}");
+    assert!(
+        text.contains(r#"http_requests_total{method="other",route="/orders",status="405"}"#),
+        "{text}"
+    );
 }
 
 #[tokio::test]

@@ -14,6 +14,8 @@ use shared::{
 /// test identity provider.
 pub struct TestApp {
     pub address: String,
+    /// The admin listener: `/health`, `/ready`, `/metrics`.
+    pub admin_address: String,
     /// Sends every request with a service token that holds every order scope: for the tests
     /// of everything but access control.
     pub client: reqwest::Client,
@@ -27,19 +29,26 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Spawns the service with settings adjusted by `configure` (limits, timings, ...).
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     shared::telemetry::init_for_tests();
     let (database_url, db) = migrated_database::<Migrator>().await;
     let redis_url = shared::testing::servers().redis_url.clone();
     let channel = shared::testing::unique_name("order.sent");
     let issuer = TestIssuer::start().await;
-    let settings = Settings::for_tests(
+    let mut settings = Settings::for_tests(
         database_url,
         redis_url.clone(),
         channel.clone(),
         issuer.settings("order"),
         shared::testing::event_keys().pem(),
     );
+    configure(&mut settings);
     let app = Application::build(settings).await.expect("build the order service");
+    let admin_address = format!("http://127.0.0.1:{}", app.admin_port());
     let (address, shutdown) = serve(app.port(), |stop| app.run_until_stopped(stop));
     let superuser = issuer.client(
         "order-tests",
@@ -52,6 +61,7 @@ pub async fn spawn_app() -> TestApp {
     );
     TestApp {
         address,
+        admin_address,
         client: client_with(&superuser),
         anonymous: reqwest::Client::new(),
         issuer,
@@ -139,6 +149,15 @@ impl TestApp {
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    /// GET `path` of the admin listener, without a token.
+    pub async fn admin(&self, path: &str) -> reqwest::Response {
+        self.anonymous
+            .get(format!("{}{path}", self.admin_address))
+            .send()
+            .await
+            .expect("GET on the admin listener")
     }
 
     pub async fn count(&self, sql: &str) -> i64 {

@@ -2,9 +2,11 @@
 
 mod auth;
 mod cli;
+mod connections;
 mod health;
 mod helpers;
 mod idempotency;
+mod limits;
 mod orders;
 mod relay;
 mod status;

@@ -9,7 +9,7 @@ const MAX_KID_CHARS: usize = 64;
 
 /// Why a bearer token was refused. The message is the reason to log: it never contains the
 /// token (an [`UnknownKey`](Self::UnknownKey) names the header's `kid`, cut to 64 characters).
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum AuthError {
     #[error("no bearer token")]
     Missing,

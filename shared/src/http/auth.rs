@@ -10,7 +10,7 @@ use poem_openapi::{
     registry::{MetaSecurityScheme, Registry},
 };
 
-use super::ApiError;
+use super::{ApiError, rate_limit::VerifiedCaller};
 use crate::auth::{AuthError, Principal, TokenVerifier, bearer_token};
 
 /// The security scheme's name in the OpenAPI documents.
@@ -63,6 +63,13 @@ impl<'a> ApiExtractor<'a> for Authenticated {
         _body: &mut RequestBody,
         _param_opts: ExtractParamOptions<Self::ParamType>,
     ) -> poem::Result<Self> {
+        // The rate limit verified the token already, to know whom to count.
+        if let Some(VerifiedCaller(verified)) = request.extensions().get::<VerifiedCaller>() {
+            return match verified {
+                Ok(principal) => Ok(Self(principal.clone())),
+                Err(e) => Err(ApiError::unauthenticated(e).into()),
+            };
+        }
         let verifier = request
             .data::<Arc<TokenVerifier>>()
             .ok_or_else(|| ApiError::internal(&NoVerifier))?;

@@ -38,6 +38,7 @@ impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
             return Err(poem::Error::from_status(StatusCode::PAYLOAD_TOO_LARGE));
         }
         let body = req.take_body().into_bytes_limit(self.max_bytes).await?;
+        super::timeout::BodyReceived::mark(&req);
         req.set_body(body);
         self.inner.call(req).await
     }

@@ -11,11 +11,13 @@ use tracing::Instrument;
 
 use crate::{
     auth::TokenVerifier,
+    config::HttpLimits,
     trace::{TraceContext, continue_or_start},
 };
 
 use super::{
-    BodyLimit, DocumentedRules, HealthApi, MetricsApi, problem_from_error,
+    BodyLimit, DocumentedRules, problem_from_error,
+    rate_limit::RateLimit,
     spec::{DocumentedRoutes, finished_spec, json_document},
 };
 
@@ -24,34 +26,41 @@ pub const REQUEST_ID_HEADER: &str = "x-request-id";
 /// W3C trace context header.
 pub const TRACEPARENT_HEADER: &str = "traceparent";
 
-/// Assembles a service's HTTP surface: its operations plus the health endpoints, the OpenAPI
-/// document at `/openapi.json`, Swagger UI at `/docs`, a body limit, one log line per
-/// request carrying its `x-request-id`, and problem details for every error.
+/// Assembles a service's public HTTP surface: its operations, the OpenAPI document at
+/// `/openapi.json`, Swagger UI at `/docs`, rate limits per caller on writes and lookups, a
+/// time limit per request, a body limit, one log line per request carrying its
+/// `x-request-id`, and problem details for every error. Probes and metrics are served
+/// apart, by [`admin_endpoint`](super::admin_endpoint).
 ///
 /// `rules` are the constraints the service checks in its domain types, so the document can
 /// say so. `verifier` checks the access tokens of the operations that take an
 /// [`Authenticated`](super::Authenticated) caller.
 pub fn service_endpoint<T: OpenApi + 'static>(
     apis: T,
-    health: HealthApi,
     title: &str,
     max_body_bytes: usize,
     rules: &DocumentedRules,
     verifier: Arc<TokenVerifier>,
+    limits: &HttpLimits,
 ) -> BoxEndpoint<'static> {
-    let metrics = MetricsApi::new(crate::telemetry::install_metrics());
-    let service = OpenApiService::new((apis, health, metrics), title, env!("CARGO_PKG_VERSION"));
+    crate::telemetry::install_metrics();
+    let service = OpenApiService::new(apis, title, env!("CARGO_PKG_VERSION"));
     let generated = service.spec();
     let spec = finished_spec(&generated, rules);
     let routes = Arc::new(DocumentedRoutes::from_spec(&spec));
     // Swagger UI shows the document as served at /openapi.json, not the generated one.
     let docs = service.swagger_ui_html().replacen(&generated, &spec.to_string(), 1);
+    let rate_limit = RateLimit::new(limits.rate_limits(), routes.clone(), rules, verifier.clone());
+    let request_timeout = limits.request_timeout();
     Route::new()
         .at("/openapi.json", json_document(spec))
         .nest("/docs", make_sync(move |_| Html(docs.clone())))
         .nest("/", service)
         .data(verifier)
         .with(BodyLimit::new(max_body_bytes))
+        // Outside the body limit: a refused request is not even read.
+        .with(rate_limit)
+        .around(move |next, req| super::timeout::within(next, req, request_timeout))
         .catch_all_error(problem_from_error)
         .around(move |next, req| log_request(next, req, routes.clone()))
         .map_to_response()
@@ -190,11 +199,11 @@ mod tests {
     fn endpoint(rules: &DocumentedRules, verifier: Arc<TokenVerifier>) -> TestClient<BoxEndpoint<'static>> {
         TestClient::new(service_endpoint(
             Api,
-            HealthApi::new(Vec::new()),
             "Test",
             1024,
             rules,
             verifier,
+            &HttpLimits::for_tests(),
         ))
     }
 

@@ -1,6 +1,24 @@
+//! The admin surface: liveness, readiness and metrics, served on a listener of their own.
+
 use std::sync::Arc;
 
-use poem_openapi::{ApiResponse, Object, OpenApi, payload::Json};
+use poem::{EndpointExt, Route, endpoint::BoxEndpoint};
+use poem_openapi::{ApiResponse, Object, OpenApi, OpenApiService, payload::Json};
+
+use super::problem_from_error;
+
+/// The admin listener's endpoint: `GET /health`, `GET /ready` and `GET /metrics`, without a
+/// token, and problem details for anything else. It belongs on an address only operators and
+/// the orchestrator reach (loopback by default), never on the public port.
+pub fn admin_endpoint(health: HealthApi, title: &str) -> BoxEndpoint<'static> {
+    let metrics = MetricsApi::new(crate::telemetry::install_metrics());
+    let service = OpenApiService::new((health, metrics), format!("{title} (admin)"), env!("CARGO_PKG_VERSION"));
+    Route::new()
+        .nest("/", service)
+        .catch_all_error(problem_from_error)
+        .map_to_response()
+        .boxed()
+}
 
 /// Something the service needs in order to do its work, checked by `/ready`.
 #[async_trait::async_trait]

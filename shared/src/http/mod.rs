@@ -1,20 +1,25 @@
 //! HTTP plumbing common to both services: RFC 9457 problem details for every error, a
-//! request body limit, strict JSON strings, request logging and the health endpoints.
+//! request body limit, rate limits, strict JSON strings, request logging, the server with its
+//! timeouts and connection cap, and the admin endpoints (health, metrics).
 
 mod auth;
 mod body_limit;
+mod connection;
 mod endpoint;
 mod health;
 mod json;
 mod problem;
+mod rate_limit;
 mod server;
 mod spec;
+mod timeout;
 
 pub use auth::{Authenticated, BEARER_SCHEME};
 pub use body_limit::{BodyLimit, BodyLimitEndpoint};
 pub use endpoint::{REQUEST_ID_HEADER, TRACEPARENT_HEADER, service_endpoint};
-pub use health::{DependencyCheck, DependencyStatus, HealthApi, MetricsApi, Readiness, ReadyResponse};
+pub use health::{DependencyCheck, DependencyStatus, HealthApi, MetricsApi, Readiness, ReadyResponse, admin_endpoint};
 pub use json::{JsonBody, StrictJson, parse as parse_json};
 pub use problem::{ApiError, FieldError, PROBLEM_JSON, Problem, Violations, problem_from_error, problem_response};
-pub use server::HttpServer;
+pub use rate_limit::{Rate, RateLimits};
+pub use server::{ConnectionLimits, HttpServer};
 pub use spec::{DocumentedRoutes, DocumentedRules, finished_spec, page_limit_field, text_field};

@@ -21,6 +21,9 @@ pub struct DocumentedRules {
     pub parameters: Vec<(&'static str, Value)>,
     /// What each operation (method, path as documented) asks of the caller's token.
     pub permissions: Vec<(&'static str, &'static str, Permission)>,
+    /// The reads (method, path as documented) rate-limited per caller like the writes,
+    /// against a limit of their own: lookups of things a caller could guess.
+    pub lookups: Vec<(&'static str, &'static str)>,
 }
 
 fn merge(schema: &mut Value, rules: &[(&'static str, Value)], name: &str) {
@@ -63,6 +66,7 @@ pub fn finished_spec(generated: &str, rules: &DocumentedRules) -> Value {
             document_permission(operation, permission);
         }
     }
+    super::rate_limit::document(&mut spec, rules);
     let operations = spec
         .get_mut("paths")
         .and_then(Value::as_object_mut)

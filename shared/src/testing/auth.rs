@@ -171,15 +171,26 @@ fn payload(token: &str) -> String {
     String::from_utf8(URL_SAFE_NO_PAD.decode(encoded).expect("base64url")).expect("UTF-8 claims")
 }
 
-/// Asserts, against the service at `address` and without a token, that `/health`, `/ready`,
-/// `/openapi.json` and `/docs` are open, and that the document declares the bearer scheme and,
-/// for each `(method, path, scopes)`, the bearer requirement, the scopes, the rule in the
-/// description and the 401 and 403 answers.
-pub async fn assert_access_is_documented(address: &str, operations: &[(&str, &str, &[&str])]) {
+/// Asserts, without a token, that `/openapi.json` and `/docs` are open on the service at
+/// `address` and `/health`, `/ready` and `/metrics` on its admin listener at `admin` (and
+/// only there), and that the document declares the bearer scheme and, for each
+/// `(method, path, scopes)`, the bearer requirement, the scopes, the rule in the description
+/// and the 401 and 403 answers.
+pub async fn assert_access_is_documented(address: &str, admin: &str, operations: &[(&str, &str, &[&str])]) {
     let client = reqwest::Client::new();
-    for path in ["/health", "/ready", "/openapi.json", "/docs"] {
+    for (base, path) in [
+        (address, "/openapi.json"),
+        (address, "/docs"),
+        (admin, "/health"),
+        (admin, "/ready"),
+        (admin, "/metrics"),
+    ] {
+        let response = client.get(format!("{base}{path}")).send().await.expect("GET");
+        assert_eq!(response.status(), 200, "{base}{path} without a token");
+    }
+    for path in ["/health", "/ready", "/metrics"] {
         let response = client.get(format!("{address}{path}")).send().await.expect("GET");
-        assert_eq!(response.status(), 200, "{path} without a token");
+        assert_eq!(response.status(), 404, "{path} is not on the public port");
     }
     let document: serde_json::Value = client
         .get(format!("{address}/openapi.json"))
@@ -205,10 +216,10 @@ pub async fn assert_access_is_documented(address: &str, operations: &[(&str, &st
             assert!(operation["responses"][status].is_object(), "{method} {path}: {status}");
         }
     }
-    for path in ["/health", "/ready"] {
+    for path in ["/health", "/ready", "/metrics"] {
         assert!(
-            document["paths"][path]["get"].get("security").is_none(),
-            "{path} is open"
+            document["paths"].get(path).is_none(),
+            "{path} is not in the public document"
         );
     }
 }

@@ -36,7 +36,8 @@ impl JwksServer {
             let (status, body) = served.answer.lock().unwrap().clone();
             Json(body).with_status(status).into_response()
         });
-        let server = HttpServer::bind("127.0.0.1", 0, "test JWKS", endpoint.boxed())
+        let limits = crate::config::HttpLimits::for_tests().connections();
+        let server = HttpServer::bind("127.0.0.1", 0, "test JWKS", endpoint.boxed(), limits)
             .await
             .expect("bind a loopback port");
         let url = format!("http://127.0.0.1:{}/.well-known/jwks.json", server.port())

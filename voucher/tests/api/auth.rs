@@ -211,6 +211,7 @@ async fn the_open_endpoints_need_no_token_and_the_document_states_each_operation
     let app = spawn_voucher_app().await;
     shared::testing::assert_access_is_documented(
         &app.address,
+        &app.admin_address,
         &[
             ("get", "/vouchers", &["vouchers:read", "vouchers:admin"]),
             ("get", "/vouchers/{code}", &["vouchers:read", "vouchers:admin"]),

@@ -17,6 +17,8 @@ use voucher::{
 /// its own identity provider.
 pub struct VoucherApp {
     pub address: String,
+    /// The admin listener: `/health`, `/ready`, `/metrics`.
+    pub admin_address: String,
     pub client: reqwest::Client,
     pub db: DatabaseConnection,
     pub redis: redis::aio::MultiplexedConnection,
@@ -50,8 +52,9 @@ pub async fn spawn_voucher_app_with(channel: String, configure: impl FnOnce(&mut
     configure(&mut settings);
     let streams = settings.common.event_transport == shared::bus::Transport::Streams;
     let app = Application::build(settings).await.expect("build the voucher service");
+    let admin_address = format!("http://127.0.0.1:{}", app.admin_port());
     let (address, shutdown) = serve(app.port(), |stop| app.run_until_stopped(stop));
-    wait_until_ready(&address).await;
+    wait_until_ready(&admin_address).await;
     let redis = redis::Client::open(redis_url.as_str())
         .unwrap()
         .get_multiplexed_async_connection()
@@ -59,6 +62,7 @@ pub async fn spawn_voucher_app_with(channel: String, configure: impl FnOnce(&mut
         .unwrap();
     VoucherApp {
         address,
+        admin_address,
         client: reqwest::Client::new(),
         db,
         redis,
@@ -117,6 +121,13 @@ impl VoucherApp {
     /// GET `path` as support staff.
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.admin_get(path).send().await.expect("GET")
+    }
+
+    /// GET `path` of the admin listener, without a token.
+    pub async fn admin(&self, path: &str) -> reqwest::Response {
+        reqwest::get(format!("{}{path}", self.admin_address))
+            .await
+            .expect("GET on the admin listener")
     }
 
     /// Redeems `code` as its owner (as some customer if no voucher has the code).
@@ -267,7 +278,8 @@ impl VoucherApp {
     }
 }
 
-/// Waits until `/ready` says 200: the service is subscribed and events can flow.
+/// Waits until `/ready` of the admin listener at `address` says 200: the service is
+/// subscribed and events can flow.
 pub async fn wait_until_ready(address: &str) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while tokio::time::Instant::now() < deadline {

@@ -87,8 +87,8 @@ async fn of_50_concurrent_redemptions_exactly_one_wins() {
 #[tokio::test]
 async fn health_ready_openapi_and_docs_are_served() {
     let app = spawn_voucher_app().await;
-    assert_eq!(app.get("/health").await.status(), 200);
-    let ready: Value = app.get("/ready").await.json().await.unwrap();
+    assert_eq!(app.admin("/health").await.status(), 200);
+    let ready: Value = app.admin("/ready").await.json().await.unwrap();
     assert_eq!(ready["status"], "ready");
     let spec: Value = app.get("/openapi.json").await.json().await.unwrap();
     assert!(

@@ -26,5 +26,8 @@ pub fn documented() -> DocumentedRules {
             ("get", "/vouchers/{code}", READ),
             ("post", "/vouchers/{code}/redeem", REDEEM),
         ],
+        // Voucher reads are limited per caller like the writes, so that codes cannot be
+        // harvested by guessing at speed.
+        lookups: vec![("get", "/vouchers"), ("get", "/vouchers/{code}")],
     }
 }

@@ -11,6 +11,10 @@ use clap::{Args, Command, error::ErrorKind};
 
 use crate::{bus::Transport, events::CHANNEL_ORDER_SENT, telemetry::LogFormat};
 
+mod http;
+
+pub use http::{HttpLimits, HttpSettings};
+
 /// The prefix of per-service variables, replaced by the service's own name.
 const SERVICE_PREFIX: &str = "SERVICE_";
 
@@ -56,17 +60,6 @@ pub struct LogSettings {
     pub log_format: LogFormat,
 }
 
-/// Where a service listens. Per service: `ORDER_HTTP_HOST`, `VOUCHER_HTTP_PORT`, ...
-#[derive(Debug, Clone, Args)]
-pub struct HttpSettings {
-    /// Address the HTTP API binds to. Use 0.0.0.0 only behind a firewall or in a container.
-    #[arg(long, env = "SERVICE_HTTP_HOST", default_value = "127.0.0.1")]
-    pub http_host: String,
-    /// Port the HTTP API binds to.
-    #[arg(long, env = "SERVICE_HTTP_PORT")]
-    pub http_port: u16,
-}
-
 /// The service's PostgreSQL database. Per service: `ORDER_DATABASE_URL`, ...
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseSettings {
@@ -90,16 +83,6 @@ impl CommonSettings {
             log: LogSettings {
                 log_format: LogFormat::Text,
             },
-        }
-    }
-}
-
-impl HttpSettings {
-    /// Loopback on a port the system picks: for tests.
-    pub fn ephemeral() -> Self {
-        Self {
-            http_host: "127.0.0.1".to_owned(),
-            http_port: 0,
         }
     }
 }
@@ -184,7 +167,7 @@ mod tests {
         for_service(
             <Cli as clap::CommandFactory>::command(),
             "ORDER_",
-            &[("http_port", "54322")],
+            &[("http_port", "54322"), ("admin_port", "54332")],
         )
     }
 
@@ -194,6 +177,9 @@ mod tests {
         let port = serve.get_arguments().find(|a| a.get_id() == "http_port").unwrap();
         assert_eq!(port.get_env().unwrap(), "ORDER_HTTP_PORT");
         assert_eq!(port.get_default_values(), ["54322"]);
+        let admin = serve.get_arguments().find(|a| a.get_id() == "admin_port").unwrap();
+        assert_eq!(admin.get_env().unwrap(), "ORDER_ADMIN_PORT");
+        assert_eq!(admin.get_default_values(), ["54332"]);
         let url = serve.get_arguments().find(|a| a.get_id() == "database_url").unwrap();
         assert_eq!(url.get_env().unwrap(), "ORDER_DATABASE_URL");
         assert!(url.is_hide_env_values_set(), "the database URL may hold a password");
@@ -211,5 +197,16 @@ mod tests {
         assert!(err.to_string().contains("ORDER_DB_MAX_CONNECTIONS"), "{err}");
         let err = command().try_get_matches_from(["order", "serve"]).unwrap_err();
         assert!(err.to_string().contains("ORDER_DATABASE_URL"), "{err}");
+        for (flag, key) in [
+            ("--rate-limit-writes-per-sec", "HTTP_RATE_LIMIT_WRITES_PER_SEC"),
+            ("--rate-limit-lookups-burst", "HTTP_RATE_LIMIT_LOOKUPS_BURST"),
+            ("--header-timeout-secs", "HTTP_HEADER_TIMEOUT_SECS"),
+            ("--max-connections", "HTTP_MAX_CONNECTIONS"),
+        ] {
+            let err = command()
+                .try_get_matches_from(["order", "serve", "--database-url", "x", flag, "0"])
+                .unwrap_err();
+            assert!(err.to_string().contains(key), "no limit can be turned off: {err}");
+        }
     }
 }
