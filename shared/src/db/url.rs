@@ -35,7 +35,8 @@ const SSL_MODES: &str = "disable, allow, prefer, require, verify-ca or verify-fu
 #[derive(Clone)]
 pub struct DatabaseUrl {
     text: String,
-    options: PgConnectOptions,
+    /// For `Debug` only (boxed: it is large, and settings are moved around by value).
+    options: Box<PgConnectOptions>,
     variable: String,
 }
 
@@ -96,7 +97,7 @@ impl DatabaseUrl {
         }
         Ok(Self {
             text: text.to_owned(),
-            options,
+            options: Box::new(options),
             variable: variable.into(),
         })
     }
