@@ -36,6 +36,15 @@ RUN mkdir -m 0700 /auth /event-key && mkdir -m 0755 /jwks && chown app:app /auth
 USER app
 ENTRYPOINT ["checkout-token"]
 
+# Development certificates for TLS to PostgreSQL (docker/db-certs.sh): for local compose
+# only; a deployment uses certificates from its own CA.
+FROM debian:bookworm-slim AS dev-certs
+RUN apt-get update && apt-get install -y --no-install-recommends openssl \
+    && rm -rf /var/lib/apt/lists/*
+COPY scripts/certs scripts/lib.sh /checkout/scripts/
+COPY docker/db-certs.sh /checkout/db-certs.sh
+ENTRYPOINT ["/checkout/db-certs.sh"]
+
 FROM runtime AS voucher
 COPY --from=build /out/voucher /usr/local/bin/voucher
 # The API on every interface; /health, /ready and /metrics on the admin listener, loopback

@@ -70,21 +70,39 @@ pid_alive() {
     [ "${stat%% *}" != Z ]
 }
 
+# The client authentication of start_postgres: the superuser `postgres` is trusted on the
+# socket and on loopback (development and tests only); every other role must come over TLS
+# and give its password.
+PG_HBA='# Written by scripts/lib.sh (start_postgres) at every start.
+local     all  postgres                trust
+host      all  postgres  127.0.0.1/32  trust
+host      all  postgres  ::1/128       trust
+hostnossl all  all       0.0.0.0/0     reject
+hostnossl all  all       ::/0          reject
+hostssl   all  all       127.0.0.1/32  scram-sha-256
+hostssl   all  all       ::1/128       scram-sha-256
+'
+
 # start_postgres DIR PORT [NAME=VALUE...]: initializes DIR on first use and starts a server
-# on 127.0.0.1:PORT that trusts local connections (development and tests only). Each
+# on 127.0.0.1:PORT with TLS on (a certificate for `localhost` by scripts/certs in DIR/certs;
+# clients verify it with DIR/certs/ca.crt) and the client authentication of PG_HBA. Each
 # NAME=VALUE is a server setting (`postgres -c NAME=VALUE`). Returns once it accepts
-# connections; DIR and PORT can be started again after stop_postgres.
+# connections; DIR and PORT can be started again after stop_postgres, with the same TLS.
 start_postgres() {
     local dir=$1 port=$2 bin opts setting
     shift 2
     bin=$(find_pg_bin) || die "PostgreSQL server binaries not found (run ensure_tools)"
     mkdir -p "$dir"
+    "$(dirname "${BASH_SOURCE[0]}")/certs" "$dir/certs" localhost
+    # The server reads its key as `postgres`, and only from a file nobody else can read.
     [ "$(id -u)" = 0 ] && { pg_run true; chown -R postgres:postgres "$dir"; }
     if [ ! -f "$dir/data/PG_VERSION" ]; then
         pg_run "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --no-sync >/dev/null
     fi
+    printf '%s' "$PG_HBA" | pg_run tee "$dir/data/pg_hba.conf" >/dev/null
     port_in_use "$port" && die "port $port is already in use"
-    opts="-p $port -k $(sh_quote "$dir") -c listen_addresses=127.0.0.1"
+    opts="-p $port -k $(sh_quote "$dir") -c listen_addresses=127.0.0.1 -c ssl=on"
+    opts+=" -c $(sh_quote "ssl_cert_file=$dir/certs/server.crt") -c $(sh_quote "ssl_key_file=$dir/certs/server.key")"
     for setting in "$@"; do opts+=" -c $(sh_quote "$setting")"; done
     pg_run "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 -o "$opts" start >/dev/null \
         || { cat "$dir/postgres.log" >&2; die "PostgreSQL did not start"; }

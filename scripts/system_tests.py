@@ -22,8 +22,9 @@ then counts from the databases themselves:
 and asserts lost = 0 and duplicated = 0.
 
 Needs the debug binaries built (`cargo build --bins`). Every scenario creates its own
-databases on the PostgreSQL server at DATABASE_URL; without DATABASE_URL, the run starts a
-throwaway one of its own. Every scenario starts its own Redis on a free 127.0.0.1 port, so it
+databases, each with its owner role (the services migrate as it) and its runtime role (they
+serve as it), on the PostgreSQL server at DATABASE_URL (a superuser's URL, TLS parameters
+included); without DATABASE_URL, the run starts a throwaway one of its own (TLS on). Every scenario starts its own Redis on a free 127.0.0.1 port, so it
 can restart it. Servers are started and stopped with scripts/throwaway; PG_BIN names the
 PostgreSQL client binaries (psql).
 
@@ -35,6 +36,7 @@ import base64
 import concurrent.futures
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -44,6 +46,7 @@ import tempfile
 import time
 import traceback
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 
@@ -51,7 +54,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.environ.get("SERVICE_BIN_DIR", os.path.join(ROOT, "target", "debug"))
 PG_BIN = os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin")
 THROWAWAY = os.path.join(ROOT, "scripts", "throwaway")
-SERVER_URL = None  # the PostgreSQL server without a database name; set by main()
+SERVICE_DATABASE = os.path.join(ROOT, "scripts", "service-database")
+SERVER_URL = None  # a superuser's URL of the PostgreSQL server (TLS included); set by main()
 WORKERS = 16
 SETTLE_TIMEOUT = 60
 AUTH_DIR = None  # the run's development signing key and JWKS; set by main()
@@ -70,6 +74,27 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def database_url(server_url, database, user=None, password=None):
+    """SERVER_URL (a superuser's, TLS parameters included) for DATABASE, as USER if given."""
+    url = urllib.parse.urlsplit(server_url)
+    netloc = url.netloc
+    if user:
+        netloc = f"{user}:{urllib.parse.quote(password, safe='')}@{netloc.rsplit('@', 1)[-1]}"
+    return urllib.parse.urlunsplit((url.scheme, netloc, f"/{database}", url.query, ""))
+
+
+def service_database(server_url, database):
+    """Creates DATABASE with its owner and runtime roles (scripts/service-database); returns
+    the URLs of (the superuser, the owner, the runtime role) for it."""
+    owner, app = f"{database}_owner", f"{database}_app"
+    owner_password, app_password = secrets.token_hex(16), secrets.token_hex(16)
+    subprocess.run([SERVICE_DATABASE, server_url, database, owner, app], check=True,
+                   env={**os.environ, "OWNER_PASSWORD": owner_password, "APP_PASSWORD": app_password})
+    return (database_url(server_url, database),
+            database_url(server_url, database, owner, owner_password),
+            database_url(server_url, database, app, app_password))
 
 
 def psql(db_url, sql):
@@ -164,7 +189,8 @@ class Postgres:
 
     @property
     def url(self):
-        return f"postgres://postgres@127.0.0.1:{self.port}"
+        ca = os.path.join(self.dir, "certs", "ca.crt")
+        return f"postgres://postgres@localhost:{self.port}/postgres?sslmode=verify-full&sslrootcert={ca}"
 
     def start(self):
         throwaway("postgres", "start", self.dir, self.port, *self.settings)
@@ -242,20 +268,22 @@ class System:
         self.postgres = Postgres(self.workdir) if private_postgres else None
         self.server_url = self.postgres.url if private_postgres else SERVER_URL
         suffix = uuid.uuid4().hex[:10]
-        self.orders_db = f"{self.server_url}/fault_orders_{suffix}"
-        self.vouchers_db = f"{self.server_url}/fault_vouchers_{suffix}"
-        for db in (self.orders_db, self.vouchers_db):
-            psql(f"{self.server_url}/postgres", f"CREATE DATABASE {db.rsplit('/', 1)[1]}")
+        self.databases = (f"fault_orders_{suffix}", f"fault_vouchers_{suffix}")
+        # Superuser URLs for counting; the services get the roles' URLs.
+        self.orders_db, orders_owner, orders_app = service_database(self.server_url, self.databases[0])
+        self.vouchers_db, vouchers_owner, vouchers_app = service_database(self.server_url, self.databases[1])
         self.redis = Redis(self.workdir)
         self.channel = "order.sent"
         common = {"REDIS_URL": self.redis.url, "EVENT_TRANSPORT": transport,
                   "ORDER_SENT_CHANNEL": self.channel, "AUTH_ISSUER": AUTH_ISSUER,
                   "AUTH_JWKS_FILE": os.path.join(AUTH_DIR, "jwks.json"), **(log_env or {})}
-        self.order = Service("order", dict(common, ORDER_DATABASE_URL=self.orders_db,
+        self.order = Service("order", dict(common, ORDER_DATABASE_URL=orders_app,
+                                           ORDER_MIGRATION_DATABASE_URL=orders_owner,
                                            ORDER_RELAY_POLL_MS="50",
                                            EVENT_SIGNING_KEY=os.path.join(EVENT_DIR, "signing-key.pem")),
                              self.workdir)
-        self.voucher = Service("voucher", dict(common, VOUCHER_DATABASE_URL=self.vouchers_db,
+        self.voucher = Service("voucher", dict(common, VOUCHER_DATABASE_URL=vouchers_app,
+                                               VOUCHER_MIGRATION_DATABASE_URL=vouchers_owner,
                                                EVENT_VERIFY_KEYS=os.path.join(EVENT_DIR, "jwks.json"),
                                                VOUCHER_CONSUMER_NAME="voucher-1",
                                                VOUCHER_CLAIM_IDLE_MS="2000"), self.workdir)
@@ -267,8 +295,9 @@ class System:
         if self.postgres:
             self.postgres.stop()
         else:
-            for db in (self.orders_db, self.vouchers_db):
-                psql(f"{SERVER_URL}/postgres", f"DROP DATABASE IF EXISTS {db.rsplit('/', 1)[1]} WITH (FORCE)")
+            for db in self.databases:
+                psql(SERVER_URL, f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
+                psql(SERVER_URL, f"DROP ROLE IF EXISTS {db}_owner, {db}_app")
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     # --- load ---------------------------------------------------------------------------
@@ -741,7 +770,7 @@ def main(args):
         subprocess.run([os.path.join(BIN, "checkout-token"), "keygen", directory], check=True,
                        capture_output=True)
     if os.environ.get("DATABASE_URL"):
-        SERVER_URL = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
+        SERVER_URL = os.environ["DATABASE_URL"]
         try:
             return run(args)
         finally:

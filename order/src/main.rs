@@ -18,7 +18,7 @@ async fn main() -> anyhow::Result<()> {
         }
         ServiceCommand::Migrate { database, log, action } => {
             shared::telemetry::init(log.log_format);
-            migrate::<Migrator>(&startup::connect_database(&database).await?, action).await?;
+            migrate::<Migrator>(&database, action).await?;
         }
     }
     Ok(())

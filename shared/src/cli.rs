@@ -1,11 +1,12 @@
 //! Pieces of the command line both service binaries share.
 
+use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
-use sea_orm::DatabaseConnection;
-use sea_orm_migration::{DbErr, MigratorTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use sea_orm_migration::MigratorTrait;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{DatabaseSettings, LogSettings, parse_for_service};
+use crate::config::{LogSettings, MigrationDatabaseSettings, parse_for_service};
 
 /// `<service> serve | migrate ...`, with the service's settings `S` for `serve`.
 #[derive(Debug, Parser)]
@@ -19,10 +20,10 @@ pub struct ServiceCli<S: Args> {
 pub enum ServiceCommand<S: Args> {
     /// Serve the HTTP API and process events until SIGINT or SIGTERM.
     Serve(Box<S>),
-    /// Apply or inspect database migrations.
+    /// Apply or inspect database migrations, as the role that owns the schema.
     Migrate {
         #[command(flatten)]
-        database: DatabaseSettings,
+        database: MigrationDatabaseSettings,
         #[command(flatten)]
         log: LogSettings,
         #[command(subcommand)]
@@ -37,7 +38,7 @@ pub fn parse<S: Args>(name: &'static str, about: &'static str, defaults: &[(&str
 }
 
 /// `<service> migrate ...`
-#[derive(Debug, Clone, Copy, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum MigrateAction {
     /// Apply pending migrations.
     Up {
@@ -52,23 +53,56 @@ pub enum MigrateAction {
     },
     /// Show applied and pending migrations.
     Status,
-    /// Drop every table and apply all migrations again (development only).
-    Fresh,
+    /// Drop every table and apply all migrations again (development only). Refuses unless
+    /// `--confirm` names the database.
+    Fresh {
+        /// The name of the database whose tables are dropped, as a confirmation.
+        #[arg(long, value_name = "DATABASE")]
+        confirm: Option<String>,
+    },
 }
 
-/// Runs a migration action of migrator `M`.
+/// Connects as the migration role and runs a migration action of migrator `M`.
 ///
 /// # Errors
-/// Whatever the migration returned; a failed migration is rolled back by its transaction.
-pub async fn migrate<M: MigratorTrait>(db: &DatabaseConnection, action: MigrateAction) -> Result<(), DbErr> {
-    match action {
-        MigrateAction::Up { steps } => M::up(db, steps).await?,
-        MigrateAction::Down { steps } => M::down(db, Some(steps)).await?,
-        MigrateAction::Status => M::status(db).await?,
-        MigrateAction::Fresh => M::fresh(db).await?,
+/// The database cannot be reached, `fresh` was not confirmed with the database's name, or a
+/// migration failed (it is rolled back by its transaction).
+pub async fn migrate<M: MigratorTrait>(
+    database: &MigrationDatabaseSettings,
+    action: MigrateAction,
+) -> anyhow::Result<()> {
+    let url = &database.migration_database_url;
+    let db = crate::db::connect(url, 1)
+        .await
+        .with_context(|| format!("cannot connect to PostgreSQL at {}", url.variable()))?;
+    match &action {
+        MigrateAction::Up { steps } => M::up(&db, *steps).await?,
+        MigrateAction::Down { steps } => M::down(&db, Some(*steps)).await?,
+        MigrateAction::Status => M::status(&db).await?,
+        MigrateAction::Fresh { confirm } => {
+            let name = current_database(&db).await?;
+            if confirm.as_deref() != Some(name.as_str()) {
+                bail!(
+                    "migrate fresh drops every table of database {name:?} and all their rows; nothing was \
+                     changed. To go ahead, run it again with `--confirm {name}`"
+                );
+            }
+            M::fresh(&db).await?
+        }
     }
     tracing::info!(?action, "migrations done");
     Ok(())
+}
+
+async fn current_database(db: &DatabaseConnection) -> anyhow::Result<String> {
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT current_database()",
+        ))
+        .await?
+        .context("SELECT current_database() returned no row")?;
+    Ok(row.try_get_by_index::<String>(0)?)
 }
 
 /// A token cancelled on the first SIGINT or SIGTERM.

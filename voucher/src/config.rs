@@ -160,7 +160,13 @@ mod tests {
         Settings {
             threshold_cents,
             amount_cents,
-            ..Settings::for_tests(String::new(), String::new(), String::new(), auth, "{}")
+            ..Settings::for_tests(
+                "postgres://localhost/vouchers".to_owned(),
+                String::new(),
+                String::new(),
+                auth,
+                "{}",
+            )
         }
     }
 

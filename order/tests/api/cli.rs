@@ -1,6 +1,9 @@
 //! The `order` binary itself: configuration errors and the migrate subcommand.
 
-use shared::testing::run_binary;
+use order::infrastructure::migrations::Migrator;
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use sea_orm_migration::MigratorTrait;
+use shared::testing::{TestDatabase, run_binary};
 
 const ORDER: &str = env!("CARGO_BIN_EXE_order");
 const NO_DATABASE: (&str, &str) = ("ORDER_DATABASE_URL", "postgres://127.0.0.1:1/none");
@@ -151,38 +154,103 @@ fn serve_help_lists_every_variable_with_its_default_and_hides_secrets() {
     assert!(!help.contains("s3cret"), "the database URL is shown: {help}");
 }
 
+/// Runs `order migrate ARGS` as the migration role of `database`.
+fn migrate(database: &TestDatabase, args: &[&str]) -> std::process::Output {
+    let args: Vec<&str> = std::iter::once("migrate").chain(args.iter().copied()).collect();
+    run_binary(
+        ORDER,
+        &args,
+        &[("ORDER_MIGRATION_DATABASE_URL", &database.migration_url)],
+    )
+}
+
+fn succeeded(output: std::process::Output) -> String {
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "{stderr}");
+    stderr
+}
+
+async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
+    let row = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), sql.to_owned()))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get_by_index::<i64>(0).unwrap()
+}
+
+const TABLES: &str = "SELECT count(*) FROM information_schema.tables WHERE table_name IN ('orders', 'outbox')";
+
 #[tokio::test]
 async fn migrate_up_then_status_and_down_work_from_the_command_line() {
-    let database_url = shared::testing::fresh_database().await;
-    let run = |args: &[&str]| {
-        let output = run_binary(ORDER, args, &[("ORDER_DATABASE_URL", &database_url)]);
+    let database = shared::testing::fresh_database().await;
+    succeeded(migrate(&database, &["up"]));
+    let db = shared::testing::connect(&database.migration_url).await;
+    assert_eq!(count(&db, TABLES).await, 2);
+    succeeded(migrate(&database, &["status"]));
+    let every_migration = <Migrator as MigratorTrait>::migrations().len().to_string();
+    succeeded(migrate(&database, &["down", "--steps", &every_migration]));
+    assert_eq!(count(&db, TABLES).await, 0);
+}
+
+#[tokio::test]
+async fn migrate_reads_the_migration_url_and_the_runtime_role_cannot_migrate() {
+    let database = shared::testing::fresh_database().await;
+    let output = run_binary(ORDER, &["migrate", "up"], &[("ORDER_DATABASE_URL", &database.url)]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !output.status.success() && stderr.contains("ORDER_MIGRATION_DATABASE_URL"),
+        "{stderr}"
+    );
+    let output = run_binary(
+        ORDER,
+        &["migrate", "up"],
+        &[("ORDER_MIGRATION_DATABASE_URL", &database.url)],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !output.status.success() && stderr.contains("permission denied"),
+        "the runtime role created tables: {stderr}"
+    );
+}
+
+#[tokio::test]
+async fn migrate_fresh_drops_nothing_unless_confirmed_with_the_database_name() {
+    let database = shared::testing::fresh_database().await;
+    succeeded(migrate(&database, &["up"]));
+    let db = shared::testing::connect(&database.migration_url).await;
+    db.execute_unprepared(
+        "INSERT INTO orders (id, customer_id, items, total_cents, currency, status, created_at, updated_at) \
+         SELECT gen_random_uuid(), 'alice', '[]', 100, 'EUR', 'created', now(), now()",
+    )
+    .await
+    .unwrap();
+    for confirm in [&[][..], &["--confirm", "orders"][..]] {
+        let args: Vec<&str> = ["fresh"].into_iter().chain(confirm.iter().copied()).collect();
+        let output = migrate(&database, &args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{args:?} dropped the tables");
         assert!(
-            output.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
+            stderr.contains(&format!("--confirm {}", database.name)),
+            "{args:?}: {stderr}"
         );
-        String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr)
-    };
-    run(&["migrate", "up"]);
-    let db = shared::db::connect(&database_url, 1).await.unwrap();
-    let tables = |db: sea_orm::DatabaseConnection| async move {
-        use sea_orm::ConnectionTrait;
-        let row = db
-            .query_one_raw(sea_orm::Statement::from_string(
-                db.get_database_backend(),
-                "SELECT count(*) FROM information_schema.tables WHERE table_name IN ('orders', 'outbox')".to_owned(),
-            ))
-            .await
-            .unwrap()
-            .unwrap();
-        row.try_get_by_index::<i64>(0).unwrap()
-    };
-    assert_eq!(tables(db.clone()).await, 2);
-    run(&["migrate", "status"]);
-    let every_migration =
-        <order::infrastructure::migrations::Migrator as sea_orm_migration::MigratorTrait>::migrations()
-            .len()
-            .to_string();
-    run(&["migrate", "down", "--steps", &every_migration]);
-    assert_eq!(tables(db).await, 0);
+        assert_eq!(count(&db, "SELECT count(*) FROM orders").await, 1, "{args:?}");
+    }
+    succeeded(migrate(&database, &["fresh", "--confirm", &database.name]));
+    assert_eq!(count(&db, TABLES).await, 2);
+    assert_eq!(count(&db, "SELECT count(*) FROM orders").await, 0);
+}
+
+#[test]
+fn a_bad_database_url_stops_the_service_naming_the_variable_but_never_the_password() {
+    for url in [
+        "postgres://order_app:s3cret@localhost/orders?sslmode=nonsense",
+        "postgres://order_app:s3cret@db.example.com/orders",
+        "mysql://order_app:s3cret@localhost/orders",
+        "postgres://order_app:s3cret@localhost/orders?sslrootcert=/nonexistent/ca.crt",
+    ] {
+        let stderr = refused_start(&[("ORDER_DATABASE_URL", url)]);
+        assert!(stderr.contains("ORDER_DATABASE_URL"), "{url}: {stderr}");
+        assert!(!stderr.contains("s3cret"), "{url}: {stderr}");
+    }
 }

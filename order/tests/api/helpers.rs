@@ -35,12 +35,12 @@ pub async fn spawn_app() -> TestApp {
 /// Spawns the service with settings adjusted by `configure` (limits, timings, ...).
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     shared::telemetry::init_for_tests();
-    let (database_url, db) = migrated_database::<Migrator>().await;
+    let (database, db) = migrated_database::<Migrator>().await;
     let redis_url = shared::testing::servers().redis_url.clone();
     let channel = shared::testing::unique_name("order.sent");
     let issuer = TestIssuer::start().await;
     let mut settings = Settings::for_tests(
-        database_url,
+        database.url,
         redis_url.clone(),
         channel.clone(),
         issuer.settings("order"),

@@ -3,6 +3,7 @@
 mod auth;
 mod cli;
 mod connections;
+mod database;
 mod health;
 mod helpers;
 mod idempotency;

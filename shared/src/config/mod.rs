@@ -9,7 +9,7 @@ use std::ffi::OsStr;
 
 use clap::{Args, Command, error::ErrorKind};
 
-use crate::{bus::Transport, events::CHANNEL_ORDER_SENT, telemetry::LogFormat};
+use crate::{bus::Transport, db::DatabaseUrl, events::CHANNEL_ORDER_SENT, telemetry::LogFormat};
 
 mod http;
 
@@ -60,16 +60,28 @@ pub struct LogSettings {
     pub log_format: LogFormat,
 }
 
-/// The service's PostgreSQL database. Per service: `ORDER_DATABASE_URL`, ...
+/// The service's PostgreSQL database, as the role `serve` runs with: it may read and write
+/// rows, not change the schema. Per service: `ORDER_DATABASE_URL`, ...
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseSettings {
-    /// PostgreSQL URL of the service's database (required).
-    #[arg(long, env = "SERVICE_DATABASE_URL", hide_env_values = true)]
-    pub database_url: String,
+    /// PostgreSQL URL of the service's database, as its runtime role (required). TLS with
+    /// `?sslmode=verify-full&sslrootcert=<CA file>`; required to any host but this machine.
+    #[arg(long, env = "SERVICE_DATABASE_URL", hide_env_values = true, value_parser = DatabaseUrl::parser())]
+    pub database_url: DatabaseUrl,
     /// Connections in the database pool.
     #[arg(long, env = "SERVICE_DB_MAX_CONNECTIONS", default_value_t = 16,
           value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub db_max_connections: u32,
+}
+
+/// The service's database as the role that owns its schema, for `migrate` only. Per service:
+/// `ORDER_MIGRATION_DATABASE_URL`, ...
+#[derive(Debug, Clone, Args)]
+pub struct MigrationDatabaseSettings {
+    /// PostgreSQL URL of the service's database, as the role that owns its tables (required
+    /// by `migrate`). Same TLS parameters as SERVICE_DATABASE_URL.
+    #[arg(long, env = "SERVICE_MIGRATION_DATABASE_URL", hide_env_values = true, value_parser = DatabaseUrl::parser())]
+    pub migration_database_url: DatabaseUrl,
 }
 
 impl CommonSettings {
@@ -89,9 +101,13 @@ impl CommonSettings {
 
 impl DatabaseSettings {
     /// The given database with a small pool: for tests.
+    ///
+    /// # Panics
+    /// `database_url` is not a valid database URL.
     pub fn for_tests(database_url: String) -> Self {
         Self {
-            database_url,
+            database_url: DatabaseUrl::parse("the test database URL", &database_url)
+                .expect("a valid test database URL"),
             db_max_connections: 8,
         }
     }
@@ -188,11 +204,25 @@ mod tests {
     #[test]
     fn errors_name_the_variable() {
         let err = command()
-            .try_get_matches_from(["order", "serve", "--database-url", "x", "--http-port", "eighty"])
+            .try_get_matches_from([
+                "order",
+                "serve",
+                "--database-url",
+                "postgres://localhost/orders",
+                "--http-port",
+                "eighty",
+            ])
             .unwrap_err();
         assert!(err.to_string().contains("ORDER_HTTP_PORT"), "{err}");
         let err = command()
-            .try_get_matches_from(["order", "serve", "--database-url", "x", "--db-max-connections", "0"])
+            .try_get_matches_from([
+                "order",
+                "serve",
+                "--database-url",
+                "postgres://localhost/orders",
+                "--db-max-connections",
+                "0",
+            ])
             .unwrap_err();
         assert!(err.to_string().contains("ORDER_DB_MAX_CONNECTIONS"), "{err}");
         let err = command().try_get_matches_from(["order", "serve"]).unwrap_err();
@@ -208,5 +238,16 @@ mod tests {
                 .unwrap_err();
             assert!(err.to_string().contains(key), "no limit can be turned off: {err}");
         }
+    }
+
+    #[test]
+    fn a_bad_database_url_is_refused_naming_the_variable_but_not_the_password() {
+        let url = "postgres://app:s3cret@db.example.com/orders?sslmode=nonsense";
+        let err = command()
+            .try_get_matches_from(["order", "serve", "--http-port", "1", "--database-url", url])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("ORDER_DATABASE_URL") && err.contains("sslmode"), "{err}");
+        assert!(!err.contains("s3cret"), "{err}");
     }
 }

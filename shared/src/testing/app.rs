@@ -7,14 +7,26 @@ use sea_orm::DatabaseConnection;
 use sea_orm_migration::MigratorTrait;
 use tokio_util::sync::CancellationToken;
 
-use super::fresh_database;
+use super::{TestDatabase, fresh_database};
+use crate::db::DatabaseUrl;
 
-/// A new database with `M`'s migrations applied: its URL, and a connection to it.
-pub async fn migrated_database<M: MigratorTrait>() -> (String, DatabaseConnection) {
-    let url = fresh_database().await;
-    let db = crate::db::connect(&url, 4).await.expect("connect to the test database");
+/// A new database with `M`'s migrations applied as its owner role, and a connection to it as
+/// that role (for the test's own inspections); the service under test gets `url`, the
+/// runtime role.
+pub async fn migrated_database<M: MigratorTrait>() -> (TestDatabase, DatabaseConnection) {
+    let database = fresh_database().await;
+    let db = connect(&database.migration_url).await;
     M::up(&db, None).await.expect("migrate the test database");
-    (url, db)
+    (database, db)
+}
+
+/// A small pool on `url`, a test database URL.
+///
+/// # Panics
+/// The URL is invalid or the database cannot be reached.
+pub async fn connect(url: &str) -> DatabaseConnection {
+    let url = DatabaseUrl::parse("the test database URL", url).expect("a valid test database URL");
+    crate::db::connect(&url, 4).await.expect("connect to the test database")
 }
 
 /// Stops a service spawned by [`serve`] when dropped, so it ends with the test that owns it.

@@ -6,9 +6,10 @@ mod auth;
 mod binary;
 mod jwks;
 mod problem;
+mod roles;
 mod servers;
 
-pub use app::{Shutdown, migrated_database, serve};
+pub use app::{Shutdown, connect, migrated_database, serve};
 pub use auth::{REFETCH_INTERVAL, TEST_ISSUER, TestIssuer, assert_access_is_documented, test_audiences};
 pub use binary::{refused_start, run_binary};
 pub use jwks::JwksServer;
@@ -16,7 +17,8 @@ pub use problem::{
     INTERNAL_NAMES, assert_each_400_names_nothing_internal, assert_each_invalid, assert_field_error,
     assert_insufficient_scope, assert_invalid, assert_problem, assert_unauthorized, field_errors,
 };
-pub use servers::{Servers, free_port, fresh_database, servers, unique_name};
+pub use roles::assert_runtime_role_cannot_change_the_schema;
+pub use servers::{Servers, TestDatabase, free_port, fresh_database, servers, unique_name};
 
 mod event_keys;
 pub use event_keys::{EventKeys, event_keys};

@@ -1,9 +1,10 @@
 //! Real PostgreSQL and Redis servers for integration tests.
 //!
-//! When `DATABASE_URL` (a server URL; each test gets its own database on it) and `REDIS_URL`
-//! are set, those servers are used. Otherwise this process starts its own with
-//! `scripts/throwaway`, each in a temporary directory on a free 127.0.0.1 port. A watchdog
-//! shell stops them and removes their directories when the test process exits.
+//! When `DATABASE_URL` (a superuser URL of the server, with its TLS parameters; each test
+//! gets its own database and roles on it) and `REDIS_URL` are set, those servers are used.
+//! Otherwise this process starts its own with `scripts/throwaway`, each in a temporary
+//! directory on a free 127.0.0.1 port, PostgreSQL with TLS on. A watchdog shell stops them
+//! and removes their directories when the test process exits.
 
 use std::{
     net::TcpListener,
@@ -11,15 +12,14 @@ use std::{
     path::{Path, PathBuf},
     process::{Command, Stdio},
     sync::OnceLock,
-    time::{Duration, Instant},
 };
-
-use sea_orm::{ConnectionTrait, Database};
 
 /// URLs of the servers the tests run against.
 #[derive(Debug, Clone)]
 pub struct Servers {
-    /// PostgreSQL URL without a database name; tests create their own databases.
+    /// Superuser URL of the PostgreSQL server's `postgres` database, with its TLS parameters
+    /// (`sslmode=verify-full&sslrootcert=...` to `localhost` for the servers the scripts
+    /// start); tests create their own databases and roles with it.
     pub postgres_url: String,
     pub redis_url: String,
 }
@@ -29,7 +29,7 @@ pub fn servers() -> &'static Servers {
     static SERVERS: OnceLock<Servers> = OnceLock::new();
     SERVERS.get_or_init(|| {
         let postgres_url = match std::env::var("DATABASE_URL") {
-            Ok(url) if !url.is_empty() => strip_database(&url),
+            Ok(url) if !url.is_empty() => url,
             _ => start_postgres(),
         };
         let redis_url = match std::env::var("REDIS_URL") {
@@ -43,29 +43,64 @@ pub fn servers() -> &'static Servers {
     })
 }
 
-/// Creates an empty database with a unique name and returns its URL.
-pub async fn fresh_database() -> String {
+/// A test's own database and the two roles of a service's database (see
+/// `scripts/service-database.sql`), with passwords of their own.
+#[derive(Debug, Clone)]
+pub struct TestDatabase {
+    pub name: String,
+    /// As the runtime role `<name>_app`, which may only read and write rows: what `serve` gets.
+    pub url: String,
+    /// As the migration role `<name>_owner`, which owns the schema: what `migrate` gets.
+    pub migration_url: String,
+}
+
+impl TestDatabase {
+    /// The runtime role's URL with `edit` applied (another host, other TLS parameters).
+    pub fn url_with(&self, edit: impl FnOnce(&mut url::Url)) -> String {
+        let mut url = url::Url::parse(&self.url).expect("the test database URL parses");
+        edit(&mut url);
+        url.into()
+    }
+}
+
+/// Creates an empty database with a unique name, its owner role and its runtime role, the
+/// way `scripts/up` and the compose file create the services' databases. Roles are
+/// cluster-wide, so they are named after the database: tests never share or race for them.
+pub async fn fresh_database() -> TestDatabase {
     let servers = servers();
     let name = format!("test_{}", uuid::Uuid::new_v4().simple());
-    let admin_url = format!("{}/postgres", servers.postgres_url);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    // A server that just opened its port may still refuse connections while it starts up.
-    let admin = loop {
-        match Database::connect(&admin_url).await {
-            Ok(db) => break db,
-            Err(e) if Instant::now() < deadline => {
-                let _ = e;
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-            Err(e) => panic!("connect to the test PostgreSQL server: {e}"),
-        }
-    };
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+    let (owner, app) = (format!("{name}_owner"), format!("{name}_app"));
+    let (owner_password, app_password) = (
+        uuid::Uuid::new_v4().simple().to_string(),
+        uuid::Uuid::new_v4().simple().to_string(),
+    );
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/service-database");
+    let output = tokio::process::Command::new(&script)
+        .args([servers.postgres_url.as_str(), &name, &owner, &app])
+        .env("OWNER_PASSWORD", &owner_password)
+        .env("APP_PASSWORD", &app_password)
+        .stdin(Stdio::null())
+        .output()
         .await
-        .expect("create a test database");
-    admin.close().await.ok();
-    format!("{}/{name}", servers.postgres_url)
+        .unwrap_or_else(|e| panic!("run {}: {e}", script.display()));
+    assert!(
+        output.status.success(),
+        "create the test database {name}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let url_for = |role: &str, password: &str| {
+        let mut url = url::Url::parse(&servers.postgres_url).expect("DATABASE_URL is a URL");
+        url.set_username(role)
+            .and_then(|()| url.set_password(Some(password)))
+            .expect("a URL with a host");
+        url.set_path(&name);
+        String::from(url)
+    };
+    TestDatabase {
+        url: url_for(&app, &app_password),
+        migration_url: url_for(&owner, &owner_password),
+        name,
+    }
 }
 
 /// A Redis channel or key prefix no other test uses.
@@ -81,15 +116,6 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-fn strip_database(url: &str) -> String {
-    // postgres://user:pass@host:port/db?params -> postgres://user:pass@host:port
-    let scheme_end = url.find("://").map(|i| i + 3).unwrap_or(0);
-    match url[scheme_end..].find('/') {
-        Some(slash) => url[..scheme_end + slash].to_owned(),
-        None => url.to_owned(),
-    }
-}
-
 /// Throwaway settings: durability is of no use to a test database.
 const POSTGRES_SETTINGS: &[&str] = &[
     "fsync=off",
@@ -98,13 +124,19 @@ const POSTGRES_SETTINGS: &[&str] = &[
     "max_connections=300",
 ];
 
+/// Starts a throwaway server (TLS on, see `scripts/lib.sh` `start_postgres`) and returns its
+/// superuser URL, verifying the server's certificate for `localhost`.
 fn start_postgres() -> String {
-    let port = start_throwaway("postgres", POSTGRES_SETTINGS);
-    format!("postgres://postgres@127.0.0.1:{port}")
+    let (port, dir) = start_throwaway("postgres", POSTGRES_SETTINGS);
+    let ca = dir.join("certs/ca.crt");
+    format!(
+        "postgres://postgres@localhost:{port}/postgres?sslmode=verify-full&sslrootcert={}",
+        ca.display()
+    )
 }
 
 fn start_redis() -> String {
-    let port = start_throwaway("redis", &["--save", "", "--appendonly", "no"]);
+    let (port, _) = start_throwaway("redis", &["--save", "", "--appendonly", "no"]);
     format!("redis://127.0.0.1:{port}")
 }
 
@@ -113,8 +145,9 @@ fn throwaway_script() -> PathBuf {
 }
 
 /// Starts a `server` ("postgres" or "redis") with `scripts/throwaway` in a new temporary
-/// directory on a free port, and returns the port once it accepts connections.
-fn start_throwaway(server: &str, options: &[&str]) -> u16 {
+/// directory on a free port, and returns the port and the directory once it accepts
+/// connections.
+fn start_throwaway(server: &str, options: &[&str]) -> (u16, PathBuf) {
     let script = throwaway_script();
     let dir = std::env::temp_dir().join(format!("checkout-{server}-{}", uuid::Uuid::new_v4().simple()));
     let port = free_port();
@@ -135,7 +168,7 @@ fn start_throwaway(server: &str, options: &[&str]) -> u16 {
         );
     }
     watch(&script, server, &dir);
-    port
+    (port, dir)
 }
 
 fn stop_throwaway(script: &Path, server: &str, dir: &Path) {

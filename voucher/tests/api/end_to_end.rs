@@ -23,10 +23,10 @@ struct OrderApp<'a> {
 
 /// The order service, publishing on `channel` and trusting `issuer`.
 async fn spawn_order_app<'a>(channel: &str, issuer: &'a TestIssuer) -> OrderApp<'a> {
-    let (database_url, _) = migrated_database::<Migrator>().await;
+    let (database, _) = migrated_database::<Migrator>().await;
     let redis_url = shared::testing::servers().redis_url.clone();
     let settings = Settings::for_tests(
-        database_url,
+        database.url,
         redis_url,
         channel.to_owned(),
         issuer.settings("order"),

@@ -39,11 +39,11 @@ pub async fn spawn_voucher_app_on(channel: String) -> VoucherApp {
 /// Spawns the service with settings adjusted by `configure` (transport, timings, ...).
 pub async fn spawn_voucher_app_with(channel: String, configure: impl FnOnce(&mut Settings)) -> VoucherApp {
     shared::telemetry::init_for_tests();
-    let (database_url, db) = migrated_database::<Migrator>().await;
+    let (database, db) = migrated_database::<Migrator>().await;
     let redis_url = shared::testing::servers().redis_url.clone();
     let issuer = TestIssuer::start().await;
     let mut settings = Settings::for_tests(
-        database_url,
+        database.url,
         redis_url.clone(),
         channel.clone(),
         issuer.settings("voucher"),

@@ -4,6 +4,7 @@
 mod auth;
 mod cli;
 mod consumer;
+mod database;
 mod end_to_end;
 mod helpers;
 mod limits;

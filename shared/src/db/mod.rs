@@ -4,15 +4,23 @@ use std::{ops::Deref, time::Duration};
 
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, RuntimeErr, sqlx};
 
+mod url;
+
+pub use url::{DatabaseUrl, DatabaseUrlParser, InvalidDatabaseUrl};
+
 /// Opens a connection pool. Acquiring a connection times out after three seconds so that,
 /// while the database is down, requests fail fast with 503 instead of piling up. Only
 /// connections idle for a second or more are pinged before use: pinging on every checkout
 /// costs a round trip per request, and busy connections are known to be alive.
 ///
+/// TLS is what the URL's `sslmode` and `sslrootcert` say (rustls).
+///
 /// # Errors
-/// The URL is invalid or the database cannot be reached.
-pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
-    let mut options = ConnectOptions::new(url);
+/// The database cannot be reached or refused the connection. The error never holds the URL.
+pub async fn connect(url: &DatabaseUrl, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
+    // The URL was checked when it was read, so sea-orm, whose parse errors quote the whole
+    // URL, finds nothing to complain about.
+    let mut options = ConnectOptions::new(url.expose());
     options
         .max_connections(max_connections)
         .min_connections(1)
