@@ -60,6 +60,7 @@ impl Settings {
         }
         self.auth.check();
         self.signing.check();
+        self.common.redis.check("ORDER");
         self
     }
 

@@ -5,7 +5,7 @@ use std::{sync::Arc, time::Duration};
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
 use shared::{
-    bus::{LazyConnection, Transport, dead_letter_key},
+    bus::{LazyConnection, RedisEndpoint, Transport, dead_letter_key},
     config::DatabaseSettings,
     http::{HealthApi, HttpServer, service_endpoint},
     probes::{DatabaseCheck, RedisCheck},
@@ -43,6 +43,7 @@ pub struct Application {
     issue_voucher: Arc<IssueVoucher>,
     events: Arc<EventVerifier>,
     redis: Arc<LazyConnection>,
+    redis_endpoint: RedisEndpoint,
     consuming: Arc<ConsumerCheck>,
 }
 
@@ -59,7 +60,8 @@ impl Application {
         let events = Arc::new(settings.verify.verifier()?);
         tracing::info!(keys = events.len(), "events are accepted only signed by a trusted key");
         let db = connect_database(&settings.database).await?;
-        let redis = Arc::new(LazyConnection::new(&settings.common.redis_url).context("invalid REDIS_URL")?);
+        let redis_endpoint = settings.common.redis.endpoint("VOUCHER")?;
+        let redis = Arc::new(LazyConnection::new(&redis_endpoint).context("REDIS_CA_FILE")?);
 
         let vouchers = Arc::new(SeaOrmVoucherRepository::new(db.clone()));
         let issue_voucher = Arc::new(IssueVoucher::new(vouchers.clone(), settings.policy()));
@@ -96,6 +98,7 @@ impl Application {
             issue_voucher,
             events,
             redis,
+            redis_endpoint,
             consuming,
         })
     }
@@ -116,6 +119,7 @@ impl Application {
             self.issue_voucher,
             self.events,
             self.redis,
+            self.redis_endpoint,
             self.consuming,
             shutdown.clone(),
         ));
@@ -135,6 +139,7 @@ async fn consume(
     issue_voucher: Arc<IssueVoucher>,
     events: Arc<EventVerifier>,
     redis: Arc<LazyConnection>,
+    endpoint: RedisEndpoint,
     consuming: Arc<ConsumerCheck>,
     shutdown: CancellationToken,
 ) {
@@ -148,7 +153,7 @@ async fn consume(
     match settings.common.event_transport {
         Transport::PubSub => {
             let subscriber = RedisSubscriber::new(
-                settings.common.redis_url.clone(),
+                endpoint,
                 settings.common.order_sent_channel.clone(),
                 settings.consumer_queue as usize,
             );

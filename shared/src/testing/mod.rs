@@ -16,7 +16,7 @@ pub use problem::{
     INTERNAL_NAMES, assert_each_400_names_nothing_internal, assert_each_invalid, assert_field_error,
     assert_insufficient_scope, assert_invalid, assert_problem, assert_unauthorized, field_errors,
 };
-pub use servers::{Servers, free_port, fresh_database, servers, unique_name};
+pub use servers::{RedisServer, Servers, TEST_CHANNELS, free_port, fresh_database, servers, unique_name};
 
 mod event_keys;
 pub use event_keys::{EventKeys, event_keys};

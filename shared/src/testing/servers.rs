@@ -1,9 +1,15 @@
 //! Real PostgreSQL and Redis servers for integration tests.
 //!
-//! When `DATABASE_URL` (a server URL; each test gets its own database on it) and `REDIS_URL`
-//! are set, those servers are used. Otherwise this process starts its own with
+//! When `DATABASE_URL` (a server URL; each test gets its own database on it) and
+//! `TEST_REDIS_DIR` (with `TEST_REDIS_PORT` and `TEST_REDIS_TLS_PORT`: a Redis that
+//! `scripts/throwaway` or `start_redis` of `scripts/lib.sh` started for [`TEST_CHANNELS`]) are
+//! set, those servers are used. Otherwise this process starts its own with
 //! `scripts/throwaway`, each in a temporary directory on a free 127.0.0.1 port. A watchdog
 //! shell stops them and removes their directories when the test process exits.
+//!
+//! Redis has the users of `scripts/redis-acl`: `order` and `voucher` with only their
+//! services' rights on the channels of [`unique_name`]`("order.sent")`, `admin` with every
+//! right (for tests that arrange or inspect), and no default user.
 
 use std::{
     net::TcpListener,
@@ -21,7 +27,56 @@ use sea_orm::{ConnectionTrait, Database};
 pub struct Servers {
     /// PostgreSQL URL without a database name; tests create their own databases.
     pub postgres_url: String,
-    pub redis_url: String,
+    pub redis: RedisServer,
+}
+
+/// The channels (and stream keys) the test Redis grants the services: those of
+/// [`unique_name`]`("order.sent")`, exactly (so `<channel>.dead` is not one of them).
+pub const TEST_CHANNELS: &str = "order.sent.????????????????????????????????";
+
+/// The test Redis: TLS on `tls_port` with a certificate for `localhost` only, plain RESP on
+/// `port`, the users of `scripts/redis-acl` with their passwords in `dir/acl/`.
+#[derive(Debug, Clone)]
+pub struct RedisServer {
+    pub port: u16,
+    pub tls_port: u16,
+    pub dir: PathBuf,
+}
+
+impl RedisServer {
+    /// The password of `user` (`order`, `voucher` or `admin`).
+    pub fn password(&self, user: &str) -> String {
+        let path = self.dir.join("acl").join(format!("{user}.password"));
+        std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+            .trim()
+            .to_owned()
+    }
+
+    /// `redis://user:password@127.0.0.1:port`: plain RESP as `user`.
+    pub fn url(&self, user: &str) -> String {
+        format!("redis://{user}:{}@127.0.0.1:{}", self.password(user), self.port)
+    }
+
+    /// `rediss://user:password@host:tls_port`: TLS as `user`; only `localhost` matches the
+    /// server's certificate.
+    pub fn tls_url(&self, user: &str, host: &str) -> String {
+        format!("rediss://{user}:{}@{host}:{}", self.password(user), self.tls_port)
+    }
+
+    /// The CA that signed the server's certificate.
+    pub fn ca_file(&self) -> PathBuf {
+        self.dir.join("tls").join("ca.crt")
+    }
+
+    /// A connection as `admin`, for arranging and inspecting what the services do.
+    pub async fn admin(&self) -> redis::aio::MultiplexedConnection {
+        redis::Client::open(self.url("admin"))
+            .expect("the admin URL parses")
+            .get_multiplexed_async_connection()
+            .await
+            .expect("connect to the test Redis as admin")
+    }
 }
 
 /// The servers for this test process, started on first use.
@@ -32,14 +87,15 @@ pub fn servers() -> &'static Servers {
             Ok(url) if !url.is_empty() => strip_database(&url),
             _ => start_postgres(),
         };
-        let redis_url = match std::env::var("REDIS_URL") {
-            Ok(url) if !url.is_empty() => url,
+        let redis = match std::env::var("TEST_REDIS_DIR") {
+            Ok(dir) if !dir.is_empty() => RedisServer {
+                port: port_from_env("TEST_REDIS_PORT"),
+                tls_port: port_from_env("TEST_REDIS_TLS_PORT"),
+                dir: dir.into(),
+            },
             _ => start_redis(),
         };
-        Servers {
-            postgres_url,
-            redis_url,
-        }
+        Servers { postgres_url, redis }
     })
 }
 
@@ -81,6 +137,13 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+fn port_from_env(key: &str) -> u16 {
+    std::env::var(key)
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("TEST_REDIS_DIR is set, so {key} must be a port"))
+}
+
 fn strip_database(url: &str) -> String {
     // postgres://user:pass@host:port/db?params -> postgres://user:pass@host:port
     let scheme_end = url.find("://").map(|i| i + 3).unwrap_or(0);
@@ -99,13 +162,18 @@ const POSTGRES_SETTINGS: &[&str] = &[
 ];
 
 fn start_postgres() -> String {
-    let port = start_throwaway("postgres", POSTGRES_SETTINGS);
+    let (port, _) = start_throwaway("postgres", POSTGRES_SETTINGS);
     format!("postgres://postgres@127.0.0.1:{port}")
 }
 
-fn start_redis() -> String {
-    let port = start_throwaway("redis", &["--save", "", "--appendonly", "no"]);
-    format!("redis://127.0.0.1:{port}")
+fn start_redis() -> RedisServer {
+    let tls_port = free_port().to_string();
+    let (port, dir) = start_throwaway("redis", &[&tls_port, TEST_CHANNELS, "--save", "", "--appendonly", "no"]);
+    RedisServer {
+        port,
+        tls_port: tls_port.parse().expect("a port"),
+        dir,
+    }
 }
 
 fn throwaway_script() -> PathBuf {
@@ -113,8 +181,9 @@ fn throwaway_script() -> PathBuf {
 }
 
 /// Starts a `server` ("postgres" or "redis") with `scripts/throwaway` in a new temporary
-/// directory on a free port, and returns the port once it accepts connections.
-fn start_throwaway(server: &str, options: &[&str]) -> u16 {
+/// directory on a free port, and returns the port and the directory once it accepts
+/// connections.
+fn start_throwaway(server: &str, options: &[&str]) -> (u16, PathBuf) {
     let script = throwaway_script();
     let dir = std::env::temp_dir().join(format!("checkout-{server}-{}", uuid::Uuid::new_v4().simple()));
     let port = free_port();
@@ -135,7 +204,7 @@ fn start_throwaway(server: &str, options: &[&str]) -> u16 {
         );
     }
     watch(&script, server, &dir);
-    port
+    (port, dir)
 }
 
 fn stop_throwaway(script: &Path, server: &str, dir: &Path) {

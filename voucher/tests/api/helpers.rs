@@ -19,6 +19,7 @@ pub struct VoucherApp {
     pub address: String,
     pub client: reqwest::Client,
     pub db: DatabaseConnection,
+    /// Redis as the administrator (the test publishes and inspects; the service has its own user).
     pub redis: redis::aio::MultiplexedConnection,
     pub channel: String,
     pub streams: bool,
@@ -38,11 +39,11 @@ pub async fn spawn_voucher_app_on(channel: String) -> VoucherApp {
 pub async fn spawn_voucher_app_with(channel: String, configure: impl FnOnce(&mut Settings)) -> VoucherApp {
     shared::telemetry::init_for_tests();
     let (database_url, db) = migrated_database::<Migrator>().await;
-    let redis_url = shared::testing::servers().redis_url.clone();
+    let redis = &shared::testing::servers().redis;
     let issuer = TestIssuer::start().await;
     let mut settings = Settings::for_tests(
         database_url,
-        redis_url.clone(),
+        redis.url("voucher"),
         channel.clone(),
         issuer.settings("voucher"),
         shared::testing::event_keys().jwks(),
@@ -52,11 +53,7 @@ pub async fn spawn_voucher_app_with(channel: String, configure: impl FnOnce(&mut
     let app = Application::build(settings).await.expect("build the voucher service");
     let (address, shutdown) = serve(app.port(), |stop| app.run_until_stopped(stop));
     wait_until_ready(&address).await;
-    let redis = redis::Client::open(redis_url.as_str())
-        .unwrap()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap();
+    let redis = redis.admin().await;
     VoucherApp {
         address,
         client: reqwest::Client::new(),

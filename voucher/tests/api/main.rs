@@ -6,6 +6,7 @@ mod cli;
 mod consumer;
 mod end_to_end;
 mod helpers;
+mod redis_users;
 mod signatures;
 mod streams;
 mod validation;
