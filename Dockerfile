@@ -33,6 +33,14 @@ RUN mkdir -m 0700 /auth /event-key && mkdir -m 0755 /jwks && chown app:app /auth
 USER app
 ENTRYPOINT ["checkout-token"]
 
+# Development Redis secrets, for local compose only: a CA and a certificate for the host
+# names `redis` and `localhost` (scripts/certs), the users' passwords and the ACL file
+# (scripts/redis-acl). A deployment brings its own certificates and passwords.
+FROM debian:bookworm-slim AS dev-redis-secrets
+RUN apt-get update && apt-get install -y --no-install-recommends openssl \
+    && rm -rf /var/lib/apt/lists/*
+COPY scripts/lib.sh scripts/certs scripts/redis-acl /usr/local/lib/checkout/
+
 FROM runtime AS voucher
 COPY --from=build /out/voucher /usr/local/bin/voucher
 ENV VOUCHER_HTTP_HOST=0.0.0.0 VOUCHER_HTTP_PORT=54323
