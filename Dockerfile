@@ -45,6 +45,14 @@ COPY scripts/certs scripts/lib.sh /checkout/scripts/
 COPY docker/db-certs.sh /checkout/db-certs.sh
 ENTRYPOINT ["/checkout/db-certs.sh"]
 
+# Development Redis secrets, for local compose only: a CA and a certificate for the host
+# names `redis` and `localhost` (scripts/certs), the users' passwords and the ACL file
+# (scripts/redis-acl). A deployment brings its own certificates and passwords.
+FROM debian:bookworm-slim AS dev-redis-secrets
+RUN apt-get update && apt-get install -y --no-install-recommends openssl \
+    && rm -rf /var/lib/apt/lists/*
+COPY scripts/lib.sh scripts/certs scripts/redis-acl /usr/local/lib/checkout/
+
 FROM runtime AS voucher
 COPY --from=build /out/voucher /usr/local/bin/voucher
 # The API on every interface; /health, /ready and /metrics on the admin listener, loopback

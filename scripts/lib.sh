@@ -116,20 +116,35 @@ stop_postgres() {
     pg_run "$bin/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null 2>&1 || true
 }
 
-# start_redis DIR PORT [OPTION...]: a Redis on 127.0.0.1:PORT with its files in DIR and
-# its pid in DIR/redis.pid. Each OPTION is one redis-server argument, so `--save ""` works;
-# later options override earlier ones. Returns once the port accepts connections.
+# start_redis DIR PORT TLS_PORT CHANNEL [OPTION...]: a Redis on 127.0.0.1 with its files in
+# DIR and its pid in DIR/redis.pid. It speaks TLS on TLS_PORT with a certificate for
+# `localhost` (DIR/tls/, by scripts/certs: clients verify it against DIR/tls/ca.crt) and
+# plain RESP on PORT (0: TLS only). Its users are those of scripts/redis-acl for the event
+# CHANNEL (a glob; passwords in DIR/acl/); the default user is disabled. Each OPTION is one
+# redis-server argument, so `--save ""` works; later options override earlier ones. Returns
+# once TLS_PORT accepts connections; DIR can be started again, with the same passwords.
 start_redis() {
-    local dir=$1 port=$2
-    shift 2
+    local dir=$1 port=$2 tls_port=$3 channel=$4 scripts p
+    shift 4
+    scripts=$(dirname "${BASH_SOURCE[0]}")
     mkdir -p "$dir"
-    port_in_use "$port" && die "port $port is already in use"
+    for p in "$port" "$tls_port"; do
+        [ "$p" != 0 ] && port_in_use "$p" && die "port $p is already in use"
+    done
+    "$scripts/certs" "$dir/tls"
+    "$scripts/redis-acl" "$dir/acl" "$channel"
     redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --daemonize yes \
-        --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" "$@" >/dev/null \
+        --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" \
+        --tls-port "$tls_port" --tls-cert-file "$dir/tls/server.crt" \
+        --tls-key-file "$dir/tls/server.key" --tls-ca-cert-file "$dir/tls/ca.crt" \
+        --tls-auth-clients no --aclfile "$dir/acl/users.acl" "$@" >/dev/null \
         || die "Redis did not start; see $dir/redis.log"
-    for _ in $(seq 100); do port_in_use "$port" && return 0; sleep 0.1; done
+    for _ in $(seq 100); do port_in_use "$tls_port" && return 0; sleep 0.1; done
     die "Redis did not start; see $dir/redis.log"
 }
+
+# redis_escape NAME: NAME as a Redis glob matching exactly NAME (for CHANNEL of start_redis).
+redis_escape() { printf '%s' "$1" | sed 's/[][*?\\]/\\&/g'; }
 
 # stop_redis DIR: SIGTERM (SIGKILL after 30 s); returns once the process has exited, so the
 # same port and data can be started again right away.

@@ -25,7 +25,8 @@ Needs the debug binaries built (`cargo build --bins`). Every scenario creates it
 databases, each with its owner role (the services migrate as it) and its runtime role (they
 serve as it), on the PostgreSQL server at DATABASE_URL (a superuser's URL, TLS parameters
 included); without DATABASE_URL, the run starts a throwaway one of its own (TLS on). Every scenario starts its own Redis on a free 127.0.0.1 port, so it
-can restart it. Servers are started and stopped with scripts/throwaway; PG_BIN names the
+can restart it: TLS only, the services as their own users (scripts/redis-acl), and at the
+end of each scenario Redis's ACL LOG must be empty. Servers are started and stopped with scripts/throwaway; PG_BIN names the
 PostgreSQL client binaries (psql).
 
 Run from the repository root: python3 scripts/system_tests.py [scenario ...] (all by default;
@@ -154,28 +155,45 @@ def throwaway(*args):
 
 
 class Redis:
-    """A redis-server of the scenario's own, restartable on the same port and data."""
+    """A redis-server of the scenario's own, restartable on the same port and data. As with
+    scripts/up: TLS only, with a certificate for localhost, and the users of scripts/redis-acl
+    (each service its own; the tests inspect as `admin`)."""
 
-    def __init__(self, workdir):
+    def __init__(self, workdir, channel):
         self.port = free_port()
+        self.channel = channel
         self.dir = os.path.join(workdir, "redis")
         self.start()
 
-    @property
-    def url(self):
-        return f"redis://127.0.0.1:{self.port}"
+    def env(self, service):
+        """The settings that connect `service` as its own user, verifying the certificate."""
+        prefix = service.upper()
+        return {f"{prefix}_REDIS_URL": f"rediss://{service}@localhost:{self.port}",
+                f"{prefix}_REDIS_PASSWORD_FILE": os.path.join(self.dir, "acl", f"{service}.password"),
+                "REDIS_CA_FILE": os.path.join(self.dir, "tls", "ca.crt")}
 
     def start(self):
-        # Every write on disk before it is acknowledged, so a restart loses nothing.
-        throwaway("redis", "start", self.dir, self.port,
+        # Every write on disk before it is acknowledged, so a restart loses nothing. The same
+        # directory keeps the passwords and certificates across restarts.
+        throwaway("redis", "start", self.dir, 0, self.port, self.channel,
                   "--appendonly", "yes", "--appendfsync", "always", "--save", "")
 
     def stop(self):
         throwaway("redis", "stop", self.dir)
 
     def cli(self, *args):
-        return subprocess.run(["redis-cli", "-p", str(self.port), *args],
+        with open(os.path.join(self.dir, "acl", "admin.password")) as f:
+            password = f.read().strip()
+        return subprocess.run(["redis-cli", "--tls", "--cacert", os.path.join(self.dir, "tls", "ca.crt"),
+                               "-h", "localhost", "-p", str(self.port), "--user", "admin", *args],
+                              env={**os.environ, "REDISCLI_AUTH": password},
                               check=True, capture_output=True, text=True).stdout
+
+    def assert_nothing_refused(self):
+        """Redis refused the services nothing: their users have every right they use."""
+        refused = self.cli("ACL", "LOG").strip()
+        if refused:
+            raise AssertionError(f"Redis refused a service command (ACL LOG):\n{refused}")
 
 
 class Postgres:
@@ -272,17 +290,19 @@ class System:
         # Superuser URLs for counting; the services get the roles' URLs.
         self.orders_db, orders_owner, orders_app = service_database(self.server_url, self.databases[0])
         self.vouchers_db, vouchers_owner, vouchers_app = service_database(self.server_url, self.databases[1])
-        self.redis = Redis(self.workdir)
         self.channel = "order.sent"
-        common = {"REDIS_URL": self.redis.url, "EVENT_TRANSPORT": transport,
+        self.redis = Redis(self.workdir, self.channel)
+        common = {"EVENT_TRANSPORT": transport,
                   "ORDER_SENT_CHANNEL": self.channel, "AUTH_ISSUER": AUTH_ISSUER,
                   "AUTH_JWKS_FILE": os.path.join(AUTH_DIR, "jwks.json"), **(log_env or {})}
-        self.order = Service("order", dict(common, ORDER_DATABASE_URL=orders_app,
+        self.order = Service("order", dict(common, **self.redis.env("order"),
+                                           ORDER_DATABASE_URL=orders_app,
                                            ORDER_MIGRATION_DATABASE_URL=orders_owner,
                                            ORDER_RELAY_POLL_MS="50",
                                            EVENT_SIGNING_KEY=os.path.join(EVENT_DIR, "signing-key.pem")),
                              self.workdir)
-        self.voucher = Service("voucher", dict(common, VOUCHER_DATABASE_URL=vouchers_app,
+        self.voucher = Service("voucher", dict(common, **self.redis.env("voucher"),
+                                               VOUCHER_DATABASE_URL=vouchers_app,
                                                VOUCHER_MIGRATION_DATABASE_URL=vouchers_owner,
                                                EVENT_VERIFY_KEYS=os.path.join(EVENT_DIR, "jwks.json"),
                                                VOUCHER_CONSUMER_NAME="voucher-1",
@@ -368,6 +388,7 @@ def with_system(name, transport, body, **options):
     system = System(name, transport, **options)
     try:
         body(system)
+        system.redis.assert_nothing_refused()
     finally:
         system.close()
 

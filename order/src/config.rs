@@ -64,6 +64,7 @@ impl Settings {
         }
         self.auth.check();
         self.signing.check();
+        self.common.redis.check("ORDER");
         self
     }
 

@@ -77,7 +77,8 @@ impl Application {
         let db = connect_database(&settings.database).await?;
         // Redis is opened on first use: the service takes orders while Redis is down, and
         // their events wait in the outbox until it is back.
-        let redis = Arc::new(LazyConnection::new(&settings.common.redis_url).context("invalid REDIS_URL")?);
+        let redis = settings.common.redis.endpoint("ORDER")?;
+        let redis = Arc::new(LazyConnection::new(&redis).context("REDIS_CA_FILE")?);
 
         let outbox_written = Arc::new(Notify::new());
         let outbox = Arc::new(SeaOrmOutboxRepository::new(db.clone()));

@@ -1,9 +1,11 @@
 //! Redis connections for the event bus.
 
-use std::time::Duration;
+use std::{path::PathBuf, time::Duration};
 
+use anyhow::Context;
+use clap::Args;
 use redis::{
-    Client, IntoConnectionInfo, ProtocolVersion, RedisResult,
+    Client, ConnectionAddr, ConnectionInfo, IntoConnectionInfo, ProtocolVersion, RedisResult, TlsCertificates,
     aio::{AsyncPushSender, ConnectionManager, ConnectionManagerConfig},
 };
 use tokio::sync::OnceCell;
@@ -37,6 +39,178 @@ pub fn dead_letter_key(channel: &str) -> String {
     format!("{channel}.dead")
 }
 
+/// How a service reaches Redis: as its own ACL user, over TLS (`rediss://`) or not. Per
+/// service: `ORDER_REDIS_URL`, `VOUCHER_REDIS_PASSWORD_FILE`, ...
+#[derive(Clone, Args)]
+pub struct RedisSettings {
+    /// Redis carrying the events, as this service's own user: `rediss://USER[:PASSWORD]@HOST:PORT`
+    /// (TLS; the certificate must name HOST) or `redis://...`.
+    #[arg(
+        long,
+        env = "SERVICE_REDIS_URL",
+        default_value = "redis://127.0.0.1:6379",
+        hide_env_values = true
+    )]
+    pub redis_url: String,
+    /// A file holding the password of the URL's user, instead of a password in the URL.
+    #[arg(long, env = "SERVICE_REDIS_PASSWORD_FILE")]
+    pub redis_password_file: Option<PathBuf>,
+    /// PEM file of the certificate authority that signed Redis's certificate (`rediss://`
+    /// only); without it, the Mozilla root certificates are trusted.
+    #[arg(long, env = "REDIS_CA_FILE")]
+    pub redis_ca_file: Option<PathBuf>,
+}
+
+/// The URL may hold a password: only its address is printed.
+impl std::fmt::Debug for RedisSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisSettings")
+            .field("redis_url", &"<redacted>")
+            .field("redis_password_file", &self.redis_password_file)
+            .field("redis_ca_file", &self.redis_ca_file)
+            .finish()
+    }
+}
+
+impl RedisSettings {
+    /// The given URL (credentials included), no password file, no CA file: for tests.
+    pub fn for_tests(redis_url: String) -> Self {
+        Self {
+            redis_url,
+            redis_password_file: None,
+            redis_ca_file: None,
+        }
+    }
+
+    /// Stops the service at start, naming the variable, if [`RedisSettings::endpoint`] fails.
+    pub fn check(&self, service: &str) {
+        if let Err(e) = self.endpoint(service) {
+            clap::Error::raw(clap::error::ErrorKind::ValueValidation, format!("{e:#}\n")).exit()
+        }
+    }
+
+    /// Reads the password and CA files and checks the URL. `service` (`ORDER`) names the
+    /// variables in errors; no error holds the URL or the password.
+    ///
+    /// # Errors
+    /// A file cannot be read, the URL is invalid, or a CA is given for a URL without TLS.
+    pub fn endpoint(&self, service: &str) -> anyhow::Result<RedisEndpoint> {
+        let password = match &self.redis_password_file {
+            Some(path) => Some(
+                std::fs::read_to_string(path)
+                    .with_context(|| format!("{service}_REDIS_PASSWORD_FILE: cannot read {}", path.display()))?
+                    .trim_end_matches(['\r', '\n'])
+                    .to_owned(),
+            ),
+            None => None,
+        };
+        let root_cert = match &self.redis_ca_file {
+            Some(path) => {
+                Some(std::fs::read(path).with_context(|| format!("REDIS_CA_FILE: cannot read {}", path.display()))?)
+            }
+            None => None,
+        };
+        RedisEndpoint::new(&self.redis_url, password, root_cert).map_err(|e| match e {
+            EndpointError::Url(e) => anyhow::anyhow!("{service}_REDIS_URL: {e}"),
+            e => anyhow::anyhow!("REDIS_CA_FILE: {e}"),
+        })
+    }
+}
+
+/// Why a Redis URL and CA cannot be used. No message holds the URL or a password.
+#[derive(Debug, thiserror::Error)]
+pub enum EndpointError {
+    #[error("not a usable Redis URL: {0}")]
+    Url(String),
+    #[error("set, but the URL does not use TLS (`rediss://`)")]
+    CaWithoutTls,
+    #[error("holds no usable certificate{0}")]
+    Ca(String),
+}
+
+/// A checked Redis address with its credentials and, for TLS, the CA it trusts. Cheap to
+/// clone; every connection of a service is opened from it.
+#[derive(Clone)]
+pub struct RedisEndpoint {
+    info: ConnectionInfo,
+    tls: Option<TlsCertificates>,
+}
+
+/// Names the address only: the credentials stay out of logs.
+impl std::fmt::Debug for RedisEndpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisEndpoint")
+            .field("addr", &self.info.addr().to_string())
+            .field("user", &self.info.redis_settings().username())
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisEndpoint {
+    /// `url` with `password` (if given) replacing the URL's, trusting only the CA of
+    /// `root_cert` (PEM) for `rediss://` if given.
+    ///
+    /// # Errors
+    /// The URL does not parse, or `root_cert` is given for a URL without TLS. The message
+    /// holds neither the URL nor the password.
+    pub fn new(url: &str, password: Option<String>, root_cert: Option<Vec<u8>>) -> Result<Self, EndpointError> {
+        let info = url
+            .into_connection_info()
+            .map_err(|e| EndpointError::Url(e.to_string()))?;
+        match info.addr() {
+            ConnectionAddr::TcpTls { insecure: true, .. } => {
+                return Err(EndpointError::Url(
+                    "certificate verification cannot be turned off".to_owned(),
+                ));
+            }
+            ConnectionAddr::TcpTls { .. } => {}
+            _ if root_cert.is_some() => return Err(EndpointError::CaWithoutTls),
+            _ => {}
+        }
+        // redis-rs would take a file without any certificate as an empty set of roots.
+        if root_cert
+            .as_ref()
+            .is_some_and(|pem| !String::from_utf8_lossy(pem).contains("-----BEGIN CERTIFICATE-----"))
+        {
+            return Err(EndpointError::Ca(" (no PEM certificate in it)".to_owned()));
+        }
+        // No CLIENT SETINFO on connect: one command less that the services' Redis users need.
+        let mut settings = info.redis_settings().clone().set_skip_set_lib_name();
+        if let Some(password) = password {
+            settings = settings.set_password(password);
+        }
+        let endpoint = Self {
+            info: info.set_redis_settings(settings),
+            tls: root_cert.map(|root_cert| TlsCertificates {
+                client_tls: None,
+                root_cert: Some(root_cert),
+            }),
+        };
+        endpoint.client().map_err(|e| EndpointError::Ca(format!(": {e}")))?;
+        Ok(endpoint)
+    }
+
+    /// A client speaking RESP2.
+    ///
+    /// # Errors
+    /// The CA file holds no usable certificate.
+    pub fn client(&self) -> RedisResult<Client> {
+        self.client_with(self.info.clone())
+    }
+
+    fn client_with(&self, info: ConnectionInfo) -> RedisResult<Client> {
+        match &self.tls {
+            Some(certificates) => Client::build_with_tls(info, certificates.clone()),
+            None => Client::open(info),
+        }
+    }
+
+    fn resp3_client(&self) -> RedisResult<Client> {
+        let settings = self.info.redis_settings().clone().set_protocol(ProtocolVersion::RESP3);
+        self.client_with(self.info.clone().set_redis_settings(settings))
+    }
+}
+
 /// A managed connection opened on first use, so a service can start while Redis is down.
 /// Once open, the manager reconnects by itself; until then every use tries to open it.
 pub struct LazyConnection {
@@ -46,10 +220,10 @@ pub struct LazyConnection {
 
 impl LazyConnection {
     /// # Errors
-    /// The URL is invalid (nothing is connected yet).
-    pub fn new(url: &str) -> RedisResult<Self> {
+    /// The CA file holds no usable certificate (nothing is connected yet).
+    pub fn new(endpoint: &RedisEndpoint) -> RedisResult<Self> {
         Ok(Self {
-            client: Client::open(url)?,
+            client: endpoint.client()?,
             conn: OnceCell::new(),
         })
     }
@@ -81,15 +255,65 @@ pub fn connection_config() -> ConnectionManagerConfig {
 /// subscriptions are restored by itself after a reconnect.
 ///
 /// # Errors
-/// The URL is invalid, or Redis could not be reached within the retry policy.
-pub async fn connect_subscriber(url: &str, sender: impl AsyncPushSender) -> RedisResult<ConnectionManager> {
-    let info = url.into_connection_info()?;
-    let settings = info.redis_settings().clone().set_protocol(ProtocolVersion::RESP3);
-    Client::open(info.set_redis_settings(settings))?
+/// Redis could not be reached, or refused the credentials, within the retry policy.
+pub async fn connect_subscriber(
+    endpoint: &RedisEndpoint,
+    sender: impl AsyncPushSender,
+) -> RedisResult<ConnectionManager> {
+    endpoint
+        .resp3_client()?
         .get_connection_manager_with_config(
             connection_config()
                 .set_push_sender(sender)
                 .set_automatic_resubscription(),
         )
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn neither_the_settings_nor_the_endpoint_print_the_password() {
+        let settings = RedisSettings::for_tests("rediss://order:s3cret@localhost:6380".to_owned());
+        assert!(!format!("{settings:?}").contains("s3cret"));
+        let endpoint = settings.endpoint("ORDER").unwrap();
+        let printed = format!("{endpoint:?}");
+        assert!(
+            printed.contains("localhost:6380") && printed.contains("order"),
+            "{printed}"
+        );
+        assert!(!printed.contains("s3cret"), "{printed}");
+    }
+
+    #[test]
+    fn a_password_file_replaces_the_password_of_the_url() {
+        let file = std::env::temp_dir().join(format!("redis-password-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::write(&file, "from-the-file\n").unwrap();
+        let settings = RedisSettings {
+            redis_password_file: Some(file.clone()),
+            ..RedisSettings::for_tests("redis://order:from-the-url@localhost".to_owned())
+        };
+        let endpoint = settings.endpoint("ORDER").unwrap();
+        std::fs::remove_file(file).unwrap();
+        assert_eq!(endpoint.info.redis_settings().password(), Some("from-the-file"));
+        assert_eq!(endpoint.info.redis_settings().username(), Some("order"));
+    }
+
+    #[test]
+    fn bad_urls_are_refused_by_variable_without_showing_the_url() {
+        for url in [
+            "http://order:s3cret@localhost",
+            "redis://order:s3cret@localhost:x",
+            "rediss://order:s3cret@localhost#insecure",
+        ] {
+            let err = RedisSettings::for_tests(url.to_owned())
+                .endpoint("VOUCHER")
+                .unwrap_err()
+                .to_string();
+            assert!(err.starts_with("VOUCHER_REDIS_URL: "), "{url}: {err}");
+            assert!(!err.contains("s3cret"), "{url}: {err}");
+        }
+    }
 }

@@ -79,6 +79,7 @@ impl Settings {
         self.try_policy().unwrap_or_else(|(key, reason)| refuse(key, reason));
         self.auth.check();
         self.verify.check();
+        self.common.redis.check("VOUCHER");
         self
     }
 

@@ -5,7 +5,7 @@ use std::{sync::Arc, time::Duration};
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
 use shared::{
-    bus::{LazyConnection, Transport, dead_letter_key},
+    bus::{LazyConnection, RedisEndpoint, Transport, dead_letter_key},
     config::DatabaseSettings,
     http::{HealthApi, HttpServer, admin_endpoint, service_endpoint},
     probes::{DatabaseCheck, RedisCheck},
@@ -44,6 +44,7 @@ pub struct Application {
     issue_voucher: Arc<IssueVoucher>,
     events: Arc<EventVerifier>,
     redis: Arc<LazyConnection>,
+    redis_endpoint: RedisEndpoint,
     consuming: Arc<ConsumerCheck>,
 }
 
@@ -60,7 +61,8 @@ impl Application {
         let events = Arc::new(settings.verify.verifier()?);
         tracing::info!(keys = events.len(), "events are accepted only signed by a trusted key");
         let db = connect_database(&settings.database).await?;
-        let redis = Arc::new(LazyConnection::new(&settings.common.redis_url).context("invalid REDIS_URL")?);
+        let redis_endpoint = settings.common.redis.endpoint("VOUCHER")?;
+        let redis = Arc::new(LazyConnection::new(&redis_endpoint).context("REDIS_CA_FILE")?);
 
         let vouchers = Arc::new(SeaOrmVoucherRepository::new(db.clone()));
         let issue_voucher = Arc::new(IssueVoucher::new(vouchers.clone(), settings.policy()));
@@ -108,6 +110,7 @@ impl Application {
             issue_voucher,
             events,
             redis,
+            redis_endpoint,
             consuming,
         })
     }
@@ -133,6 +136,7 @@ impl Application {
             self.issue_voucher,
             self.events,
             self.redis,
+            self.redis_endpoint,
             self.consuming,
             shutdown.clone(),
         ));
@@ -156,6 +160,7 @@ async fn consume(
     issue_voucher: Arc<IssueVoucher>,
     events: Arc<EventVerifier>,
     redis: Arc<LazyConnection>,
+    endpoint: RedisEndpoint,
     consuming: Arc<ConsumerCheck>,
     shutdown: CancellationToken,
 ) {
@@ -173,7 +178,7 @@ async fn consume(
     match settings.common.event_transport {
         Transport::PubSub => {
             let subscriber = RedisSubscriber::new(
-                settings.common.redis_url.clone(),
+                endpoint,
                 settings.common.order_sent_channel.clone(),
                 settings.consumer_queue as usize,
             );

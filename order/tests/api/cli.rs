@@ -123,7 +123,10 @@ fn serve_help_lists_every_variable_with_its_default_and_hides_secrets() {
     let output = run_binary(
         ORDER,
         &["serve", "--help"],
-        &[("ORDER_DATABASE_URL", "postgres://user:s3cret@db/orders")],
+        &[
+            ("ORDER_DATABASE_URL", "postgres://user:s3cret@db/orders"),
+            ("ORDER_REDIS_URL", "rediss://order:r3dis-s3cret@redis:6379"),
+        ],
     );
     assert!(output.status.success());
     let help = String::from_utf8_lossy(&output.stdout);
@@ -132,7 +135,9 @@ fn serve_help_lists_every_variable_with_its_default_and_hides_secrets() {
         "ORDER_HTTP_PORT",
         "ORDER_DATABASE_URL",
         "ORDER_DB_MAX_CONNECTIONS",
-        "REDIS_URL",
+        "ORDER_REDIS_URL",
+        "ORDER_REDIS_PASSWORD_FILE",
+        "REDIS_CA_FILE",
         "EVENT_TRANSPORT",
         "ORDER_SENT_CHANNEL",
         "HTTP_MAX_BODY_BYTES",
@@ -152,6 +157,51 @@ fn serve_help_lists_every_variable_with_its_default_and_hides_secrets() {
     }
     assert!(help.contains("[default: 54322]"), "{help}");
     assert!(!help.contains("s3cret"), "the database URL is shown: {help}");
+    assert!(!help.contains("r3dis"), "the Redis URL is shown: {help}");
+}
+
+#[test]
+fn unusable_redis_settings_stop_the_service_naming_the_variable_but_not_the_password() {
+    let ca = std::env::temp_dir().join(format!("checkout-ca-{}.pem", uuid::Uuid::new_v4().simple()));
+    std::fs::write(&ca, "not a certificate").unwrap();
+    let ca = ca.to_str().unwrap();
+    for (vars, key) in [
+        (
+            vec![("ORDER_REDIS_URL", "redis://order:s3cret@127.0.0.1:notaport")],
+            "ORDER_REDIS_URL",
+        ),
+        (
+            vec![("ORDER_REDIS_URL", "rediss://order:s3cret@localhost:6379#insecure")],
+            "ORDER_REDIS_URL",
+        ),
+        (
+            vec![
+                ("ORDER_REDIS_URL", "redis://order:s3cret@localhost:6379"),
+                ("REDIS_CA_FILE", ca),
+            ],
+            "REDIS_CA_FILE",
+        ),
+        (
+            vec![
+                ("ORDER_REDIS_URL", "rediss://order:s3cret@localhost:6379"),
+                ("REDIS_CA_FILE", ca),
+            ],
+            "REDIS_CA_FILE",
+        ),
+        (vec![("REDIS_CA_FILE", "/nonexistent/ca.crt")], "REDIS_CA_FILE"),
+        (
+            vec![("ORDER_REDIS_PASSWORD_FILE", "/nonexistent/order.password")],
+            "ORDER_REDIS_PASSWORD_FILE",
+        ),
+    ] {
+        let stderr = refused_start(&vars);
+        assert!(stderr.contains(key), "{vars:?}: {stderr}");
+        assert!(!stderr.contains("s3cret"), "{vars:?}: the password is shown: {stderr}");
+        assert!(
+            !stderr.contains("ORDER_DATABASE_URL"),
+            "{vars:?}: it got as far as the database: {stderr}"
+        );
+    }
 }
 
 /// Runs `order migrate ARGS` as the migration role of `database`.

@@ -23,7 +23,8 @@ pub struct TestApp {
     pub anonymous: reqwest::Client,
     pub issuer: TestIssuer,
     pub db: DatabaseConnection,
-    pub redis_url: String,
+    /// The test's own view of Redis: the administrator, not the order service's user.
+    pub admin_redis_url: String,
     pub channel: String,
     _shutdown: Shutdown,
 }
@@ -36,12 +37,12 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     shared::telemetry::init_for_tests();
     let (database, db) = migrated_database::<Migrator>().await;
-    let redis_url = shared::testing::servers().redis_url.clone();
+    let redis = &shared::testing::servers().redis;
     let channel = shared::testing::unique_name("order.sent");
     let issuer = TestIssuer::start().await;
     let mut settings = Settings::for_tests(
         database.url,
-        redis_url.clone(),
+        redis.url("order"),
         channel.clone(),
         issuer.settings("order"),
         shared::testing::event_keys().pem(),
@@ -66,7 +67,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         anonymous: reqwest::Client::new(),
         issuer,
         db,
-        redis_url,
+        admin_redis_url: redis.url("admin"),
         channel,
         _shutdown: shutdown,
     }
@@ -180,7 +181,7 @@ impl TestApp {
 
     /// Subscribes to this app's channel; messages arrive on the returned receiver.
     pub async fn subscribe(&self) -> tokio::sync::mpsc::UnboundedReceiver<Value> {
-        let client = redis::Client::open(self.redis_url.as_str()).unwrap();
+        let client = redis::Client::open(self.admin_redis_url.as_str()).unwrap();
         let mut pubsub = client.get_async_pubsub().await.unwrap();
         pubsub.subscribe(&self.channel).await.unwrap();
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();

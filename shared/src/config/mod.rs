@@ -9,7 +9,12 @@ use std::ffi::OsStr;
 
 use clap::{Args, Command, error::ErrorKind};
 
-use crate::{bus::Transport, db::DatabaseUrl, events::CHANNEL_ORDER_SENT, telemetry::LogFormat};
+use crate::{
+    bus::{RedisSettings, Transport},
+    db::DatabaseUrl,
+    events::CHANNEL_ORDER_SENT,
+    telemetry::LogFormat,
+};
 
 mod http;
 
@@ -30,14 +35,9 @@ pub fn load_dotenv() {
 /// Keys both services read the same way.
 #[derive(Debug, Clone, Args)]
 pub struct CommonSettings {
-    /// Redis carrying the events (`redis://[user:password@]host:port`).
-    #[arg(
-        long,
-        env = "REDIS_URL",
-        default_value = "redis://127.0.0.1:6379",
-        hide_env_values = true
-    )]
-    pub redis_url: String,
+    /// The service's Redis user and address. Per service: `ORDER_REDIS_URL`, ...
+    #[command(flatten)]
+    pub redis: RedisSettings,
     /// How events travel: `pubsub` or `streams`. Both services must agree.
     #[arg(long, env = "EVENT_TRANSPORT", default_value = "pubsub")]
     pub event_transport: Transport,
@@ -85,10 +85,11 @@ pub struct MigrationDatabaseSettings {
 }
 
 impl CommonSettings {
-    /// Settings for tests: the given Redis and channel, defaults elsewhere.
+    /// Settings for tests: the given Redis URL (with its credentials) and channel, defaults
+    /// elsewhere.
     pub fn for_tests(redis_url: String, order_sent_channel: String) -> Self {
         Self {
-            redis_url,
+            redis: RedisSettings::for_tests(redis_url),
             event_transport: Transport::PubSub,
             order_sent_channel,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,

@@ -18,7 +18,7 @@ pub use problem::{
     assert_insufficient_scope, assert_invalid, assert_problem, assert_unauthorized, field_errors,
 };
 pub use roles::assert_runtime_role_cannot_change_the_schema;
-pub use servers::{Servers, TestDatabase, free_port, fresh_database, servers, unique_name};
+pub use servers::{RedisServer, Servers, TEST_CHANNELS, TestDatabase, free_port, fresh_database, servers, unique_name};
 
 mod event_keys;
 pub use event_keys::{EventKeys, event_keys};

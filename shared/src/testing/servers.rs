@@ -1,10 +1,16 @@
 //! Real PostgreSQL and Redis servers for integration tests.
 //!
 //! When `DATABASE_URL` (a superuser URL of the server, with its TLS parameters; each test
-//! gets its own database and roles on it) and `REDIS_URL` are set, those servers are used.
+//! gets its own database and roles on it) and `TEST_REDIS_DIR` (with `TEST_REDIS_PORT` and
+//! `TEST_REDIS_TLS_PORT`: a Redis that `scripts/throwaway` or `start_redis` of
+//! `scripts/lib.sh` started for [`TEST_CHANNELS`]) are set, those servers are used.
 //! Otherwise this process starts its own with `scripts/throwaway`, each in a temporary
 //! directory on a free 127.0.0.1 port, PostgreSQL with TLS on. A watchdog shell stops them
 //! and removes their directories when the test process exits.
+//!
+//! Redis has the users of `scripts/redis-acl`: `order` and `voucher` with only their
+//! services' rights on the channels of [`unique_name`]`("order.sent")`, `admin` with every
+//! right (for tests that arrange or inspect), and no default user.
 
 use std::{
     net::TcpListener,
@@ -21,7 +27,56 @@ pub struct Servers {
     /// (`sslmode=verify-full&sslrootcert=...` to `localhost` for the servers the scripts
     /// start); tests create their own databases and roles with it.
     pub postgres_url: String,
-    pub redis_url: String,
+    pub redis: RedisServer,
+}
+
+/// The channels (and stream keys) the test Redis grants the services: those of
+/// [`unique_name`]`("order.sent")`, exactly (so `<channel>.dead` is not one of them).
+pub const TEST_CHANNELS: &str = "order.sent.????????????????????????????????";
+
+/// The test Redis: TLS on `tls_port` with a certificate for `localhost` only, plain RESP on
+/// `port`, the users of `scripts/redis-acl` with their passwords in `dir/acl/`.
+#[derive(Debug, Clone)]
+pub struct RedisServer {
+    pub port: u16,
+    pub tls_port: u16,
+    pub dir: PathBuf,
+}
+
+impl RedisServer {
+    /// The password of `user` (`order`, `voucher` or `admin`).
+    pub fn password(&self, user: &str) -> String {
+        let path = self.dir.join("acl").join(format!("{user}.password"));
+        std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+            .trim()
+            .to_owned()
+    }
+
+    /// `redis://user:password@127.0.0.1:port`: plain RESP as `user`.
+    pub fn url(&self, user: &str) -> String {
+        format!("redis://{user}:{}@127.0.0.1:{}", self.password(user), self.port)
+    }
+
+    /// `rediss://user:password@host:tls_port`: TLS as `user`; only `localhost` matches the
+    /// server's certificate.
+    pub fn tls_url(&self, user: &str, host: &str) -> String {
+        format!("rediss://{user}:{}@{host}:{}", self.password(user), self.tls_port)
+    }
+
+    /// The CA that signed the server's certificate.
+    pub fn ca_file(&self) -> PathBuf {
+        self.dir.join("tls").join("ca.crt")
+    }
+
+    /// A connection as `admin`, for arranging and inspecting what the services do.
+    pub async fn admin(&self) -> redis::aio::MultiplexedConnection {
+        redis::Client::open(self.url("admin"))
+            .expect("the admin URL parses")
+            .get_multiplexed_async_connection()
+            .await
+            .expect("connect to the test Redis as admin")
+    }
 }
 
 /// The servers for this test process, started on first use.
@@ -32,14 +87,15 @@ pub fn servers() -> &'static Servers {
             Ok(url) if !url.is_empty() => url,
             _ => start_postgres(),
         };
-        let redis_url = match std::env::var("REDIS_URL") {
-            Ok(url) if !url.is_empty() => url,
+        let redis = match std::env::var("TEST_REDIS_DIR") {
+            Ok(dir) if !dir.is_empty() => RedisServer {
+                port: port_from_env("TEST_REDIS_PORT"),
+                tls_port: port_from_env("TEST_REDIS_TLS_PORT"),
+                dir: dir.into(),
+            },
             _ => start_redis(),
         };
-        Servers {
-            postgres_url,
-            redis_url,
-        }
+        Servers { postgres_url, redis }
     })
 }
 
@@ -116,6 +172,13 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+fn port_from_env(key: &str) -> u16 {
+    std::env::var(key)
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("TEST_REDIS_DIR is set, so {key} must be a port"))
+}
+
 /// Throwaway settings: durability is of no use to a test database.
 const POSTGRES_SETTINGS: &[&str] = &[
     "fsync=off",
@@ -135,9 +198,14 @@ fn start_postgres() -> String {
     )
 }
 
-fn start_redis() -> String {
-    let (port, _) = start_throwaway("redis", &["--save", "", "--appendonly", "no"]);
-    format!("redis://127.0.0.1:{port}")
+fn start_redis() -> RedisServer {
+    let tls_port = free_port().to_string();
+    let (port, dir) = start_throwaway("redis", &[&tls_port, TEST_CHANNELS, "--save", "", "--appendonly", "no"]);
+    RedisServer {
+        port,
+        tls_port: tls_port.parse().expect("a port"),
+        dir,
+    }
 }
 
 fn throwaway_script() -> PathBuf {

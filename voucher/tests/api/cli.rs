@@ -74,7 +74,14 @@ fn serve_help_lists_the_voucher_policy_and_authentication_with_their_defaults() 
             .unwrap_or_else(|| panic!("{key}: {help}"));
         assert!(line.contains(&format!("[default: {default}]")), "{line}");
     }
-    for key in ["AUTH_ISSUER", "AUTH_JWKS_URL", "AUTH_JWKS_FILE"] {
+    for key in [
+        "AUTH_ISSUER",
+        "AUTH_JWKS_URL",
+        "AUTH_JWKS_FILE",
+        "VOUCHER_REDIS_URL",
+        "VOUCHER_REDIS_PASSWORD_FILE",
+        "REDIS_CA_FILE",
+    ] {
         assert!(help.contains(&format!("[env: {key}")), "{key} missing from:\n{help}");
     }
 }

@@ -8,10 +8,11 @@ use order::{config::Settings, infrastructure::migrations::Migrator, startup::App
 use serde_json::{Value, json};
 use shared::{
     auth::Scope,
+    bus::{RedisSettings, Transport},
     testing::{Shutdown, TestIssuer, migrated_database, serve},
 };
 
-use crate::helpers::spawn_voucher_app_on;
+use crate::helpers::{spawn_voucher_app_on, spawn_voucher_app_with};
 
 struct OrderApp<'a> {
     address: String,
@@ -23,15 +24,24 @@ struct OrderApp<'a> {
 
 /// The order service, publishing on `channel` and trusting `issuer`.
 async fn spawn_order_app<'a>(channel: &str, issuer: &'a TestIssuer) -> OrderApp<'a> {
+    spawn_order_app_with(channel, issuer, |_| {}).await
+}
+
+/// The order service with settings adjusted by `configure` (transport, Redis URL, ...).
+async fn spawn_order_app_with<'a>(
+    channel: &str,
+    issuer: &'a TestIssuer,
+    configure: impl FnOnce(&mut Settings),
+) -> OrderApp<'a> {
     let (database, _) = migrated_database::<Migrator>().await;
-    let redis_url = shared::testing::servers().redis_url.clone();
-    let settings = Settings::for_tests(
+    let mut settings = Settings::for_tests(
         database.url,
-        redis_url,
+        shared::testing::servers().redis.url("order"),
         channel.to_owned(),
         issuer.settings("order"),
         shared::testing::event_keys().pem(),
     );
+    configure(&mut settings);
     let app = Application::build(settings).await.expect("build the order service");
     let (address, shutdown) = serve(app.port(), |stop| app.run_until_stopped(stop));
     OrderApp {
@@ -119,7 +129,7 @@ async fn the_same_event_injected_twice_yields_one_voucher() {
     let vouchers = spawn_voucher_app_on(channel.clone()).await;
     let orders = spawn_order_app(&channel, &vouchers.issuer).await;
     // Listen on the bus too, to capture the exact event the order service publishes.
-    let redis = redis::Client::open(shared::testing::servers().redis_url.as_str()).unwrap();
+    let redis = redis::Client::open(shared::testing::servers().redis.url("admin")).unwrap();
     let mut pubsub = redis.get_async_pubsub().await.unwrap();
     pubsub.subscribe(&channel).await.unwrap();
 
@@ -142,4 +152,52 @@ async fn the_same_event_injected_twice_yields_one_voucher() {
     vouchers.publish_raw(&sealed).await;
     vouchers.drain().await;
     assert_eq!(vouchers.vouchers_for_order(&id).await.len(), 1);
+}
+
+/// Both services over TLS (`rediss://localhost`, verified against the harness's CA), each as
+/// its own Redis user: an eligible order yields its voucher.
+async fn an_order_travels_over_tls_as_the_services_own_users(transport: Transport) {
+    let redis = &shared::testing::servers().redis;
+    let tls = |user: &str| RedisSettings {
+        redis_url: redis.tls_url(user, "localhost"),
+        redis_password_file: None,
+        redis_ca_file: Some(redis.ca_file()),
+    };
+    let channel = shared::testing::unique_name("order.sent");
+    let vouchers = spawn_voucher_app_with(channel.clone(), |s| {
+        s.common.event_transport = transport;
+        s.common.redis = tls("voucher");
+    })
+    .await;
+    let orders = spawn_order_app_with(&channel, &vouchers.issuer, |s| {
+        s.common.event_transport = transport;
+        s.common.redis = tls("order");
+    })
+    .await;
+
+    let id = orders.send_order("tls-customer", 12_000).await;
+    let issued = vouchers.wait_for_vouchers(&id, Duration::from_secs(5)).await;
+    assert_eq!(issued.len(), 1, "{transport:?}: a voucher over TLS");
+}
+
+#[tokio::test]
+async fn an_order_travels_over_tls_with_pubsub() {
+    an_order_travels_over_tls_as_the_services_own_users(Transport::PubSub).await;
+}
+
+#[tokio::test]
+async fn an_order_travels_over_tls_with_streams() {
+    an_order_travels_over_tls_as_the_services_own_users(Transport::Streams).await;
+}
+
+#[tokio::test]
+async fn both_services_work_as_their_own_users_with_streams() {
+    let channel = shared::testing::unique_name("order.sent");
+    let vouchers = spawn_voucher_app_with(channel.clone(), |s| s.common.event_transport = Transport::Streams).await;
+    let orders = spawn_order_app_with(&channel, &vouchers.issuer, |s| {
+        s.common.event_transport = Transport::Streams
+    })
+    .await;
+    let id = orders.send_order("streams-customer", 12_000).await;
+    assert_eq!(vouchers.wait_for_vouchers(&id, Duration::from_secs(5)).await.len(), 1);
 }

@@ -21,6 +21,7 @@ pub struct VoucherApp {
     pub admin_address: String,
     pub client: reqwest::Client,
     pub db: DatabaseConnection,
+    /// Redis as the administrator (the test publishes and inspects; the service has its own user).
     pub redis: redis::aio::MultiplexedConnection,
     pub channel: String,
     pub streams: bool,
@@ -40,11 +41,11 @@ pub async fn spawn_voucher_app_on(channel: String) -> VoucherApp {
 pub async fn spawn_voucher_app_with(channel: String, configure: impl FnOnce(&mut Settings)) -> VoucherApp {
     shared::telemetry::init_for_tests();
     let (database, db) = migrated_database::<Migrator>().await;
-    let redis_url = shared::testing::servers().redis_url.clone();
+    let redis = &shared::testing::servers().redis;
     let issuer = TestIssuer::start().await;
     let mut settings = Settings::for_tests(
         database.url,
-        redis_url.clone(),
+        redis.url("voucher"),
         channel.clone(),
         issuer.settings("voucher"),
         shared::testing::event_keys().jwks(),
@@ -55,11 +56,7 @@ pub async fn spawn_voucher_app_with(channel: String, configure: impl FnOnce(&mut
     let admin_address = format!("http://127.0.0.1:{}", app.admin_port());
     let (address, shutdown) = serve(app.port(), |stop| app.run_until_stopped(stop));
     wait_until_ready(&admin_address).await;
-    let redis = redis::Client::open(redis_url.as_str())
-        .unwrap()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap();
+    let redis = redis.admin().await;
     VoucherApp {
         address,
         admin_address,

@@ -8,6 +8,7 @@ mod database;
 mod end_to_end;
 mod helpers;
 mod limits;
+mod redis_users;
 mod signatures;
 mod streams;
 mod validation;

@@ -19,11 +19,7 @@ async fn spawn_streams_app(configure: impl FnOnce(&mut voucher::config::Settings
 
 /// A connection to the test Redis, for arranging what earlier runs left behind.
 async fn test_redis() -> redis::aio::MultiplexedConnection {
-    redis::Client::open(shared::testing::servers().redis_url.as_str())
-        .unwrap()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap()
+    shared::testing::servers().redis.admin().await
 }
 
 /// Reads entries of `stream` as `consumer` of group `voucher` without acknowledging them, as a
@@ -197,7 +193,9 @@ async fn trimming_drops_acknowledged_entries_and_keeps_pending_ones() {
 
     let stream = shared::testing::unique_name("order.sent");
     let mut redis = test_redis().await;
-    let conn = Arc::new(shared::bus::LazyConnection::new(&shared::testing::servers().redis_url).unwrap());
+    let endpoint =
+        shared::bus::RedisEndpoint::new(&shared::testing::servers().redis.url("voucher"), None, None).unwrap();
+    let conn = Arc::new(shared::bus::LazyConnection::new(&endpoint).unwrap());
     let consumer = RedisStreamConsumer::new(
         conn.clone(),
         stream.clone(),

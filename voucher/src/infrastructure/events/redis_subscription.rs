@@ -1,21 +1,22 @@
 use async_trait::async_trait;
 use redis::{PushInfo, PushKind, RedisResult, aio::ConnectionManager};
+use shared::bus::RedisEndpoint;
 use tokio::sync::mpsc;
 
 use crate::application::ports::{BusError, Subscriber, Subscription};
 
 /// Opens subscriptions to one pub/sub channel.
 pub struct RedisSubscriber {
-    url: String,
+    endpoint: RedisEndpoint,
     channel: String,
     /// Messages buffered in memory while all workers are busy.
     queue_capacity: usize,
 }
 
 impl RedisSubscriber {
-    pub fn new(url: String, channel: String, queue_capacity: usize) -> Self {
+    pub fn new(endpoint: RedisEndpoint, channel: String, queue_capacity: usize) -> Self {
         Self {
-            url,
+            endpoint,
             channel,
             queue_capacity,
         }
@@ -26,7 +27,7 @@ impl RedisSubscriber {
 impl Subscriber for RedisSubscriber {
     async fn subscribe(&self) -> Result<Box<dyn Subscription>, BusError> {
         Ok(Box::new(
-            RedisSubscription::open(&self.url, &self.channel, self.queue_capacity).await?,
+            RedisSubscription::open(&self.endpoint, &self.channel, self.queue_capacity).await?,
         ))
     }
 }
@@ -42,14 +43,14 @@ pub struct RedisSubscription {
 impl RedisSubscription {
     /// # Errors
     /// Redis cannot be reached or refuses the subscription.
-    pub async fn open(url: &str, channel: &str, queue_capacity: usize) -> RedisResult<Self> {
+    pub async fn open(endpoint: &RedisEndpoint, channel: &str, queue_capacity: usize) -> RedisResult<Self> {
         let (sender, messages) = mpsc::channel(queue_capacity);
         let push = move |info: PushInfo| {
             sender.try_send(info).map_err(|e| {
                 tracing::error!(error.message = %e, "subscription queue full; message dropped");
             })
         };
-        let mut conn = shared::bus::connect_subscriber(url, push).await?;
+        let mut conn = shared::bus::connect_subscriber(endpoint, push).await?;
         conn.subscribe(channel).await?;
         tracing::info!(%channel, "subscribed");
         Ok(Self { conn, messages })
