@@ -235,7 +235,14 @@ mod tests {
             ("--max-connections", "HTTP_MAX_CONNECTIONS"),
         ] {
             let err = command()
-                .try_get_matches_from(["order", "serve", "--database-url", "x", flag, "0"])
+                .try_get_matches_from([
+                    "order",
+                    "serve",
+                    "--database-url",
+                    "postgres://localhost/orders",
+                    flag,
+                    "0",
+                ])
                 .unwrap_err();
             assert!(err.to_string().contains(key), "no limit can be turned off: {err}");
         }
