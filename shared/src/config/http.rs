@@ -34,15 +34,16 @@ pub struct HttpLimits {
     #[arg(long, env = "HTTP_RATE_LIMIT_WRITES_PER_SEC", default_value_t = 100,
           value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub rate_limit_writes_per_sec: u32,
-    /// Writes one caller may make at once on top of the sustained rate.
+    /// Writes one caller may make at once after a quiet spell (the bucket's size).
     #[arg(long, env = "HTTP_RATE_LIMIT_WRITES_BURST", default_value_t = 200,
           value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub rate_limit_writes_burst: u32,
-    /// Voucher lookups (GET /vouchers, GET /vouchers/{code}) per second one caller may sustain.
+    /// Voucher lookups (GET /vouchers, GET /vouchers/{code}, redeeming) per second one caller
+    /// may sustain.
     #[arg(long, env = "HTTP_RATE_LIMIT_LOOKUPS_PER_SEC", default_value_t = 20,
           value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub rate_limit_lookups_per_sec: u32,
-    /// Voucher lookups one caller may make at once on top of the sustained rate.
+    /// Voucher lookups one caller may make at once after a quiet spell (the bucket's size).
     #[arg(long, env = "HTTP_RATE_LIMIT_LOOKUPS_BURST", default_value_t = 40,
           value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub rate_limit_lookups_burst: u32,

@@ -61,16 +61,14 @@ pub(super) async fn serve_connection(
             Ok::<_, Infallible>(hyper::Response::<BoxBody<Bytes, io::Error>>::from(response))
         }
     });
-    let mut builder = auto::Builder::new(TokioExecutor::new());
+    // HTTP/1.1 only: the header timeout guards HTTP/1 alone, and an HTTP/2 client could keep
+    // a connection busy with pings and multiplex requests past the connection cap. TLS and
+    // HTTP/2 to clients are the ingress's job.
+    let mut builder = auto::Builder::new(TokioExecutor::new()).http1_only();
     builder
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout);
-    builder
-        .http2()
-        .timer(TokioTimer::new())
-        .max_pending_accept_reset_streams(20)
-        .max_header_list_size(16 * 1024);
     let connection = builder.serve_connection(io, service);
     tokio::pin!(connection);
     tokio::select! {

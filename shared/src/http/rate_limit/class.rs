@@ -14,16 +14,15 @@ pub(crate) enum Class {
 impl Class {
     /// The class of `method` on the documented path `template`, if it is limited at all.
     pub(crate) fn of(method: &Method, template: &str, rules: &DocumentedRules) -> Option<Self> {
+        // HEAD is a GET without the body: it answers the same question.
+        let looked_up = |m: &str| {
+            m.eq_ignore_ascii_case(method.as_str()) || (*method == Method::HEAD && m.eq_ignore_ascii_case("get"))
+        };
+        if rules.lookups.iter().any(|(m, p)| *p == template && looked_up(m)) {
+            return Some(Self::Lookup);
+        }
         match *method {
             Method::POST | Method::PUT | Method::PATCH | Method::DELETE => Some(Self::Write),
-            Method::GET | Method::HEAD
-                if rules
-                    .lookups
-                    .iter()
-                    .any(|(m, p)| m.eq_ignore_ascii_case("get") && *p == template) =>
-            {
-                Some(Self::Lookup)
-            }
             _ => None,
         }
     }
@@ -71,11 +70,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn writes_are_limited_everywhere_and_reads_only_where_named() {
+    fn writes_are_limited_everywhere_and_lookups_where_named() {
         let rules = DocumentedRules {
-            lookups: vec![("get", "/vouchers/{code}")],
+            lookups: vec![("get", "/vouchers/{code}"), ("post", "/vouchers/{code}/redeem")],
             ..DocumentedRules::default()
         };
+        assert_eq!(
+            Class::of(&Method::POST, "/vouchers/{code}/redeem", &rules),
+            Some(Class::Lookup),
+            "a write that answers a guess counts as a lookup"
+        );
         assert_eq!(Class::of(&Method::POST, "/orders", &rules), Some(Class::Write));
         assert_eq!(Class::of(&Method::DELETE, "/orders", &rules), Some(Class::Write));
         assert_eq!(Class::of(&Method::GET, "/orders", &rules), None);

@@ -35,7 +35,7 @@ use crate::auth::{AuthError, Principal, TokenVerifier, bearer_token};
 /// callers of the last few seconds.
 const CLEANUP_INTERVAL: Duration = Duration::from_secs(10);
 
-/// One limit: a sustained rate and the burst allowed on top of it.
+/// One limit: a sustained rate, and the burst: how many at once after a quiet spell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rate {
     pub per_second: NonZeroU32,

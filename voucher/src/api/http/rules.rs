@@ -26,8 +26,13 @@ pub fn documented() -> DocumentedRules {
             ("get", "/vouchers/{code}", READ),
             ("post", "/vouchers/{code}/redeem", REDEEM),
         ],
-        // Voucher reads are limited per caller like the writes, so that codes cannot be
+        // Everything that answers "is this a voucher code?" counts against the lookup limit,
+        // redeeming included (an unknown code is a 404 there too), so that codes cannot be
         // harvested by guessing at speed.
-        lookups: vec![("get", "/vouchers"), ("get", "/vouchers/{code}")],
+        lookups: vec![
+            ("get", "/vouchers"),
+            ("get", "/vouchers/{code}"),
+            ("post", "/vouchers/{code}/redeem"),
+        ],
     }
 }
