@@ -14,10 +14,12 @@ for svc in order voucher; do
             -f /checkout/service-database.sql
 done
 
-cat >"$PGDATA/pg_hba.conf" <<'HBA'
+cat >"$PGDATA/pg_hba.conf" <<HBA
 # Written by docker/postgres-init.sh: the socket inside the container is trusted (the
-# entrypoint and the healthcheck use it); over the network, TLS and a password.
-local     all  all        trust
-hostnossl all  all  all   reject
-hostssl   all  all  all   scram-sha-256
+# entrypoint uses it); over the network, TLS and a password, and never the superuser (a
+# service's container that is taken over gets no further than its own roles).
+local     all  all                trust
+hostnossl all  all           all  reject
+hostssl   all  "$POSTGRES_USER"  all  reject
+hostssl   all  all           all  scram-sha-256
 HBA

@@ -33,7 +33,9 @@ GRANT CONNECT ON DATABASE :"db" TO :"app";
 -- with the sequences of their columns.
 SELECT format('ALTER TABLE public.%I OWNER TO %I', tablename, :'owner')
   FROM pg_tables WHERE schemaname = 'public' AND tableowner <> :'owner' \gexec
--- The public schema belongs to the database owner; others may only look names up in it.
+-- The public schema belongs to the owner role (PostgreSQL 15 gives it to the database's
+-- owner, older versions to the superuser); others may only look names up in it.
+ALTER SCHEMA public OWNER TO :"owner";
 REVOKE ALL ON SCHEMA public FROM PUBLIC;
 GRANT USAGE ON SCHEMA public TO :"app";
 -- Rows of the tables and sequences the owner creates from now on, and of those it has.

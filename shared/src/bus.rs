@@ -165,6 +165,12 @@ impl RedisEndpoint {
             }
             ConnectionAddr::TcpTls { .. } => {}
             _ if root_cert.is_some() => return Err(EndpointError::CaWithoutTls),
+            ConnectionAddr::Tcp(host, _) if !crate::net::is_loopback(host) => {
+                return Err(EndpointError::Url(format!(
+                    "the connection to {host} would not be encrypted: use rediss://; only this machine \
+                     may be reached without TLS"
+                )));
+            }
             _ => {}
         }
         // redis-rs would take a file without any certificate as an empty set of roots.
@@ -307,6 +313,7 @@ mod tests {
             "http://order:s3cret@localhost",
             "redis://order:s3cret@localhost:x",
             "rediss://order:s3cret@localhost#insecure",
+            "redis://order:s3cret@redis.example.com:6379",
         ] {
             let err = RedisSettings::for_tests(url.to_owned())
                 .endpoint("VOUCHER")

@@ -13,6 +13,7 @@ pub mod domain;
 pub mod error;
 pub mod events;
 pub mod http;
+pub mod net;
 pub mod probes;
 pub mod repository;
 pub mod signing;

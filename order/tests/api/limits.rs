@@ -5,7 +5,7 @@ use shared::auth::Scope;
 
 use crate::helpers::{TestApp, assert_problem, client_with, order_body, spawn_app_with};
 
-/// Two writes at once per caller, then one every 10 s.
+/// Two writes at once per caller, then one a second.
 async fn spawn_strict_app() -> TestApp {
     spawn_app_with(|settings| {
         let limits = &mut settings.http.limits;

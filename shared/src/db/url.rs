@@ -1,7 +1,7 @@
 //! A PostgreSQL URL as the services read it: checked once at start, with errors that name the
 //! variable it came from, and never shown with its password.
 
-use std::{ffi::OsStr, fmt, net::IpAddr, path::Path, str::FromStr};
+use std::{ffi::OsStr, fmt, path::Path, str::FromStr};
 
 use clap::{Arg, Command, builder::TypedValueParser, error::ErrorKind};
 use sea_orm::sqlx::postgres::{PgConnectOptions, PgSslMode};
@@ -83,7 +83,7 @@ impl DatabaseUrl {
             }
         }
         let options = PgConnectOptions::from_str(text).map_err(|e| invalid(e.to_string()))?;
-        let local = options.get_socket().is_some() || is_loopback(options.get_host());
+        let local = options.get_socket().is_some() || crate::net::is_loopback(options.get_host());
         let encrypted = matches!(
             options.get_ssl_mode(),
             PgSslMode::Require | PgSslMode::VerifyCa | PgSslMode::VerifyFull
@@ -117,15 +117,6 @@ impl DatabaseUrl {
     pub fn parser() -> DatabaseUrlParser {
         DatabaseUrlParser
     }
-}
-
-fn is_loopback(host: &str) -> bool {
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
 }
 
 impl fmt::Debug for DatabaseUrl {

@@ -46,10 +46,14 @@ impl HttpServer {
         endpoint: BoxEndpoint<'static>,
         limits: ConnectionLimits,
     ) -> std::io::Result<Self> {
-        let address = format!("{host}:{port}");
-        let context =
-            |e: std::io::Error| std::io::Error::new(e.kind(), format!("cannot listen on {address} ({settings}): {e}"));
-        let listener = TcpListener::bind(&address).await.map_err(context)?;
+        let context = |e: std::io::Error| {
+            std::io::Error::new(
+                e.kind(),
+                format!("cannot listen on {host} port {port} ({settings}): {e}"),
+            )
+        };
+        // A (host, port) pair, so that an IPv6 address such as `::1` needs no brackets.
+        let listener = TcpListener::bind((host, port)).await.map_err(context)?;
         let local = listener.local_addr().map_err(context)?;
         Ok(Self {
             listener,
