@@ -27,15 +27,7 @@ async fn voucher_lookups_over_the_limit_get_429_and_the_document_says_so() {
     assert_problem(app.redeem_as(&guesser, "0000-0000-0000-0002").await, 404).await;
     assert_problem(app.redeem_as(&guesser, "0000-0000-0000-0003").await, 429).await;
 
-    let spec: Value = app
-        .client
-        .get(format!("{}/openapi.json", app.address))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let spec: Value = app.get("/openapi.json").await.json().await.unwrap();
     for (path, method) in [
         ("/vouchers", "get"),
         ("/vouchers/{code}", "get"),
