@@ -72,11 +72,15 @@ impl Application {
             RedeemVoucher::new(vouchers),
         );
         let consuming = Arc::new(ConsumerCheck::default());
-        let health = HealthApi::new(vec![
-            Arc::new(DatabaseCheck(db)),
-            Arc::new(RedisCheck(redis.clone())),
-            consuming.clone(),
-        ]);
+        // Ready means able to consume: the database, Redis and a running consumer.
+        let health = HealthApi::new(
+            vec![
+                Arc::new(DatabaseCheck(db)),
+                Arc::new(RedisCheck(redis.clone())),
+                consuming.clone(),
+            ],
+            vec![],
+        );
         let endpoint = service_endpoint(
             api,
             "Voucher service",

@@ -1,4 +1,4 @@
-use crate::helpers::{assert_problem, spawn_app};
+use crate::helpers::{assert_problem, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn health_and_ready_answer_200_when_dependencies_are_up() {
@@ -16,6 +16,35 @@ async fn health_and_ready_answer_200_when_dependencies_are_up() {
         .map(|d| d["name"].clone())
         .collect();
     assert_eq!(names, ["database", "redis"]);
+}
+
+#[tokio::test]
+async fn without_redis_the_order_service_stays_ready_and_takes_orders() {
+    // A Redis that is not there: nothing listens on the port.
+    let port = shared::testing::free_port();
+    let app = spawn_app_with(|s| s.common.redis.redis_url = format!("redis://order:x@127.0.0.1:{port}")).await;
+    let ready = app.admin("/ready").await;
+    assert_eq!(
+        ready.status(),
+        200,
+        "a load balancer checking /ready keeps sending orders"
+    );
+    let body: serde_json::Value = ready.json().await.unwrap();
+    assert_eq!(body["status"], "ready");
+    assert_eq!(
+        body["dependencies"][1],
+        serde_json::json!({"name": "redis", "status": "unavailable", "required": false})
+    );
+    let metrics = app.admin("/metrics").await.text().await.unwrap();
+    assert!(metrics.contains("dependency_up{dependency=\"redis\"} 0"), "{metrics}");
+    let created = app.create_order("cust-1", &[(1, 20_000)]).await;
+    let id = created["id"].as_str().unwrap();
+    let sent = app.patch_status(id, "sent").await;
+    assert_eq!(sent.status(), 200);
+    let unpublished = app
+        .count("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+        .await;
+    assert_eq!(unpublished, 1, "the event waits in the outbox");
 }
 
 #[tokio::test]

@@ -35,33 +35,48 @@ pub struct DependencyStatus {
     pub name: String,
     /// `ok` or `unavailable`.
     pub status: String,
+    /// Whether the service is ready only while this dependency answers; one that is not
+    /// required is reported, and the service keeps taking traffic without it.
+    pub required: bool,
 }
 
 /// Readiness report.
 #[derive(Debug, Object)]
 pub struct Readiness {
-    /// `ready` when every dependency answers, otherwise `unavailable`.
+    /// `ready` when every required dependency answers, otherwise `unavailable`.
     pub status: String,
     pub dependencies: Vec<DependencyStatus>,
 }
 
 #[derive(ApiResponse)]
 pub enum ReadyResponse {
-    /// Every dependency answers.
+    /// Every required dependency answers: send traffic.
     #[oai(status = 200)]
     Ready(Json<Readiness>),
-    /// At least one dependency does not answer; the process itself is alive.
+    /// A required dependency does not answer; the process itself is alive.
     #[oai(status = 503)]
     NotReady(Json<Readiness>),
 }
 
 /// Health endpoints, shared by both services.
 pub struct HealthApi {
-    checks: Vec<Arc<dyn DependencyCheck>>,
+    /// Each check, and whether readiness depends on it.
+    checks: Vec<(Arc<dyn DependencyCheck>, bool)>,
 }
 
 impl HealthApi {
-    pub fn new(checks: Vec<Arc<dyn DependencyCheck>>) -> Self {
+    /// Readiness depends on each of `required`; each of `reported` is checked and shown (in
+    /// the report and in `dependency_up`) but does not make the service unready.
+    pub fn new(required: Vec<Arc<dyn DependencyCheck>>, reported: Vec<Arc<dyn DependencyCheck>>) -> Self {
+        metrics::describe_gauge!(
+            "dependency_up",
+            "1 if the dependency answered the last readiness check, else 0"
+        );
+        let checks = required
+            .into_iter()
+            .map(|c| (c, true))
+            .chain(reported.into_iter().map(|c| (c, false)))
+            .collect();
         Self { checks }
     }
 }
@@ -80,23 +95,27 @@ impl HealthApi {
         Json(serde_json::json!({ "status": "ok" }))
     }
 
-    /// Readiness: the database and Redis both answer.
+    /// Readiness: "send me traffic". Every required dependency answers (the order service
+    /// needs its database; the voucher service its database and Redis); the others are
+    /// reported with their state.
     #[oai(path = "/ready", method = "get")]
     async fn ready(&self) -> ReadyResponse {
         let mut all_ok = true;
         let mut dependencies = Vec::with_capacity(self.checks.len());
-        for check in &self.checks {
-            let status = match check.check().await {
-                Ok(()) => "ok",
+        for (check, required) in &self.checks {
+            let up = match check.check().await {
+                Ok(()) => true,
                 Err(reason) => {
-                    tracing::warn!(dependency = check.name(), %reason, "readiness check failed");
-                    all_ok = false;
-                    "unavailable"
+                    tracing::warn!(dependency = check.name(), required, %reason, "readiness check failed");
+                    all_ok &= !required;
+                    false
                 }
             };
+            metrics::gauge!("dependency_up", "dependency" => check.name()).set(if up { 1.0 } else { 0.0 });
             dependencies.push(DependencyStatus {
                 name: check.name().to_owned(),
-                status: status.to_owned(),
+                status: if up { "ok" } else { "unavailable" }.to_owned(),
+                required: *required,
             });
         }
         let report = |status: &str| Readiness {
@@ -135,5 +154,47 @@ impl MetricsApi {
     #[oai(path = "/metrics", method = "get")]
     async fn metrics(&self) -> MetricsResponse {
         MetricsResponse::Ok(poem_openapi::payload::PlainText(self.handle.render()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Fixed(&'static str, bool);
+
+    #[async_trait::async_trait]
+    impl DependencyCheck for Fixed {
+        fn name(&self) -> &'static str {
+            self.0
+        }
+
+        async fn check(&self) -> std::result::Result<(), String> {
+            if self.1 { Ok(()) } else { Err("down".to_owned()) }
+        }
+    }
+
+    fn check(name: &'static str, up: bool) -> Arc<dyn DependencyCheck> {
+        Arc::new(Fixed(name, up))
+    }
+
+    #[tokio::test]
+    async fn only_a_required_dependency_makes_the_service_unready() {
+        let reported_down = HealthApi::new(vec![check("database", true)], vec![check("redis", false)]);
+        let ReadyResponse::Ready(Json(report)) = reported_down.ready().await else {
+            panic!("a reported dependency that is down must not make the service unready");
+        };
+        assert_eq!(report.status, "ready");
+        let redis = &report.dependencies[1];
+        assert_eq!(
+            (redis.name.as_str(), redis.status.as_str(), redis.required),
+            ("redis", "unavailable", false)
+        );
+
+        let required_down = HealthApi::new(vec![check("database", true), check("redis", false)], vec![]);
+        let ReadyResponse::NotReady(Json(report)) = required_down.ready().await else {
+            panic!("a required dependency that is down makes the service unready");
+        };
+        assert_eq!(report.status, "unavailable");
     }
 }
