@@ -37,14 +37,17 @@ impl RelaySignal for Notify {
     }
 }
 
-/// Connects to the database named by `ORDER_DATABASE_URL`.
+/// Connects to the database named by `ORDER_DATABASE_URL` and logs whether its pool fits the
+/// database's connection limit.
 ///
 /// # Errors
 /// The database cannot be reached.
 pub async fn connect_database(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConnection> {
-    shared::db::connect(&settings.database_url, settings.db_max_connections)
+    let db = shared::db::connect(&settings.database_url, settings.db_max_connections)
         .await
-        .context("cannot connect to PostgreSQL at ORDER_DATABASE_URL")
+        .context("cannot connect to PostgreSQL at ORDER_DATABASE_URL")?;
+    shared::db::log_connection_budget(&db, settings.db_max_connections, "ORDER_DB_MAX_CONNECTIONS").await;
+    Ok(db)
 }
 
 fn publisher(settings: &Settings, redis: Arc<LazyConnection>, signer: Arc<EventSigner>) -> Arc<dyn EventPublisher> {

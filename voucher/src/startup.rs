@@ -26,14 +26,17 @@ use crate::{
     },
 };
 
-/// Connects to the database named by `VOUCHER_DATABASE_URL`.
+/// Connects to the database named by `VOUCHER_DATABASE_URL` and logs whether its pool fits the
+/// database's connection limit.
 ///
 /// # Errors
 /// The database cannot be reached.
 pub async fn connect_database(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConnection> {
-    shared::db::connect(&settings.database_url, settings.db_max_connections)
+    let db = shared::db::connect(&settings.database_url, settings.db_max_connections)
         .await
-        .context("cannot connect to PostgreSQL at VOUCHER_DATABASE_URL")
+        .context("cannot connect to PostgreSQL at VOUCHER_DATABASE_URL")?;
+    shared::db::log_connection_budget(&db, settings.db_max_connections, "VOUCHER_DB_MAX_CONNECTIONS").await;
+    Ok(db)
 }
 
 /// A built voucher service, bound to its port but not yet serving or consuming.

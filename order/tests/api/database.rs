@@ -114,3 +114,30 @@ async fn the_service_role_cannot_connect_without_tls() {
         .expect_err("a plain connection as the runtime role");
     assert!(format!("{err}").contains("no encryption"), "{err}");
 }
+
+#[tokio::test]
+async fn the_runtime_role_reads_the_connection_budget_of_its_pool() {
+    let database = fresh_database().await;
+    let db = try_connect(&database.url).await.expect("connect as the runtime role");
+    let max_connections: i64 = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT current_setting('max_connections')::bigint".to_owned(),
+        ))
+        .await
+        .unwrap()
+        .expect("a row")
+        .try_get_by_index(0)
+        .unwrap();
+    let budget = shared::db::connection_budget(&db, 16).await.expect("the budget");
+    assert!(budget.usable > 0 && budget.usable < max_connections, "{budget:?}");
+    assert!(budget.in_use >= 1, "this pool's own connection counts: {budget:?}");
+    assert!(budget.fits(), "{budget:?}");
+    let too_big = shared::db::connection_budget(&db, u32::try_from(budget.usable).unwrap() + 1)
+        .await
+        .unwrap();
+    assert!(
+        !too_big.fits(),
+        "a pool larger than the server's limit cannot fit: {too_big:?}"
+    );
+}

@@ -4,8 +4,10 @@ use std::{ops::Deref, time::Duration};
 
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, RuntimeErr, sqlx};
 
+mod budget;
 mod url;
 
+pub use budget::{ConnectionBudget, connection_budget, log_connection_budget};
 pub use url::{DatabaseUrl, DatabaseUrlParser, InvalidDatabaseUrl};
 
 /// Opens a connection pool. Acquiring a connection times out after three seconds so that,
