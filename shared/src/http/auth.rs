@@ -73,20 +73,28 @@ impl<'a> ApiExtractor<'a> for Authenticated {
         let verifier = request
             .data::<Arc<TokenVerifier>>()
             .ok_or_else(|| ApiError::internal(&NoVerifier))?;
-        let authorization = request
-            .headers()
-            .get(header::AUTHORIZATION)
-            .map(|value| value.to_str().map_err(|_| AuthError::Malformed));
-        let principal = match authorization.transpose() {
-            Ok(value) => match bearer_token(value) {
-                Ok(token) => verifier.verify(token).await,
-                Err(e) => Err(e),
-            },
-            Err(e) => Err(e),
-        };
+        let principal = verify_authorization(verifier, request)
+            .await
+            .unwrap_or(Err(AuthError::Missing));
         match principal {
             Ok(principal) => Ok(Self(principal)),
             Err(e) => Err(ApiError::unauthenticated(&e).into()),
         }
     }
+}
+
+/// The outcome of verifying the bearer token of the request's `Authorization` header, or
+/// `None` without that header.
+pub(super) async fn verify_authorization(
+    verifier: &TokenVerifier,
+    request: &Request,
+) -> Option<Result<Principal, AuthError>> {
+    let value = request.headers().get(header::AUTHORIZATION)?;
+    Some(match value.to_str().map_err(|_| AuthError::Malformed) {
+        Ok(value) => match bearer_token(Some(value)) {
+            Ok(token) => verifier.verify(token).await,
+            Err(e) => Err(e),
+        },
+        Err(e) => Err(e),
+    })
 }

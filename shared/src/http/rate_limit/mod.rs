@@ -28,8 +28,8 @@ use poem::{
 
 use self::caller::Caller;
 pub(super) use self::class::{Class, document};
-use super::{DocumentedRules, Problem, problem_response, spec::DocumentedRoutes};
-use crate::auth::{AuthError, Principal, TokenVerifier, bearer_token};
+use super::{DocumentedRules, Problem, auth::verify_authorization, problem_response, spec::DocumentedRoutes};
+use crate::auth::{AuthError, Principal, TokenVerifier};
 
 /// How often keys whose bucket is full again are forgotten, so that memory holds only the
 /// callers of the last few seconds.
@@ -129,16 +129,7 @@ impl<E: Endpoint> Endpoint for RateLimitEndpoint<E> {
         let Some(class) = class else {
             return self.inner.call(req).await.map(IntoResponse::into_response);
         };
-        let verified = match req.headers().get(header::AUTHORIZATION) {
-            None => None,
-            Some(value) => Some(match value.to_str() {
-                Ok(value) => match bearer_token(Some(value)) {
-                    Ok(token) => state.verifier.verify(token).await,
-                    Err(e) => Err(e),
-                },
-                Err(_) => Err(AuthError::Malformed),
-            }),
-        };
+        let verified = verify_authorization(&state.verifier, &req).await;
         let caller = Caller::of(&req, verified.as_ref());
         if let Some(verified) = verified {
             req.extensions_mut().insert(VerifiedCaller(verified));
