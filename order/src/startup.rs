@@ -3,11 +3,9 @@
 use std::{sync::Arc, time::Duration};
 
 use anyhow::Context;
-use sea_orm::DatabaseConnection;
 use shared::{
     bus::{LazyConnection, Transport},
-    config::DatabaseSettings,
-    http::{HealthApi, HttpServer, admin_endpoint, service_endpoint},
+    http::{HealthApi, Listeners, admin_endpoint, service_endpoint},
     probes::{DatabaseCheck, RedisCheck},
     signing::EventSigner,
 };
@@ -37,19 +35,6 @@ impl RelaySignal for Notify {
     }
 }
 
-/// Connects to the database named by `ORDER_DATABASE_URL` and logs whether its pool fits the
-/// database's connection limit.
-///
-/// # Errors
-/// The database cannot be reached.
-pub async fn connect_database(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConnection> {
-    let db = shared::db::connect(&settings.database_url, settings.db_max_connections)
-        .await
-        .context("cannot connect to PostgreSQL at ORDER_DATABASE_URL")?;
-    shared::db::log_connection_budget(&db, settings.db_max_connections, "ORDER_DB_MAX_CONNECTIONS").await;
-    Ok(db)
-}
-
 fn publisher(settings: &Settings, redis: Arc<LazyConnection>, signer: Arc<EventSigner>) -> Arc<dyn EventPublisher> {
     let name = settings.common.order_sent_channel.clone();
     match settings.common.event_transport {
@@ -60,8 +45,7 @@ fn publisher(settings: &Settings, redis: Arc<LazyConnection>, signer: Arc<EventS
 
 /// A built order service, bound to its port but not yet serving.
 pub struct Application {
-    http: HttpServer,
-    admin: HttpServer,
+    listeners: Listeners,
     relay: RelayEvents,
     outbox_written: Arc<Notify>,
     relay_poll_interval: Duration,
@@ -77,7 +61,7 @@ impl Application {
         let verifier = settings.auth.verifier_at_start().await?;
         let signer = Arc::new(settings.signing.signer()?);
         tracing::info!(kid = signer.kid(), "events are signed");
-        let db = connect_database(&settings.database).await?;
+        let db = settings.database.connect("ORDER").await?;
         // Redis is opened on first use: the service takes orders while Redis is down, and
         // their events wait in the outbox until it is back.
         let redis = settings.common.redis.endpoint("ORDER")?;
@@ -114,26 +98,15 @@ impl Application {
             &settings.http.limits,
         );
 
-        let connections = settings.http.limits.connections();
-        let http = HttpServer::bind(
-            &settings.http.http_host,
-            settings.http.http_port,
-            "ORDER_HTTP_HOST/ORDER_HTTP_PORT",
+        let listeners = Listeners::bind(
+            &settings.http,
+            "ORDER",
             endpoint,
-            connections,
-        )
-        .await?;
-        let admin = HttpServer::bind(
-            &settings.http.admin_host,
-            settings.http.admin_port,
-            "ORDER_ADMIN_HOST/ORDER_ADMIN_PORT",
             admin_endpoint(health, "Order service"),
-            connections,
         )
         .await?;
         Ok(Self {
-            http,
-            admin,
+            listeners,
             relay,
             purge,
             outbox_written,
@@ -143,12 +116,12 @@ impl Application {
 
     /// The port the HTTP listener is bound to (useful when configured as 0).
     pub fn port(&self) -> u16 {
-        self.http.port()
+        self.listeners.port()
     }
 
     /// The port of the admin listener (`/health`, `/ready`, `/metrics`).
     pub fn admin_port(&self) -> u16 {
-        self.admin.port()
+        self.listeners.admin_port()
     }
 
     /// Serves HTTP and runs the outbox relay until `shutdown` is cancelled, then stops taking
@@ -165,17 +138,17 @@ impl Application {
             shutdown.clone(),
         ));
         tracing::info!(
-            port = self.http.port(),
-            admin_port = self.admin.port(),
+            port = self.listeners.port(),
+            admin_port = self.listeners.admin_port(),
             "order service listening"
         );
-        let (served, admin) = tokio::join!(self.http.serve(shutdown.clone()), self.admin.serve(shutdown.clone()));
+        let served = self.listeners.serve(shutdown.clone()).await;
         shutdown.cancel();
         if let Err(e) = relay.await {
             tracing::error!(error.message = %e, "outbox relay task failed");
         }
         let _ = housekeeping.await;
         tracing::info!("order service stopped");
-        served.and(admin)
+        served
     }
 }

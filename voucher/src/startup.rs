@@ -3,11 +3,9 @@
 use std::{sync::Arc, time::Duration};
 
 use anyhow::Context;
-use sea_orm::DatabaseConnection;
 use shared::{
     bus::{LazyConnection, RedisEndpoint, Transport, dead_letter_key},
-    config::DatabaseSettings,
-    http::{HealthApi, HttpServer, admin_endpoint, service_endpoint},
+    http::{HealthApi, Listeners, admin_endpoint, service_endpoint},
     probes::{DatabaseCheck, RedisCheck},
     signing::EventVerifier,
 };
@@ -26,23 +24,9 @@ use crate::{
     },
 };
 
-/// Connects to the database named by `VOUCHER_DATABASE_URL` and logs whether its pool fits the
-/// database's connection limit.
-///
-/// # Errors
-/// The database cannot be reached.
-pub async fn connect_database(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConnection> {
-    let db = shared::db::connect(&settings.database_url, settings.db_max_connections)
-        .await
-        .context("cannot connect to PostgreSQL at VOUCHER_DATABASE_URL")?;
-    shared::db::log_connection_budget(&db, settings.db_max_connections, "VOUCHER_DB_MAX_CONNECTIONS").await;
-    Ok(db)
-}
-
 /// A built voucher service, bound to its port but not yet serving or consuming.
 pub struct Application {
-    http: HttpServer,
-    admin: HttpServer,
+    listeners: Listeners,
     settings: Settings,
     issue_voucher: Arc<IssueVoucher>,
     events: Arc<EventVerifier>,
@@ -63,7 +47,7 @@ impl Application {
         let verifier = settings.auth.verifier_at_start().await?;
         let events = Arc::new(settings.verify.verifier()?);
         tracing::info!(keys = events.len(), "events are accepted only signed by a trusted key");
-        let db = connect_database(&settings.database).await?;
+        let db = settings.database.connect("VOUCHER").await?;
         let redis_endpoint = settings.common.redis.endpoint("VOUCHER")?;
         let redis = Arc::new(LazyConnection::new(&redis_endpoint).context("REDIS_CA_FILE")?);
 
@@ -93,26 +77,15 @@ impl Application {
             &settings.http.limits,
         );
 
-        let connections = settings.http.limits.connections();
-        let http = HttpServer::bind(
-            &settings.http.http_host,
-            settings.http.http_port,
-            "VOUCHER_HTTP_HOST/VOUCHER_HTTP_PORT",
+        let listeners = Listeners::bind(
+            &settings.http,
+            "VOUCHER",
             endpoint,
-            connections,
-        )
-        .await?;
-        let admin = HttpServer::bind(
-            &settings.http.admin_host,
-            settings.http.admin_port,
-            "VOUCHER_ADMIN_HOST/VOUCHER_ADMIN_PORT",
             admin_endpoint(health, "Voucher service"),
-            connections,
         )
         .await?;
         Ok(Self {
-            http,
-            admin,
+            listeners,
             settings,
             issue_voucher,
             events,
@@ -124,12 +97,12 @@ impl Application {
 
     /// The port the HTTP listener is bound to (useful when configured as 0).
     pub fn port(&self) -> u16 {
-        self.http.port()
+        self.listeners.port()
     }
 
     /// The port of the admin listener (`/health`, `/ready`, `/metrics`).
     pub fn admin_port(&self) -> u16 {
-        self.admin.port()
+        self.listeners.admin_port()
     }
 
     /// Serves HTTP and consumes events until `shutdown` is cancelled, then stops taking
@@ -148,17 +121,17 @@ impl Application {
             shutdown.clone(),
         ));
         tracing::info!(
-            port = self.http.port(),
-            admin_port = self.admin.port(),
+            port = self.listeners.port(),
+            admin_port = self.listeners.admin_port(),
             "voucher service listening"
         );
-        let (served, admin) = tokio::join!(self.http.serve(shutdown.clone()), self.admin.serve(shutdown.clone()));
+        let served = self.listeners.serve(shutdown.clone()).await;
         shutdown.cancel();
         if let Err(e) = consumer.await {
             tracing::error!(error.message = %e, "event consumer task failed");
         }
         tracing::info!("voucher service stopped");
-        served.and(admin)
+        served
     }
 }
 

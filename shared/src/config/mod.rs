@@ -101,6 +101,20 @@ impl CommonSettings {
 }
 
 impl DatabaseSettings {
+    /// Opens the service's pool and logs whether it fits the database's connection limit;
+    /// `service` is the variables' prefix (`ORDER`).
+    ///
+    /// # Errors
+    /// The database cannot be reached; the message names the URL's variable.
+    pub async fn connect(&self, service: &str) -> anyhow::Result<sea_orm::DatabaseConnection> {
+        use anyhow::Context as _;
+        let db = crate::db::connect(&self.database_url, self.db_max_connections)
+            .await
+            .with_context(|| format!("cannot connect to PostgreSQL at {}", self.database_url.variable()))?;
+        crate::db::log_connection_budget(&db, self.db_max_connections, &format!("{service}_DB_MAX_CONNECTIONS")).await;
+        Ok(db)
+    }
+
     /// The given database with a small pool: for tests.
     ///
     /// # Panics

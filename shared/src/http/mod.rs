@@ -21,5 +21,5 @@ pub use health::{DependencyCheck, DependencyStatus, HealthApi, MetricsApi, Readi
 pub use json::{JsonBody, StrictJson, parse as parse_json};
 pub use problem::{ApiError, FieldError, PROBLEM_JSON, Problem, Violations, problem_from_error, problem_response};
 pub use rate_limit::{Rate, RateLimits};
-pub use server::{ConnectionLimits, HttpServer};
+pub use server::{ConnectionLimits, HttpServer, Listeners};
 pub use spec::{DocumentedRoutes, DocumentedRules, finished_spec, page_limit_field, text_field};

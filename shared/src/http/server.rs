@@ -116,3 +116,58 @@ impl HttpServer {
         Ok(())
     }
 }
+
+/// A service's two listeners: the API on `<SERVICE>_HTTP_HOST`/`_HTTP_PORT` and the probes and
+/// metrics on `<SERVICE>_ADMIN_HOST`/`_ADMIN_PORT`, with the same connection limits.
+pub struct Listeners {
+    api: HttpServer,
+    admin: HttpServer,
+}
+
+impl Listeners {
+    /// Binds both addresses of `settings`; `service` is the variables' prefix (`ORDER`).
+    ///
+    /// # Errors
+    /// An address cannot be bound; the message names its variables.
+    pub async fn bind(
+        settings: &crate::config::HttpSettings,
+        service: &str,
+        api: BoxEndpoint<'static>,
+        admin: BoxEndpoint<'static>,
+    ) -> std::io::Result<Self> {
+        let limits = settings.limits.connections();
+        let api_variables = format!("{service}_HTTP_HOST/{service}_HTTP_PORT");
+        let admin_variables = format!("{service}_ADMIN_HOST/{service}_ADMIN_PORT");
+        Ok(Self {
+            api: HttpServer::bind(&settings.http_host, settings.http_port, &api_variables, api, limits).await?,
+            admin: HttpServer::bind(
+                &settings.admin_host,
+                settings.admin_port,
+                &admin_variables,
+                admin,
+                limits,
+            )
+            .await?,
+        })
+    }
+
+    /// The API's bound port (useful when configured as 0).
+    pub fn port(&self) -> u16 {
+        self.api.port()
+    }
+
+    /// The admin listener's bound port.
+    pub fn admin_port(&self) -> u16 {
+        self.admin.port()
+    }
+
+    /// Serves both until `shutdown` is cancelled, then lets each finish as
+    /// [`HttpServer::serve`] does.
+    ///
+    /// # Errors
+    /// Either server failed.
+    pub async fn serve(self, shutdown: CancellationToken) -> std::io::Result<()> {
+        let (api, admin) = tokio::join!(self.api.serve(shutdown.clone()), self.admin.serve(shutdown));
+        api.and(admin)
+    }
+}
