@@ -43,6 +43,12 @@ pub struct Settings {
     #[arg(long, env = "ORDER_RELAY_LEASE_MS", default_value_t = 30_000,
           value_parser = clap::value_parser!(u64).range(1..=86_400_000))]
     pub relay_lease_ms: u64,
+    /// Outbox relay, pub/sub transport: how long to wait for the voucher service's
+    /// acknowledgement of an event before publishing it again; doubles with each attempt,
+    /// up to a minute (milliseconds).
+    #[arg(long, env = "ORDER_RELAY_ACK_TIMEOUT_MS", default_value_t = 5_000,
+          value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
+    pub relay_ack_timeout_ms: u64,
     /// How long published outbox events are kept (for inspection and replay) before the
     /// hourly purge removes them (hours).
     #[arg(long, env = "ORDER_OUTBOX_RETENTION_HOURS", default_value_t = 168,
@@ -76,6 +82,10 @@ impl Settings {
         Duration::from_millis(self.relay_lease_ms)
     }
 
+    pub fn relay_ack_timeout(&self) -> Duration {
+        Duration::from_millis(self.relay_ack_timeout_ms)
+    }
+
     pub fn outbox_retention(&self) -> Duration {
         Duration::from_secs(3600 * self.outbox_retention_hours)
     }
@@ -100,6 +110,7 @@ impl Settings {
             relay_batch_size: 100,
             relay_poll_ms: 50,
             relay_lease_ms: 30_000,
+            relay_ack_timeout_ms: 1_000,
             outbox_retention_hours: 168,
         }
     }

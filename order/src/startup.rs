@@ -4,7 +4,7 @@ use std::{sync::Arc, time::Duration};
 
 use anyhow::Context;
 use shared::{
-    bus::{LazyConnection, Transport},
+    bus::{LazyConnection, RedisEndpoint, Transport},
     http::{HealthApi, Listeners, admin_endpoint, service_endpoint},
     probes::{DatabaseCheck, RedisCheck},
     signing::EventSigner,
@@ -15,11 +15,13 @@ use tokio_util::sync::CancellationToken;
 use crate::{
     api::{
         http::{OrderApi, documented_rules},
-        pubsub::{run_housekeeping, run_outbox_relay},
+        pubsub::{run_ack_listener, run_housekeeping, run_outbox_relay},
     },
     application::{
         ports::{EventPublisher, RelaySignal},
-        usecases::{ChangeOrderStatus, CreateOrder, GetOrder, ListOrders, PurgeExpired, RelayEvents},
+        usecases::{
+            AcknowledgeEvents, ChangeOrderStatus, CreateOrder, GetOrder, ListOrders, PurgeExpired, RelayEvents,
+        },
     },
     config::Settings,
     infrastructure::{
@@ -43,10 +45,19 @@ fn publisher(settings: &Settings, redis: Arc<LazyConnection>, signer: Arc<EventS
     }
 }
 
+/// In pub/sub, where the relay hears the voucher service's acknowledgements and what it
+/// records them with.
+struct AckListener {
+    endpoint: RedisEndpoint,
+    channel: String,
+    acknowledge: AcknowledgeEvents,
+}
+
 /// A built order service, bound to its port but not yet serving.
 pub struct Application {
     listeners: Listeners,
     relay: RelayEvents,
+    acks: Option<AckListener>,
     outbox_written: Arc<Notify>,
     relay_poll_interval: Duration,
     purge: PurgeExpired,
@@ -64,8 +75,8 @@ impl Application {
         let db = settings.database.connect("ORDER").await?;
         // Redis is opened on first use: the service takes orders while Redis is down, and
         // their events wait in the outbox until it is back.
-        let redis = settings.common.redis.endpoint("ORDER")?;
-        let redis = Arc::new(LazyConnection::new(&redis).context("REDIS_CA_FILE")?);
+        let endpoint = settings.common.redis.endpoint("ORDER")?;
+        let redis = Arc::new(LazyConnection::new(&endpoint).context("REDIS_CA_FILE")?);
 
         let outbox_written = Arc::new(Notify::new());
         let outbox = Arc::new(SeaOrmOutboxRepository::new(db.clone()));
@@ -77,11 +88,17 @@ impl Application {
             ChangeOrderStatus::new(orders.clone(), outbox_written.clone()),
         );
         let purge = PurgeExpired::new(outbox.clone(), orders, settings.outbox_retention());
+        let acks = (settings.common.event_transport == Transport::PubSub).then(|| AckListener {
+            endpoint,
+            channel: shared::events::ack_channel(&settings.common.order_sent_channel),
+            acknowledge: AcknowledgeEvents::new(outbox.clone()),
+        });
         let relay = RelayEvents::new(
             outbox,
             publisher(&settings, redis.clone(), signer),
             settings.relay_batch_size,
             settings.relay_lease(),
+            settings.relay_ack_timeout(),
         );
         let health = HealthApi::new(
             // Orders are taken while Redis is down (their events wait in the outbox), so a
@@ -108,6 +125,7 @@ impl Application {
         Ok(Self {
             listeners,
             relay,
+            acks,
             purge,
             outbox_written,
             relay_poll_interval: settings.relay_poll_interval(),
@@ -131,6 +149,14 @@ impl Application {
     /// The HTTP server failed.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> std::io::Result<()> {
         let housekeeping = tokio::spawn(run_housekeeping(self.purge, shutdown.clone()));
+        let acks = self.acks.map(|acks| {
+            tokio::spawn(run_ack_listener(
+                acks.endpoint,
+                acks.channel,
+                acks.acknowledge,
+                shutdown.clone(),
+            ))
+        });
         let relay = tokio::spawn(run_outbox_relay(
             self.relay,
             self.outbox_written,
@@ -148,6 +174,9 @@ impl Application {
             tracing::error!(error.message = %e, "outbox relay task failed");
         }
         let _ = housekeeping.await;
+        if let Some(acks) = acks {
+            let _ = acks.await;
+        }
         tracing::info!("order service stopped");
         served
     }

@@ -112,6 +112,59 @@ impl OrderSent {
     }
 }
 
+/// The pub/sub channel on which the voucher service acknowledges the events of `channel`.
+pub fn ack_channel(channel: &str) -> String {
+    format!("{channel}.ack")
+}
+
+/// What the consumer did with an acknowledged event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AckOutcome {
+    /// A voucher was issued.
+    Issued,
+    /// A voucher for the order already existed (a re-publish).
+    AlreadyIssued,
+    /// The order does not earn a voucher.
+    NotEligible,
+    /// The event could not be processed and is kept in the dead-letter stream.
+    DeadLettered,
+}
+
+impl AckOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Issued => "issued",
+            Self::AlreadyIssued => "already_issued",
+            Self::NotEligible => "not_eligible",
+            Self::DeadLettered => "dead_lettered",
+        }
+    }
+}
+
+/// Published by the voucher service (pub/sub transport) once the fate of an event is durably
+/// recorded: its transaction committed, the voucher was already there, the order is not
+/// eligible, or the event is in the dead-letter stream. Until the order service hears it,
+/// the event stays in its outbox and is published again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventAck {
+    /// The [`OrderSent::event_id`] acknowledged.
+    pub event_id: Uuid,
+    pub outcome: AckOutcome,
+}
+
+impl EventAck {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("EventAck has only infallibly serializable fields")
+    }
+
+    /// # Errors
+    /// The payload is not an acknowledgement.
+    pub fn from_json(payload: &[u8]) -> Result<Self, serde_json::Error> {
+        serde_json::from_slice(payload)
+    }
+}
+
 /// Why a payload could not be read as an [`OrderSent`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DecodeError {
@@ -190,6 +243,22 @@ mod tests {
             OrderSent::from_json(value.to_string().as_bytes()),
             Err(DecodeError::WrongEventType("order.created".into()))
         );
+    }
+
+    #[test]
+    fn an_acknowledgement_survives_a_round_trip_in_its_wire_form() {
+        let ack = EventAck {
+            event_id: Uuid::new_v4(),
+            outcome: AckOutcome::AlreadyIssued,
+        };
+        let json = ack.to_json();
+        assert_eq!(
+            json,
+            format!(r#"{{"event_id":"{}","outcome":"already_issued"}}"#, ack.event_id)
+        );
+        assert_eq!(EventAck::from_json(json.as_bytes()).unwrap(), ack);
+        assert!(EventAck::from_json(br#"{"event_id":"x","outcome":"issued"}"#).is_err());
+        assert_eq!(ack_channel("order.sent"), "order.sent.ack");
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::{sync::Arc, time::Duration};
 use anyhow::Context;
 use shared::{
     bus::{LazyConnection, RedisEndpoint, Transport, dead_letter_key},
+    events::ack_channel,
     http::{HealthApi, Listeners, admin_endpoint, service_endpoint},
     probes::{DatabaseCheck, RedisCheck},
     signing::EventVerifier,
@@ -14,12 +15,14 @@ use tokio_util::sync::CancellationToken;
 use crate::{
     api::{
         http::{VoucherApi, documented_rules},
-        pubsub::{ConsumerCheck, EventHandler, StreamConsumerSettings, run_pubsub_consumer, run_stream_consumer},
+        pubsub::{
+            ConsumerCheck, EventHandler, PubSubBus, StreamConsumerSettings, run_pubsub_consumer, run_stream_consumer,
+        },
     },
     application::usecases::{GetVoucher, IssueVoucher, ListVouchers, RedeemVoucher},
     config::Settings,
     infrastructure::{
-        events::{RedisDeadLetters, RedisStreamConsumer, RedisSubscriber},
+        events::{RedisAckPublisher, RedisDeadLetters, RedisStreamConsumer, RedisSubscriber},
         repositories::SeaOrmVoucherRepository,
     },
 };
@@ -157,16 +160,20 @@ async fn consume(
     );
     match settings.common.event_transport {
         Transport::PubSub => {
-            let subscriber = RedisSubscriber::new(
-                endpoint,
-                settings.common.order_sent_channel.clone(),
-                settings.consumer_queue as usize,
-            );
+            let channel = &settings.common.order_sent_channel;
+            let bus = PubSubBus {
+                subscriber: Arc::new(RedisSubscriber::new(
+                    endpoint,
+                    channel.clone(),
+                    settings.consumer_queue as usize,
+                )),
+                dead_letters: Arc::new(dead_letters),
+                acks: Arc::new(RedisAckPublisher::new(redis, ack_channel(channel))),
+            };
             run_pubsub_consumer(
-                Arc::new(subscriber),
+                bus,
                 settings.consumer_concurrency as usize,
                 handler,
-                Arc::new(dead_letters),
                 consuming,
                 shutdown,
             )

@@ -128,7 +128,8 @@ pub trait OutboxRepository: Send + Sync {
     /// [`RepositoryError`]; then nothing was claimed.
     async fn claim_due(&self, limit: u32, lease: Duration) -> Result<Vec<PendingEvent>, RepositoryError>;
 
-    /// Marks events as published; they will not be claimed again.
+    /// Marks events as delivered (published and, in pub/sub, acknowledged); they will not be
+    /// claimed again. Events already marked, or unknown, are left as they are.
     ///
     /// # Errors
     /// [`RepositoryError`]; the events then stay claimed and are published again after the lease.
@@ -146,18 +147,29 @@ pub trait OutboxRepository: Send + Sync {
     /// [`RepositoryError`].
     async fn backlog(&self) -> Result<Backlog, RepositoryError>;
 
-    /// Makes events due again after a back-off that grows with their attempts (capped).
+    /// Makes events due again after `policy`'s back-off for their attempts so far.
     ///
     /// # Errors
     /// [`RepositoryError`]; the events then become due when their lease runs out.
-    async fn retry_later(&self, event_ids: &[Uuid]) -> Result<(), RepositoryError>;
+    async fn retry_later(&self, event_ids: &[Uuid], policy: RetryPolicy) -> Result<(), RepositoryError>;
+}
+
+/// When an event the bus did not confirm is published again: `first` after its first
+/// attempt, doubling with each further attempt, never more than `max`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    pub first: Duration,
+    pub max: Duration,
 }
 
 /// What the bus did with one published event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Delivery {
-    /// At least one consumer received it.
+    /// The bus holds it durably until a consumer has processed it (a stream entry).
     Delivered,
+    /// A consumer received it; it counts as delivered once the consumer acknowledges it
+    /// (pub/sub), and is published again if no acknowledgement comes in time.
+    AwaitingAck,
     /// The bus took it but no consumer was there to receive it, so it must be sent again.
     NoConsumer,
 }

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 pub use shared::testing::assert_problem;
 use shared::{
     auth::Scope,
+    events::{AckOutcome, EventAck},
     testing::{Shutdown, TestIssuer, migrated_database, serve},
 };
 
@@ -177,6 +178,40 @@ impl TestApp {
 
     pub async fn order_rows(&self) -> i64 {
         self.count("SELECT count(*) FROM orders").await
+    }
+
+    /// Acknowledges an event as the voucher service does (pub/sub), as the voucher user.
+    pub async fn acknowledge(&self, event_id: &str) {
+        let ack = EventAck {
+            event_id: event_id.parse().unwrap(),
+            outcome: AckOutcome::Issued,
+        };
+        self.publish_ack(&ack.to_json()).await;
+    }
+
+    /// Publishes `message` on this app's acknowledgement channel, as the voucher user.
+    pub async fn publish_ack(&self, message: &str) {
+        let url = shared::testing::servers().redis.url("voucher");
+        let mut conn = redis::Client::open(url)
+            .unwrap()
+            .get_multiplexed_async_connection()
+            .await
+            .unwrap();
+        let _: i64 = redis::cmd("PUBLISH")
+            .arg(shared::events::ack_channel(&self.channel))
+            .arg(message)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+    }
+
+    /// Whether the outbox row of `event_id` is marked delivered.
+    pub async fn delivered(&self, event_id: &str) -> bool {
+        self.count(&format!(
+            "SELECT count(*) FROM outbox WHERE id = '{event_id}' AND published_at IS NOT NULL"
+        ))
+        .await
+            == 1
     }
 
     /// Subscribes to this app's channel; messages arrive on the returned receiver.

@@ -1,10 +1,10 @@
 use std::time::Duration;
 
-use crate::helpers::{eventually, spawn_app};
+use crate::helpers::{eventually, spawn_app, spawn_app_with};
 
 #[tokio::test]
-async fn a_sent_order_is_published_with_the_contract_fields() {
-    let app = spawn_app().await;
+async fn a_sent_order_is_published_with_the_contract_fields_and_marked_once_acknowledged() {
+    let app = spawn_app_with(|s| s.relay_ack_timeout_ms = 60_000).await;
     let mut events = app.subscribe().await;
     let order = app.create_order("cust-9", &[(2, 6_000)]).await;
     let id = order["id"].as_str().unwrap();
@@ -22,16 +22,51 @@ async fn a_sent_order_is_published_with_the_contract_fields() {
     assert_eq!(event["currency"], "EUR");
     assert!(event["occurred_at"].is_string());
     let event_id = event["event_id"].as_str().unwrap();
+
+    // Heard by a subscriber is not delivered: only the consumer's acknowledgement is.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!app.delivered(event_id).await, "marked before any acknowledgement");
+    app.publish_ack("not an acknowledgement").await;
+    app.acknowledge(event_id).await;
     let published = eventually(Duration::from_secs(5), || async {
-        let n = app
-            .count(&format!(
-                "SELECT count(*) FROM outbox WHERE id = '{event_id}' AND published_at IS NOT NULL"
-            ))
-            .await;
-        (n == 1).then_some(())
+        app.delivered(event_id).await.then_some(())
     })
     .await;
-    assert!(published.is_some(), "the outbox row is marked published");
+    assert!(published.is_some(), "the outbox row is marked once acknowledged");
+}
+
+#[tokio::test]
+async fn an_event_heard_but_never_acknowledged_is_published_again_until_it_is() {
+    let app = spawn_app_with(|s| s.relay_ack_timeout_ms = 200).await;
+    let mut events = app.subscribe().await;
+    let order = app.create_order("crashy", &[(1, 15_000)]).await;
+    assert_eq!(
+        app.patch_status(order["id"].as_str().unwrap(), "sent").await.status(),
+        200
+    );
+
+    // The first copy is "lost" by its consumer (no acknowledgement): it comes again.
+    let mut copies = Vec::new();
+    for _ in 0..2 {
+        let event = tokio::time::timeout(Duration::from_secs(5), events.recv())
+            .await
+            .expect("the unacknowledged event is published again")
+            .unwrap();
+        copies.push(event["event_id"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(copies[0], copies[1], "the same event, not a new one");
+    let event_id = &copies[0];
+    app.acknowledge(event_id).await;
+    let published = eventually(Duration::from_secs(5), || async {
+        app.delivered(event_id).await.then_some(())
+    })
+    .await;
+    assert!(published.is_some());
+
+    // Acknowledged: no more copies (the back-off doubles from 200 ms, so wait a few rounds).
+    while let Ok(Some(_)) = tokio::time::timeout(Duration::from_millis(200), events.recv()).await {}
+    let late = tokio::time::timeout(Duration::from_millis(1_500), events.recv()).await;
+    assert!(late.is_err(), "an acknowledged event was published again: {late:?}");
 }
 
 #[tokio::test]
@@ -59,11 +94,10 @@ async fn an_event_nobody_received_stays_pending_and_is_delivered_once_a_consumer
         .expect("the pending event arrives once someone subscribes")
         .unwrap();
     assert_eq!(event["order_id"], order["id"]);
+    let event_id = event["event_id"].as_str().unwrap();
+    app.acknowledge(event_id).await;
     let published = eventually(Duration::from_secs(5), || async {
-        (app.count("SELECT count(*) FROM outbox WHERE published_at IS NOT NULL")
-            .await
-            == 1)
-            .then_some(())
+        app.delivered(event_id).await.then_some(())
     })
     .await;
     assert!(published.is_some());

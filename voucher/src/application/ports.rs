@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
+use shared::events::EventAck;
 
 pub use shared::repository::{BoxError, RepositoryError};
 
@@ -132,6 +133,16 @@ pub trait Subscriber: Send + Sync {
     /// # Errors
     /// [`BusError`] when the bus is unreachable or refuses the subscription.
     async fn subscribe(&self) -> Result<Box<dyn Subscription>, BusError>;
+}
+
+/// Tells the order service (pub/sub transport) that an event's fate is durably recorded, so
+/// it stops publishing it.
+#[async_trait]
+pub trait Acknowledgements: Send + Sync {
+    /// # Errors
+    /// [`BusError`]; the order service then publishes the event again, and it is handled
+    /// (harmlessly) and acknowledged again.
+    async fn acknowledge(&self, ack: &EventAck) -> Result<(), BusError>;
 }
 
 /// The dead-letter stream: events that could not be processed, each with the reason.

@@ -85,3 +85,61 @@ async fn unreadable_events_are_skipped_and_later_ones_still_processed() {
     app.drain().await;
     assert_eq!(app.voucher_rows().await, 1, "no poison event produced a voucher");
 }
+
+#[tokio::test]
+async fn every_authentic_event_is_acknowledged_once_its_outcome_is_stored() {
+    let app = spawn_voucher_app().await;
+    let mut acks = app.acknowledgements().await;
+    let eligible = order_sent("cust-ack", 12_000);
+    let small = order_sent("cust-ack", 5_000);
+    let mut newer = order_sent("cust-ack", 12_000);
+    newer["schema_version"] = json!(3);
+    let unsigned = order_sent("cust-ack", 12_000);
+    app.publish_raw(&unsigned.to_string()).await;
+    for event in [&eligible, &eligible, &small, &newer] {
+        app.publish(&event.to_string()).await;
+    }
+    let mut heard = Vec::new();
+    while heard.len() < 4 {
+        let ack = tokio::time::timeout(Duration::from_secs(5), acks.recv())
+            .await
+            .expect("an acknowledgement per authentic event")
+            .unwrap();
+        heard.push((
+            ack["event_id"].as_str().unwrap().to_owned(),
+            ack["outcome"].as_str().unwrap().to_owned(),
+        ));
+    }
+    heard.sort();
+    let mut expected = vec![
+        (eligible["event_id"].as_str().unwrap().to_owned(), "issued".to_owned()),
+        (
+            eligible["event_id"].as_str().unwrap().to_owned(),
+            "already_issued".to_owned(),
+        ),
+        (
+            small["event_id"].as_str().unwrap().to_owned(),
+            "not_eligible".to_owned(),
+        ),
+        (
+            newer["event_id"].as_str().unwrap().to_owned(),
+            "dead_lettered".to_owned(),
+        ),
+    ];
+    expected.sort();
+    assert_eq!(heard, expected);
+    // The vouchers and dead letters are there before their acknowledgements went out.
+    assert_eq!(
+        app.vouchers_for_order(eligible["order_id"].as_str().unwrap())
+            .await
+            .len(),
+        1
+    );
+    assert_eq!(
+        app.dead_letters().await.len(),
+        2,
+        "the newer event and the unsigned one"
+    );
+    let late = tokio::time::timeout(Duration::from_millis(500), acks.recv()).await;
+    assert!(late.is_err(), "the unsigned event was acknowledged: {late:?}");
+}

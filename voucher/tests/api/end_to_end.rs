@@ -19,6 +19,8 @@ struct OrderApp<'a> {
     client: reqwest::Client,
     /// The identity provider both services trust.
     issuer: &'a TestIssuer,
+    /// The order database, as its owner.
+    db: sea_orm::DatabaseConnection,
     _shutdown: Shutdown,
 }
 
@@ -33,7 +35,7 @@ async fn spawn_order_app_with<'a>(
     issuer: &'a TestIssuer,
     configure: impl FnOnce(&mut Settings),
 ) -> OrderApp<'a> {
-    let (database, _) = migrated_database::<Migrator>().await;
+    let (database, db) = migrated_database::<Migrator>().await;
     let mut settings = Settings::for_tests(
         database.url,
         shared::testing::servers().redis.url("order"),
@@ -48,11 +50,37 @@ async fn spawn_order_app_with<'a>(
         address,
         client: reqwest::Client::new(),
         issuer,
+        db,
         _shutdown: shutdown,
     }
 }
 
 impl OrderApp<'_> {
+    /// Waits until every event in the outbox is marked delivered; false after `timeout`.
+    async fn all_delivered(&self, timeout: Duration) -> bool {
+        use sea_orm::ConnectionTrait;
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let row = self
+                .db
+                .query_one_raw(sea_orm::Statement::from_string(
+                    self.db.get_database_backend(),
+                    "SELECT count(*) FILTER (WHERE published_at IS NULL), count(*) FROM outbox",
+                ))
+                .await
+                .unwrap()
+                .unwrap();
+            let (waiting, all): (i64, i64) = (row.try_get_by_index(0).unwrap(), row.try_get_by_index(1).unwrap());
+            if all > 0 && waiting == 0 {
+                return true;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Creates an order of one line worth `total_cents` as the customer, and marks it sent
     /// as the fulfilment service; returns its id.
     async fn send_order(&self, customer_id: &str, total_cents: i64) -> String {
@@ -178,6 +206,10 @@ async fn an_order_travels_over_tls_as_the_services_own_users(transport: Transpor
     let id = orders.send_order("tls-customer", 12_000).await;
     let issued = vouchers.wait_for_vouchers(&id, Duration::from_secs(5)).await;
     assert_eq!(issued.len(), 1, "{transport:?}: a voucher over TLS");
+    assert!(
+        orders.all_delivered(Duration::from_secs(5)).await,
+        "{transport:?}: the event is marked delivered (pub/sub: acknowledged by the voucher service)"
+    );
 }
 
 #[tokio::test]

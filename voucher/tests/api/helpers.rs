@@ -176,6 +176,28 @@ impl VoucherApp {
         self.redis.clone().publish(&self.channel, message).await.unwrap()
     }
 
+    /// Listens, as the order service does, to this app's acknowledgement channel; each
+    /// acknowledgement arrives on the receiver as JSON.
+    pub async fn acknowledgements(&self) -> tokio::sync::mpsc::UnboundedReceiver<Value> {
+        let client = redis::Client::open(shared::testing::servers().redis.url("order")).unwrap();
+        let mut pubsub = client.get_async_pubsub().await.unwrap();
+        pubsub
+            .subscribe(shared::events::ack_channel(&self.channel))
+            .await
+            .unwrap();
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            let mut messages = pubsub.into_on_message();
+            while let Some(msg) = futures_util::StreamExt::next(&mut messages).await {
+                let payload: String = msg.get_payload().unwrap();
+                if tx.send(serde_json::from_str(&payload).unwrap()).is_err() {
+                    break;
+                }
+            }
+        });
+        rx
+    }
+
     pub async fn vouchers_for_order(&self, order_id: &str) -> Vec<Value> {
         let body: Value = self
             .get(&format!("/vouchers?order_id={order_id}"))

@@ -67,10 +67,11 @@ async fn assert_all_refused(conn: &mut MultiplexedConnection, user: &str, comman
 }
 
 #[tokio::test]
-async fn the_order_user_may_only_publish_and_append_to_its_channel() {
+async fn the_order_user_may_only_publish_and_append_to_its_channel_and_hear_its_acknowledgements() {
     let redis = &servers().redis;
     let channel = unique_name("order.sent");
     let dead = format!("{channel}.dead");
+    let ack = format!("{channel}.ack");
     let other = unique_name("order.sent");
     let mut order = connect(&redis.url("order")).await;
 
@@ -87,6 +88,7 @@ async fn the_order_user_may_only_publish_and_append_to_its_channel() {
         vec!["XTRIM", &channel, "MAXLEN", "0"],
         vec!["XLEN", &channel],
         vec!["XADD", &dead, "*", "payload", "forged"],
+        vec!["PUBLISH", &ack, "forged acknowledgement"],
         vec!["PUBLISH", "order.sent", "not its channel"],
         vec!["XADD", "order.sent", "*", "payload", "not its stream"],
         vec!["PUBLISH", "other", "event"],
@@ -98,10 +100,11 @@ async fn the_order_user_may_only_publish_and_append_to_its_channel() {
 }
 
 #[tokio::test]
-async fn the_voucher_user_may_only_consume_its_channel_and_append_dead_letters() {
+async fn the_voucher_user_may_only_consume_its_channel_append_dead_letters_and_acknowledge() {
     let redis = &servers().redis;
     let channel = unique_name("order.sent");
     let dead = format!("{channel}.dead");
+    let ack = format!("{channel}.ack");
     let mut voucher = connect(&redis.url("voucher")).await;
 
     assert_allowed(&mut voucher, "voucher", &["PING"]).await;
@@ -128,6 +131,7 @@ async fn the_voucher_user_may_only_consume_its_channel_and_append_dead_letters()
     assert_allowed(&mut voucher, "voucher", &["XINFO", "GROUPS", &channel]).await;
     assert_allowed(&mut voucher, "voucher", &["XTRIM", &channel, "MINID", "0-1"]).await;
     assert_allowed(&mut voucher, "voucher", &["XADD", &dead, "*", "payload", "poison"]).await;
+    assert_allowed(&mut voucher, "voucher", &["PUBLISH", &ack, "acknowledgement"]).await;
 
     for args in [
         vec!["PUBLISH", channel.as_str(), "forged event"],
@@ -137,6 +141,8 @@ async fn the_voucher_user_may_only_consume_its_channel_and_append_dead_letters()
         vec!["XTRIM", &dead, "MAXLEN", "0"],
         vec!["XRANGE", &dead, "-", "+"],
         vec!["SUBSCRIBE", "order.sent"],
+        vec!["SUBSCRIBE", &ack],
+        vec!["PUBLISH", "order.sent.ack", "not its acknowledgements"],
         vec!["PSUBSCRIBE", "*"],
         vec!["XREADGROUP", "GROUP", "voucher", "c", "STREAMS", "order.sent", ">"],
     ] {

@@ -2,39 +2,61 @@ use std::{sync::Arc, time::Duration};
 
 use uuid::Uuid;
 
-use crate::application::ports::{Delivery, EventPublisher, OutboxRepository, RepositoryError};
+use crate::application::ports::{
+    Delivery, EventPublisher, OutboxRepository, PendingEvent, RepositoryError, RetryPolicy,
+};
 
 /// What one relay round did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct RelayReport {
     pub claimed: usize,
+    /// Marked delivered (the bus holds them durably).
     pub published: usize,
+    /// Heard by a consumer; waiting for its acknowledgement.
+    pub awaiting_ack: usize,
+    /// Not received by anyone; scheduled for another attempt.
     pub retried: usize,
 }
 
-/// Moves events from the outbox to the bus: claims a batch, publishes it, marks what a
-/// consumer received as published and schedules the rest for a retry with back-off.
-/// An event is only marked after the bus confirmed it, so a crash anywhere in between
-/// leads to a re-publish (at-least-once); consumers absorb duplicates by `event_id`.
+/// Back-off of events published while no consumer listened, or while the bus was down.
+pub const NO_CONSUMER_RETRY: RetryPolicy = RetryPolicy {
+    first: Duration::from_millis(100),
+    max: Duration::from_secs(5),
+};
+
+/// Moves events from the outbox to the bus: claims a batch, publishes it, marks what the bus
+/// holds durably as published, leaves what a consumer heard waiting for its acknowledgement
+/// (published again after `ack_timeout` if none comes) and schedules the rest for a retry
+/// with back-off. An event is only marked after the bus or the consumer confirmed it, so a
+/// crash anywhere in between leads to a re-publish (at-least-once); consumers absorb
+/// duplicates by `event_id`.
 pub struct RelayEvents {
     outbox: Arc<dyn OutboxRepository>,
     publisher: Arc<dyn EventPublisher>,
     batch_size: u32,
     lease: Duration,
+    ack_timeout: RetryPolicy,
 }
 
 impl RelayEvents {
+    /// `ack_timeout`: how long to wait for an acknowledgement before publishing an event again
+    /// (doubling with each attempt, at most a minute or `ack_timeout` itself if longer).
     pub fn new(
         outbox: Arc<dyn OutboxRepository>,
         publisher: Arc<dyn EventPublisher>,
         batch_size: u32,
         lease: Duration,
+        ack_timeout: Duration,
     ) -> Self {
         Self {
             outbox,
             publisher,
             batch_size,
             lease,
+            ack_timeout: RetryPolicy {
+                first: ack_timeout,
+                max: ack_timeout.max(Duration::from_secs(60)),
+            },
         }
     }
 
@@ -65,29 +87,15 @@ impl RelayEvents {
             return Ok(RelayReport::default());
         }
         let events: Vec<_> = batch.iter().map(|p| p.event.clone()).collect();
-        let (mut published, mut retry): (Vec<Uuid>, Vec<Uuid>) = (Vec::new(), Vec::new());
+        let (mut published, mut awaiting, mut retry): (Vec<Uuid>, Vec<Uuid>, Vec<Uuid>) = Default::default();
         match self.publisher.publish(&events).await {
             Ok(deliveries) => {
                 for (pending, delivery) in batch.iter().zip(deliveries) {
-                    let event = &pending.event;
+                    log_delivery(pending, delivery);
                     match delivery {
-                        Delivery::Delivered => {
-                            tracing::info!(
-                                event_id = %event.event_id,
-                                order_id = %event.order_id,
-                                request_id = event.request_id.as_deref(),
-                                trace_id = event.trace().trace_id(),
-                                "event published"
-                            );
-                            published.push(event.event_id);
-                        }
-                        Delivery::NoConsumer => {
-                            tracing::warn!(
-                                event_id = %event.event_id, order_id = %event.order_id, attempts = pending.attempts,
-                                "no consumer received the event; it will be published again"
-                            );
-                            retry.push(event.event_id);
-                        }
+                        Delivery::Delivered => published.push(pending.event.event_id),
+                        Delivery::AwaitingAck => awaiting.push(pending.event.event_id),
+                        Delivery::NoConsumer => retry.push(pending.event.event_id),
                     }
                 }
             }
@@ -104,15 +112,45 @@ impl RelayEvents {
             self.outbox.mark_published(&published).await?;
             metrics::counter!("events_published_total").increment(published.len() as u64);
         }
+        if !awaiting.is_empty() {
+            self.outbox.retry_later(&awaiting, self.ack_timeout).await?;
+        }
         if !retry.is_empty() {
-            self.outbox.retry_later(&retry).await?;
+            self.outbox.retry_later(&retry, NO_CONSUMER_RETRY).await?;
             metrics::counter!("events_publish_retries_total").increment(retry.len() as u64);
         }
         Ok(RelayReport {
             claimed: batch.len(),
             published: published.len(),
+            awaiting_ack: awaiting.len(),
             retried: retry.len(),
         })
+    }
+}
+
+fn log_delivery(pending: &PendingEvent, delivery: Delivery) {
+    let event = &pending.event;
+    match delivery {
+        Delivery::Delivered | Delivery::AwaitingAck if pending.attempts > 1 => {
+            metrics::counter!("events_republished_total").increment(1);
+            tracing::info!(
+                event_id = %event.event_id,
+                order_id = %event.order_id,
+                attempts = pending.attempts,
+                "event published again (no earlier attempt was confirmed)"
+            );
+        }
+        Delivery::Delivered | Delivery::AwaitingAck => tracing::info!(
+            event_id = %event.event_id,
+            order_id = %event.order_id,
+            request_id = event.request_id.as_deref(),
+            trace_id = event.trace().trace_id(),
+            "event published"
+        ),
+        Delivery::NoConsumer => tracing::warn!(
+            event_id = %event.event_id, order_id = %event.order_id, attempts = pending.attempts,
+            "no consumer received the event; it will be published again"
+        ),
     }
 }
 
@@ -141,43 +179,82 @@ mod tests {
     }
 
     fn relay(outbox: MockOutboxRepository, publisher: MockEventPublisher) -> RelayEvents {
-        RelayEvents::new(Arc::new(outbox), Arc::new(publisher), 10, Duration::from_secs(30))
+        RelayEvents::new(
+            Arc::new(outbox),
+            Arc::new(publisher),
+            10,
+            Duration::from_secs(30),
+            Duration::from_secs(2),
+        )
     }
 
     #[tokio::test]
-    async fn delivered_events_are_marked_and_the_rest_retried() {
-        let batch = pending(3);
+    async fn durable_events_are_marked_heard_ones_await_their_ack_and_unheard_ones_are_retried() {
+        let batch = pending(4);
         let ids: Vec<_> = batch.iter().map(|p| p.event.event_id).collect();
         let mut outbox = MockOutboxRepository::new();
         outbox
             .expect_claim_due()
             .times(1)
             .returning(move |_, _| Ok(batch.clone()));
-        let (a, b, c) = (ids[0], ids[1], ids[2]);
+        let (a, b, c, d) = (ids[0], ids[1], ids[2], ids[3]);
         outbox
             .expect_mark_published()
-            .withf(move |ids| ids == [a, c])
+            .withf(move |ids| ids == [a])
             .times(1)
             .returning(|_| Ok(()));
         outbox
             .expect_retry_later()
-            .withf(move |ids| ids == [b])
+            .withf(move |ids, policy| ids == [b, d] && policy.first == Duration::from_secs(2))
             .times(1)
-            .returning(|_| Ok(()));
+            .returning(|_, _| Ok(()));
+        outbox
+            .expect_retry_later()
+            .withf(move |ids, policy| ids == [c] && *policy == NO_CONSUMER_RETRY)
+            .times(1)
+            .returning(|_, _| Ok(()));
         let mut publisher = MockEventPublisher::new();
         publisher
             .expect_publish()
-            .withf(|events| events.len() == 3)
-            .returning(|_| Ok(vec![Delivery::Delivered, Delivery::NoConsumer, Delivery::Delivered]));
+            .withf(|events| events.len() == 4)
+            .returning(|_| {
+                Ok(vec![
+                    Delivery::Delivered,
+                    Delivery::AwaitingAck,
+                    Delivery::NoConsumer,
+                    Delivery::AwaitingAck,
+                ])
+            });
         let report = relay(outbox, publisher).run_once().await.unwrap();
         assert_eq!(
             report,
             RelayReport {
-                claimed: 3,
-                published: 2,
+                claimed: 4,
+                published: 1,
+                awaiting_ack: 2,
                 retried: 1
             }
         );
+    }
+
+    #[test]
+    fn the_wait_for_an_acknowledgement_grows_to_a_minute_or_the_timeout_if_longer() {
+        let short = RelayEvents::new(
+            Arc::new(MockOutboxRepository::new()),
+            Arc::new(MockEventPublisher::new()),
+            1,
+            Duration::from_secs(30),
+            Duration::from_secs(5),
+        );
+        assert_eq!(short.ack_timeout.max, Duration::from_secs(60));
+        let long = RelayEvents::new(
+            Arc::new(MockOutboxRepository::new()),
+            Arc::new(MockEventPublisher::new()),
+            1,
+            Duration::from_secs(30),
+            Duration::from_secs(90),
+        );
+        assert_eq!(long.ack_timeout.max, Duration::from_secs(90));
     }
 
     #[tokio::test]
@@ -189,9 +266,9 @@ mod tests {
         outbox.expect_mark_published().never();
         outbox
             .expect_retry_later()
-            .withf(move |got| got == ids)
+            .withf(move |got, policy| got == ids && *policy == NO_CONSUMER_RETRY)
             .times(1)
-            .returning(|_| Ok(()));
+            .returning(|_, _| Ok(()));
         let mut publisher = MockEventPublisher::new();
         publisher
             .expect_publish()
@@ -202,6 +279,7 @@ mod tests {
             RelayReport {
                 claimed: 2,
                 published: 0,
+                awaiting_ack: 0,
                 retried: 2
             }
         );

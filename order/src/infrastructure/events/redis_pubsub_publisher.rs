@@ -6,7 +6,8 @@ use shared::{bus::LazyConnection, events::OrderSent, signing::EventSigner};
 use crate::application::ports::{Delivery, EventPublisher, PublishError};
 
 /// Publishes events with Redis PUBLISH, one pipeline per batch. PUBLISH answers with the
-/// number of subscribers that received the message; zero means nobody heard it.
+/// number of subscribers that received the message: zero means nobody heard it; otherwise
+/// the event is delivered once the voucher service acknowledges it on `<channel>.ack`.
 pub struct RedisPubSubPublisher {
     conn: Arc<LazyConnection>,
     channel: String,
@@ -38,7 +39,7 @@ impl EventPublisher for RedisPubSubPublisher {
             .into_iter()
             .map(|n| {
                 if n > 0 {
-                    Delivery::Delivered
+                    Delivery::AwaitingAck
                 } else {
                     Delivery::NoConsumer
                 }

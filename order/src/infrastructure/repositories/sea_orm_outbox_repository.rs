@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::repository_error;
 use crate::{
-    application::ports::{Backlog, OutboxRepository, PendingEvent, RepositoryError},
+    application::ports::{Backlog, OutboxRepository, PendingEvent, RepositoryError, RetryPolicy},
     infrastructure::entities::outbox,
 };
 
@@ -42,13 +42,14 @@ WHERE o.id = due.id
 RETURNING o.*
 "#;
 
-/// Marks events published; one prepared statement whatever the batch size.
-const MARK_PUBLISHED: &str = "UPDATE outbox SET published_at = now() WHERE id = ANY($1)";
+/// Marks events published; one prepared statement whatever the batch size. Rows already
+/// marked are skipped (every order instance hears every acknowledgement).
+const MARK_PUBLISHED: &str = "UPDATE outbox SET published_at = now() WHERE id = ANY($1) AND published_at IS NULL";
 
-/// Makes events due again after a back-off: 100 ms doubled per attempt, at most 5 s.
+/// Makes events due again after a back-off: `$2` seconds doubled per attempt, at most `$3`.
 const RETRY_LATER: &str = "UPDATE outbox \
-     SET next_attempt_at = now() + LEAST(interval '100 milliseconds' * power(2, LEAST(attempts - 1, 10)), interval '5 seconds') \
-     WHERE id = ANY($1)";
+     SET next_attempt_at = now() + LEAST(make_interval(secs => $2) * power(2, LEAST(attempts - 1, 20)), make_interval(secs => $3)) \
+     WHERE id = ANY($1) AND published_at IS NULL";
 
 fn to_pending(model: outbox::Model) -> Result<PendingEvent, RepositoryError> {
     let event: OrderSent = serde_json::from_value(model.payload)
@@ -108,8 +109,16 @@ impl OutboxRepository for SeaOrmOutboxRepository {
         })
     }
 
-    async fn retry_later(&self, event_ids: &[Uuid]) -> Result<(), RepositoryError> {
-        let statement = Statement::from_sql_and_values(DbBackend::Postgres, RETRY_LATER, [event_ids.to_vec().into()]);
+    async fn retry_later(&self, event_ids: &[Uuid], policy: RetryPolicy) -> Result<(), RepositoryError> {
+        let statement = Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            RETRY_LATER,
+            [
+                event_ids.to_vec().into(),
+                policy.first.as_secs_f64().into(),
+                policy.max.as_secs_f64().into(),
+            ],
+        );
         self.db.execute_raw(statement).await.map_err(repository_error)?;
         Ok(())
     }

@@ -1,8 +1,14 @@
 use std::sync::Arc;
 
-use shared::{backoff::Backoff, error::Chain, events::OrderSent, signing::EventVerifier};
+use shared::{
+    backoff::Backoff,
+    error::Chain,
+    events::{AckOutcome, EventAck, OrderSent},
+    signing::EventVerifier,
+};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
+use uuid::Uuid;
 
 use crate::application::{
     ports::RepositoryError,
@@ -13,9 +19,10 @@ use crate::application::{
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Handled {
     /// Processed (voucher issued, already there, or not eligible); acknowledge it.
-    Done,
-    /// Can never be processed; move it to the dead-letter stream with this reason.
-    Poison(String),
+    Done(EventAck),
+    /// Can never be processed; move it to the dead-letter stream with this reason. An
+    /// authentic event that names itself (`event_id`) is acknowledged once dead-lettered.
+    Poison { reason: String, event_id: Option<Uuid> },
     /// Not processed because the service is shutting down; leave it for redelivery.
     Interrupted,
 }
@@ -56,7 +63,10 @@ impl EventHandler {
             Err(reason) => {
                 tracing::warn!(%reason, bytes = message.len(), "event refused: not signed by a trusted key");
                 metrics::counter!("events_rejected_total", "reason" => BAD_SIGNATURE).increment(1);
-                return Handled::Poison(BAD_SIGNATURE.to_owned());
+                return Handled::Poison {
+                    reason: BAD_SIGNATURE.to_owned(),
+                    event_id: None,
+                };
             }
         };
         let payload = payload.as_bytes();
@@ -65,7 +75,10 @@ impl EventHandler {
             Err(reason) => {
                 let excerpt = String::from_utf8_lossy(&payload[..payload.len().min(256)]).into_owned();
                 tracing::warn!(%reason, payload = %excerpt, "event cannot be read");
-                return Handled::Poison(reason.to_string());
+                return Handled::Poison {
+                    reason: reason.to_string(),
+                    event_id: event_id_of(payload),
+                };
             }
         };
         let trace = event.trace();
@@ -79,6 +92,13 @@ impl EventHandler {
         self.process(&event).instrument(span).await
     }
 
+    /// Handles an event whose delivery was given up on (`reason`): its id is read, if the
+    /// event is authentic, so that it can be acknowledged once dead-lettered.
+    pub fn give_up(&self, message: &[u8], reason: String) -> Handled {
+        let event_id = self.events.open(message).ok().and_then(|p| event_id_of(p.as_bytes()));
+        Handled::Poison { reason, event_id }
+    }
+
     async fn process(&self, event: &OrderSent) -> Handled {
         let mut backoff = Backoff::default();
         let mut failures = 0;
@@ -86,16 +106,22 @@ impl EventHandler {
             let failure = match self.issue_voucher.execute(event).await {
                 Ok(outcome) => {
                     let outcome = match outcome {
-                        IssueOutcome::Issued(_) => "issued",
-                        IssueOutcome::AlreadyIssued => "already_issued",
-                        IssueOutcome::NotEligible(_) => "not_eligible",
+                        IssueOutcome::Issued(_) => AckOutcome::Issued,
+                        IssueOutcome::AlreadyIssued => AckOutcome::AlreadyIssued,
+                        IssueOutcome::NotEligible(_) => AckOutcome::NotEligible,
                     };
-                    metrics::counter!("events_consumed_total", "outcome" => outcome).increment(1);
-                    return Handled::Done;
+                    metrics::counter!("events_consumed_total", "outcome" => outcome.as_str()).increment(1);
+                    return Handled::Done(EventAck {
+                        event_id: event.event_id,
+                        outcome,
+                    });
                 }
                 Err(e @ IssueVoucherError::InvalidCustomer(_)) => {
                     tracing::warn!(error.message = %Chain(&e), "event cannot be processed");
-                    return Handled::Poison(Chain(&e).to_string());
+                    return Handled::Poison {
+                        reason: Chain(&e).to_string(),
+                        event_id: Some(event.event_id),
+                    };
                 }
                 Err(e) => e,
             };
@@ -107,7 +133,10 @@ impl EventHandler {
                 failures += 1;
                 tracing::error!(error.message = %Chain(&failure), failures, retry_in = ?pause, "event processing failed");
                 if failures >= self.max_attempts {
-                    return Handled::Poison(format!("failed {failures} times: {}", Chain(&failure)));
+                    return Handled::Poison {
+                        reason: format!("failed {failures} times: {}", Chain(&failure)),
+                        event_id: Some(event.event_id),
+                    };
                 }
             }
             metrics::counter!("events_retried_total").increment(1);
@@ -117,4 +146,16 @@ impl EventHandler {
             }
         }
     }
+}
+
+/// The `event_id` of an authentic payload that does not parse as this build's event (a
+/// newer schema, say), so that it can still be acknowledged.
+fn event_id_of(payload: &[u8]) -> Option<Uuid> {
+    #[derive(serde::Deserialize)]
+    struct Named {
+        event_id: Uuid,
+    }
+    serde_json::from_slice::<Named>(payload)
+        .ok()
+        .map(|named| named.event_id)
 }

@@ -6,7 +6,7 @@ mod pubsub_consumer;
 mod stream_consumer;
 
 pub use handler::{EventHandler, Handled};
-pub use pubsub_consumer::run_pubsub_consumer;
+pub use pubsub_consumer::{PubSubBus, run_pubsub_consumer};
 pub use stream_consumer::{StreamConsumerSettings, run_stream_consumer};
 
 use std::sync::atomic::{AtomicBool, Ordering};

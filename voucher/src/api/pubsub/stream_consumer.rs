@@ -115,10 +115,8 @@ async fn process_batch(
     let outcomes: Vec<(StreamEntry, Handled)> = stream::iter(entries)
         .map(|entry| async move {
             let outcome = if entry.deliveries > settings.max_deliveries {
-                Handled::Poison(format!(
-                    "delivered {} times without being acknowledged",
-                    entry.deliveries
-                ))
+                let reason = format!("delivered {} times without being acknowledged", entry.deliveries);
+                handler.give_up(&entry.payload, reason)
             } else {
                 handler.handle(&entry.payload).await
             };
@@ -130,8 +128,8 @@ async fn process_batch(
     let mut done = Vec::new();
     for (entry, outcome) in outcomes {
         match outcome {
-            Handled::Done => done.push(entry.id),
-            Handled::Poison(reason) => {
+            Handled::Done(_) => done.push(entry.id),
+            Handled::Poison { reason, .. } => {
                 tracing::warn!(stream_id = %entry.id, %reason, "moving an event to the dead-letter stream");
                 if let Err(e) = consumer.dead_letter(&entry, &reason).await {
                     tracing::error!(error.message = %Chain(&e), stream_id = %entry.id, "dead-lettering failed; the entry stays pending");

@@ -1,5 +1,9 @@
 //! Redis connections for the event bus.
 
+mod subscription;
+
+pub use subscription::ChannelSubscription;
+
 use std::{path::PathBuf, time::Duration};
 
 use anyhow::Context;

@@ -1,0 +1,113 @@
+use std::time::Duration;
+
+use shared::{
+    backoff::Backoff,
+    bus::{ChannelSubscription, RedisEndpoint},
+    error::Chain,
+    events::EventAck,
+};
+use tokio_util::sync::CancellationToken;
+
+use crate::application::usecases::AcknowledgeEvents;
+
+/// How often an idle subscription is PINGed so that a half-open connection is noticed.
+const HEARTBEAT: Duration = Duration::from_secs(5);
+/// Acknowledgements recorded per database write, at most.
+const BATCH: usize = 256;
+/// Acknowledgements queued in memory while a write is in progress.
+const QUEUE: usize = 10_000;
+
+/// Listens on the acknowledgement channel (pub/sub transport) until `shutdown` and records
+/// what it hears. An acknowledgement missed (Redis down, this instance restarting, a failed
+/// write) only means the relay publishes that event again and it is acknowledged again.
+pub async fn run_ack_listener(
+    endpoint: RedisEndpoint,
+    channel: String,
+    acknowledge: AcknowledgeEvents,
+    shutdown: CancellationToken,
+) {
+    let mut backoff = Backoff::default();
+    let mut subscription = loop {
+        match ChannelSubscription::open(&endpoint, &channel, QUEUE).await {
+            Ok(subscription) => break subscription,
+            Err(e) => {
+                let pause = backoff.next_delay();
+                tracing::warn!(
+                    error.message = %Chain(&e),
+                    failures = backoff.failures(),
+                    retry_in = ?pause,
+                    "cannot subscribe to acknowledgements yet; retrying"
+                );
+                tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    _ = tokio::time::sleep(pause) => {}
+                }
+            }
+        }
+    };
+    let mut heartbeat = tokio::time::interval(HEARTBEAT);
+    tracing::info!(%channel, "acknowledgement listener started");
+    loop {
+        tokio::select! {
+            biased;
+            _ = shutdown.cancelled() => break,
+            _ = heartbeat.tick() => {
+                if let Err(e) = subscription.ping().await {
+                    tracing::warn!(error.message = %Chain(&e), "heartbeat failed; the connection will be re-established");
+                }
+            }
+            batch = subscription.next_batch(BATCH) => {
+                if batch.is_empty() {
+                    tracing::error!("acknowledgement subscription closed");
+                    break;
+                }
+                let acks = read(&batch);
+                if let Err(e) = acknowledge.execute(&acks).await {
+                    tracing::warn!(
+                        error.message = %Chain(&e),
+                        acks = acks.len(),
+                        "could not record acknowledgements; their events will be published again"
+                    );
+                }
+            }
+        }
+    }
+    tracing::info!("acknowledgement listener stopped");
+}
+
+/// The acknowledgements among `messages`; anything else is logged and counted.
+fn read(messages: &[Vec<u8>]) -> Vec<EventAck> {
+    messages
+        .iter()
+        .filter_map(|message| match EventAck::from_json(message) {
+            Ok(ack) => Some(ack),
+            Err(e) => {
+                metrics::counter!("acks_rejected_total").increment(1);
+                tracing::warn!(error.message = %e, bytes = message.len(), "not an acknowledgement; ignored");
+                None
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use shared::events::AckOutcome;
+    use uuid::Uuid;
+
+    use super::*;
+
+    #[test]
+    fn only_acknowledgements_are_read_from_the_channel() {
+        let ack = EventAck {
+            event_id: Uuid::now_v7(),
+            outcome: AckOutcome::Issued,
+        };
+        let messages = [
+            b"junk".to_vec(),
+            ack.to_json().into_bytes(),
+            br#"{"event_id":"not-a-uuid","outcome":"issued"}"#.to_vec(),
+        ];
+        assert_eq!(read(&messages), [ack]);
+    }
+}
