@@ -523,10 +523,10 @@ def poison_interleaved(transport):
         s.settle_and_count(f"poison interleaved ({transport})", ids)
         deadline = time.time() + 10
         expected = 4 * len(poison)
-        while int(s.redis.cli("XLEN", f"{s.channel}.dead")) < expected:
+        while int(s.redis.cli("XLEN", "{" + s.channel + "}.dead")) < expected:
             assert time.time() < deadline, "poison events did not reach the dead-letter stream"
             time.sleep(0.1)
-        reasons = s.redis.cli("XRANGE", f"{s.channel}.dead", "-", "+").count("bad_signature")
+        reasons = s.redis.cli("XRANGE", "{" + s.channel + "}.dead", "-", "+").count("bad_signature")
         assert reasons == expected, f"{reasons} of {expected} dead letters say bad_signature"
         log(f"  {expected} unsigned events dead-lettered as bad_signature, no voucher from any")
     with_system(f"poison-{transport}", transport, body)

@@ -48,7 +48,7 @@ pub struct Settings {
     #[arg(long, env = "VOUCHER_CONSUMER_QUEUE", default_value_t = 10_000,
           value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub consumer_queue: u64,
-    /// Attempts before an event is moved to the dead-letter stream `<ORDER_SENT_CHANNEL>.dead`.
+    /// Attempts before an event is moved to the dead-letter stream `{<ORDER_SENT_CHANNEL>}.dead`.
     #[arg(long, env = "VOUCHER_MAX_DELIVERIES", default_value_t = 5,
           value_parser = clap::value_parser!(u32).range(1..=1_000))]
     pub max_deliveries: u32,

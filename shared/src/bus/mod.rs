@@ -38,9 +38,25 @@ impl std::str::FromStr for Transport {
     }
 }
 
-/// Name of the dead-letter stream that goes with an event channel or stream.
+/// Name of the dead-letter stream that goes with an event channel or stream: in the same
+/// Redis Cluster hash slot as the stream, so that moving an entry there and acknowledging it
+/// is one transaction. `order.sent` gives `{order.sent}.dead` (Redis hashes only what is
+/// between the braces, here the stream's whole name); a name that has a hash tag of its
+/// own keeps it: `{orders}.sent` gives `{orders}.sent.dead`.
 pub fn dead_letter_key(channel: &str) -> String {
-    format!("{channel}.dead")
+    if has_hash_tag(channel) {
+        format!("{channel}.dead")
+    } else {
+        format!("{{{channel}}}.dead")
+    }
+}
+
+/// Whether Redis Cluster hashes only part of `key`: a `{` followed later by a `}` with at
+/// least one character between them.
+fn has_hash_tag(key: &str) -> bool {
+    key.find('{')
+        .and_then(|open| key[open + 1..].find('}'))
+        .is_some_and(|len| len > 0)
 }
 
 /// How a service reaches Redis: as its own ACL user, over TLS (`rediss://`) or not. Per
@@ -283,6 +299,14 @@ pub async fn connect_subscriber(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_dead_letter_key_shares_the_hash_slot_of_its_stream() {
+        assert_eq!(dead_letter_key("order.sent"), "{order.sent}.dead");
+        assert_eq!(dead_letter_key("{orders}.sent"), "{orders}.sent.dead");
+        // An empty tag is no tag: Redis hashes the whole key.
+        assert_eq!(dead_letter_key("a{}b"), "{a{}b}.dead");
+    }
 
     #[test]
     fn neither_the_settings_nor_the_endpoint_print_the_password() {

@@ -31,7 +31,8 @@ pub struct Servers {
 }
 
 /// The channels (and stream keys) the test Redis grants the services: those of
-/// [`unique_name`]`("order.sent")`, exactly (so `<channel>.dead` is not one of them).
+/// [`unique_name`]`("order.sent")`, exactly (so `<channel>.dead` and `<channel>.ack` are not
+/// among them).
 pub const TEST_CHANNELS: &str = "order.sent.????????????????????????????????";
 
 /// The test Redis: TLS on `tls_port` with a certificate for `localhost` only, plain RESP on

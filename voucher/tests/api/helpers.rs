@@ -239,7 +239,7 @@ impl VoucherApp {
         let reply: redis::streams::StreamRangeReply = self
             .redis
             .clone()
-            .xrange_all(format!("{}.dead", self.channel))
+            .xrange_all(shared::bus::dead_letter_key(&self.channel))
             .await
             .unwrap();
         reply

@@ -70,7 +70,7 @@ async fn assert_all_refused(conn: &mut MultiplexedConnection, user: &str, comman
 async fn the_order_user_may_only_publish_and_append_to_its_channel_and_hear_its_acknowledgements() {
     let redis = &servers().redis;
     let channel = unique_name("order.sent");
-    let dead = format!("{channel}.dead");
+    let dead = shared::bus::dead_letter_key(&channel);
     let ack = format!("{channel}.ack");
     let other = unique_name("order.sent");
     let mut order = connect(&redis.url("order")).await;
@@ -103,7 +103,7 @@ async fn the_order_user_may_only_publish_and_append_to_its_channel_and_hear_its_
 async fn the_voucher_user_may_only_consume_its_channel_append_dead_letters_and_acknowledge() {
     let redis = &servers().redis;
     let channel = unique_name("order.sent");
-    let dead = format!("{channel}.dead");
+    let dead = shared::bus::dead_letter_key(&channel);
     let ack = format!("{channel}.ack");
     let mut voucher = connect(&redis.url("voucher")).await;
 
@@ -137,7 +137,14 @@ async fn the_voucher_user_may_only_consume_its_channel_append_dead_letters_and_a
         vec!["PUBLISH", channel.as_str(), "forged event"],
         vec!["XADD", &channel, "*", "payload", "forged event"],
         vec!["XADD", &format!("{dead}.dead"), "*", "payload", "x"],
-        vec!["XADD", "order.sent.dead", "*", "payload", "not its dead letters"],
+        vec![
+            "XADD",
+            &format!("{channel}.dead"),
+            "*",
+            "payload",
+            "outside the stream's slot",
+        ],
+        vec!["XADD", "{order.sent}.dead", "*", "payload", "not its dead letters"],
         vec!["XTRIM", &dead, "MAXLEN", "0"],
         vec!["XRANGE", &dead, "-", "+"],
         vec!["SUBSCRIBE", "order.sent"],

@@ -202,7 +202,7 @@ async fn trimming_drops_acknowledged_entries_and_keeps_pending_ones() {
         "voucher".into(),
         "trimmer".into(),
         Duration::from_secs(30),
-        RedisDeadLetters::new(conn, format!("{stream}.dead"), 100),
+        RedisDeadLetters::new(conn, shared::bus::dead_letter_key(&stream), 100),
     );
     consumer.ensure_group().await.unwrap();
     for _ in 0..10 {

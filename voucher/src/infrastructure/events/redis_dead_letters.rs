@@ -6,8 +6,9 @@ use shared::bus::LazyConnection;
 
 use crate::application::ports::{BusError, DeadLetters};
 
-/// The dead-letter stream (`<channel>.dead`): events that could not be processed, each with
-/// the reason, kept for a person to inspect (`XRANGE order.sent.dead - +`) and replay.
+/// The dead-letter stream (`{<channel>}.dead`, see [`shared::bus::dead_letter_key`]): events
+/// that could not be processed, each with the reason, kept for a person to inspect
+/// (`XRANGE {order.sent}.dead - +`) and replay.
 /// It holds at most `max_len` entries: each append drops the oldest beyond that, so a flood
 /// of forged or broken events cannot fill Redis' memory.
 pub struct RedisDeadLetters {
