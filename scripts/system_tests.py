@@ -225,22 +225,25 @@ RATE_LIMITS = {"HTTP_RATE_LIMIT_WRITES_PER_SEC": "100000", "HTTP_RATE_LIMIT_WRIT
 
 
 class Service:
-    """One service binary (`order` or `voucher`), started, killed and restarted at will."""
+    """One service binary (`order` or `voucher`), started, killed and restarted at will, on
+    ports of its own. `label` names a replica (`order-2`) in logs and messages."""
 
-    def __init__(self, name, env, workdir):
+    def __init__(self, name, env, workdir, label=None, migrate=True):
         self.name = name
+        self.label = label or name
         self.port = free_port()
         self.admin_port = free_port()
         self.env = {**os.environ, "LOG_FORMAT": "text", "RUST_LOG": "warn", **RATE_LIMITS, **env,
                     f"{name.upper()}_HTTP_PORT": str(self.port),
                     f"{name.upper()}_ADMIN_PORT": str(self.admin_port)}
-        self.log_path = os.path.join(workdir, f"{name}.log")
+        self.log_path = os.path.join(workdir, f"{self.label}.log")
         self.log = open(self.log_path, "a")
         self.proc = None
         self.url = f"http://127.0.0.1:{self.port}"
         # /health, /ready and /metrics: the admin listener, not the public port.
         self.admin_url = f"http://127.0.0.1:{self.admin_port}"
-        self.run("migrate", "up")
+        if migrate:
+            self.run("migrate", "up")
 
     def run(self, *args):
         subprocess.run([os.path.join(BIN, self.name), *args], env=self.env, check=True,
@@ -259,9 +262,9 @@ class Service:
             if http("GET", f"{self.admin_url}/ready", timeout=1)[0] == 200:
                 return
             if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}")
+                raise RuntimeError(f"{self.label} exited with {self.proc.returncode}")
             time.sleep(0.05)
-        raise RuntimeError(f"{self.name} not ready within {timeout} s")
+        raise RuntimeError(f"{self.label} not ready within {timeout} s")
 
     def kill9(self):
         if self.proc and self.proc.poll() is None:
@@ -278,9 +281,11 @@ class Service:
 
 
 class System:
-    """Databases, Redis and both services for one scenario."""
+    """Databases, Redis and both services for one scenario: `replicas` instances of each
+    service (one by default), every replica of a service on the same database and Redis.
+    `order` and `voucher` are the first replicas; `orders` and `vouchers` all of them."""
 
-    def __init__(self, name, transport, private_postgres=False, log_env=None):
+    def __init__(self, name, transport, private_postgres=False, log_env=None, replicas=1):
         self.workdir = tempfile.mkdtemp(prefix=f"fault-{name}-")
         os.chmod(self.workdir, 0o755)
         self.postgres = Postgres(self.workdir) if private_postgres else None
@@ -295,21 +300,29 @@ class System:
         common = {"EVENT_TRANSPORT": transport,
                   "ORDER_SENT_CHANNEL": self.channel, "AUTH_ISSUER": AUTH_ISSUER,
                   "AUTH_JWKS_FILE": os.path.join(AUTH_DIR, "jwks.json"), **(log_env or {})}
-        self.order = Service("order", dict(common, **self.redis.env("order"),
-                                           ORDER_DATABASE_URL=orders_app,
-                                           ORDER_MIGRATION_DATABASE_URL=orders_owner,
-                                           ORDER_RELAY_POLL_MS="50",
-                                           EVENT_SIGNING_KEY=os.path.join(EVENT_DIR, "signing-key.pem")),
-                             self.workdir)
-        self.voucher = Service("voucher", dict(common, **self.redis.env("voucher"),
-                                               VOUCHER_DATABASE_URL=vouchers_app,
-                                               VOUCHER_MIGRATION_DATABASE_URL=vouchers_owner,
-                                               EVENT_VERIFY_KEYS=os.path.join(EVENT_DIR, "jwks.json"),
-                                               VOUCHER_CONSUMER_NAME="voucher-1",
-                                               VOUCHER_CLAIM_IDLE_MS="2000"), self.workdir)
+        order_env = dict(common, **self.redis.env("order"),
+                         ORDER_DATABASE_URL=orders_app,
+                         ORDER_MIGRATION_DATABASE_URL=orders_owner,
+                         ORDER_RELAY_POLL_MS="50",
+                         EVENT_SIGNING_KEY=os.path.join(EVENT_DIR, "signing-key.pem"))
+        voucher_env = dict(common, **self.redis.env("voucher"),
+                           VOUCHER_DATABASE_URL=vouchers_app,
+                           VOUCHER_MIGRATION_DATABASE_URL=vouchers_owner,
+                           EVENT_VERIFY_KEYS=os.path.join(EVENT_DIR, "jwks.json"),
+                           VOUCHER_CLAIM_IDLE_MS="2000")
+        label = lambda name, i: f"{name}-{i}" if replicas > 1 else None
+        # Only the first replica migrates, as a deployment's migration job would. Each voucher
+        # replica keeps its consumer name across restarts, so it re-reads its own pending
+        # entries; the others claim them after VOUCHER_CLAIM_IDLE_MS.
+        self.orders = [Service("order", order_env, self.workdir, label("order", i), migrate=i == 1)
+                       for i in range(1, replicas + 1)]
+        self.vouchers = [Service("voucher", dict(voucher_env, VOUCHER_CONSUMER_NAME=f"voucher-{i}"),
+                                 self.workdir, label("voucher", i), migrate=i == 1)
+                         for i in range(1, replicas + 1)]
+        self.order, self.voucher = self.orders[0], self.vouchers[0]
 
     def close(self):
-        for svc in (self.order, self.voucher):
+        for svc in (*self.orders, *self.vouchers):
             svc.stop()
         self.redis.stop()
         if self.postgres:
