@@ -569,7 +569,7 @@ def voucher_killed_repeatedly(transport="streams"):
             sent = sending.result()
         log(f"  killed the voucher service {kills} times")
         s.settle_and_count("voucher killed", range(sent))
-    with_system("voucher-killed", transport, body)
+    with_system(f"voucher-killed-{transport}", transport, body)
 
 
 class Calls:
@@ -1093,6 +1093,7 @@ SCENARIOS = {
     "database_down": database_down,
     "graceful_shutdown": graceful_shutdown,
     "voucher_killed_repeatedly": voucher_killed_repeatedly,
+    "voucher_killed_repeatedly_pubsub": lambda: voucher_killed_repeatedly("pubsub"),
     "order_killed_while_relaying": order_killed_while_relaying,
     "replicas_streams": lambda: replicas_behind_haproxy("streams"),
     "replicas_pubsub": lambda: replicas_behind_haproxy("pubsub"),
