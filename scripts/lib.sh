@@ -29,6 +29,8 @@ find_pg_bin() {
 ensure_tools() {
     local missing=()
     command -v redis-server >/dev/null || missing+=(redis-server)
+    # The replicas system tests balance over the services with HAProxy (in /usr/sbin).
+    command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
     command -v curl >/dev/null || missing+=(curl)
     # The auth unit tests generate their keys with openssl.
     command -v openssl >/dev/null || missing+=(openssl)

@@ -21,6 +21,19 @@ then counts from the databases themselves:
 
 and asserts lost = 0 and duplicated = 0.
 
+The replicas scenarios (replicas_streams, replicas_pubsub) run 3 replicas of each service,
+sharing one database per service and one Redis, behind an HAProxy of their own (the Debian
+package `haproxy`; see HAProxy) that checks each replica's /ready and retries a request a
+replica did not answer on another one. 5,000 eligible orders (SYSTEM_TEST_REPLICA_ORDERS) are
+created, each with an Idempotency-Key, and sent through it, and vouchers are read through it,
+while an order replica and a voucher replica are killed with -9 and restarted, one of each
+every few seconds. Besides lost = 0 and duplicated = 0 they assert that every request
+succeeded in the end (a client repeats a 5xx, no answer, or a creation whose key the killed
+replica still holds), that exactly one order was stored per creation, that the failures the
+client saw were proxy errors or no answer only, on no more requests than were in flight when
+the replicas were killed (at most WORKERS per kill), and that every customer's listing
+through the voucher load balancer shows the vouchers the database has.
+
 Needs the debug binaries built (`cargo build --bins`). Every scenario creates its own
 databases, each with its owner role (the services migrate as it) and its runtime role (they
 serve as it), on the PostgreSQL server at DATABASE_URL (a superuser's URL, TLS parameters
@@ -34,7 +47,10 @@ Run from the repository root: python3 scripts/system_tests.py [scenario ...] (al
 """
 
 import base64
+import collections
 import concurrent.futures
+import csv
+import io
 import json
 import os
 import secrets
@@ -44,6 +60,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 import urllib.error
@@ -217,6 +234,125 @@ class Postgres:
         throwaway("postgres", "stop", self.dir)
 
 
+class HAProxy:
+    """An haproxy of the scenario's own on 127.0.0.1: one frontend per service, balancing over
+    its replicas' public ports (round robin) and sending traffic only to a replica whose admin
+    port answers GET /ready (checked every 200 ms; down after 2 failures, up after 1 success).
+    A request a replica did not answer (connection refused, closed with no response, no
+    response in time) is retried up to 3 times, each time on another replica: every request
+    the scenarios send is safe to repeat (a creation carries an Idempotency-Key, a status
+    change to the status the order has is a no-op). Its log holds the anomalies only
+    (retries, redispatches, 5xx, servers going down and up)."""
+
+    BINARY = shutil.which("haproxy") or "/usr/sbin/haproxy"  # /usr/sbin: not on every PATH
+
+    def __init__(self, workdir, backends):
+        self.dir = os.path.join(workdir, "haproxy")
+        os.makedirs(self.dir)
+        self.socket = os.path.join(self.dir, "stats.sock")
+        self.ports = {name: free_port() for name in backends}
+        self.backends = {name: [svc.label for svc in replicas] for name, replicas in backends.items()}
+        self.config = os.path.join(self.dir, "haproxy.cfg")
+        with open(self.config, "w") as f:
+            f.write(self.render(backends))
+        subprocess.run([self.BINARY, "-c", "-q", "-f", self.config], check=True)
+        self.log_path = os.path.join(self.dir, "haproxy.log")
+        self.log = open(self.log_path, "a")
+        self.proc = subprocess.Popen([self.BINARY, "-db", "-f", self.config],
+                                     stdout=self.log, stderr=self.log, cwd=self.dir)
+        try:
+            for name, servers in self.backends.items():
+                for server in servers:
+                    self.wait_up(name, server)
+        except BaseException:
+            self.stop()
+            raise
+
+    def render(self, backends):
+        sections = [f"""global
+    maxconn 4096
+    stats socket {self.socket} mode 600 level admin
+    log stderr format raw local0 info
+
+defaults
+    mode http
+    log global
+    option httplog
+    option dontlog-normal
+    timeout connect 1s
+    timeout client 30s
+    timeout server 15s
+    timeout http-request 10s
+    timeout http-keep-alive 10s
+    timeout queue 5s
+    timeout check 1s
+    # A request a replica did not answer goes to another replica, up to 3 times. Only a
+    # request held whole can be sent again: the body too is read before a server is picked.
+    retries 3
+    retry-on conn-failure empty-response response-timeout
+    option redispatch 1
+    option http-buffer-request
+"""]
+        for name, replicas in backends.items():
+            servers = "".join(
+                f"    server {svc.label} 127.0.0.1:{svc.port} check port {svc.admin_port}"
+                " inter 200ms fall 2 rise 1\n" for svc in replicas)
+            sections.append(f"""frontend {name}
+    bind 127.0.0.1:{self.ports[name]}
+    default_backend {name}
+
+backend {name}
+    balance roundrobin
+    option httpchk GET /ready
+    http-check expect status 200
+{servers}""")
+        return "\n".join(sections)
+
+    def url(self, name):
+        return f"http://127.0.0.1:{self.ports[name]}"
+
+    def stats(self):
+        """`show stat` of the stats socket: one dict per frontend, backend and server."""
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.connect(self.socket)
+            sock.sendall(b"show stat\n")
+            data = b"".join(iter(lambda: sock.recv(65536), b""))
+        return list(csv.DictReader(io.StringIO(data.decode().lstrip("# "))))
+
+    def servers(self, name):
+        """{server: its row of `show stat`} of backend `name`."""
+        return {row["svname"]: row for row in self.stats()
+                if row["pxname"] == name and row["svname"] not in ("FRONTEND", "BACKEND")}
+
+    def wait_up(self, name, server, timeout=10):
+        """Returns once HAProxy sends `server` traffic again (its check passed)."""
+        deadline = time.time() + timeout
+        while True:
+            try:
+                if self.servers(name)[server]["status"] == "UP":
+                    return
+            except (FileNotFoundError, ConnectionRefusedError):
+                pass  # not listening on its stats socket yet
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"haproxy exited with {self.proc.returncode}:\n{self.anomalies()}")
+            if time.time() > deadline:
+                raise RuntimeError(f"haproxy: {name}/{server} not up within {timeout} s")
+            time.sleep(0.05)
+
+    def anomalies(self, limit=20):
+        with open(self.log_path) as f:
+            return "".join(f.readlines()[-limit:])
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
 # Every scenario sends thousands of requests with one token, from one address, as fast as it
 # can; Schemathesis too. The per-caller limits (tested by the integration tests) are raised
 # out of their way.
@@ -225,22 +361,25 @@ RATE_LIMITS = {"HTTP_RATE_LIMIT_WRITES_PER_SEC": "100000", "HTTP_RATE_LIMIT_WRIT
 
 
 class Service:
-    """One service binary (`order` or `voucher`), started, killed and restarted at will."""
+    """One service binary (`order` or `voucher`), started, killed and restarted at will, on
+    ports of its own. `label` names a replica (`order-2`) in logs and messages."""
 
-    def __init__(self, name, env, workdir):
+    def __init__(self, name, env, workdir, label=None, migrate=True):
         self.name = name
+        self.label = label or name
         self.port = free_port()
         self.admin_port = free_port()
         self.env = {**os.environ, "LOG_FORMAT": "text", "RUST_LOG": "warn", **RATE_LIMITS, **env,
                     f"{name.upper()}_HTTP_PORT": str(self.port),
                     f"{name.upper()}_ADMIN_PORT": str(self.admin_port)}
-        self.log_path = os.path.join(workdir, f"{name}.log")
+        self.log_path = os.path.join(workdir, f"{self.label}.log")
         self.log = open(self.log_path, "a")
         self.proc = None
         self.url = f"http://127.0.0.1:{self.port}"
         # /health, /ready and /metrics: the admin listener, not the public port.
         self.admin_url = f"http://127.0.0.1:{self.admin_port}"
-        self.run("migrate", "up")
+        if migrate:
+            self.run("migrate", "up")
 
     def run(self, *args):
         subprocess.run([os.path.join(BIN, self.name), *args], env=self.env, check=True,
@@ -259,9 +398,9 @@ class Service:
             if http("GET", f"{self.admin_url}/ready", timeout=1)[0] == 200:
                 return
             if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}")
+                raise RuntimeError(f"{self.label} exited with {self.proc.returncode}")
             time.sleep(0.05)
-        raise RuntimeError(f"{self.name} not ready within {timeout} s")
+        raise RuntimeError(f"{self.label} not ready within {timeout} s")
 
     def kill9(self):
         if self.proc and self.proc.poll() is None:
@@ -278,9 +417,11 @@ class Service:
 
 
 class System:
-    """Databases, Redis and both services for one scenario."""
+    """Databases, Redis and both services for one scenario: `replicas` instances of each
+    service (one by default), every replica of a service on the same database and Redis.
+    `order` and `voucher` are the first replicas; `orders` and `vouchers` all of them."""
 
-    def __init__(self, name, transport, private_postgres=False, log_env=None):
+    def __init__(self, name, transport, private_postgres=False, log_env=None, replicas=1):
         self.workdir = tempfile.mkdtemp(prefix=f"fault-{name}-")
         os.chmod(self.workdir, 0o755)
         self.postgres = Postgres(self.workdir) if private_postgres else None
@@ -292,24 +433,40 @@ class System:
         self.vouchers_db, vouchers_owner, vouchers_app = service_database(self.server_url, self.databases[1])
         self.channel = "order.sent"
         self.redis = Redis(self.workdir, self.channel)
+        self.haproxy = None
         common = {"EVENT_TRANSPORT": transport,
                   "ORDER_SENT_CHANNEL": self.channel, "AUTH_ISSUER": AUTH_ISSUER,
                   "AUTH_JWKS_FILE": os.path.join(AUTH_DIR, "jwks.json"), **(log_env or {})}
-        self.order = Service("order", dict(common, **self.redis.env("order"),
-                                           ORDER_DATABASE_URL=orders_app,
-                                           ORDER_MIGRATION_DATABASE_URL=orders_owner,
-                                           ORDER_RELAY_POLL_MS="50",
-                                           EVENT_SIGNING_KEY=os.path.join(EVENT_DIR, "signing-key.pem")),
-                             self.workdir)
-        self.voucher = Service("voucher", dict(common, **self.redis.env("voucher"),
-                                               VOUCHER_DATABASE_URL=vouchers_app,
-                                               VOUCHER_MIGRATION_DATABASE_URL=vouchers_owner,
-                                               EVENT_VERIFY_KEYS=os.path.join(EVENT_DIR, "jwks.json"),
-                                               VOUCHER_CONSUMER_NAME="voucher-1",
-                                               VOUCHER_CLAIM_IDLE_MS="2000"), self.workdir)
+        order_env = dict(common, **self.redis.env("order"),
+                         ORDER_DATABASE_URL=orders_app,
+                         ORDER_MIGRATION_DATABASE_URL=orders_owner,
+                         ORDER_RELAY_POLL_MS="50",
+                         EVENT_SIGNING_KEY=os.path.join(EVENT_DIR, "signing-key.pem"))
+        voucher_env = dict(common, **self.redis.env("voucher"),
+                           VOUCHER_DATABASE_URL=vouchers_app,
+                           VOUCHER_MIGRATION_DATABASE_URL=vouchers_owner,
+                           EVENT_VERIFY_KEYS=os.path.join(EVENT_DIR, "jwks.json"),
+                           VOUCHER_CLAIM_IDLE_MS="2000")
+        label = lambda name, i: f"{name}-{i}" if replicas > 1 else None
+        # Only the first replica migrates, as a deployment's migration job would. Each voucher
+        # replica keeps its consumer name across restarts, so it re-reads its own pending
+        # entries; the others claim them after VOUCHER_CLAIM_IDLE_MS.
+        self.orders = [Service("order", order_env, self.workdir, label("order", i), migrate=i == 1)
+                       for i in range(1, replicas + 1)]
+        self.vouchers = [Service("voucher", dict(voucher_env, VOUCHER_CONSUMER_NAME=f"voucher-{i}"),
+                                 self.workdir, label("voucher", i), migrate=i == 1)
+                         for i in range(1, replicas + 1)]
+        self.order, self.voucher = self.orders[0], self.vouchers[0]
+
+    def start_haproxy(self):
+        """HAProxy in front of every replica of both services (see HAProxy)."""
+        self.haproxy = HAProxy(self.workdir, {"order": self.orders, "voucher": self.vouchers})
+        return self.haproxy
 
     def close(self):
-        for svc in (self.order, self.voucher):
+        if self.haproxy:
+            self.haproxy.stop()
+        for svc in (*self.orders, *self.vouchers):
             svc.stop()
         self.redis.stop()
         if self.postgres:
@@ -412,7 +569,182 @@ def voucher_killed_repeatedly(transport="streams"):
             sent = sending.result()
         log(f"  killed the voucher service {kills} times")
         s.settle_and_count("voucher killed", range(sent))
-    with_system("voucher-killed", transport, body)
+    with_system(f"voucher-killed-{transport}", transport, body)
+
+
+class Calls:
+    """A client's requests through a load balancer, each repeated until it succeeds, and the
+    tally the replicas scenario asserts on: the failures the client saw, and how many requests
+    were in flight when a replica was killed (the most a kill can have caught)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.attempts = 0
+        self.in_flight = 0
+        self.killing = False
+        self.peak = 0  # the most requests in flight at once while a replica is being killed
+        self.exposure = 0  # those peaks, summed over the kills
+        self.failed = collections.Counter()  # 5xx and no answer (None), by status
+        self.disturbed = 0  # requests that saw a failure (or a held key) before they succeeded
+        self.held_keys = 0  # creations answered 409 idempotency-key-in-flight at least once
+
+    def until_done(self, method, url, body=None, expected=200, bearer=None, headers=None, patience=90):
+        """The answer of the first attempt answered `expected`. A 5xx or no answer is retried,
+        as is a creation whose Idempotency-Key is still held by a request a kill interrupted;
+        anything else fails the scenario."""
+        disturbed = held = False
+        deadline = time.time() + patience
+        while True:
+            with self.lock:
+                self.attempts += 1
+                self.in_flight += 1
+                if self.killing:
+                    self.peak = max(self.peak, self.in_flight)
+            try:
+                status, answer, _ = request(method, url, body, timeout=20, bearer=bearer, headers=headers)
+            finally:
+                with self.lock:
+                    self.in_flight -= 1
+            if status == expected:
+                with self.lock:
+                    self.disturbed += disturbed
+                    self.held_keys += held
+                return answer
+            if status is None or status >= 500:
+                with self.lock:
+                    self.failed[status] += 1
+            elif status == 409 and (answer or {}).get("type") == "/problems/idempotency-key-in-flight":
+                held = True
+            else:
+                raise AssertionError(f"{method} {url} answered {status}: {answer}")
+            disturbed = True
+            assert time.time() < deadline, f"{method} {url} did not succeed within {patience} s (last: {status})"
+            time.sleep(1 if status == 409 else 0.1)
+
+    def kill(self, svc):
+        """kill -9 `svc`, adding to `exposure` the most requests in flight at once from just
+        before the signal until the process is gone: the requests it can have died with are
+        among them. (At most WORKERS: no more threads send.)"""
+        with self.lock:
+            self.killing, self.peak = True, self.in_flight
+        svc.kill9()
+        with self.lock:
+            self.killing = False
+            self.exposure += self.peak
+
+    def check(self, what, kills):
+        """Allows only the failures the kills explain: proxy errors or no answer (a killed
+        replica answers nothing itself, so a 500 is never its), on no more attempts and no more
+        requests than were in flight at the kills (`exposure`). Every request succeeded in the
+        end (until_done)."""
+        failures = sum(self.failed.values())
+        kinds = ", ".join(f"{status or 'no answer'}: {n}" for status, n in sorted(self.failed.items(), key=str))
+        log(f"  {what}: {self.attempts} attempts, {failures} failed ({kinds or 'none'}), "
+            f"{self.disturbed} requests retried by the client, {self.held_keys} of them on a held "
+            f"Idempotency-Key; {self.exposure} requests in flight at {kills} kills")
+        unexplained = set(self.failed) - {None, 502, 503, 504}
+        assert not unexplained, f"{what}: statuses no kill explains: {self.failed}"
+        assert failures <= self.exposure, f"{what}: {failures} failures, {self.exposure} requests in flight at kills"
+        assert self.disturbed <= self.exposure, \
+            f"{what}: {self.disturbed} requests disturbed, {self.exposure} in flight at kills"
+
+
+def replicas_behind_haproxy(transport):
+    """3 order and 3 voucher replicas behind HAProxy (one database per service, one Redis):
+    5,000 eligible orders (SYSTEM_TEST_REPLICA_ORDERS) created and sent through the load
+    balancer, and the vouchers read through it, while one replica of each service after
+    another is killed with -9 and restarted."""
+    orders_wanted = int(os.environ.get("SYSTEM_TEST_REPLICA_ORDERS", "5000"))
+    customers = min(50, orders_wanted)
+
+    def body(s):
+        for svc in (*s.orders, *s.vouchers):
+            svc.start()
+        lb = s.start_haproxy()
+        orders_url, vouchers_url = lb.url("order"), lb.url("voucher")
+        writes, reads = Calls(), Calls()
+        operator()  # minted once, before the threads need it
+        done = threading.Event()  # the run is over (or failed): readers stop, orders left undone
+        finished = []
+
+        def order(i):
+            if done.is_set():
+                return None
+            created = writes.until_done(
+                "POST", f"{orders_url}/orders",
+                {"customer_id": f"cust-{i % customers}",
+                 "items": [{"sku": "SKU", "quantity": 1, "unit_price_cents": 12_000}]},
+                expected=201, headers={"Idempotency-Key": f"replicas-{uuid.uuid4()}"})
+            sent = writes.until_done("PATCH", f"{orders_url}/orders/{created['id']}/status", {"status": "sent"})
+            assert sent["status"] == "sent", sent
+            finished.append(time.time())
+            return created["id"]
+
+        def read_vouchers():
+            i = 0
+            while not done.is_set():
+                reads.until_done("GET", f"{vouchers_url}/vouchers?customer_id=cust-{i % customers}&limit=5")
+                i += 1
+                time.sleep(0.02)
+
+        started = time.time()
+        with concurrent.futures.ThreadPoolExecutor(WORKERS) as pool, \
+                concurrent.futures.ThreadPoolExecutor(2) as drivers:
+            sending = drivers.submit(lambda: list(pool.map(order, range(orders_wanted))))
+            reading = drivers.submit(read_vouchers)
+            kills = 0
+            try:
+                while not sending.done() or kills < 3:
+                    time.sleep(2)
+                    victims = (s.orders[kills % len(s.orders)], s.vouchers[(kills + 1) % len(s.vouchers)])
+                    writes.kill(victims[0])
+                    reads.kill(victims[1])
+                    for svc in victims:
+                        svc.start()
+                    for name, svc in zip(("order", "voucher"), victims):
+                        lb.wait_up(name, svc.label)
+                    kills += 1
+                ids = sending.result()
+            finally:
+                done.set()
+            reading.result()
+        # A creation a kill interrupted after its key was claimed waits out the key's lease.
+        finished.sort()
+        bulk = finished[len(finished) - 1 - writes.held_keys] - started
+        log(f"  {len(ids)} orders created and sent through HAProxy in {time.time() - started:.1f} s "
+            f"(all but {writes.held_keys} in {bulk:.1f} s); "
+            f"killed an order and a voucher replica {kills} times each")
+        stats = {row["pxname"]: row for row in lb.stats() if row["svname"] == "BACKEND"}
+        log("  HAProxy: " + "; ".join(f"{name} {stats[name]['wretr']} retries, {stats[name]['wredis']} redispatches"
+                                       for name in ("order", "voucher")))
+        try:
+            writes.check("orders", kills)
+            reads.check("voucher reads", kills)
+        except AssertionError:
+            log(f"  HAProxy's log (the last anomalies):\n{lb.anomalies()}")
+            raise
+        assert len(set(ids)) == orders_wanted, "an order id was returned twice"
+        [stored] = psql(s.orders_db, "SELECT count(*) FROM orders")
+        assert int(stored) == orders_wanted, f"{stored} orders stored for {orders_wanted} creations"
+        s.settle_and_count(f"replicas ({transport})", ids)
+        # Every customer reads its own vouchers through the voucher load balancer: all of them
+        # (the newest 100), as the database has them.
+        for c in range(customers):
+            customer = f"cust-{c}"
+            listed = reads.until_done("GET", f"{vouchers_url}/vouchers?limit=100",
+                                      bearer=token(customer, "vouchers:read"))
+            expected = psql(s.vouchers_db, f"SELECT order_id FROM vouchers WHERE customer_id = '{customer}' "
+                                           "ORDER BY id DESC LIMIT 100")
+            got = [v["order_id"] for v in listed["items"]]
+            assert got and set(got) == set(expected) and {v["customer_id"] for v in listed["items"]} == {customer}, \
+                f"{customer} listed {len(got)} vouchers, the database has {len(expected)}"
+        served = {name: {server: int(row["hrsp_2xx"]) for server, row in lb.servers(name).items()}
+                  for name in ("order", "voucher")}
+        assert all(all(counts.values()) for counts in served.values()), f"a replica served nothing: {served}"
+        log(f"  {customers} customers listed their vouchers through HAProxy; 2xx answers per replica: {served}")
+        exited = [svc.label for svc in (*s.orders, *s.vouchers) if svc.proc.poll() is not None]
+        assert not exited, f"replicas exited by themselves: {exited}"
+    with_system(f"replicas-{transport}", transport, body, replicas=3)
 
 
 def order_killed_while_relaying(transport="streams"):
@@ -761,7 +1093,10 @@ SCENARIOS = {
     "database_down": database_down,
     "graceful_shutdown": graceful_shutdown,
     "voucher_killed_repeatedly": voucher_killed_repeatedly,
+    "voucher_killed_repeatedly_pubsub": lambda: voucher_killed_repeatedly("pubsub"),
     "order_killed_while_relaying": order_killed_while_relaying,
+    "replicas_streams": lambda: replicas_behind_haproxy("streams"),
+    "replicas_pubsub": lambda: replicas_behind_haproxy("pubsub"),
     "redis_restarted_pubsub": lambda: redis_restarted("pubsub"),
     "redis_restarted_streams": lambda: redis_restarted("streams"),
     "voucher_down_pubsub": lambda: voucher_down_then_started("pubsub"),
