@@ -49,6 +49,16 @@ pub struct Settings {
     #[arg(long, env = "ORDER_RELAY_ACK_TIMEOUT_MS", default_value_t = 5_000,
           value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
     pub relay_ack_timeout_ms: u64,
+    /// Streams transport: replicas of the stream's Redis node that must confirm each batch
+    /// of events (`WAIT`) before it counts as delivered, so that it survives a failover.
+    /// Default: 1 on a Redis Cluster, 0 (no waiting) on a single server.
+    #[arg(long, env = "ORDER_REDIS_WAIT_REPLICAS", value_parser = clap::value_parser!(u32).range(0..=16))]
+    pub redis_wait_replicas: Option<u32>,
+    /// Streams transport: how long to wait for those replicas before the batch is published
+    /// again (milliseconds).
+    #[arg(long, env = "ORDER_REDIS_WAIT_TIMEOUT_MS", default_value_t = 1_000,
+          value_parser = clap::value_parser!(u64).range(1..=60_000))]
+    pub redis_wait_timeout_ms: u64,
     /// How long published outbox events are kept (for inspection and replay) before the
     /// hourly purge removes them (hours).
     #[arg(long, env = "ORDER_OUTBOX_RETENTION_HOURS", default_value_t = 168,
@@ -111,6 +121,8 @@ impl Settings {
             relay_poll_ms: 50,
             relay_lease_ms: 30_000,
             relay_ack_timeout_ms: 1_000,
+            redis_wait_replicas: None,
+            redis_wait_timeout_ms: 1_000,
             outbox_retention_hours: 168,
         }
     }

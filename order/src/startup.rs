@@ -25,7 +25,7 @@ use crate::{
     },
     config::Settings,
     infrastructure::{
-        events::{RedisPubSubPublisher, RedisStreamPublisher},
+        events::{RedisPubSubPublisher, RedisStreamPublisher, Replicas},
         repositories::{SeaOrmOrderRepository, SeaOrmOutboxRepository},
     },
 };
@@ -41,7 +41,20 @@ fn publisher(settings: &Settings, redis: Arc<LazyConnection>, signer: Arc<EventS
     let name = settings.common.order_sent_channel.clone();
     match settings.common.event_transport {
         Transport::PubSub => Arc::new(RedisPubSubPublisher::new(redis, name, signer)),
-        Transport::Streams => Arc::new(RedisStreamPublisher::new(redis, name, signer)),
+        Transport::Streams => {
+            let default = u32::from(redis.is_cluster());
+            let replicas = Some(settings.redis_wait_replicas.unwrap_or(default))
+                .filter(|&count| count > 0)
+                .map(|count| Replicas {
+                    count,
+                    timeout: Duration::from_millis(settings.redis_wait_timeout_ms),
+                });
+            tracing::info!(
+                replicas = replicas.map_or(0, |r| r.count),
+                "events count as delivered once this many Redis replicas have them"
+            );
+            Arc::new(RedisStreamPublisher::new(redis, name, signer, replicas))
+        }
     }
 }
 

@@ -1,18 +1,17 @@
 //! Redis connections for the event bus.
 
+mod connection;
+mod endpoint;
 mod subscription;
 
+pub use connection::{BusConnection, LazyConnection, connect_subscriber, connection_config};
+pub use endpoint::{EndpointError, RedisEndpoint};
 pub use subscription::ChannelSubscription;
 
-use std::{path::PathBuf, time::Duration};
+use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
-use redis::{
-    Client, ConnectionAddr, ConnectionInfo, IntoConnectionInfo, ProtocolVersion, RedisResult, TlsCertificates,
-    aio::{AsyncPushSender, ConnectionManager, ConnectionManagerConfig},
-};
-use tokio::sync::OnceCell;
 
 /// How events travel between the services, from `EVENT_TRANSPORT`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -137,165 +136,6 @@ impl RedisSettings {
     }
 }
 
-/// Why a Redis URL and CA cannot be used. No message holds the URL or a password.
-#[derive(Debug, thiserror::Error)]
-pub enum EndpointError {
-    #[error("not a usable Redis URL: {0}")]
-    Url(String),
-    #[error("set, but the URL does not use TLS (`rediss://`)")]
-    CaWithoutTls,
-    #[error("holds no usable certificate{0}")]
-    Ca(String),
-}
-
-/// A checked Redis address with its credentials and, for TLS, the CA it trusts. Cheap to
-/// clone; every connection of a service is opened from it.
-#[derive(Clone)]
-pub struct RedisEndpoint {
-    info: ConnectionInfo,
-    tls: Option<TlsCertificates>,
-}
-
-/// Names the address only: the credentials stay out of logs.
-impl std::fmt::Debug for RedisEndpoint {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RedisEndpoint")
-            .field("addr", &self.info.addr().to_string())
-            .field("user", &self.info.redis_settings().username())
-            .finish_non_exhaustive()
-    }
-}
-
-impl RedisEndpoint {
-    /// `url` with `password` (if given) replacing the URL's, trusting only the CA of
-    /// `root_cert` (PEM) for `rediss://` if given.
-    ///
-    /// # Errors
-    /// The URL does not parse, or `root_cert` is given for a URL without TLS. The message
-    /// holds neither the URL nor the password.
-    pub fn new(url: &str, password: Option<String>, root_cert: Option<Vec<u8>>) -> Result<Self, EndpointError> {
-        let info = url
-            .into_connection_info()
-            .map_err(|e| EndpointError::Url(e.to_string()))?;
-        match info.addr() {
-            ConnectionAddr::TcpTls { insecure: true, .. } => {
-                return Err(EndpointError::Url(
-                    "certificate verification cannot be turned off".to_owned(),
-                ));
-            }
-            ConnectionAddr::TcpTls { .. } => {}
-            _ if root_cert.is_some() => return Err(EndpointError::CaWithoutTls),
-            ConnectionAddr::Tcp(host, _) if !crate::net::is_loopback(host) => {
-                return Err(EndpointError::Url(format!(
-                    "the connection to {host} would not be encrypted: use rediss://; only this machine \
-                     may be reached without TLS"
-                )));
-            }
-            _ => {}
-        }
-        // redis-rs would take a file without any certificate as an empty set of roots.
-        if root_cert
-            .as_ref()
-            .is_some_and(|pem| !String::from_utf8_lossy(pem).contains("-----BEGIN CERTIFICATE-----"))
-        {
-            return Err(EndpointError::Ca(" (no PEM certificate in it)".to_owned()));
-        }
-        // No CLIENT SETINFO on connect: one command less that the services' Redis users need.
-        let mut settings = info.redis_settings().clone().set_skip_set_lib_name();
-        if let Some(password) = password {
-            settings = settings.set_password(password);
-        }
-        let endpoint = Self {
-            info: info.set_redis_settings(settings),
-            tls: root_cert.map(|root_cert| TlsCertificates {
-                client_tls: None,
-                root_cert: Some(root_cert),
-            }),
-        };
-        endpoint.client().map_err(|e| EndpointError::Ca(format!(": {e}")))?;
-        Ok(endpoint)
-    }
-
-    /// A client speaking RESP2.
-    ///
-    /// # Errors
-    /// The CA file holds no usable certificate.
-    pub fn client(&self) -> RedisResult<Client> {
-        self.client_with(self.info.clone())
-    }
-
-    fn client_with(&self, info: ConnectionInfo) -> RedisResult<Client> {
-        match &self.tls {
-            Some(certificates) => Client::build_with_tls(info, certificates.clone()),
-            None => Client::open(info),
-        }
-    }
-
-    fn resp3_client(&self) -> RedisResult<Client> {
-        let settings = self.info.redis_settings().clone().set_protocol(ProtocolVersion::RESP3);
-        self.client_with(self.info.clone().set_redis_settings(settings))
-    }
-}
-
-/// A managed connection opened on first use, so a service can start while Redis is down.
-/// Once open, the manager reconnects by itself; until then every use tries to open it.
-pub struct LazyConnection {
-    client: Client,
-    conn: OnceCell<ConnectionManager>,
-}
-
-impl LazyConnection {
-    /// # Errors
-    /// The CA file holds no usable certificate (nothing is connected yet).
-    pub fn new(endpoint: &RedisEndpoint) -> RedisResult<Self> {
-        Ok(Self {
-            client: endpoint.client()?,
-            conn: OnceCell::new(),
-        })
-    }
-
-    /// The connection, opening it if needed.
-    ///
-    /// # Errors
-    /// Redis cannot be reached right now.
-    pub async fn get(&self) -> RedisResult<ConnectionManager> {
-        self.conn
-            .get_or_try_init(|| self.client.get_connection_manager_with_config(connection_config()))
-            .await
-            .cloned()
-    }
-}
-
-/// Reconnect and timeout policy used for every Redis connection: commands fail fast
-/// (callers retry from their own durable state) and reconnects back off up to one second.
-pub fn connection_config() -> ConnectionManagerConfig {
-    ConnectionManagerConfig::new()
-        .set_connection_timeout(Some(Duration::from_secs(2)))
-        .set_response_timeout(Some(Duration::from_secs(2)))
-        .set_min_delay(Duration::from_millis(50))
-        .set_max_delay(Duration::from_secs(1))
-        .set_number_of_retries(3)
-}
-
-/// Opens a managed RESP3 connection whose pub/sub messages are handed to `sender` and whose
-/// subscriptions are restored by itself after a reconnect.
-///
-/// # Errors
-/// Redis could not be reached, or refused the credentials, within the retry policy.
-pub async fn connect_subscriber(
-    endpoint: &RedisEndpoint,
-    sender: impl AsyncPushSender,
-) -> RedisResult<ConnectionManager> {
-    endpoint
-        .resp3_client()?
-        .get_connection_manager_with_config(
-            connection_config()
-                .set_push_sender(sender)
-                .set_automatic_resubscription(),
-        )
-        .await
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -331,8 +171,8 @@ mod tests {
         };
         let endpoint = settings.endpoint("ORDER").unwrap();
         std::fs::remove_file(file).unwrap();
-        assert_eq!(endpoint.info.redis_settings().password(), Some("from-the-file"));
-        assert_eq!(endpoint.info.redis_settings().username(), Some("order"));
+        assert_eq!(endpoint.node(0).redis_settings().password(), Some("from-the-file"));
+        assert_eq!(endpoint.node(0).redis_settings().username(), Some("order"));
     }
 
     #[test]

@@ -1,15 +1,23 @@
-use redis::{PushInfo, PushKind, RedisResult, aio::ConnectionManager};
+use std::time::Duration;
+
+use redis::{PushInfo, PushKind, RedisResult};
 use tokio::sync::mpsc;
 
-use super::RedisEndpoint;
+use super::{BusConnection, RedisEndpoint};
+use crate::{backoff::Backoff, error::Chain};
 
-/// A subscription to one pub/sub channel on a managed RESP3 connection: when the connection
-/// drops, the manager reconnects and subscribes again by itself. Messages wait in a bounded
-/// queue; if the reader falls that far behind, new messages are dropped and logged (pub/sub
-/// senders re-publish what was not acknowledged).
+/// A subscription to one pub/sub channel on a RESP3 connection. When the connection to a
+/// single server drops, the connection manager reconnects and subscribes again by itself. On
+/// a cluster, the subscribed node may be gone for good (a failover), so a lost connection is
+/// replaced by a new one, subscribed through whichever nodes are up. Messages wait in a
+/// bounded queue; if the reader falls that far behind, new messages are dropped and logged
+/// (pub/sub senders re-publish what was not acknowledged).
 pub struct ChannelSubscription {
-    conn: ConnectionManager,
+    conn: BusConnection,
     messages: mpsc::Receiver<PushInfo>,
+    sender: mpsc::Sender<PushInfo>,
+    endpoint: RedisEndpoint,
+    channel: String,
 }
 
 impl ChannelSubscription {
@@ -17,23 +25,47 @@ impl ChannelSubscription {
     /// Redis cannot be reached or refuses the subscription.
     pub async fn open(endpoint: &RedisEndpoint, channel: &str, queue_capacity: usize) -> RedisResult<Self> {
         let (sender, messages) = mpsc::channel(queue_capacity.max(1));
-        let push = move |info: PushInfo| {
-            sender.try_send(info).map_err(|e| {
-                tracing::error!(error.message = %e, "subscription queue full; message dropped");
-            })
-        };
-        let mut conn = super::connect_subscriber(endpoint, push).await?;
-        conn.subscribe(channel).await?;
+        let conn = subscribe(endpoint, channel, sender.clone()).await?;
         tracing::info!(%channel, "subscribed");
-        Ok(Self { conn, messages })
+        Ok(Self {
+            conn,
+            messages,
+            sender,
+            endpoint: endpoint.clone(),
+            channel: channel.to_owned(),
+        })
     }
 
     /// The payload of the next message, or `None` once the subscription is gone for good.
     pub async fn next_message(&mut self) -> Option<Vec<u8>> {
         loop {
             let push = self.messages.recv().await?;
+            if push.kind == PushKind::Disconnection && self.endpoint.is_cluster() {
+                self.resubscribe().await;
+                continue;
+            }
             if let Some(payload) = payload_of(push) {
                 return Some(payload);
+            }
+        }
+    }
+
+    /// Replaces the cluster connection with a new one, retrying with back-off until it is
+    /// subscribed; the old one (and its reconnect loop to the lost node) is dropped.
+    async fn resubscribe(&mut self) {
+        let mut backoff = Backoff::new(Duration::from_millis(50), Duration::from_secs(1));
+        loop {
+            match subscribe(&self.endpoint, &self.channel, self.sender.clone()).await {
+                Ok(conn) => {
+                    self.conn = conn;
+                    tracing::info!(channel = %self.channel, "subscribed again through the cluster");
+                    return;
+                }
+                Err(e) => {
+                    let pause = backoff.next_delay();
+                    tracing::warn!(error.message = %Chain(&e), retry_in = ?pause, "cannot subscribe again yet");
+                    tokio::time::sleep(pause).await;
+                }
             }
         }
     }
@@ -61,6 +93,22 @@ impl ChannelSubscription {
     pub async fn ping(&mut self) -> RedisResult<()> {
         redis::cmd("PING").query_async::<()>(&mut self.conn).await
     }
+}
+
+/// A connection subscribed to `channel`, its messages (and connection events) sent to `sender`.
+async fn subscribe(
+    endpoint: &RedisEndpoint,
+    channel: &str,
+    sender: mpsc::Sender<PushInfo>,
+) -> RedisResult<BusConnection> {
+    let push = move |info: PushInfo| {
+        sender.try_send(info).map_err(|e| {
+            tracing::error!(error.message = %e, "subscription queue full; message dropped");
+        })
+    };
+    let mut conn = super::connect_subscriber(endpoint, push).await?;
+    conn.subscribe(channel).await?;
+    Ok(conn)
 }
 
 /// A message's payload; connection events are logged and yield nothing.

@@ -4,4 +4,4 @@ mod redis_pubsub_publisher;
 mod redis_stream_publisher;
 
 pub use redis_pubsub_publisher::RedisPubSubPublisher;
-pub use redis_stream_publisher::RedisStreamPublisher;
+pub use redis_stream_publisher::{RedisStreamPublisher, Replicas};

@@ -5,9 +5,11 @@ use shared::{bus::LazyConnection, events::OrderSent, signing::EventSigner};
 
 use crate::application::ports::{Delivery, EventPublisher, PublishError};
 
-/// Publishes events with Redis PUBLISH, one pipeline per batch. PUBLISH answers with the
-/// number of subscribers that received the message: zero means nobody heard it; otherwise
-/// the event is delivered once the voucher service acknowledges it on `<channel>.ack`.
+/// Publishes events with Redis PUBLISH, one pipeline per batch; an event is delivered once the
+/// voucher service acknowledges it on `<channel>.ack`. A single server answers PUBLISH with
+/// the number of subscribers that received the message, so zero means nobody heard it and
+/// the event is retried soon. A cluster node counts only its own subscribers (the message
+/// still reaches those of every node), so there every event waits for its acknowledgement.
 pub struct RedisPubSubPublisher {
     conn: Arc<LazyConnection>,
     channel: String,
@@ -35,10 +37,11 @@ impl EventPublisher for RedisPubSubPublisher {
             .query_async(&mut conn)
             .await
             .map_err(|e| PublishError(Box::new(e)))?;
+        let counted = !self.conn.is_cluster();
         Ok(receivers
             .into_iter()
             .map(|n| {
-                if n > 0 {
+                if n > 0 || !counted {
                     Delivery::AwaitingAck
                 } else {
                     Delivery::NoConsumer
