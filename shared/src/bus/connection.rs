@@ -64,7 +64,7 @@ impl BusConnection {
 }
 
 enum BusClient {
-    Server(Client),
+    Server(Box<Client>),
     Cluster(Box<ClusterClient>),
 }
 
@@ -82,7 +82,7 @@ impl LazyConnection {
         let client = if endpoint.is_cluster() {
             BusClient::Cluster(Box::new(endpoint.cluster_client(ProtocolVersion::RESP2)?))
         } else {
-            BusClient::Server(endpoint.client()?)
+            BusClient::Server(Box::new(endpoint.client()?))
         };
         Ok(Self {
             client,
