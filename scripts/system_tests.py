@@ -213,6 +213,80 @@ class Redis:
             raise AssertionError(f"Redis refused a service command (ACL LOG):\n{refused}")
 
 
+def free_port_range(count):
+    """A first port of `count` consecutive free ports whose cluster bus ports (+10000) are free too."""
+    while True:
+        base = 20000 + secrets.randbelow(20000)
+        ports = [*range(base, base + count), *range(base + 10000, base + 10000 + count)]
+        try:
+            sockets = []
+            for port in ports:
+                sock = socket.socket()
+                sockets.append(sock)
+                sock.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for sock in sockets:
+                sock.close()
+
+
+class RedisCluster:
+    """A Redis Cluster of the scenario's own (scripts/throwaway redis-cluster: 3 primaries and
+    3 replicas, TLS only, the users of scripts/redis-acl). The services get every node as a
+    seed; a test kills the primary that holds a key and brings it back."""
+
+    def __init__(self, workdir, channel):
+        self.base = free_port_range(6)
+        self.ports = list(range(self.base, self.base + 6))
+        self.channel = channel
+        self.dir = os.path.join(workdir, "redis-cluster")
+        throwaway("redis-cluster", "start", self.dir, self.base, self.channel)
+
+    def env(self, service):
+        prefix = service.upper()
+        seeds = ",".join(f"rediss://{service}@localhost:{port}" for port in self.ports)
+        return {f"{prefix}_REDIS_URL": seeds,
+                f"{prefix}_REDIS_PASSWORD_FILE": os.path.join(self.dir, "acl", f"{service}.password"),
+                "REDIS_CA_FILE": os.path.join(self.dir, "tls", "ca.crt")}
+
+    def primary_of(self, key):
+        return int(subprocess.run([THROWAWAY, "redis-cluster", "primary", self.dir, key], check=True,
+                                  capture_output=True, text=True).stdout.strip())
+
+    def kill(self, port):
+        throwaway("redis-cluster", "kill", self.dir, port)
+
+    def start_node(self, port):
+        throwaway("redis-cluster", "start-node", self.dir, port)
+
+    def wait(self, seconds=60):
+        throwaway("redis-cluster", "wait", self.dir, seconds)
+
+    def stop(self):
+        throwaway("redis-cluster", "stop", self.dir)
+
+    def cli(self, *args, port=None):
+        with open(os.path.join(self.dir, "acl", "admin.password")) as f:
+            password = f.read().strip()
+        return subprocess.run(["redis-cli", "--tls", "--cacert", os.path.join(self.dir, "tls", "ca.crt"),
+                               "-h", "localhost", "-p", str(port or self.ports[0]), "--user", "admin", "-c",
+                               *args],
+                              env={**os.environ, "REDISCLI_AUTH": password},
+                              check=True, capture_output=True, text=True).stdout
+
+    def assert_nothing_refused(self):
+        """No node refused the services anything (ACL LOG of every running node)."""
+        for port in self.ports:
+            try:
+                refused = self.cli("ACL", "LOG", port=port).strip()
+            except subprocess.CalledProcessError:
+                continue  # a node that is down has nothing to say
+            if refused:
+                raise AssertionError(f"Redis node {port} refused a service command (ACL LOG):\n{refused}")
+
+
 class Postgres:
     """A PostgreSQL server of the scenario's own, so it can be stopped and started again."""
 
@@ -421,7 +495,8 @@ class System:
     service (one by default), every replica of a service on the same database and Redis.
     `order` and `voucher` are the first replicas; `orders` and `vouchers` all of them."""
 
-    def __init__(self, name, transport, private_postgres=False, log_env=None, replicas=1):
+    def __init__(self, name, transport, private_postgres=False, log_env=None, replicas=1,
+                 redis_cluster=False):
         self.workdir = tempfile.mkdtemp(prefix=f"fault-{name}-")
         os.chmod(self.workdir, 0o755)
         self.postgres = Postgres(self.workdir) if private_postgres else None
@@ -432,7 +507,7 @@ class System:
         self.orders_db, orders_owner, orders_app = service_database(self.server_url, self.databases[0])
         self.vouchers_db, vouchers_owner, vouchers_app = service_database(self.server_url, self.databases[1])
         self.channel = "order.sent"
-        self.redis = Redis(self.workdir, self.channel)
+        self.redis = (RedisCluster if redis_cluster else Redis)(self.workdir, self.channel)
         self.haproxy = None
         common = {"EVENT_TRANSPORT": transport,
                   "ORDER_SENT_CHANNEL": self.channel, "AUTH_ISSUER": AUTH_ISSUER,
@@ -795,6 +870,30 @@ def redis_restarted(transport):
     with_system(f"redis-{transport}", transport, body)
 
 
+def cluster_primary_killed(transport):
+    """On a Redis Cluster (3 primaries, 3 replicas), kill -9 the primary that holds the event
+    stream's slot (and the pub/sub subscription's node) in the middle of 2,000 orders; its
+    replica takes over, and the killed node comes back as a replica."""
+    def body(s):
+        s.order.start()
+        s.voucher.start()
+        ids = s.create_orders(2_000)
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            sending = pool.submit(s.send, ids)
+            time.sleep(2)
+            primary = s.redis.primary_of(s.channel)
+            s.redis.kill(primary)
+            s.redis.wait()
+            promoted = s.redis.primary_of(s.channel)
+            assert promoted != primary, f"the stream's slot is still served by {primary}"
+            log(f"  killed primary {primary}; {promoted} took over")
+            s.redis.start_node(primary)
+            s.redis.wait()
+            sent = sending.result()
+        s.settle_and_count(f"cluster primary killed ({transport})", range(sent))
+    with_system(f"cluster-{transport}", transport, body, redis_cluster=True)
+
+
 def voucher_down_then_started(transport):
     """The voucher service is down while 500 orders are sent, then started."""
     def body(s):
@@ -1099,6 +1198,8 @@ SCENARIOS = {
     "replicas_pubsub": lambda: replicas_behind_haproxy("pubsub"),
     "redis_restarted_pubsub": lambda: redis_restarted("pubsub"),
     "redis_restarted_streams": lambda: redis_restarted("streams"),
+    "cluster_primary_killed_pubsub": lambda: cluster_primary_killed("pubsub"),
+    "cluster_primary_killed_streams": lambda: cluster_primary_killed("streams"),
     "voucher_down_pubsub": lambda: voucher_down_then_started("pubsub"),
     "voucher_down_streams": lambda: voucher_down_then_started("streams"),
     "duplicates_pubsub": lambda: duplicates_and_concurrent_patches("pubsub"),
