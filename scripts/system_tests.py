@@ -894,6 +894,40 @@ def cluster_primary_killed(transport):
     with_system(f"cluster-{transport}", transport, body, redis_cluster=True)
 
 
+def redis_down_behind_haproxy(transport):
+    """2 order replicas behind HAProxy, which health-checks /ready: with Redis stopped, every
+    order replica stays in rotation and 300 orders are created and sent through the load
+    balancer; once Redis is back, each earns its voucher."""
+    def body(s):
+        for svc in (*s.orders, *s.vouchers):
+            svc.start()
+        lb = s.start_haproxy()
+        s.redis.stop()
+        time.sleep(1)  # five health checks of every replica with Redis down
+        base = lb.url("order")
+        created = []
+        for i in range(300):
+            status, order = http("POST", f"{base}/orders",
+                                 {"customer_id": f"cust-{i % 20}",
+                                  "items": [{"sku": "SKU", "quantity": 1, "unit_price_cents": 15_000}]})
+            assert status == 201, f"POST /orders through the load balancer with Redis down: {status} {order}"
+            created.append(order["id"])
+        for order_id in created:
+            status, order = http("PATCH", f"{base}/orders/{order_id}/status", {"status": "sent"})
+            assert status == 200, f"PATCH through the load balancer with Redis down: {status} {order}"
+        servers = lb.servers("order")
+        assert all(row["status"] == "UP" for row in servers.values()), \
+            f"an order replica left the rotation while Redis was down: {servers}"
+        assert all(int(row["hrsp_2xx"]) > 0 for row in servers.values()), \
+            "every order replica served while Redis was down"
+        waiting = int(psql(s.orders_db, "SELECT count(*) FROM outbox WHERE published_at IS NULL")[0])
+        assert waiting == len(created), f"{waiting} of {len(created)} events wait in the outbox"
+        log(f"  {len(created)} orders created and sent through HAProxy with Redis down")
+        s.redis.start()
+        s.settle_and_count(f"redis down behind haproxy ({transport})", created)
+    with_system(f"redis-down-lb-{transport}", transport, body, replicas=2)
+
+
 def voucher_down_then_started(transport):
     """The voucher service is down while 500 orders are sent, then started."""
     def body(s):
@@ -1198,6 +1232,7 @@ SCENARIOS = {
     "replicas_pubsub": lambda: replicas_behind_haproxy("pubsub"),
     "redis_restarted_pubsub": lambda: redis_restarted("pubsub"),
     "redis_restarted_streams": lambda: redis_restarted("streams"),
+    "redis_down_behind_haproxy": lambda: redis_down_behind_haproxy("pubsub"),
     "cluster_primary_killed_pubsub": lambda: cluster_primary_killed("pubsub"),
     "cluster_primary_killed_streams": lambda: cluster_primary_killed("streams"),
     "voucher_down_pubsub": lambda: voucher_down_then_started("pubsub"),
