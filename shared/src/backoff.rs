@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use backon::{BackoffBuilder, ExponentialBackoff, ExponentialBuilder};
+use tokio_util::sync::CancellationToken;
 
 /// Pauses between attempts of a loop that keeps going: each failure doubles the pause (plus
 /// a random jitter of up to the pause itself) up to `max`; a success starts over at `min`.
@@ -48,6 +49,35 @@ impl Backoff {
         if self.failures > 0 {
             self.failures = 0;
             self.delays = self.builder.build();
+        }
+    }
+}
+
+/// Runs `attempt` until it succeeds, pausing with the default [`Backoff`] after each failure
+/// (logged with `what`, say "cannot subscribe yet"); `None` once `shutdown` fires first.
+pub async fn until_done<T, E, F, Fut>(what: &str, shutdown: &CancellationToken, mut attempt: F) -> Option<T>
+where
+    E: std::error::Error + 'static,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+{
+    let mut backoff = Backoff::default();
+    loop {
+        match attempt().await {
+            Ok(value) => return Some(value),
+            Err(e) => {
+                let pause = backoff.next_delay();
+                tracing::warn!(
+                    error.message = %crate::error::Chain(&e),
+                    failures = backoff.failures(),
+                    retry_in = ?pause,
+                    "{what}; retrying"
+                );
+                tokio::select! {
+                    _ = shutdown.cancelled() => return None,
+                    _ = tokio::time::sleep(pause) => {}
+                }
+            }
         }
     }
 }

@@ -1,7 +1,7 @@
 use std::time::Duration;
 
 use shared::{
-    backoff::Backoff,
+    backoff,
     bus::{ChannelSubscription, RedisEndpoint},
     error::Chain,
     events::EventAck,
@@ -26,24 +26,10 @@ pub async fn run_ack_listener(
     acknowledge: AcknowledgeEvents,
     shutdown: CancellationToken,
 ) {
-    let mut backoff = Backoff::default();
-    let mut subscription = loop {
-        match ChannelSubscription::open(&endpoint, &channel, QUEUE).await {
-            Ok(subscription) => break subscription,
-            Err(e) => {
-                let pause = backoff.next_delay();
-                tracing::warn!(
-                    error.message = %Chain(&e),
-                    failures = backoff.failures(),
-                    retry_in = ?pause,
-                    "cannot subscribe to acknowledgements yet; retrying"
-                );
-                tokio::select! {
-                    _ = shutdown.cancelled() => return,
-                    _ = tokio::time::sleep(pause) => {}
-                }
-            }
-        }
+    let open = || ChannelSubscription::open(&endpoint, &channel, QUEUE);
+    let Some(mut subscription) = backoff::until_done("cannot subscribe to acknowledgements yet", &shutdown, open).await
+    else {
+        return;
     };
     let mut heartbeat = tokio::time::interval(HEARTBEAT);
     tracing::info!(%channel, "acknowledgement listener started");

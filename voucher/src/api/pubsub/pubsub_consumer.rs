@@ -4,7 +4,7 @@ use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use shared::{
-    backoff::Backoff,
+    backoff,
     events::{AckOutcome, EventAck},
 };
 
@@ -39,24 +39,9 @@ pub async fn run_pubsub_consumer(
         acks,
     } = bus;
     let permits = Arc::new(Semaphore::new(concurrency));
-    let mut backoff = Backoff::default();
-    let mut subscription = loop {
-        match subscriber.subscribe().await {
-            Ok(subscription) => break subscription,
-            Err(e) => {
-                let pause = backoff.next_delay();
-                tracing::warn!(
-                    error.message = %shared::error::Chain(&e),
-                    failures = backoff.failures(),
-                    retry_in = ?pause,
-                    "cannot subscribe yet; retrying"
-                );
-                tokio::select! {
-                    _ = shutdown.cancelled() => return,
-                    _ = tokio::time::sleep(pause) => {}
-                }
-            }
-        }
+    let subscribe = || subscriber.subscribe();
+    let Some(mut subscription) = backoff::until_done("cannot subscribe yet", &shutdown, subscribe).await else {
+        return;
     };
     consuming.set(true);
     let mut heartbeat = tokio::time::interval(HEARTBEAT);

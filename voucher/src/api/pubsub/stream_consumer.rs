@@ -4,7 +4,10 @@ use futures_util::{StreamExt, stream};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use shared::{backoff::Backoff, error::Chain};
+use shared::{
+    backoff::{self, Backoff},
+    error::Chain,
+};
 
 use super::{ConsumerCheck, EventHandler, Handled};
 use crate::application::ports::{StreamConsumer, StreamEntry};
@@ -38,14 +41,12 @@ pub async fn run_stream_consumer(
     consuming: Arc<ConsumerCheck>,
     shutdown: CancellationToken,
 ) {
-    let mut backoff = Backoff::default();
-    while let Err(e) = consumer.ensure_group().await {
-        let pause = backoff.next_delay();
-        tracing::warn!(error.message = %Chain(&e), failures = backoff.failures(), retry_in = ?pause, "cannot reach the stream yet; retrying");
-        tokio::select! {
-            _ = shutdown.cancelled() => return,
-            _ = tokio::time::sleep(pause) => {}
-        }
+    let join = || consumer.ensure_group();
+    if backoff::until_done("cannot reach the stream yet", &shutdown, join)
+        .await
+        .is_none()
+    {
+        return;
     }
     consuming.set(true);
     tracing::info!(
@@ -56,7 +57,7 @@ pub async fn run_stream_consumer(
     let mut pending_cursor = "0".to_owned();
     let mut next_claim = Instant::now();
     let mut next_trim = Instant::now() + settings.trim_interval;
-    backoff.reset();
+    let mut backoff = Backoff::default();
     while !shutdown.is_cancelled() {
         let round = if recovering {
             consumer.own_pending(&pending_cursor, settings.batch_size).await
