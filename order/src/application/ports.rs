@@ -11,17 +11,19 @@ pub use shared::repository::{BoxError, RepositoryError};
 
 use super::domain::{CallersKey, Order, OrderId, OrderQuery, OrderStatus};
 
-/// What a claim on an idempotency key found.
+/// What [`OrderRepository::create`] did with an order sent with an idempotency key.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum IdempotencyClaim {
-    /// The key is new (or expired): this request owns it and must create the order.
-    Claimed,
-    /// A request with this key and the same body already created this order.
+pub enum CreateOutcome {
+    /// The order was stored (and its key, if any, recorded with it).
+    Created,
+    /// A request with this key and the same body already created this order; nothing was
+    /// stored.
     Replay(Order),
-    /// A request with this key is still being processed.
-    InFlight,
-    /// The key was used with a different request body.
+    /// The key was used with a different request body; nothing was stored.
     Mismatch,
+    /// Another request with this key is still being stored and did not finish within the
+    /// adapter's wait; nothing was stored.
+    InFlight,
 }
 
 /// Orders, and everything written together with them: the outbox event of a status change
@@ -30,13 +32,20 @@ pub enum IdempotencyClaim {
 #[cfg_attr(test, mockall::automock)]
 #[async_trait]
 pub trait OrderRepository: Send + Sync {
-    /// Stores a new order. With an idempotency key (claimed beforehand through
-    /// [`OrderRepository::claim_key`]), completes that key with the order in the same
-    /// transaction, so a replay always finds the order it names.
+    /// Stores a new order. With an idempotency key (its caller's) and the `fingerprint` of
+    /// the request body, records the key with the order in the same transaction, so a key
+    /// is never held without its order: if that transaction fails or its process dies, the
+    /// key is free again at once. A request that finds its key taken waits for the holder's
+    /// transaction to end, then replays the order it stored (same fingerprint) or reports a
+    /// mismatch. Keys are kept for 24 hours; an older one is taken over.
     ///
     /// # Errors
     /// [`RepositoryError`] when the order could not be stored; then nothing was stored.
-    async fn create<'a>(&self, order: &Order, idempotency_key: Option<&'a CallersKey>) -> Result<(), RepositoryError>;
+    async fn create<'a>(
+        &self,
+        order: &Order,
+        idempotency_key: Option<(&'a CallersKey, &'a str)>,
+    ) -> Result<CreateOutcome, RepositoryError>;
 
     /// The order with this id, or `None`.
     ///
@@ -64,25 +73,6 @@ pub trait OrderRepository: Send + Sync {
         expected: OrderStatus,
         event: Option<&'a OrderSent>,
     ) -> Result<bool, RepositoryError>;
-
-    /// Claims idempotency `key` (its caller's) for a request whose body has `fingerprint`. A claim not
-    /// completed within `lease` (its holder died) may be taken over by a request with the
-    /// same fingerprint. Keys are kept for 24 hours.
-    ///
-    /// # Errors
-    /// [`RepositoryError`]; then nothing was claimed.
-    async fn claim_key(
-        &self,
-        key: &CallersKey,
-        fingerprint: &str,
-        lease: Duration,
-    ) -> Result<IdempotencyClaim, RepositoryError>;
-
-    /// Gives up an uncompleted claim, so the client can retry with the same key.
-    ///
-    /// # Errors
-    /// [`RepositoryError`]; the claim then expires with its lease.
-    async fn release_key(&self, key: &CallersKey) -> Result<(), RepositoryError>;
 
     /// Deletes keys older than 24 hours (they can no longer be replayed); returns how many.
     ///

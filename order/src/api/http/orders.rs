@@ -86,7 +86,9 @@ impl OrderApi {
         caller: Authenticated,
         body: StrictJson<CreateOrderRequest>,
         /// Makes retries safe: the same key with the same body within 24 hours returns the
-        /// first request's order instead of creating another one.
+        /// first request's order instead of creating another one. A request sent while the
+        /// first one with its key is still being stored waits for it (a 409 if that takes
+        /// more than 5 seconds).
         #[oai(name = "Idempotency-Key")]
         _idempotency_key: Header<Option<String>>,
         request: &Request,

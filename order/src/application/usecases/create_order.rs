@@ -1,4 +1,4 @@
-use std::{sync::Arc, time::Duration};
+use std::sync::Arc;
 
 use chrono::Utc;
 use serde::Serialize;
@@ -8,11 +8,8 @@ use crate::application::{
         Currency, CustomerId, IdempotencyKey, InvalidOrder, Order, OrderId, OrderItem,
         access::{self, AccessDenied, Principal},
     },
-    ports::{IdempotencyClaim, OrderRepository, RepositoryError},
+    ports::{CreateOutcome, OrderRepository, RepositoryError},
 };
-
-/// How long a claimed idempotency key stays locked while its order is being created.
-const CLAIM_LEASE: Duration = Duration::from_secs(60);
 
 /// A request to create an order, every part of it already valid.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,13 +74,15 @@ impl CreateOrder {
     }
 
     /// With an `idempotency_key`, the first request creates the order and any later one with
-    /// the same key and body within 24 hours gets that same order back, creating nothing.
+    /// the same key and body within 24 hours gets that same order back, creating nothing. A
+    /// request sent while the first is still being stored waits for it and gets its order.
     ///
     /// # Errors
     /// [`CreateOrderError::Forbidden`] if `caller` may not create orders or not for this
     /// customer, [`CreateOrderError::Invalid`] for an order the domain refuses (nothing is stored),
-    /// [`CreateOrderError::KeyReused`] / [`CreateOrderError::KeyInFlight`] for a key used with
-    /// another body or still being processed, or a repository failure.
+    /// [`CreateOrderError::KeyReused`] for a key used with another body,
+    /// [`CreateOrderError::KeyInFlight`] when the first request with the key is still being
+    /// stored after the repository's wait, or a repository failure.
     #[tracing::instrument(name = "create_order", skip_all, fields(customer_id = %new.customer_id, order_id))]
     pub async fn execute(
         &self,
@@ -94,7 +93,6 @@ impl CreateOrder {
         access::CREATE.check(caller)?;
         access::acting_for(caller, &new.customer_id)?;
         let idempotency_key = idempotency_key.map(|key| key.of_caller(caller.subject()));
-        let idempotency_key = idempotency_key.as_ref();
         let order = Order::new(
             OrderId::generate(),
             new.customer_id,
@@ -102,36 +100,31 @@ impl CreateOrder {
             new.currency,
             Utc::now(),
         )?;
-        if let Some(key) = idempotency_key {
-            match self.orders.claim_key(key, &fingerprint(&order), CLAIM_LEASE).await? {
-                IdempotencyClaim::Claimed => {}
-                IdempotencyClaim::Replay(order) => {
-                    tracing::info!(order_id = %order.id(), "idempotent replay");
-                    return Ok(Created { order, replayed: true });
-                }
-                IdempotencyClaim::InFlight => return Err(CreateOrderError::KeyInFlight),
-                IdempotencyClaim::Mismatch => return Err(CreateOrderError::KeyReused),
-            }
-        }
-        tracing::Span::current().record("order_id", tracing::field::display(order.id()));
-        if let Err(e) = self.orders.create(&order, idempotency_key).await {
-            if let Some(key) = idempotency_key
-                && let Err(release) = self.orders.release_key(key).await
-            {
-                tracing::warn!(
-                    error.message = %shared::error::Chain(&release),
-                    "could not release the idempotency key; it expires with its lease"
+        let fingerprint = idempotency_key.as_ref().map(|_| fingerprint(&order));
+        let keyed = idempotency_key.as_ref().zip(fingerprint.as_deref());
+        let span = tracing::Span::current();
+        span.record("order_id", tracing::field::display(order.id()));
+        match self.orders.create(&order, keyed).await? {
+            CreateOutcome::Created => {
+                tracing::info!(
+                    total_cents = order.total().amount.get(),
+                    items = order.items().len(),
+                    "order created"
                 );
+                metrics::counter!("orders_created_total").increment(1);
+                Ok(Created { order, replayed: false })
             }
-            return Err(e.into());
+            CreateOutcome::Replay(first) => {
+                span.record("order_id", tracing::field::display(first.id()));
+                tracing::info!("idempotent replay");
+                Ok(Created {
+                    order: first,
+                    replayed: true,
+                })
+            }
+            CreateOutcome::Mismatch => Err(CreateOrderError::KeyReused),
+            CreateOutcome::InFlight => Err(CreateOrderError::KeyInFlight),
         }
-        tracing::info!(
-            total_cents = order.total().amount.get(),
-            items = order.items().len(),
-            "order created"
-        );
-        metrics::counter!("orders_created_total").increment(1);
-        Ok(Created { order, replayed: false })
     }
 }
 
@@ -180,7 +173,7 @@ mod tests {
                     && key.is_none()
             })
             .times(1)
-            .returning(|_, _| Ok(()));
+            .returning(|_, _| Ok(CreateOutcome::Created));
         let created = CreateOrder::new(Arc::new(repo))
             .execute(&customer(), request(&[(3, 1_999), (1, 500)]), None)
             .await
@@ -190,10 +183,9 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn an_order_the_domain_refuses_is_not_stored_and_claims_no_key() {
+    async fn an_order_the_domain_refuses_is_not_stored_and_records_no_key() {
         let mut repo = MockOrderRepository::new();
         repo.expect_create().never();
-        repo.expect_claim_key().never();
         let err = CreateOrder::new(Arc::new(repo))
             .execute(&customer(), request(&[]), Some(&key("k")))
             .await
@@ -208,15 +200,9 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_storage_failure_is_reported_and_releases_the_key() {
+    async fn a_storage_failure_is_reported() {
         let mut repo = MockOrderRepository::new();
-        repo.expect_claim_key()
-            .returning(|_, _, _| Ok(IdempotencyClaim::Claimed));
-        repo.expect_create().returning(|_, _| Err(unavailable()));
-        repo.expect_release_key()
-            .withf(|key| key.key() == "k-1" && key.caller() == "cust-7")
-            .times(1)
-            .returning(|_| Ok(()));
+        repo.expect_create().times(1).returning(|_, _| Err(unavailable()));
         let err = CreateOrder::new(Arc::new(repo))
             .execute(&customer(), request(&[(1, 100)]), Some(&key("k-1")))
             .await
@@ -228,15 +214,14 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_claimed_key_is_completed_with_the_order() {
+    async fn a_key_is_stored_with_the_order_as_its_callers_with_the_body_fingerprint() {
         let mut repo = MockOrderRepository::new();
-        repo.expect_claim_key()
-            .times(1)
-            .returning(|_, _, _| Ok(IdempotencyClaim::Claimed));
         repo.expect_create()
-            .withf(|_, key| key.is_some_and(|k| k.key() == "k-2" && k.caller() == "cust-7"))
+            .withf(|order, key| {
+                key.is_some_and(|(k, print)| k.key() == "k-2" && k.caller() == "cust-7" && print == fingerprint(order))
+            })
             .times(1)
-            .returning(|_, _| Ok(()));
+            .returning(|_, _| Ok(CreateOutcome::Created));
         let created = CreateOrder::new(Arc::new(repo))
             .execute(&customer(), request(&[(1, 100)]), Some(&key("k-2")))
             .await
@@ -245,13 +230,13 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_repeated_key_replays_the_first_order_and_stores_nothing() {
+    async fn a_repeated_key_gets_the_first_order_marked_as_replayed() {
         let first = crate::application::domain::fixtures::order_in(OrderStatus::Created, &[(1, 100)]);
         let mut repo = MockOrderRepository::new();
-        repo.expect_create().never();
         let replay = first.clone();
-        repo.expect_claim_key()
-            .returning(move |_, _, _| Ok(IdempotencyClaim::Replay(replay.clone())));
+        repo.expect_create()
+            .times(1)
+            .returning(move |_, _| Ok(CreateOutcome::Replay(replay.clone())));
         let created = CreateOrder::new(Arc::new(repo))
             .execute(&customer(), request(&[(1, 100)]), Some(&key("k")))
             .await
@@ -261,14 +246,13 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_key_reused_with_another_body_or_still_in_flight_is_refused() {
-        for (claim, expected) in [
-            (IdempotencyClaim::Mismatch, "different"),
-            (IdempotencyClaim::InFlight, "still"),
+    async fn a_key_reused_with_another_body_or_still_held_after_the_wait_is_refused() {
+        for (outcome, expected) in [
+            (CreateOutcome::Mismatch, "different"),
+            (CreateOutcome::InFlight, "still"),
         ] {
             let mut repo = MockOrderRepository::new();
-            repo.expect_create().never();
-            repo.expect_claim_key().returning(move |_, _, _| Ok(claim.clone()));
+            repo.expect_create().times(1).returning(move |_, _| Ok(outcome.clone()));
             let err = CreateOrder::new(Arc::new(repo))
                 .execute(&customer(), request(&[(1, 100)]), Some(&key("k")))
                 .await
@@ -309,7 +293,6 @@ mod tests {
         for (caller, expected) in refusals {
             let mut repo = MockOrderRepository::new();
             repo.expect_create().never();
-            repo.expect_claim_key().never();
             let err = CreateOrder::new(Arc::new(repo))
                 .execute(&caller, request(&[(1, 100)]), Some(&key("k")))
                 .await
@@ -327,7 +310,7 @@ mod tests {
         repo.expect_create()
             .withf(|order, _| order.customer_id().as_str() == "cust-7")
             .times(1)
-            .returning(|_, _| Ok(()));
+            .returning(|_, _| Ok(CreateOutcome::Created));
         let checkout = Principal::new("checkout", [Scope::OrdersWrite]).with_token_ids(Some("checkout".into()), None);
         let created = CreateOrder::new(Arc::new(repo))
             .execute(&checkout, request(&[(1, 100)]), None)

@@ -10,10 +10,12 @@ pub struct Model {
     pub key: String,
     /// The request body's canonical form; a reuse with another body is refused.
     pub fingerprint: String,
-    /// The order as first created; `None` while the first request is in flight.
+    /// The order as first created, written with the order. `None` only in a claim that an
+    /// earlier version committed before creating its order.
     #[sea_orm(column_type = "JsonBinary", nullable)]
     pub order_snapshot: Option<Json>,
     pub created_at: DateTimeUtc,
+    /// The lease of such an earlier claim; rows written since hold `created_at` here.
     pub locked_until: DateTimeUtc,
 }
 

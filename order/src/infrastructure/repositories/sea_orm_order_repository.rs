@@ -1,9 +1,9 @@
-use std::time::Duration;
+use std::{ops::Deref, time::Duration};
 
 use async_trait::async_trait;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Statement, TransactionTrait, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, RuntimeErr, Statement, TransactionTrait, sqlx,
 };
 use serde::{Deserialize, Serialize};
 use shared::events::OrderSent;
@@ -15,7 +15,7 @@ use crate::{
             CallersKey, CustomerId, Order, OrderId, OrderItem, OrderQuery, OrderStatus, Quantity, Sku, StoredOrder,
             UnitPrice,
         },
-        ports::{BoxError, IdempotencyClaim, OrderRepository, RepositoryError},
+        ports::{BoxError, CreateOutcome, OrderRepository, RepositoryError},
     },
     infrastructure::entities::{idempotency_keys, orders},
 };
@@ -27,6 +27,17 @@ pub struct SeaOrmOrderRepository {
 }
 
 impl SeaOrmOrderRepository {
+    /// How long a creation waits for another transaction holding its idempotency key (the
+    /// first request with that key, still being stored) before answering
+    /// [`CreateOutcome::InFlight`]. That transaction is a few statements long, so a wait
+    /// this long means it is stuck.
+    pub const KEY_WAIT: Duration = Duration::from_secs(5);
+
+    /// A transaction holding an idempotency key whose client stops talking (its host is gone,
+    /// where a killed process would close the connection at once) loses its session after
+    /// this, which frees the key.
+    pub const KEY_HOLDER_SILENCE: Duration = Duration::from_secs(10);
+
     pub fn new(db: DatabaseConnection) -> Self {
         Self { db }
     }
@@ -142,15 +153,19 @@ fn status_change(order: &Order, expected: OrderStatus, event: Option<&OrderSent>
     Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
 }
 
-/// Claims a key in one statement: a new key is inserted; an existing one is taken over only
-/// when it expired (24 h) or when its claim was abandoned (lock passed, not completed, same
-/// body). Whatever is returned was claimed by this call; no row means someone else holds it.
-const CLAIM_KEY: &str = r#"
+/// Records a key with its order's snapshot, inside the order's transaction. On a conflict
+/// PostgreSQL first waits for a concurrent transaction that inserted the same key to end:
+/// committed, the key is taken (no row returned: replay or mismatch); rolled back, the row
+/// is inserted here. A key past its 24 hours is taken over. `locked_until` only matters for
+/// claims committed on their own by earlier versions (no snapshot): those are taken over,
+/// as those versions did, once their lease ran out; rows written here hold their creation
+/// time in it.
+const RECORD_KEY: &str = r#"
 INSERT INTO idempotency_keys (caller, key, fingerprint, order_snapshot, created_at, locked_until)
-VALUES ($4, $1, $2, NULL, now(), now() + make_interval(secs => $3))
+VALUES ($1, $2, $3, $4, now(), now())
 ON CONFLICT (caller, key) DO UPDATE
 SET fingerprint = EXCLUDED.fingerprint,
-    order_snapshot = NULL,
+    order_snapshot = EXCLUDED.order_snapshot,
     created_at = EXCLUDED.created_at,
     locked_until = EXCLUDED.locked_until
 WHERE idempotency_keys.created_at < now() - interval '24 hours'
@@ -160,31 +175,115 @@ WHERE idempotency_keys.created_at < now() - interval '24 hours'
 RETURNING key
 "#;
 
-#[async_trait]
-impl OrderRepository for SeaOrmOrderRepository {
-    #[tracing::instrument(skip_all, fields(order_id = %order.id()))]
-    async fn create<'a>(&self, order: &Order, idempotency_key: Option<&'a CallersKey>) -> Result<(), RepositoryError> {
-        let Some(key) = idempotency_key else {
-            orders::Entity::insert(from_domain(order))
-                .exec_without_returning(&self.db)
-                .await
-                .map_err(repository_error)?;
-            return Ok(());
-        };
+/// Bounds, for this transaction only, the wait for a key's holder and the silence of a
+/// holder (see [`SeaOrmOrderRepository::KEY_WAIT`] and
+/// [`SeaOrmOrderRepository::KEY_HOLDER_SILENCE`]).
+fn key_timeouts() -> Statement {
+    let ms = |d: Duration| format!("{}ms", d.as_millis());
+    Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT set_config('lock_timeout', $1, true), set_config('idle_in_transaction_session_timeout', $2, true)",
+        [
+            ms(SeaOrmOrderRepository::KEY_WAIT).into(),
+            ms(SeaOrmOrderRepository::KEY_HOLDER_SILENCE).into(),
+        ],
+    )
+}
+
+/// `55P03 lock_not_available`: `lock_timeout` ran out.
+fn is_lock_timeout(err: &DbErr) -> bool {
+    match err {
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            matches!(e.deref(), sqlx::Error::Database(db) if db.code().as_deref() == Some("55P03"))
+        }
+        _ => false,
+    }
+}
+
+impl SeaOrmOrderRepository {
+    /// The order and its key in one transaction; see [`RECORD_KEY`].
+    async fn create_with_key(
+        &self,
+        order: &Order,
+        key: &CallersKey,
+        fingerprint: &str,
+    ) -> Result<CreateOutcome, RepositoryError> {
         let txn = self.db.begin().await.map_err(repository_error)?;
+        txn.query_one_raw(key_timeouts()).await.map_err(repository_error)?;
+        let snapshot = serde_json::to_value(to_model(order)).expect("orders serialize to JSON");
+        let record = Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            RECORD_KEY,
+            [
+                key.caller().into(),
+                key.key().into(),
+                fingerprint.into(),
+                snapshot.into(),
+            ],
+        );
+        match txn.query_one_raw(record).await {
+            Ok(Some(_)) => {}
+            Ok(None) => return existing_key(txn, key, fingerprint).await,
+            Err(e) if is_lock_timeout(&e) => {
+                tracing::info!(wait = ?Self::KEY_WAIT, "idempotency key still held by another request");
+                txn.rollback().await.map_err(repository_error)?;
+                return Ok(CreateOutcome::InFlight);
+            }
+            Err(e) => return Err(repository_error(e)),
+        }
         orders::Entity::insert(from_domain(order))
             .exec_without_returning(&txn)
             .await
             .map_err(repository_error)?;
-        let snapshot = serde_json::to_value(to_model(order)).expect("orders serialize to JSON");
-        idempotency_keys::Entity::update_many()
-            .col_expr(idempotency_keys::Column::OrderSnapshot, Expr::value(snapshot))
-            .filter(idempotency_keys::Column::Caller.eq(key.caller()))
-            .filter(idempotency_keys::Column::Key.eq(key.key()))
-            .exec(&txn)
+        txn.commit().await.map_err(repository_error)?;
+        Ok(CreateOutcome::Created)
+    }
+}
+
+/// What the committed record of `key` says about a request with `fingerprint`; the
+/// transaction wrote nothing and is rolled back.
+async fn existing_key(
+    txn: DatabaseTransaction,
+    key: &CallersKey,
+    fingerprint: &str,
+) -> Result<CreateOutcome, RepositoryError> {
+    let existing = idempotency_keys::Entity::find_by_id((key.caller().to_owned(), key.key().to_owned()))
+        .one(&txn)
+        .await
+        .map_err(repository_error)?
+        // The conflict locked the row for this transaction: it cannot have gone.
+        .ok_or_else(|| RepositoryError::Unexpected("a conflicting idempotency key vanished".into()))?;
+    txn.rollback().await.map_err(repository_error)?;
+    if existing.fingerprint != fingerprint {
+        return Ok(CreateOutcome::Mismatch);
+    }
+    match existing.order_snapshot {
+        // A claim of an earlier version, still under its lease.
+        None => Ok(CreateOutcome::InFlight),
+        Some(snapshot) => {
+            let model: orders::Model = serde_json::from_value(snapshot)
+                .map_err(|e| RepositoryError::corrupt(format!("idempotency snapshot of {:?}", key.key()), e))?;
+            Ok(CreateOutcome::Replay(to_domain(model)?))
+        }
+    }
+}
+
+#[async_trait]
+impl OrderRepository for SeaOrmOrderRepository {
+    #[tracing::instrument(skip_all, fields(order_id = %order.id()))]
+    async fn create<'a>(
+        &self,
+        order: &Order,
+        idempotency_key: Option<(&'a CallersKey, &'a str)>,
+    ) -> Result<CreateOutcome, RepositoryError> {
+        if let Some((key, fingerprint)) = idempotency_key {
+            return self.create_with_key(order, key, fingerprint).await;
+        }
+        orders::Entity::insert(from_domain(order))
+            .exec_without_returning(&self.db)
             .await
             .map_err(repository_error)?;
-        txn.commit().await.map_err(repository_error)
+        Ok(CreateOutcome::Created)
     }
 
     #[tracing::instrument(skip(self))]
@@ -235,63 +334,10 @@ impl OrderRepository for SeaOrmOrderRepository {
         Ok(!rows.is_empty())
     }
 
-    #[tracing::instrument(skip(self, fingerprint))]
-    async fn claim_key(
-        &self,
-        key: &CallersKey,
-        fingerprint: &str,
-        lease: Duration,
-    ) -> Result<IdempotencyClaim, RepositoryError> {
-        let statement = Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            CLAIM_KEY,
-            [
-                key.key().into(),
-                fingerprint.into(),
-                lease.as_secs_f64().into(),
-                key.caller().into(),
-            ],
-        );
-        let claimed = self.db.query_one_raw(statement).await.map_err(repository_error)?;
-        if claimed.is_some() {
-            return Ok(IdempotencyClaim::Claimed);
-        }
-        let Some(existing) = idempotency_keys::Entity::find_by_id((key.caller().to_owned(), key.key().to_owned()))
-            .one(&self.db)
-            .await
-            .map_err(repository_error)?
-        else {
-            // Released between the two statements: the client may simply retry.
-            return Ok(IdempotencyClaim::InFlight);
-        };
-        if existing.fingerprint != fingerprint {
-            return Ok(IdempotencyClaim::Mismatch);
-        }
-        match existing.order_snapshot {
-            None => Ok(IdempotencyClaim::InFlight),
-            Some(snapshot) => {
-                let model: orders::Model = serde_json::from_value(snapshot)
-                    .map_err(|e| RepositoryError::corrupt(format!("idempotency snapshot of {:?}", key.key()), e))?;
-                Ok(IdempotencyClaim::Replay(to_domain(model)?))
-            }
-        }
-    }
-
-    async fn release_key(&self, key: &CallersKey) -> Result<(), RepositoryError> {
-        idempotency_keys::Entity::delete_many()
-            .filter(idempotency_keys::Column::Caller.eq(key.caller()))
-            .filter(idempotency_keys::Column::Key.eq(key.key()))
-            .filter(idempotency_keys::Column::OrderSnapshot.is_null())
-            .exec(&self.db)
-            .await
-            .map_err(repository_error)?;
-        Ok(())
-    }
-
     async fn purge_expired_keys(&self) -> Result<u64, RepositoryError> {
         let statement = Statement::from_string(
             DbBackend::Postgres,
-            "DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours' AND locked_until < now()",
+            "DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours'",
         );
         shared::db::rows_affected(&self.db, statement).await
     }
