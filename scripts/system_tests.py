@@ -783,7 +783,9 @@ def replicas_behind_haproxy(transport):
             finally:
                 done.set()
             reading.result()
-        # A creation a kill interrupted after its key was claimed waits out the key's lease.
+        # A creation a kill interrupted is rolled back with its key, so its retry goes ahead
+        # at once: no retry may find the key held.
+        assert writes.held_keys == 0, f"{writes.held_keys} creations found their key held by a killed replica"
         finished.sort()
         bulk = finished[len(finished) - 1 - writes.held_keys] - started
         log(f"  {len(ids)} orders created and sent through HAProxy in {time.time() - started:.1f} s "
