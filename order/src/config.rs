@@ -30,6 +30,11 @@ pub struct Settings {
     pub auth: AuthSettings,
     #[command(flatten)]
     pub signing: SigningSettings,
+    /// Group commit: tasks that write new orders, each one multi-row INSERT at a time for
+    /// whatever requests are waiting (each holds one pool connection while it writes).
+    #[arg(long, env = "ORDER_DB_WRITERS", default_value_t = 2,
+          value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub db_writers: u32,
     /// Outbox relay: events published per round.
     #[arg(long, env = "ORDER_RELAY_BATCH_SIZE", default_value_t = 100,
           value_parser = clap::value_parser!(u32).range(1..=10_000))]
@@ -117,6 +122,7 @@ impl Settings {
             http: HttpSettings::ephemeral(),
             database: DatabaseSettings::for_tests(database_url),
             common: CommonSettings::for_tests(redis_url, order_sent_channel),
+            db_writers: 2,
             relay_batch_size: 100,
             relay_poll_ms: 50,
             relay_lease_ms: 30_000,

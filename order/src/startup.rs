@@ -93,7 +93,7 @@ impl Application {
 
         let outbox_written = Arc::new(Notify::new());
         let outbox = Arc::new(SeaOrmOutboxRepository::new(db.clone()));
-        let orders = Arc::new(SeaOrmOrderRepository::new(db.clone()));
+        let orders = Arc::new(SeaOrmOrderRepository::new(db.clone(), settings.db_writers as usize));
         let api = OrderApi::new(
             CreateOrder::new(orders.clone()),
             GetOrder::new(orders.clone()),

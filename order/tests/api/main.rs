@@ -4,6 +4,7 @@ mod auth;
 mod cli;
 mod connections;
 mod database;
+mod group_commit;
 mod health;
 mod helpers;
 mod idempotency;

@@ -197,7 +197,7 @@ async fn housekeeping_purges_old_published_events_and_expired_keys_only() {
     .await;
     let purge = PurgeExpired::new(
         Arc::new(SeaOrmOutboxRepository::new(app.db.clone())),
-        Arc::new(SeaOrmOrderRepository::new(app.db.clone())),
+        Arc::new(SeaOrmOrderRepository::new(app.db.clone(), 1)),
         Duration::from_secs(7 * 24 * 3600),
     );
     assert_eq!(

@@ -8,7 +8,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use shared::events::OrderSent;
 
-use super::repository_error;
+use super::{group_commit::OrderInserts, repository_error};
 use crate::{
     application::{
         domain::{
@@ -24,6 +24,7 @@ use crate::{
 /// changes and idempotency records of creations.
 pub struct SeaOrmOrderRepository {
     db: DatabaseConnection,
+    inserts: OrderInserts,
 }
 
 impl SeaOrmOrderRepository {
@@ -38,8 +39,13 @@ impl SeaOrmOrderRepository {
     /// this, which frees the key.
     pub const KEY_HOLDER_SILENCE: Duration = Duration::from_secs(10);
 
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    /// Writes orders created without an idempotency key through `writers` group-commit
+    /// writers ([`OrderInserts`]); needs a Tokio runtime.
+    pub fn new(db: DatabaseConnection, writers: usize) -> Self {
+        Self {
+            inserts: OrderInserts::start(db.clone(), writers),
+            db,
+        }
     }
 }
 
@@ -279,10 +285,7 @@ impl OrderRepository for SeaOrmOrderRepository {
         if let Some((key, fingerprint)) = idempotency_key {
             return self.create_with_key(order, key, fingerprint).await;
         }
-        orders::Entity::insert(from_domain(order))
-            .exec_without_returning(&self.db)
-            .await
-            .map_err(repository_error)?;
+        self.inserts.insert(from_domain(order)).await?;
         Ok(CreateOutcome::Created)
     }
 
