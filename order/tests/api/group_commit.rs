@@ -3,7 +3,7 @@ use std::{sync::Arc, time::Duration};
 use chrono::Utc;
 use order::{
     application::{
-        domain::{Currency, CustomerId, Order, OrderId, OrderItem, Quantity, Sku, UnitPrice},
+        domain::{Currency, CustomerId, Order, OrderId, OrderItem, OrderStatus, Quantity, Sku, Transition, UnitPrice},
         ports::{CreateOutcome, OrderRepository},
     },
     infrastructure::repositories::SeaOrmOrderRepository,
@@ -109,4 +109,92 @@ async fn a_bad_row_fails_alone_and_its_batch_is_still_written() {
     }
     assert_eq!(failed, [10], "only the row with the taken id fails");
     assert_eq!(app.order_rows().await, 20, "the first order and the 19 good ones");
+}
+
+#[tokio::test]
+async fn concurrent_status_changes_are_written_together_each_with_its_event() {
+    let app = spawn_app().await;
+    let mut ids = Vec::new();
+    for i in 0..40 {
+        let order = app.create_order(&format!("cust-{i}"), &[(1, 20_000)]).await;
+        ids.push(order["id"].as_str().unwrap().to_owned());
+    }
+    // Every order twice at once: both requests succeed, one of them changes it.
+    let patches = ids.iter().chain(ids.iter()).map(|id| app.patch_status(id, "sent"));
+    for response in futures_util::future::join_all(patches).await {
+        assert_eq!(response.status(), 200);
+    }
+    assert_eq!(app.count("SELECT count(*) FROM orders WHERE status = 'sent'").await, 40);
+    assert_eq!(app.outbox_rows().await, 40, "one event per order, none twice");
+
+    let metrics = app.admin("/metrics").await.text().await.unwrap();
+    let value = |name: &str| -> f64 {
+        metrics
+            .lines()
+            .find_map(|line| line.strip_prefix(name)?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{name} in /metrics:\n{metrics}"))
+    };
+    let (batches, changes) = (
+        value("order_status_change_batch_size_count"),
+        value("order_status_change_batch_size_sum"),
+    );
+    // A second request that reads the order already sent writes nothing.
+    assert!(changes >= 40.0, "{changes} changes went through the writers");
+    assert!(
+        batches < changes,
+        "{batches} statements for {changes} concurrent changes: nothing was grouped"
+    );
+}
+
+#[tokio::test]
+async fn a_status_change_whose_event_cannot_be_stored_fails_alone() {
+    let app = spawn_app().await;
+    let repo = Arc::new(SeaOrmOrderRepository::new(app.db.clone(), 1));
+    let mut orders = Vec::new();
+    for i in 0..10 {
+        let order = new_order(OrderId::generate(), &format!("c-{i}"));
+        repo.create(&order, None).await.unwrap();
+        orders.push(order);
+    }
+    let mut changes = Vec::new();
+    for order in &mut orders {
+        let Transition::Changed { from, event } = order.transition(OrderStatus::Sent, Utc::now()).unwrap() else {
+            panic!("created -> sent is a change");
+        };
+        changes.push((order.clone(), from, event.unwrap()));
+    }
+    // The fifth change's event reuses the first one's id: its outbox insert must fail.
+    let reused = changes[0].2.event_id;
+    changes[4].2.event_id = reused;
+    let first = changes.remove(0);
+    assert!(repo.save_transition(&first.0, first.1, Some(&first.2)).await.unwrap());
+
+    let lock = app.db.begin().await.unwrap();
+    lock.execute_unprepared("LOCK TABLE orders IN EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let mut saves = Vec::new();
+    for (order, from, event) in changes {
+        let repo = repo.clone();
+        saves.push(tokio::spawn(async move {
+            repo.save_transition(&order, from, Some(&event)).await
+        }));
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    lock.commit().await.unwrap();
+
+    let results: Vec<_> = futures_util::future::join_all(saves)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().map_err(|_| ()))
+        .collect();
+    let expected: Vec<Result<bool, ()>> = (1..10).map(|i| if i == 4 { Err(()) } else { Ok(true) }).collect();
+    assert_eq!(results, expected, "only the change with the reused event id fails");
+    assert_eq!(app.count("SELECT count(*) FROM orders WHERE status = 'sent'").await, 9);
+    assert_eq!(
+        app.outbox_rows().await,
+        9,
+        "no event without its change, none for the failed one"
+    );
 }

@@ -1,100 +1,84 @@
 use std::sync::Arc;
 
-use sea_orm::{DatabaseConnection, EntityTrait};
+use async_trait::async_trait;
+use sea_orm::DatabaseConnection;
 use tokio::sync::{Mutex, mpsc, oneshot};
 
-use super::repository_error;
-use crate::{application::ports::RepositoryError, infrastructure::entities::orders};
+use crate::application::ports::RepositoryError;
 
-/// Most rows one statement writes.
+/// Most requests one batch holds.
 const MAX_BATCH: usize = 256;
 
-type Reply = oneshot::Sender<Result<(), RepositoryError>>;
+/// How one kind of write is done for a batch of requests: together where it can, and each
+/// request's own result in the order given (one bad request must not fail the others).
+#[async_trait]
+pub trait BatchWrite: Send + Sync + 'static {
+    type Request: Send + 'static;
+    type Output: Send + 'static;
+    /// Names the batch-size histogram: `<name>_batch_size`.
+    const NAME: &'static str;
 
-/// Group commit of new orders: requests that arrive while a write is in progress are written
-/// together, in one multi-row `INSERT` (one round trip and one commit for the batch). A lone
-/// request is written at once: a writer takes whatever is waiting when it is free, never
-/// waits for company. Each request gets its own answer; if the batch fails, its rows are
-/// written one by one, so one bad row never fails its neighbours.
-#[derive(Clone)]
-pub struct OrderInserts {
-    queue: mpsc::UnboundedSender<(orders::ActiveModel, Reply)>,
+    async fn write(
+        &self,
+        db: &DatabaseConnection,
+        batch: Vec<Self::Request>,
+    ) -> Vec<Result<Self::Output, RepositoryError>>;
 }
 
-impl OrderInserts {
-    /// Starts `writers` writer tasks on `db` (each holds at most one connection at a time);
-    /// they end when the last handle is dropped.
-    pub fn start(db: DatabaseConnection, writers: usize) -> Self {
+type Queued<W> = (
+    <W as BatchWrite>::Request,
+    oneshot::Sender<Result<<W as BatchWrite>::Output, RepositoryError>>,
+);
+
+/// Group commit: requests that arrive while a write is in progress are written together
+/// (one statement and one commit for the batch). A lone request is written at once: a writer
+/// takes whatever is waiting when it is free, and never waits for company.
+pub struct GroupCommit<W: BatchWrite> {
+    queue: mpsc::UnboundedSender<Queued<W>>,
+}
+
+impl<W: BatchWrite> GroupCommit<W> {
+    /// Starts `writers` writer tasks doing `write` on `db` (each holds at most one connection
+    /// at a time); they end when the handle is dropped.
+    pub fn start(write: W, db: DatabaseConnection, writers: usize) -> Self {
         let (queue, waiting) = mpsc::unbounded_channel();
-        let waiting = Arc::new(Mutex::new(waiting));
+        let (waiting, write) = (Arc::new(Mutex::new(waiting)), Arc::new(write));
         for _ in 0..writers.max(1) {
-            tokio::spawn(write_batches(db.clone(), waiting.clone()));
+            tokio::spawn(write_batches(write.clone(), db.clone(), waiting.clone()));
         }
         Self { queue }
     }
 
-    /// Stores one order, with whichever others are waiting.
+    /// Writes one request, with whichever others are waiting.
     ///
     /// # Errors
-    /// [`RepositoryError`] for this order's row; then it was not stored.
-    pub async fn insert(&self, row: orders::ActiveModel) -> Result<(), RepositoryError> {
+    /// [`RepositoryError`] for this request; then it was not written.
+    pub async fn submit(&self, request: W::Request) -> Result<W::Output, RepositoryError> {
         let (reply, answer) = oneshot::channel();
         self.queue
-            .send((row, reply))
-            .map_err(|_| RepositoryError::Unexpected("the order writers have stopped".into()))?;
+            .send((request, reply))
+            .map_err(|_| RepositoryError::Unexpected("the database writers have stopped".into()))?;
         answer
             .await
-            .map_err(|_| RepositoryError::Unexpected("an order writer stopped mid-batch".into()))?
+            .map_err(|_| RepositoryError::Unexpected("a database writer stopped mid-batch".into()))?
     }
 }
 
-async fn write_batches(
+async fn write_batches<W: BatchWrite>(
+    write: Arc<W>,
     db: DatabaseConnection,
-    waiting: Arc<Mutex<mpsc::UnboundedReceiver<(orders::ActiveModel, Reply)>>>,
+    waiting: Arc<Mutex<mpsc::UnboundedReceiver<Queued<W>>>>,
 ) {
     loop {
-        let batch = {
-            let mut waiting = waiting.lock().await;
-            let mut batch = Vec::new();
-            if waiting.recv_many(&mut batch, MAX_BATCH).await == 0 {
-                return;
-            }
-            batch
-        };
-        write(&db, batch).await;
-    }
-}
-
-async fn write(db: &DatabaseConnection, batch: Vec<(orders::ActiveModel, Reply)>) {
-    metrics::histogram!("order_insert_batch_size").record(batch.len() as f64);
-    if let [_] = batch.as_slice() {
-        let (row, reply) = batch.into_iter().next().expect("one row");
-        let _ = reply.send(insert_one(db, row).await);
-        return;
-    }
-    let (rows, replies): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
-    let written = orders::Entity::insert_many(rows.clone())
-        .exec_without_returning(db)
-        .await;
-    match written {
-        Ok(_) => {
-            for reply in replies {
-                let _ = reply.send(Ok(()));
-            }
+        let mut batch = Vec::new();
+        if waiting.lock().await.recv_many(&mut batch, MAX_BATCH).await == 0 {
+            return;
         }
-        Err(e) => {
-            tracing::debug!(error.message = %e, rows = rows.len(), "batch insert failed; writing its rows one by one");
-            for (row, reply) in rows.into_iter().zip(replies) {
-                let _ = reply.send(insert_one(db, row).await);
-            }
+        metrics::histogram!(format!("{}_batch_size", W::NAME)).record(batch.len() as f64);
+        let (requests, replies): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
+        let results = write.write(&db, requests).await;
+        for (reply, result) in replies.into_iter().zip(results) {
+            let _ = reply.send(result);
         }
     }
-}
-
-async fn insert_one(db: &DatabaseConnection, row: orders::ActiveModel) -> Result<(), RepositoryError> {
-    orders::Entity::insert(row)
-        .exec_without_returning(db)
-        .await
-        .map(|_| ())
-        .map_err(repository_error)
 }

@@ -8,7 +8,11 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use shared::events::OrderSent;
 
-use super::{group_commit::OrderInserts, repository_error};
+use super::{
+    batched_writes::{EventRow, NewOrders, StatusChange, StatusChanges},
+    group_commit::GroupCommit,
+    repository_error,
+};
 use crate::{
     application::{
         domain::{
@@ -24,7 +28,8 @@ use crate::{
 /// changes and idempotency records of creations.
 pub struct SeaOrmOrderRepository {
     db: DatabaseConnection,
-    inserts: OrderInserts,
+    inserts: GroupCommit<NewOrders>,
+    status_changes: GroupCommit<StatusChanges>,
 }
 
 impl SeaOrmOrderRepository {
@@ -39,11 +44,12 @@ impl SeaOrmOrderRepository {
     /// this, which frees the key.
     pub const KEY_HOLDER_SILENCE: Duration = Duration::from_secs(10);
 
-    /// Writes orders created without an idempotency key through `writers` group-commit
-    /// writers ([`OrderInserts`]); needs a Tokio runtime.
+    /// Writes orders created without an idempotency key, and status changes, through
+    /// `writers` group-commit writers of each ([`GroupCommit`]); needs a Tokio runtime.
     pub fn new(db: DatabaseConnection, writers: usize) -> Self {
         Self {
-            inserts: OrderInserts::start(db.clone(), writers),
+            inserts: GroupCommit::start(NewOrders, db.clone(), writers),
+            status_changes: GroupCommit::start(StatusChanges, db.clone(), writers),
             db,
         }
     }
@@ -127,36 +133,6 @@ fn to_domain(model: orders::Model) -> Result<Order, RepositoryError> {
         updated_at: model.updated_at,
     };
     Order::restore(stored).map_err(|e| corrupt(e.into()))
-}
-
-/// The compare-and-set of the status and the outbox insert as one statement (atomic on its
-/// own, and one round trip instead of four): the CTE yields the order only if its status was
-/// still `expected`, and the event is inserted only alongside it. Returns a row per change.
-fn status_change(order: &Order, expected: OrderStatus, event: Option<&OrderSent>) -> Statement {
-    const UPDATE: &str = "UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4 RETURNING id";
-    let mut values: Vec<sea_orm::Value> = vec![
-        order.status().as_str().into(),
-        order.updated_at().into(),
-        order.id().as_uuid().into(),
-        expected.as_str().into(),
-    ];
-    let Some(event) = event else {
-        return Statement::from_sql_and_values(DbBackend::Postgres, UPDATE, values);
-    };
-    values.extend([
-        event.event_id.into(),
-        event.order_id.into(),
-        event.event_type.clone().into(),
-        serde_json::to_value(event).expect("events serialize to JSON").into(),
-        event.occurred_at.into(),
-    ]);
-    let sql = format!(
-        "WITH updated AS ({UPDATE}) \
-         INSERT INTO outbox (id, aggregate_id, event_type, payload, created_at, next_attempt_at) \
-         SELECT $5::uuid, $6::uuid, $7, $8::jsonb, $9::timestamptz, $9::timestamptz FROM updated \
-         RETURNING id"
-    );
-    Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
 }
 
 /// Records a key with its order's snapshot, inside the order's transaction. On a conflict
@@ -285,7 +261,7 @@ impl OrderRepository for SeaOrmOrderRepository {
         if let Some((key, fingerprint)) = idempotency_key {
             return self.create_with_key(order, key, fingerprint).await;
         }
-        self.inserts.insert(from_domain(order)).await?;
+        self.inserts.submit(from_domain(order)).await?;
         Ok(CreateOutcome::Created)
     }
 
@@ -329,12 +305,14 @@ impl OrderRepository for SeaOrmOrderRepository {
         expected: OrderStatus,
         event: Option<&'a OrderSent>,
     ) -> Result<bool, RepositoryError> {
-        let rows = self
-            .db
-            .query_all_raw(status_change(order, expected, event))
-            .await
-            .map_err(repository_error)?;
-        Ok(!rows.is_empty())
+        let change = StatusChange {
+            id: order.id().as_uuid(),
+            status: order.status().as_str().to_owned(),
+            updated_at: order.updated_at(),
+            expected: expected.as_str().to_owned(),
+            event: event.map(EventRow::of),
+        };
+        self.status_changes.submit(change).await
     }
 
     async fn purge_expired_keys(&self) -> Result<u64, RepositoryError> {

@@ -1,0 +1,157 @@
+//! The two writes of the order service that are group-committed ([`GroupCommit`]): new orders
+//! and status changes (each with its outbox event).
+
+use std::collections::HashSet;
+
+use async_trait::async_trait;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, Statement};
+use serde::Serialize;
+use shared::events::OrderSent;
+use uuid::Uuid;
+
+use super::{group_commit::BatchWrite, repository_error};
+use crate::{application::ports::RepositoryError, infrastructure::entities::orders};
+
+/// New orders without an idempotency key: one multi-row `INSERT`; if it fails, the rows are
+/// written one by one, so a bad row fails alone.
+pub struct NewOrders;
+
+#[async_trait]
+impl BatchWrite for NewOrders {
+    type Request = orders::ActiveModel;
+    type Output = ();
+    const NAME: &'static str = "order_insert";
+
+    async fn write(&self, db: &DatabaseConnection, rows: Vec<orders::ActiveModel>) -> Vec<Result<(), RepositoryError>> {
+        if rows.len() > 1 {
+            match orders::Entity::insert_many(rows.clone())
+                .exec_without_returning(db)
+                .await
+            {
+                Ok(_) => return rows.iter().map(|_| Ok(())).collect(),
+                Err(e) => {
+                    tracing::debug!(error.message = %e, rows = rows.len(), "batch insert failed; writing its rows one by one")
+                }
+            }
+        }
+        let mut results = Vec::with_capacity(rows.len());
+        for row in rows {
+            let written = orders::Entity::insert(row).exec_without_returning(db).await;
+            results.push(written.map(|_| ()).map_err(repository_error));
+        }
+        results
+    }
+}
+
+/// A status change: the order's new status, only if its stored one is still `expected`
+/// (compare-and-set), and the event it emits, stored only with the change.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusChange {
+    pub id: Uuid,
+    pub status: String,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+    pub expected: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event: Option<EventRow>,
+}
+
+/// The outbox row of an event.
+#[derive(Debug, Clone, Serialize)]
+pub struct EventRow {
+    pub event_id: Uuid,
+    pub event_type: String,
+    pub payload: serde_json::Value,
+    pub occurred_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl EventRow {
+    pub fn of(event: &OrderSent) -> Self {
+        Self {
+            event_id: event.event_id,
+            event_type: event.event_type.clone(),
+            payload: serde_json::to_value(event).expect("events serialize to JSON"),
+            occurred_at: event.occurred_at,
+        }
+    }
+}
+
+/// The compare-and-set of a batch of orders and the insert of their events, as one statement
+/// (atomic, one round trip, one commit): `$1` is the batch as a JSON array of
+/// [`StatusChange`]s (one per order), and the ids of the orders changed come back.
+const CHANGE_STATUSES: &str = r#"
+WITH input AS (
+    SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(
+        id uuid, status text, updated_at timestamptz, expected text,
+        event jsonb
+    )
+),
+updated AS (
+    UPDATE orders o SET status = i.status, updated_at = i.updated_at
+    FROM input i
+    WHERE o.id = i.id AND o.status = i.expected
+    RETURNING o.id
+),
+events AS (
+    INSERT INTO outbox (id, aggregate_id, event_type, payload, created_at, next_attempt_at)
+    SELECT (i.event->>'event_id')::uuid, i.id, i.event->>'event_type', i.event->'payload',
+           (i.event->>'occurred_at')::timestamptz, (i.event->>'occurred_at')::timestamptz
+    FROM input i JOIN updated u ON u.id = i.id
+    WHERE i.event IS NOT NULL
+    RETURNING aggregate_id
+)
+SELECT id FROM updated
+"#;
+
+/// Status changes in batches of distinct orders (two changes of one order in one statement
+/// would race inside it), each batch one statement; a batch that fails is written change by
+/// change, so one bad change fails alone. The output says whether the change was made.
+pub struct StatusChanges;
+
+#[async_trait]
+impl BatchWrite for StatusChanges {
+    type Request = StatusChange;
+    type Output = bool;
+    const NAME: &'static str = "order_status_change";
+
+    async fn write(&self, db: &DatabaseConnection, changes: Vec<StatusChange>) -> Vec<Result<bool, RepositoryError>> {
+        let mut results: Vec<Option<Result<bool, RepositoryError>>> = changes.iter().map(|_| None).collect();
+        let mut left: Vec<usize> = (0..changes.len()).collect();
+        while !left.is_empty() {
+            let mut ids = HashSet::new();
+            let (round, later): (Vec<usize>, Vec<usize>) = left.iter().partition(|&&i| ids.insert(changes[i].id));
+            let batch: Vec<&StatusChange> = round.iter().map(|&i| &changes[i]).collect();
+            match change_statuses(db, &batch).await {
+                Ok(changed) => {
+                    for (&i, change) in round.iter().zip(&batch) {
+                        results[i] = Some(Ok(changed.contains(&change.id)));
+                    }
+                }
+                Err(e) if batch.len() == 1 => results[round[0]] = Some(Err(e)),
+                Err(e) => {
+                    tracing::debug!(error.message = %e, changes = batch.len(), "batch status change failed; writing its changes one by one");
+                    for &i in &round {
+                        results[i] = Some(
+                            change_statuses(db, &[&changes[i]])
+                                .await
+                                .map(|changed| !changed.is_empty()),
+                        );
+                    }
+                }
+            }
+            left = later;
+        }
+        results
+            .into_iter()
+            .map(|r| r.expect("every change has a result"))
+            .collect()
+    }
+}
+
+async fn change_statuses(db: &DatabaseConnection, batch: &[&StatusChange]) -> Result<HashSet<Uuid>, RepositoryError> {
+    let input = serde_json::to_value(batch).expect("status changes serialize to JSON");
+    let statement = Statement::from_sql_and_values(DbBackend::Postgres, CHANGE_STATUSES, [input.into()]);
+    let rows = db.query_all_raw(statement).await.map_err(repository_error)?;
+    rows.iter()
+        .map(|row| row.try_get::<Uuid>("", "id").map_err(repository_error))
+        .collect()
+}
