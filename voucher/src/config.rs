@@ -39,6 +39,12 @@ pub struct Settings {
     /// Value of each voucher (cents, EUR); at least 1.
     #[arg(long, env = "VOUCHER_AMOUNT_CENTS", default_value_t = VoucherPolicy::DEFAULT_AMOUNT_CENTS)]
     pub amount_cents: i64,
+    /// Group commit: tasks that write new vouchers, each one multi-row INSERT at a time for
+    /// the vouchers of whatever events are waiting (each holds one pool connection while it
+    /// writes); a lone voucher is written at once.
+    #[arg(long, env = "VOUCHER_DB_WRITERS", default_value_t = 2,
+          value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub db_writers: u32,
     /// Events processed at the same time.
     #[arg(long, env = "VOUCHER_CONSUMER_CONCURRENCY", default_value_t = 16,
           value_parser = clap::value_parser!(u64).range(1..=1_024))]
@@ -121,6 +127,7 @@ impl Settings {
             auth,
             threshold_cents: VoucherPolicy::DEFAULT_THRESHOLD_CENTS,
             amount_cents: VoucherPolicy::DEFAULT_AMOUNT_CENTS,
+            db_writers: 2,
             consumer_concurrency: 8,
             consumer_queue: 10_000,
             max_deliveries: 5,

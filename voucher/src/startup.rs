@@ -54,7 +54,7 @@ impl Application {
         let redis_endpoint = settings.common.redis.endpoint("VOUCHER")?;
         let redis = Arc::new(LazyConnection::new(&redis_endpoint).context("REDIS_CA_FILE")?);
 
-        let vouchers = Arc::new(SeaOrmVoucherRepository::new(db.clone()));
+        let vouchers = Arc::new(SeaOrmVoucherRepository::new(db.clone(), settings.db_writers as usize));
         let issue_voucher = Arc::new(IssueVoucher::new(vouchers.clone(), settings.policy()));
         let api = VoucherApi::new(
             GetVoucher::new(vouchers.clone()),

@@ -5,9 +5,11 @@ use std::{ops::Deref, time::Duration};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, RuntimeErr, sqlx};
 
 mod budget;
+mod group_commit;
 mod url;
 
 pub use budget::{ConnectionBudget, connection_budget, log_connection_budget};
+pub use group_commit::{BatchWrite, GroupCommit};
 pub use url::{DatabaseUrl, DatabaseUrlParser, InvalidDatabaseUrl};
 
 /// Opens a connection pool. Acquiring a connection times out after three seconds so that,

@@ -6,6 +6,7 @@ mod cli;
 mod consumer;
 mod database;
 mod end_to_end;
+mod group_commit;
 mod helpers;
 mod limits;
 mod redis_users;

@@ -9,7 +9,9 @@ use serde::Serialize;
 use shared::events::OrderSent;
 use uuid::Uuid;
 
-use super::{group_commit::BatchWrite, repository_error};
+use shared::db::BatchWrite;
+
+use super::repository_error;
 use crate::{application::ports::RepositoryError, infrastructure::entities::orders};
 
 /// New orders without an idempotency key: one multi-row `INSERT`; if it fails, the rows are

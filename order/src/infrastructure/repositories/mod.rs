@@ -1,7 +1,6 @@
 //! sea-orm adapters of the persistence ports.
 
 mod batched_writes;
-mod group_commit;
 mod sea_orm_order_repository;
 mod sea_orm_outbox_repository;
 

@@ -8,9 +8,10 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use shared::events::OrderSent;
 
+use shared::db::GroupCommit;
+
 use super::{
     batched_writes::{EventRow, NewOrders, StatusChange, StatusChanges},
-    group_commit::GroupCommit,
     repository_error,
 };
 use crate::{

@@ -1,11 +1,15 @@
 use async_trait::async_trait;
 use sea_orm::{
-    ActiveValue::Set,
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    sea_query::{Expr, OnConflict},
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::Expr,
 };
 
-use shared::{db::repository_error, domain::Cents};
+use shared::{
+    db::{GroupCommit, repository_error},
+    domain::Cents,
+};
+
+use super::new_vouchers::NewVouchers;
 
 use crate::{
     application::{
@@ -15,16 +19,20 @@ use crate::{
     infrastructure::entities::vouchers,
 };
 
-const CODE_CONSTRAINT: &str = "vouchers_code_key";
-
 /// Vouchers in PostgreSQL.
 pub struct SeaOrmVoucherRepository {
     db: DatabaseConnection,
+    inserts: GroupCommit<NewVouchers>,
 }
 
 impl SeaOrmVoucherRepository {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    /// Writes new vouchers through `writers` group-commit writers ([`NewVouchers`]); needs a
+    /// Tokio runtime.
+    pub fn new(db: DatabaseConnection, writers: usize) -> Self {
+        Self {
+            inserts: GroupCommit::start(NewVouchers, db.clone(), writers),
+            db,
+        }
     }
 }
 
@@ -72,20 +80,7 @@ fn to_domain(m: vouchers::Model) -> Result<Voucher, RepositoryError> {
 impl VoucherRepository for SeaOrmVoucherRepository {
     #[tracing::instrument(skip_all, fields(order_id = %voucher.order_id()))]
     async fn insert(&self, voucher: &Voucher) -> Result<InsertOutcome, RepositoryError> {
-        // ON CONFLICT covers only order_id: a duplicate order is the expected, silent case,
-        // while a duplicate code must surface so that a new code can be drawn.
-        let inserted = vouchers::Entity::insert(from_domain(voucher))
-            .on_conflict(OnConflict::column(vouchers::Column::OrderId).do_nothing().to_owned())
-            .exec_without_returning(&self.db)
-            .await;
-        match inserted {
-            Ok(0) => Ok(InsertOutcome::OrderAlreadyHasVoucher),
-            Ok(_) => Ok(InsertOutcome::Inserted),
-            Err(e) if shared::db::violated_unique_constraint(&e).as_deref() == Some(CODE_CONSTRAINT) => {
-                Ok(InsertOutcome::CodeTaken)
-            }
-            Err(e) => Err(repository_error(e)),
-        }
+        self.inserts.submit(from_domain(voucher)).await
     }
 
     async fn find_by_code(&self, code: &VoucherCode) -> Result<Option<Voucher>, RepositoryError> {

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use sea_orm::DatabaseConnection;
 use tokio::sync::{Mutex, mpsc, oneshot};
 
-use crate::application::ports::RepositoryError;
+use crate::repository::RepositoryError;
 
 /// Most requests one batch holds.
 const MAX_BATCH: usize = 256;

@@ -1,0 +1,94 @@
+use std::{sync::Arc, time::Duration};
+
+use chrono::Utc;
+use sea_orm::{ConnectionTrait, TransactionTrait};
+use shared::domain::Cents;
+use uuid::Uuid;
+use voucher::{
+    application::{
+        domain::{Currency, CustomerId, Money, Voucher, VoucherCode},
+        ports::{InsertOutcome, VoucherRepository},
+    },
+    infrastructure::repositories::SeaOrmVoucherRepository,
+};
+
+use crate::helpers::{order_sent, spawn_voucher_app};
+
+fn voucher(code: VoucherCode, order_id: Uuid) -> Voucher {
+    let value = Money::new(Cents::new(500).unwrap(), Currency::Eur);
+    Voucher::issue(code, CustomerId::parse("cust").unwrap(), order_id, value, Utc::now())
+}
+
+#[tokio::test]
+async fn in_one_batch_a_taken_code_and_a_second_voucher_for_an_order_are_answered_row_by_row() {
+    let app = spawn_voucher_app().await;
+    let repo = Arc::new(SeaOrmVoucherRepository::new(app.db.clone(), 1));
+    let taken = VoucherCode::generate();
+    let first = voucher(taken.clone(), Uuid::now_v7());
+    assert_eq!(repo.insert(&first).await.unwrap(), InsertOutcome::Inserted);
+
+    // Hold the table so that the inserts below queue behind the writer's first one and are
+    // then written as one batch.
+    let lock = app.db.begin().await.unwrap();
+    lock.execute_unprepared("LOCK TABLE vouchers IN EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let shared_order = Uuid::now_v7();
+    let mut vouchers: Vec<Voucher> = (0..12)
+        .map(|_| voucher(VoucherCode::generate(), Uuid::now_v7()))
+        .collect();
+    vouchers[3] = voucher(taken, Uuid::now_v7());
+    vouchers[5] = voucher(VoucherCode::generate(), first.order_id());
+    vouchers[7] = voucher(VoucherCode::generate(), shared_order);
+    vouchers[8] = voucher(VoucherCode::generate(), shared_order);
+    let mut inserts = Vec::new();
+    for v in vouchers {
+        let repo = repo.clone();
+        inserts.push(tokio::spawn(async move { repo.insert(&v).await.unwrap() }));
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    lock.commit().await.unwrap();
+
+    let mut outcomes = Vec::new();
+    for insert in inserts {
+        outcomes.push(insert.await.unwrap());
+    }
+    let mut expected = vec![InsertOutcome::Inserted; 12];
+    expected[3] = InsertOutcome::CodeTaken;
+    expected[5] = InsertOutcome::OrderAlreadyHasVoucher;
+    expected[8] = InsertOutcome::OrderAlreadyHasVoucher;
+    assert_eq!(outcomes, expected);
+    assert_eq!(app.voucher_rows().await, 10, "the first voucher and the 9 inserted");
+}
+
+#[tokio::test]
+async fn vouchers_of_events_processed_together_are_written_together() {
+    let app = spawn_voucher_app().await;
+    let events: Vec<_> = (0..60).map(|i| order_sent(&format!("cust-{i}"), 20_000)).collect();
+    for event in &events {
+        app.publish(&event.to_string()).await;
+    }
+    for event in &events {
+        let issued = app
+            .wait_for_vouchers(event["order_id"].as_str().unwrap(), Duration::from_secs(10))
+            .await;
+        assert_eq!(issued.len(), 1);
+    }
+    let metrics = app.admin("/metrics").await.text().await.unwrap();
+    let value = |name: &str| -> f64 {
+        metrics
+            .lines()
+            .find_map(|line| line.strip_prefix(name)?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{name} in /metrics:\n{metrics}"))
+    };
+    let (batches, rows) = (
+        value("voucher_insert_batch_size_count"),
+        value("voucher_insert_batch_size_sum"),
+    );
+    assert!(rows >= 60.0, "{rows} vouchers went through the writers");
+    assert!(
+        batches < rows,
+        "{batches} statements for {rows} vouchers: nothing was grouped"
+    );
+}
