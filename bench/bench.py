@@ -232,7 +232,7 @@ def cmd_settle(out, begin_json, consumed, acks, stall_s, *targets):
             sys.stderr.write(f"settle: stopped waiting at {c:.0f} of {consumed:.0f} events consumed, "
                              f"{k:.0f} of {acks:.0f} acknowledgements recorded\n")
             break
-        time.sleep(0.05)
+        time.sleep(0.1)
     write_json(out, {
         "wall": time.time(),
         "services": snap,
@@ -599,6 +599,8 @@ def cmd_report(work, json_out):
             cpu["e2e"]["voucher_replicas_cpu_ms_per_order"] = [
                 round(1000 * v / n_vouchers, 3) if v is not None else None for v in cpu["e2e"]["voucher_replicas_cpu_s"]
             ]
+        if e2e.get("wal_bytes") is not None:
+            cpu["e2e"]["wal_bytes_per_order"] = round(e2e["wal_bytes"] / n_vouchers)
         # The four measured components together (not "other": the load generator, and
         # whatever else runs on the machine).
         cpu["e2e"]["total_cpu_ms_per_order"] = round(
@@ -788,7 +790,7 @@ def cmd_report(work, json_out):
             f"voucher {us(e.get('voucher_cpu_ms_per_order'))}"
             + (f" ({' + '.join(us(v) for v in replicas)})" if replicas else "")
             + f", postgres {us(e.get('postgres_cpu_ms_per_order'))}, redis {us(e.get('redis_cpu_ms_per_order'))}; "
-            f"total {us(e.get('total_cpu_ms_per_order'))}")
+            f"total {us(e.get('total_cpu_ms_per_order'))}; WAL {fmt(e.get('wal_bytes_per_order'))} bytes")
     add("")
     for c in checks:
         add(f"[{'ok' if c['ok'] else 'FAIL'}] {c['name']}: {c['detail']}")
