@@ -69,9 +69,10 @@ def proc_stat(pid):
     return ppid, own, reaped
 
 
-def postgres_cpu(postmaster):
+def postgres_cpu(postmaster, children=None):
     """CPU seconds of the whole PostgreSQL server: the postmaster, its live children, and
-    (through cutime/cstime) every child it has already reaped, e.g. pgbench's backends."""
+    (through cutime/cstime) every child it has already reaped, e.g. pgbench's backends.
+    CHILDREN, a dict, receives each live child's pid -> [what it is, CPU seconds]."""
     top = proc_stat(postmaster)
     if top is None:
         return None
@@ -81,7 +82,26 @@ def postgres_cpu(postmaster):
         st = proc_stat(pid)
         if st and st[0] == postmaster:
             total += st[1]
+            if children is not None:
+                children[str(pid)] = [postgres_role(pid), st[1]]
     return total
+
+
+PG_DATABASES = ("orders", "vouchers", "postgres", "ceiling")
+
+
+def postgres_role(pid):
+    """What a PostgreSQL child process is, from its process title: the database a client
+    backend serves ("postgres: USER DATABASE HOST STATE"), or "background" (checkpointer,
+    WAL writer, autovacuum, ...)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            title = f.read().replace(b"\0", b" ").decode(errors="replace").split()
+    except OSError:
+        return "background"
+    if len(title) >= 3 and title[0] == "postgres:" and title[2] in PG_DATABASES:
+        return title[2]
+    return "background"
 
 
 def system_cpu():
@@ -95,6 +115,7 @@ def cmd_cpu_snapshot(out, order_pid, voucher_pid, postmaster_pid, redis_pid):
     """VOUCHER_PID may be a comma-separated list (BENCH_VOUCHER_REPLICAS > 1): "voucher" is
     then the sum over the replicas, and "voucher_replicas" each one's figure."""
     busy, total = system_cpu()
+    pg_children = {}
     replicas = [(proc_stat(int(p)) or (0, None))[1] for p in voucher_pid.split(",") if p]
     alive = [v for v in replicas if v is not None]
     snap = {
@@ -102,10 +123,11 @@ def cmd_cpu_snapshot(out, order_pid, voucher_pid, postmaster_pid, redis_pid):
         "order": (proc_stat(int(order_pid)) or (0, None))[1],
         "voucher": sum(alive) if alive else None,
         "voucher_replicas": replicas,
-        "postgres": postgres_cpu(int(postmaster_pid)),
+        "postgres": postgres_cpu(int(postmaster_pid), pg_children),
         "redis": (proc_stat(int(redis_pid)) or (0, None))[1],
         "system_busy": busy,
         "system_total": total,
+        "postgres_children": pg_children,
     }
     write_json(out, snap)
 
@@ -119,6 +141,17 @@ def cpu_between(a, b):
     for key in ("order", "voucher", "postgres", "redis"):
         if a.get(key) is not None and b.get(key) is not None:
             used[f"{key}_cpu_s"] = round(b[key] - a[key], 3)
+    # PostgreSQL by what its processes serve: each database's client backends, the
+    # background processes, and the rest ("exited": the postmaster itself and children that
+    # ended in between, such as psql's backends, whose time reaches it as cutime).
+    ca, cb = a.get("postgres_children"), b.get("postgres_children")
+    if ca is not None and cb is not None and "postgres_cpu_s" in used:
+        parts = {}
+        for pid, (role, cpu_b) in cb.items():
+            before = ca.get(pid)
+            parts[role] = parts.get(role, 0) + cpu_b - (before[1] if before and before[0] == role else 0)
+        parts["exited"] = used["postgres_cpu_s"] - sum(parts.values())
+        used["postgres_parts_cpu_s"] = {k: round(v, 3) for k, v in sorted(parts.items())}
     ra, rb = a.get("voucher_replicas") or [], b.get("voucher_replicas") or []
     if len(ra) > 1 and len(ra) == len(rb):
         used["voucher_replicas_cpu_s"] = [
@@ -599,6 +632,10 @@ def cmd_report(work, json_out):
             cpu["e2e"]["voucher_replicas_cpu_ms_per_order"] = [
                 round(1000 * v / n_vouchers, 3) if v is not None else None for v in cpu["e2e"]["voucher_replicas_cpu_s"]
             ]
+        if "postgres_parts_cpu_s" in cpu["e2e"]:
+            cpu["e2e"]["postgres_parts_cpu_ms_per_order"] = {
+                k: round(1000 * v / n_vouchers, 3) for k, v in cpu["e2e"]["postgres_parts_cpu_s"].items()
+            }
         if e2e.get("wal_bytes") is not None:
             cpu["e2e"]["wal_bytes_per_order"] = round(e2e["wal_bytes"] / n_vouchers)
         # The four measured components together (not "other": the load generator, and
@@ -789,7 +826,10 @@ def cmd_report(work, json_out):
         add(f"e2e CPU per voucher (µs): order {us(e.get('order_cpu_ms_per_order'))}, "
             f"voucher {us(e.get('voucher_cpu_ms_per_order'))}"
             + (f" ({' + '.join(us(v) for v in replicas)})" if replicas else "")
-            + f", postgres {us(e.get('postgres_cpu_ms_per_order'))}, redis {us(e.get('redis_cpu_ms_per_order'))}; "
+            + f", postgres {us(e.get('postgres_cpu_ms_per_order'))}"
+            + (" (" + ", ".join(f"{k} {us(v)}" for k, v in e["postgres_parts_cpu_ms_per_order"].items()) + ")"
+               if e.get("postgres_parts_cpu_ms_per_order") else "")
+            + f", redis {us(e.get('redis_cpu_ms_per_order'))}; "
             f"total {us(e.get('total_cpu_ms_per_order'))}; WAL {fmt(e.get('wal_bytes_per_order'))} bytes")
     add("")
     for c in checks:
