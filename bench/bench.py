@@ -7,7 +7,9 @@ orchestrates the processes and calls these in between.
   cpu-snapshot OUT PID_ORDER PID_VOUCHER PID_POSTMASTER PID_REDIS
   parse-wrk OUT < wrk output
   parse-pgbench OUT LOG_PREFIX < pgbench output
-  drive OUT URL create|patch COUNT|IDS_FILE CONNECTIONS
+  drive OUT URL create|patch COUNT|IDS_FILE CONNECTIONS [PREFIX]
+  metrics-snapshot OUT NAME=ADMIN_URL...
+  settle OUT BEGIN_JSON CONSUMED ACKS STALL_S NAME=ADMIN_URL...
   startup OUT NAME URL LOG -- CMD...
   e2e-latency OUT ORDERS_CSV VOUCHERS_CSV IDS_FILE T0 POLLED_DONE_S AFTER_WAIT
   meta OUT REPO BIN_DIR PSQL_CMD key=value...
@@ -67,9 +69,10 @@ def proc_stat(pid):
     return ppid, own, reaped
 
 
-def postgres_cpu(postmaster):
+def postgres_cpu(postmaster, children=None):
     """CPU seconds of the whole PostgreSQL server: the postmaster, its live children, and
-    (through cutime/cstime) every child it has already reaped, e.g. pgbench's backends."""
+    (through cutime/cstime) every child it has already reaped, e.g. pgbench's backends.
+    CHILDREN, a dict, receives each live child's pid -> [what it is, CPU seconds]."""
     top = proc_stat(postmaster)
     if top is None:
         return None
@@ -79,7 +82,26 @@ def postgres_cpu(postmaster):
         st = proc_stat(pid)
         if st and st[0] == postmaster:
             total += st[1]
+            if children is not None:
+                children[str(pid)] = [postgres_role(pid), st[1]]
     return total
+
+
+PG_DATABASES = ("orders", "vouchers", "postgres", "ceiling")
+
+
+def postgres_role(pid):
+    """What a PostgreSQL child process is, from its process title: the database a client
+    backend serves ("postgres: USER DATABASE HOST STATE"), or "background" (checkpointer,
+    WAL writer, autovacuum, ...)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            title = f.read().replace(b"\0", b" ").decode(errors="replace").split()
+    except OSError:
+        return "background"
+    if len(title) >= 3 and title[0] == "postgres:" and title[2] in PG_DATABASES:
+        return title[2]
+    return "background"
 
 
 def system_cpu():
@@ -90,15 +112,22 @@ def system_cpu():
 
 
 def cmd_cpu_snapshot(out, order_pid, voucher_pid, postmaster_pid, redis_pid):
+    """VOUCHER_PID may be a comma-separated list (BENCH_VOUCHER_REPLICAS > 1): "voucher" is
+    then the sum over the replicas, and "voucher_replicas" each one's figure."""
     busy, total = system_cpu()
+    pg_children = {}
+    replicas = [(proc_stat(int(p)) or (0, None))[1] for p in voucher_pid.split(",") if p]
+    alive = [v for v in replicas if v is not None]
     snap = {
         "wall": time.time(),
         "order": (proc_stat(int(order_pid)) or (0, None))[1],
-        "voucher": (proc_stat(int(voucher_pid)) or (0, None))[1],
-        "postgres": postgres_cpu(int(postmaster_pid)),
+        "voucher": sum(alive) if alive else None,
+        "voucher_replicas": replicas,
+        "postgres": postgres_cpu(int(postmaster_pid), pg_children),
         "redis": (proc_stat(int(redis_pid)) or (0, None))[1],
         "system_busy": busy,
         "system_total": total,
+        "postgres_children": pg_children,
     }
     write_json(out, snap)
 
@@ -112,14 +141,139 @@ def cpu_between(a, b):
     for key in ("order", "voucher", "postgres", "redis"):
         if a.get(key) is not None and b.get(key) is not None:
             used[f"{key}_cpu_s"] = round(b[key] - a[key], 3)
+    # PostgreSQL by what its processes serve: each database's client backends, the
+    # background processes, and the rest ("exited": the postmaster itself and children that
+    # ended in between, such as psql's backends, whose time reaches it as cutime).
+    ca, cb = a.get("postgres_children"), b.get("postgres_children")
+    if ca is not None and cb is not None and "postgres_cpu_s" in used:
+        parts = {}
+        for pid, (role, cpu_b) in cb.items():
+            before = ca.get(pid)
+            parts[role] = parts.get(role, 0) + cpu_b - (before[1] if before and before[0] == role else 0)
+        parts["exited"] = used["postgres_cpu_s"] - sum(parts.values())
+        used["postgres_parts_cpu_s"] = {k: round(v, 3) for k, v in sorted(parts.items())}
+    ra, rb = a.get("voucher_replicas") or [], b.get("voucher_replicas") or []
+    if len(ra) > 1 and len(ra) == len(rb):
+        used["voucher_replicas_cpu_s"] = [
+            round(y - x, 3) if x is not None and y is not None else None for x, y in zip(ra, rb)
+        ]
     busy = b["system_busy"] - a["system_busy"]
     total = b["system_total"] - a["system_total"]
     used["wall_s"] = round(wall, 3)
     used["machine_busy_pct"] = round(100 * busy / total, 1) if total > 0 else None
     # What is not a service, PostgreSQL or Redis: mostly the load generator (wrk/pgbench).
-    known = sum(v for k, v in used.items() if k.endswith("_cpu_s"))
+    known = sum(used.get(f"{k}_cpu_s", 0) for k in ("order", "voucher", "postgres", "redis"))
     used["other_cpu_s"] = round(busy - known, 3)
     return used
+
+
+# --- service metrics -----------------------------------------------------------------------
+# The services' own counters of the event path (their admin listeners' /metrics), read
+# before and after the end-to-end phase: how many events each voucher replica consumed and
+# with which outcome, how many acknowledgements the order service recorded, how many events
+# its relay published again.
+
+DELIVERY_COUNTERS = (
+    "events_consumed_total",
+    "events_rejected_total",
+    "events_retried_total",
+    "events_dead_lettered_total",
+    "vouchers_issued_total",
+    "events_published_total",
+    "events_publish_retries_total",
+    "events_republished_total",
+    "events_acknowledged_total",
+    "acks_rejected_total",
+)
+
+
+def scrape(url):
+    """The delivery counters of one service (URL: its admin listener), by series, or None."""
+    hostport = url.split("://", 1)[1].rstrip("/")
+    host, port = hostport.rsplit(":", 1)
+    try:
+        conn = http.client.HTTPConnection(host, int(port), timeout=2)
+        conn.request("GET", "/metrics")
+        resp = conn.getresponse()
+        body = resp.read().decode()
+        conn.close()
+    except OSError:
+        return None
+    if resp.status != 200:
+        return None
+    series = {}
+    for line in body.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        key, _, value = line.rpartition(" ")
+        if key.split("{", 1)[0] in DELIVERY_COUNTERS:
+            series[key] = float(value)
+    return series
+
+
+def scrape_all(targets):
+    """TARGETS: NAME=ADMIN_URL strings."""
+    return {name: scrape(url) for name, url in (t.split("=", 1) for t in targets)}
+
+
+def counter_sum(services, prefix, metric):
+    """METRIC summed over its series and over the services whose name starts with PREFIX."""
+    return sum(
+        v
+        for name, series in (services or {}).items()
+        if name.startswith(prefix) and series
+        for k, v in series.items()
+        if k.split("{", 1)[0] == metric
+    )
+
+
+def metrics_delta(begin, end):
+    """Per service and series: END - BEGIN (counters; a series absent at BEGIN started at 0)."""
+    out = {}
+    for name, series in (end or {}).items():
+        if series is None:
+            out[name] = None
+            continue
+        before = (begin or {}).get(name) or {}
+        out[name] = {k: round(v - before.get(k, 0), 3) for k, v in sorted(series.items()) if v - before.get(k, 0)}
+    return out
+
+
+def cmd_metrics_snapshot(out, *targets):
+    write_json(out, {"wall": time.time(), "services": scrape_all(targets)})
+
+
+def cmd_settle(out, begin_json, consumed, acks, stall_s, *targets):
+    """Waits until the voucher replicas (targets named voucher*) have consumed CONSUMED events
+    and the order service (targets named order*) has recorded ACKS acknowledgements since the
+    snapshot BEGIN_JSON, or until neither has moved for STALL_S seconds; writes the last
+    snapshot to OUT, with whether it settled and how long it waited."""
+    begin = (read_json(begin_json) or {}).get("services")
+    consumed, acks, stall_s = float(consumed), float(acks), float(stall_s)
+    t0 = time.time()
+    last, last_change = None, t0
+    while True:
+        snap = scrape_all(targets)
+        c = counter_sum(snap, "voucher", "events_consumed_total") - counter_sum(begin, "voucher", "events_consumed_total")
+        k = counter_sum(snap, "order", "events_acknowledged_total") - counter_sum(begin, "order", "events_acknowledged_total")
+        settled = c >= consumed and k >= acks
+        if settled:
+            break
+        if (c, k) != last:
+            last, last_change = (c, k), time.time()
+        elif time.time() - last_change >= stall_s:
+            sys.stderr.write(f"settle: stopped waiting at {c:.0f} of {consumed:.0f} events consumed, "
+                             f"{k:.0f} of {acks:.0f} acknowledgements recorded\n")
+            break
+        time.sleep(0.1)
+    write_json(out, {
+        "wall": time.time(),
+        "services": snap,
+        "settled": settled,
+        "waited_s": round(time.time() - t0, 3),
+        "consumed": c,
+        "acks": k,
+    })
 
 
 # --- tool output parsers -----------------------------------------------------------------
@@ -214,9 +368,9 @@ async def _read_response(reader):
     return status, body, close
 
 
-def cmd_drive(out, url, mode, work, connections):
-    """MODE create: WORK is a count of POST /orders (customer ids e2e-*); MODE patch: WORK
-    is a file of order ids to PATCH to sent."""
+def cmd_drive(out, url, mode, work, connections, prefix="e2e"):
+    """MODE create: WORK is a count of POST /orders (customer ids PREFIX-*, e2e-* unless
+    given); MODE patch: WORK is a file of order ids to PATCH to sent."""
     import asyncio
 
     hostport = url.split("://", 1)[1].rstrip("/")
@@ -225,7 +379,7 @@ def cmd_drive(out, url, mode, work, connections):
     auth = b"Authorization: Bearer %s\r\n" % os.environ.get("BENCH_TOKEN", "").encode()
     if mode == "create":
         n = int(work)
-        body = '{"customer_id":"e2e-%d","items":[{"sku":"BENCH-1","quantity":1,"unit_price_cents":12000}]}'
+        body = '{"customer_id":"' + prefix.replace("%", "%%") + '-%d","items":[{"sku":"BENCH-1","quantity":1,"unit_price_cents":12000}]}'
 
         def build(i):
             b = (body % (i % 1000)).encode()
@@ -474,6 +628,51 @@ def cmd_report(work, json_out):
         for k in ("order", "voucher", "postgres", "redis"):
             if f"{k}_cpu_s" in cpu["e2e"]:
                 cpu["e2e"][f"{k}_cpu_ms_per_order"] = round(1000 * cpu["e2e"][f"{k}_cpu_s"] / n_vouchers, 3)
+        if "voucher_replicas_cpu_s" in cpu["e2e"]:
+            cpu["e2e"]["voucher_replicas_cpu_ms_per_order"] = [
+                round(1000 * v / n_vouchers, 3) if v is not None else None for v in cpu["e2e"]["voucher_replicas_cpu_s"]
+            ]
+        if "postgres_parts_cpu_s" in cpu["e2e"]:
+            cpu["e2e"]["postgres_parts_cpu_ms_per_order"] = {
+                k: round(1000 * v / n_vouchers, 3) for k, v in cpu["e2e"]["postgres_parts_cpu_s"].items()
+            }
+        if e2e.get("wal_bytes") is not None:
+            cpu["e2e"]["wal_bytes_per_order"] = round(e2e["wal_bytes"] / n_vouchers)
+        # The four measured components together (not "other": the load generator, and
+        # whatever else runs on the machine).
+        cpu["e2e"]["total_cpu_ms_per_order"] = round(
+            sum(cpu["e2e"].get(f"{k}_cpu_ms_per_order", 0) for k in ("order", "voucher", "postgres", "redis")), 3
+        )
+
+    # What the services counted on the event path during the end-to-end phase.
+    m_begin, m_end = o("metrics_e2e_begin"), o("metrics_e2e_end")
+    delivery = None
+    if m_begin and m_end:
+        per_service = metrics_delta(m_begin.get("services"), m_end.get("services"))
+        sv = {name: d for name, d in per_service.items() if name.startswith("voucher")}
+        so = {name: d for name, d in per_service.items() if name.startswith("order")}
+
+        def outcomes(series, metric):
+            return {k.split('outcome="', 1)[1].rstrip('"}'): v for k, v in (series or {}).items()
+                    if k.startswith(metric + "{") and 'outcome="' in k}
+
+        delivery = {
+            "transport": meta.get("config", {}).get("event_transport"),
+            "voucher_replicas": meta.get("config", {}).get("voucher_replicas", 1),
+            "consumed_by_replica": {name: outcomes(d, "events_consumed_total") for name, d in sv.items()},
+            "consumed_total": counter_sum(per_service, "voucher", "events_consumed_total"),
+            "rejected_total": counter_sum(per_service, "voucher", "events_rejected_total"),
+            "retried_total": counter_sum(per_service, "voucher", "events_retried_total"),
+            "dead_lettered_total": counter_sum(per_service, "voucher", "events_dead_lettered_total"),
+            "acknowledged": outcomes(so.get("order"), "events_acknowledged_total"),
+            "acknowledged_total": counter_sum(per_service, "order", "events_acknowledged_total"),
+            "published_total": counter_sum(per_service, "order", "events_published_total"),
+            "republished_total": counter_sum(per_service, "order", "events_republished_total"),
+            "publish_retries_total": counter_sum(per_service, "order", "events_publish_retries_total"),
+            "settled": m_end.get("settled"),
+            "settle_waited_s": m_end.get("waited_s"),
+            "services": per_service,
+        }
     if "ceiling_sent" in cpu and sent_ceiling.get("transactions"):
         cpu["ceiling_sent"]["postgres_cpu_ms_per_order"] = round(
             1000 * cpu["ceiling_sent"]["postgres_cpu_s"] / sent_ceiling["transactions"], 3
@@ -485,9 +684,12 @@ def cmd_report(work, json_out):
         checks.append({"name": name, "ok": bool(ok), "detail": detail})
 
     expected = meta.get("config", {}).get("e2e_orders")
-    check("POST /orders: no errors", post and post.get("errors_total") == 0,
-          f"{post.get('errors_total')} errors (status>=400 {post.get('errors_status')}) in {post.get('requests')} requests")
-    check("POST /orders: requests served", post.get("requests", 0) > 0, f"{post.get('requests')} requests")
+    # BENCH_PHASES=e2e runs the end-to-end phase only: the other phases' checks do not apply.
+    full = meta.get("config", {}).get("phases", "all") == "all"
+    if full:
+        check("POST /orders: no errors", post and post.get("errors_total") == 0,
+              f"{post.get('errors_total')} errors (status>=400 {post.get('errors_status')}) in {post.get('requests')} requests")
+        check("POST /orders: requests served", post.get("requests", 0) > 0, f"{post.get('requests')} requests")
     check("e2e: orders created", create.get("ok") == expected and create.get("errors_total") == 0,
           f"{create.get('ok')} of {expected} created, statuses {create.get('statuses')}")
     check("e2e: every PATCH answered 200", patch.get("ok") == expected and patch.get("errors_total") == 0,
@@ -497,10 +699,11 @@ def cmd_report(work, json_out):
           f"{e2e.get('vouchers')} vouchers for {expected} orders, {e2e.get('missing_vouchers')} missing")
     check("e2e: no extra vouchers", e2e.get("extra_vouchers") == 0 and e2e.get("vouchers_after_wait") == e2e.get("vouchers"),
           f"{e2e.get('extra_vouchers')} for other orders, {e2e.get('vouchers_after_wait')} vouchers after waiting")
-    check("ceiling: pgbench without failures",
-          all(r.get("failed", 1) == 0 and r.get("aborted") is False for r in (post_ceiling, sent_ceiling)),
-          ", ".join(f"{n} {r.get('failed')} failed{' (aborted)' if r.get('aborted') is not False else ''}"
-                    for n, r in (("insert", post_ceiling), ("sent", sent_ceiling))))
+    if full:
+        check("ceiling: pgbench without failures",
+              all(r.get("failed", 1) == 0 and r.get("aborted") is False for r in (post_ceiling, sent_ceiling)),
+              ", ".join(f"{n} {r.get('failed')} failed{' (aborted)' if r.get('aborted') is not False else ''}"
+                        for n, r in (("insert", post_ceiling), ("sent", sent_ceiling))))
 
     # Observations that do not fail the run but point at the services.
     notes = []
@@ -508,11 +711,19 @@ def cmd_report(work, json_out):
         notes.append(f"the order relay claimed more than its batch limit ({e2e.get('relay_batch_limit')}) in "
                      f"{e2e['relay_rounds_over_batch_limit']} of {e2e.get('relay_rounds')} rounds "
                      f"(largest {e2e.get('relay_batch_max')} rows)")
-    check("ceiling: pool of orders not exhausted", not sent_ceiling.get("pool_exhausted", True),
-          f"{sent_ceiling.get('transactions')} of {sent_ceiling.get('pool')} pool orders used")
-    for svc in ("order", "voucher"):
-        check(f"{svc}: restarts became ready", resources[svc]["ready_ms"] is not None and not (o(f"startup_{svc}") or {}).get("failed_runs"),
-              f"median {resources[svc]['ready_ms']} ms")
+    if delivery and (delivery["rejected_total"] or delivery["dead_lettered_total"] or delivery["republished_total"]):
+        notes.append(f"event path: {delivery['rejected_total']:.0f} events rejected, "
+                     f"{delivery['dead_lettered_total']:.0f} dead-lettered, "
+                     f"{delivery['republished_total']:.0f} published again by the relay")
+    if delivery and delivery.get("settled") is False:
+        notes.append("the replicas had not consumed every event (or the order service had not recorded every "
+                     "acknowledgement) when the CPU window closed: see end_to_end.delivery")
+    if full:
+        check("ceiling: pool of orders not exhausted", not sent_ceiling.get("pool_exhausted", True),
+              f"{sent_ceiling.get('transactions')} of {sent_ceiling.get('pool')} pool orders used")
+        for svc in ("order", "voucher"):
+            check(f"{svc}: restarts became ready", resources[svc]["ready_ms"] is not None and not (o(f"startup_{svc}") or {}).get("failed_runs"),
+                  f"median {resources[svc]['ready_ms']} ms")
 
     result = {
         **{k: meta[k] for k in ("timestamp", "mode", "git", "machine", "tools", "config", "postgres_settings", "binaries") if k in meta},
@@ -527,6 +738,7 @@ def cmd_report(work, json_out):
             "result": e2e,
             "ceiling": {**sent_ceiling, "orders_per_s": ceiling_e2e},
             "ratio_vouchers_per_s_to_ceiling": ratio(e2e.get("vouchers_per_s"), ceiling_e2e),
+            "delivery": delivery,
         },
         "resources": resources,
         "cpu": cpu,
@@ -551,16 +763,22 @@ def cmd_report(work, json_out):
         add(f"Binaries: {', '.join(stale)} built {meta['binaries'][stale[0]]['modified']}, before the commit "
             f"(BENCH_SKIP_BUILD=1?): the figures are for that older build")
     add(f"Load: {cfg.get('connections')} connections, {cfg.get('threads')} threads, {cfg.get('duration_s')} s per throughput run")
+    if not full or cfg.get("voucher_replicas", 1) != 1:
+        add(f"End to end only: {cfg.get('event_transport')}, {cfg.get('voucher_replicas')} voucher replica(s), "
+            f"{cfg.get('e2e_warmup_orders')} warm-up orders, CPU window "
+            f"{'until the event path is quiet' if cfg.get('e2e_settle') == 1 else 'until the last voucher'}"
+            if not full else f"{cfg.get('voucher_replicas')} voucher replicas, {cfg.get('event_transport')}")
     add("")
     w = "{:<44} {:>16} {:>16} {:>8}"
     add(w.format("", "service", "ceiling (pgbench)", "ratio"))
-    add(w.format("POST /orders  throughput (req/s)", fmt(post.get("rps")), fmt(post_ceiling.get("tps")),
-                 fmt(result["post_orders"]["ratio_rps_to_ceiling"], digits=2)))
-    add(w.format("POST /orders  latency p50 / p99 (ms)",
-                 f"{fmt(post.get('p50_ms'), digits=2)} / {fmt(post.get('p99_ms'), digits=2)}",
-                 f"{fmt(post_ceiling.get('p50_ms'), digits=2)} / {fmt(post_ceiling.get('p99_ms'), digits=2)}", ""))
-    add(w.format("POST /orders  requests / errors", f"{fmt(post.get('requests'))} / {fmt(post.get('errors_total'))}",
-                 f"{fmt(post_ceiling.get('transactions'))} / {fmt(post_ceiling.get('failed'))}", ""))
+    if full:
+        add(w.format("POST /orders  throughput (req/s)", fmt(post.get("rps")), fmt(post_ceiling.get("tps")),
+                     fmt(result["post_orders"]["ratio_rps_to_ceiling"], digits=2)))
+        add(w.format("POST /orders  latency p50 / p99 (ms)",
+                     f"{fmt(post.get('p50_ms'), digits=2)} / {fmt(post.get('p99_ms'), digits=2)}",
+                     f"{fmt(post_ceiling.get('p50_ms'), digits=2)} / {fmt(post_ceiling.get('p99_ms'), digits=2)}", ""))
+        add(w.format("POST /orders  requests / errors", f"{fmt(post.get('requests'))} / {fmt(post.get('errors_total'))}",
+                     f"{fmt(post_ceiling.get('transactions'))} / {fmt(post_ceiling.get('failed'))}", ""))
     add(w.format(f"End to end: {fmt(expected)} orders -> vouchers (per s)", fmt(e2e.get("vouchers_per_s")),
                  fmt(ceiling_e2e), fmt(result["end_to_end"]["ratio_vouchers_per_s_to_ceiling"], digits=2)))
     add(w.format("  first PATCH -> last voucher (s)", fmt(e2e.get("first_patch_to_last_voucher_s"), digits=2), "", ""))
@@ -568,21 +786,30 @@ def cmd_report(work, json_out):
                  f"{fmt(patch.get('p50_ms'), digits=2)} / {fmt(patch.get('p99_ms'), digits=2)}", ""))
     add(w.format("  sent -> voucher latency p50 / p99 (ms)",
                  f"{fmt(e2e.get('latency_p50_ms'), digits=1)} / {fmt(e2e.get('latency_p99_ms'), digits=1)}", "", ""))
-    add(w.format("  per-order SQL latency p50 / p99 (ms)", "",
-                 f"{fmt(sent_ceiling.get('p50_ms'), digits=2)} / {fmt(sent_ceiling.get('p99_ms'), digits=2)}", ""))
+    if full:
+        add(w.format("  per-order SQL latency p50 / p99 (ms)", "",
+                     f"{fmt(sent_ceiling.get('p50_ms'), digits=2)} / {fmt(sent_ceiling.get('p99_ms'), digits=2)}", ""))
     add(w.format("  relay rows per round: mean / max", f"{fmt(e2e.get('relay_batch_mean'))} / {fmt(e2e.get('relay_batch_max'))}",
                  f"every {fmt(sent_ceiling.get('relay_every'))} orders", ""))
     add(w.format("  outbox rows unpublished at the end", fmt(e2e.get("outbox_unpublished_at_end")),
                  fmt(sent_ceiling.get("unpublished_at_end")), ""))
     add(w.format("  vouchers / missing / extra",
                  f"{fmt(e2e.get('vouchers'))} / {fmt(e2e.get('missing_vouchers'))} / {fmt(e2e.get('extra_vouchers'))}", "", ""))
-    add("")
-    w2 = "{:<10} {:>14} {:>14} {:>16}"
-    add(w2.format("service", "RSS idle (MB)", "RSS peak (MB)", "start->ready (ms)"))
-    for svc in ("order", "voucher"):
-        r = resources[svc]
-        mb = lambda kb: round(kb / 1024, 1) if kb else None  # noqa: E731
-        add(w2.format(svc, fmt(mb(r["rss_idle_kb"])), fmt(mb(r["rss_peak_kb"])), fmt(r["ready_ms"])))
+    if delivery:
+        add(f"  events consumed per voucher replica ({delivery['transport']}): " + "; ".join(
+            f"{name} " + ", ".join(f"{k} {v:,.0f}" for k, v in sorted(oc.items()))
+            for name, oc in sorted(delivery["consumed_by_replica"].items())))
+        add(f"  order service: {delivery['acknowledged_total']:,.0f} acknowledgements recorded, "
+            f"{delivery['published_total']:,.0f} events delivered without one (streams), "
+            f"{delivery['republished_total']:,.0f} published again")
+    if full:
+        add("")
+        w2 = "{:<10} {:>14} {:>14} {:>16}"
+        add(w2.format("service", "RSS idle (MB)", "RSS peak (MB)", "start->ready (ms)"))
+        for svc in ("order", "voucher"):
+            r = resources[svc]
+            mb = lambda kb: round(kb / 1024, 1) if kb else None  # noqa: E731
+            add(w2.format(svc, fmt(mb(r["rss_idle_kb"])), fmt(mb(r["rss_peak_kb"])), fmt(r["ready_ms"])))
     add("")
     add("CPU seconds per phase (evidence for where time goes):")
     w3 = "{:<16} {:>7} {:>7} {:>8} {:>9} {:>7} {:>7} {:>6}"
@@ -592,6 +819,18 @@ def cmd_report(work, json_out):
                       fmt(c.get("voucher_cpu_s"), digits=1), fmt(c.get("postgres_cpu_s"), digits=1),
                       fmt(c.get("redis_cpu_s"), digits=1), fmt(c.get("other_cpu_s"), digits=1),
                       fmt(c.get("machine_busy_pct"), digits=0)))
+    e = cpu.get("e2e") or {}
+    if e.get("total_cpu_ms_per_order") is not None:
+        us = lambda v: fmt(round(1000 * v) if v is not None else None)  # noqa: E731
+        replicas = e.get("voucher_replicas_cpu_ms_per_order")
+        add(f"e2e CPU per voucher (µs): order {us(e.get('order_cpu_ms_per_order'))}, "
+            f"voucher {us(e.get('voucher_cpu_ms_per_order'))}"
+            + (f" ({' + '.join(us(v) for v in replicas)})" if replicas else "")
+            + f", postgres {us(e.get('postgres_cpu_ms_per_order'))}"
+            + (" (" + ", ".join(f"{k} {us(v)}" for k, v in e["postgres_parts_cpu_ms_per_order"].items()) + ")"
+               if e.get("postgres_parts_cpu_ms_per_order") else "")
+            + f", redis {us(e.get('redis_cpu_ms_per_order'))}; "
+            f"total {us(e.get('total_cpu_ms_per_order'))}; WAL {fmt(e.get('wal_bytes_per_order'))} bytes")
     add("")
     for c in checks:
         add(f"[{'ok' if c['ok'] else 'FAIL'}] {c['name']}: {c['detail']}")
@@ -719,6 +958,10 @@ def main():
         cmd_startup(*rest[:sep], rest[sep + 1 :])
     elif cmd == "drive":
         cmd_drive(*rest)
+    elif cmd == "metrics-snapshot":
+        cmd_metrics_snapshot(*rest)
+    elif cmd == "settle":
+        cmd_settle(*rest)
     elif cmd == "e2e-latency":
         cmd_e2e_latency(*rest)
     elif cmd == "meta":
