@@ -10,6 +10,8 @@ use order::{
 };
 use sea_orm::{ConnectionTrait, TransactionTrait};
 
+use shared::testing::assert_grouped;
+
 use crate::helpers::{order_body, spawn_app};
 
 fn new_order(id: OrderId, customer: &str) -> Order {
@@ -55,21 +57,8 @@ async fn concurrent_creations_are_written_together_and_each_gets_its_order() {
     assert_eq!(app.order_rows().await, 64);
 
     let metrics = app.admin("/metrics").await.text().await.unwrap();
-    let value = |name: &str| -> f64 {
-        metrics
-            .lines()
-            .find_map(|line| line.strip_prefix(name)?.trim().parse().ok())
-            .unwrap_or_else(|| panic!("{name} in /metrics:\n{metrics}"))
-    };
-    let (batches, rows) = (
-        value("order_insert_batch_size_count"),
-        value("order_insert_batch_size_sum"),
-    );
-    assert_eq!(rows, 64.0, "every creation went through the writers");
-    assert!(
-        batches < 64.0,
-        "{batches} statements for 64 concurrent creations: nothing was grouped"
-    );
+    let written = assert_grouped(&metrics, "order_insert", 64.0);
+    assert_eq!(written, 64.0, "every creation went through the writers, once");
 }
 
 #[tokio::test]
@@ -128,22 +117,8 @@ async fn concurrent_status_changes_are_written_together_each_with_its_event() {
     assert_eq!(app.outbox_rows().await, 40, "one event per order, none twice");
 
     let metrics = app.admin("/metrics").await.text().await.unwrap();
-    let value = |name: &str| -> f64 {
-        metrics
-            .lines()
-            .find_map(|line| line.strip_prefix(name)?.trim().parse().ok())
-            .unwrap_or_else(|| panic!("{name} in /metrics:\n{metrics}"))
-    };
-    let (batches, changes) = (
-        value("order_status_change_batch_size_count"),
-        value("order_status_change_batch_size_sum"),
-    );
     // A second request that reads the order already sent writes nothing.
-    assert!(changes >= 40.0, "{changes} changes went through the writers");
-    assert!(
-        batches < changes,
-        "{batches} statements for {changes} concurrent changes: nothing was grouped"
-    );
+    assert_grouped(&metrics, "order_status_change", 40.0);
 }
 
 #[tokio::test]

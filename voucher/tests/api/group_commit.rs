@@ -2,7 +2,7 @@ use std::{sync::Arc, time::Duration};
 
 use chrono::Utc;
 use sea_orm::{ConnectionTrait, TransactionTrait};
-use shared::domain::Cents;
+use shared::{domain::Cents, testing::assert_grouped};
 use uuid::Uuid;
 use voucher::{
     application::{
@@ -76,19 +76,5 @@ async fn vouchers_of_events_processed_together_are_written_together() {
         assert_eq!(issued.len(), 1);
     }
     let metrics = app.admin("/metrics").await.text().await.unwrap();
-    let value = |name: &str| -> f64 {
-        metrics
-            .lines()
-            .find_map(|line| line.strip_prefix(name)?.trim().parse().ok())
-            .unwrap_or_else(|| panic!("{name} in /metrics:\n{metrics}"))
-    };
-    let (batches, rows) = (
-        value("voucher_insert_batch_size_count"),
-        value("voucher_insert_batch_size_sum"),
-    );
-    assert!(rows >= 60.0, "{rows} vouchers went through the writers");
-    assert!(
-        batches < rows,
-        "{batches} statements for {rows} vouchers: nothing was grouped"
-    );
+    assert_grouped(&metrics, "voucher_insert", 60.0);
 }
