@@ -32,7 +32,9 @@ type Queued<W> = (
 
 /// Group commit: requests that arrive while a write is in progress are written together
 /// (one statement and one commit for the batch). A lone request is written at once: a writer
-/// takes whatever is waiting when it is free, and never waits for company.
+/// takes whatever is waiting when it is free, and never waits for company. The queue holds
+/// the requests in flight, which the callers bound (the HTTP connection cap, the consumer's
+/// concurrency).
 pub struct GroupCommit<W: BatchWrite> {
     queue: mpsc::UnboundedSender<Queued<W>>,
 }
