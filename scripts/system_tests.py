@@ -88,10 +88,49 @@ def log(msg):
     print(msg, flush=True)
 
 
+def ephemeral_ports_start():
+    """Where the kernel's range of ports for outgoing connections begins."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+_handed_out = set()
+
+
+def ports_free(ports):
+    sockets = []
+    try:
+        for port in ports:
+            sock = socket.socket()
+            sockets.append(sock)
+            sock.bind(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def free_ports(count, stride=1, span=1):
+    """A first port of `count` consecutive free ports (with `span` > 1, also the ports
+    `stride` above them, span times), all below the kernel's ephemeral range: a port from
+    that range could be taken by an outgoing connection of a process the scenario already
+    started (a pool connecting to PostgreSQL) between this pick and the bind."""
+    top = ephemeral_ports_start() - stride * (span - 1) - count
+    while True:
+        base = 10000 + secrets.randbelow(max(1, top - 10000))
+        ports = [base + i + stride * j for j in range(span) for i in range(count)]
+        if not _handed_out.intersection(ports) and ports_free(ports):
+            _handed_out.update(ports)
+            return base
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_ports(1)
 
 
 def database_url(server_url, database, user=None, password=None):
@@ -213,32 +252,13 @@ class Redis:
             raise AssertionError(f"Redis refused a service command (ACL LOG):\n{refused}")
 
 
-def free_port_range(count):
-    """A first port of `count` consecutive free ports whose cluster bus ports (+10000) are free too."""
-    while True:
-        base = 20000 + secrets.randbelow(20000)
-        ports = [*range(base, base + count), *range(base + 10000, base + 10000 + count)]
-        try:
-            sockets = []
-            for port in ports:
-                sock = socket.socket()
-                sockets.append(sock)
-                sock.bind(("127.0.0.1", port))
-            return base
-        except OSError:
-            continue
-        finally:
-            for sock in sockets:
-                sock.close()
-
-
 class RedisCluster:
     """A Redis Cluster of the scenario's own (scripts/throwaway redis-cluster: 3 primaries and
     3 replicas, TLS only, the users of scripts/redis-acl). The services get every node as a
     seed; a test kills the primary that holds a key and brings it back."""
 
     def __init__(self, workdir, channel):
-        self.base = free_port_range(6)
+        self.base = free_ports(6, stride=10000, span=2)  # each node's cluster bus: port + 10000
         self.ports = list(range(self.base, self.base + 6))
         self.channel = channel
         self.dir = os.path.join(workdir, "redis-cluster")
@@ -472,9 +492,14 @@ class Service:
             if http("GET", f"{self.admin_url}/ready", timeout=1)[0] == 200:
                 return
             if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.label} exited with {self.proc.returncode}")
+                raise RuntimeError(f"{self.label} exited with {self.proc.returncode}:\n{self.log_tail()}")
             time.sleep(0.05)
-        raise RuntimeError(f"{self.label} not ready within {timeout} s")
+        raise RuntimeError(f"{self.label} not ready within {timeout} s:\n{self.log_tail()}")
+
+    def log_tail(self, lines=15):
+        self.log.flush()
+        with open(self.log_path) as f:
+            return "".join(f.readlines()[-lines:])
 
     def kill9(self):
         if self.proc and self.proc.poll() is None:
