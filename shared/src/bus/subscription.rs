@@ -4,6 +4,9 @@ use redis::{PushInfo, PushKind, RedisResult};
 use tokio::sync::mpsc;
 
 use super::{BusConnection, RedisEndpoint};
+
+/// How often a subscription PINGs its connection, so that a half-open one is noticed.
+pub const HEARTBEAT: Duration = Duration::from_secs(5);
 use crate::{backoff::Backoff, error::Chain};
 
 /// A subscription to one pub/sub channel on a RESP3 connection. When the connection to a
@@ -11,9 +14,12 @@ use crate::{backoff::Backoff, error::Chain};
 /// a cluster, the subscribed node may be gone for good (a failover), so a lost connection is
 /// replaced by a new one, subscribed through whichever nodes are up. Messages wait in a
 /// bounded queue; if the reader falls that far behind, new messages are dropped and logged
-/// (pub/sub senders re-publish what was not acknowledged).
+/// (pub/sub senders re-publish what was not acknowledged). While it waits for messages, it
+/// PINGs the connection every [`HEARTBEAT`], so a half-open connection is noticed even when
+/// idle.
 pub struct ChannelSubscription {
     conn: BusConnection,
+    heartbeat: tokio::time::Interval,
     messages: mpsc::Receiver<PushInfo>,
     sender: mpsc::Sender<PushInfo>,
     endpoint: RedisEndpoint,
@@ -29,6 +35,7 @@ impl ChannelSubscription {
         tracing::info!(%channel, "subscribed");
         Ok(Self {
             conn,
+            heartbeat: tokio::time::interval(HEARTBEAT),
             messages,
             sender,
             endpoint: endpoint.clone(),
@@ -39,7 +46,15 @@ impl ChannelSubscription {
     /// The payload of the next message, or `None` once the subscription is gone for good.
     pub async fn next_message(&mut self) -> Option<Vec<u8>> {
         loop {
-            let push = self.messages.recv().await?;
+            let push = tokio::select! {
+                push = self.messages.recv() => push?,
+                _ = self.heartbeat.tick() => {
+                    if let Err(e) = self.ping().await {
+                        tracing::warn!(error.message = %Chain(&e), "heartbeat failed; the connection will be re-established");
+                    }
+                    continue;
+                }
+            };
             if push.kind == PushKind::Disconnection && self.endpoint.is_cluster() {
                 self.resubscribe().await;
                 continue;
@@ -86,7 +101,8 @@ impl ChannelSubscription {
         batch
     }
 
-    /// Checks the connection, so that a dead one is noticed (and replaced) even when idle.
+    /// Checks the connection, so that a dead one is noticed (and replaced) even when idle;
+    /// done every [`HEARTBEAT`] while waiting for messages.
     ///
     /// # Errors
     /// Redis did not answer.

@@ -119,12 +119,6 @@ pub trait StreamConsumer: Send + Sync {
 pub trait Subscription: Send {
     /// The payload of the next message, or `None` once the subscription is gone for good.
     async fn next_message(&mut self) -> Option<Vec<u8>>;
-
-    /// Checks the connection, so that a dead one is noticed (and replaced) even when idle.
-    ///
-    /// # Errors
-    /// [`BusError`] when the bus did not answer.
-    async fn ping(&mut self) -> Result<(), BusError>;
 }
 
 /// Opens pub/sub subscriptions to order.sent.

@@ -1,5 +1,3 @@
-use std::time::Duration;
-
 use shared::{
     backoff,
     bus::{ChannelSubscription, RedisEndpoint},
@@ -10,8 +8,6 @@ use tokio_util::sync::CancellationToken;
 
 use crate::application::usecases::AcknowledgeEvents;
 
-/// How often an idle subscription is PINGed so that a half-open connection is noticed.
-const HEARTBEAT: Duration = Duration::from_secs(5);
 /// Acknowledgements recorded per database write, at most.
 const BATCH: usize = 256;
 /// Acknowledgements queued in memory while a write is in progress.
@@ -31,17 +27,11 @@ pub async fn run_ack_listener(
     else {
         return;
     };
-    let mut heartbeat = tokio::time::interval(HEARTBEAT);
     tracing::info!(%channel, "acknowledgement listener started");
     loop {
         tokio::select! {
             biased;
             _ = shutdown.cancelled() => break,
-            _ = heartbeat.tick() => {
-                if let Err(e) = subscription.ping().await {
-                    tracing::warn!(error.message = %Chain(&e), "heartbeat failed; the connection will be re-established");
-                }
-            }
             batch = subscription.next_batch(BATCH) => {
                 if batch.is_empty() {
                     tracing::error!("acknowledgement subscription closed");

@@ -1,4 +1,4 @@
-use std::{sync::Arc, time::Duration};
+use std::sync::Arc;
 
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
@@ -10,9 +10,6 @@ use shared::{
 
 use super::{ConsumerCheck, EventHandler, Handled};
 use crate::application::ports::{Acknowledgements, DeadLetters, Subscriber};
-
-/// How often an idle subscription is PINGed so that a half-open connection is noticed.
-const HEARTBEAT: Duration = Duration::from_secs(5);
 
 /// The bus ends of the pub/sub consumer.
 pub struct PubSubBus {
@@ -44,20 +41,11 @@ pub async fn run_pubsub_consumer(
         return;
     };
     consuming.set(true);
-    let mut heartbeat = tokio::time::interval(HEARTBEAT);
     tracing::info!(concurrency, "order.sent consumer started (pub/sub)");
     loop {
         tokio::select! {
             biased;
             _ = shutdown.cancelled() => break,
-            _ = heartbeat.tick() => {
-                if let Err(e) = subscription.ping().await {
-                    tracing::warn!(
-                        error.message = %shared::error::Chain(&e),
-                        "heartbeat failed; the connection will be re-established"
-                    );
-                }
-            }
             message = subscription.next_message() => {
                 let Some(payload) = message else {
                     tracing::error!("subscription closed");

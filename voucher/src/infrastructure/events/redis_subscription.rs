@@ -30,14 +30,11 @@ impl Subscriber for RedisSubscriber {
     }
 }
 
-/// A Redis subscription ([`ChannelSubscription`]: resubscribes by itself after a reconnect).
+/// A Redis subscription ([`ChannelSubscription`]: keeps its connection alive and resubscribes
+/// by itself after a reconnect).
 #[async_trait]
 impl Subscription for ChannelSubscription {
     async fn next_message(&mut self) -> Option<Vec<u8>> {
         ChannelSubscription::next_message(self).await
-    }
-
-    async fn ping(&mut self) -> Result<(), BusError> {
-        Ok(ChannelSubscription::ping(self).await?)
     }
 }
