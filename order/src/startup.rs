@@ -128,13 +128,10 @@ impl Application {
             &settings.http.limits,
         );
 
-        let listeners = Listeners::bind(
-            &settings.http,
-            "ORDER",
-            endpoint,
-            admin_endpoint(health, "Order service"),
-        )
-        .await?;
+        let admin = admin_endpoint(health, "Order service");
+        #[cfg(feature = "profiling")]
+        let admin = shared::profiling::with_flamegraph(admin);
+        let listeners = Listeners::bind(&settings.http, "ORDER", endpoint, admin).await?;
         Ok(Self {
             listeners,
             relay,

@@ -15,6 +15,8 @@ pub mod events;
 pub mod http;
 pub mod net;
 pub mod probes;
+#[cfg(feature = "profiling")]
+pub mod profiling;
 pub mod repository;
 pub mod signing;
 pub mod telemetry;

@@ -80,13 +80,10 @@ impl Application {
             &settings.http.limits,
         );
 
-        let listeners = Listeners::bind(
-            &settings.http,
-            "VOUCHER",
-            endpoint,
-            admin_endpoint(health, "Voucher service"),
-        )
-        .await?;
+        let admin = admin_endpoint(health, "Voucher service");
+        #[cfg(feature = "profiling")]
+        let admin = shared::profiling::with_flamegraph(admin);
+        let listeners = Listeners::bind(&settings.http, "VOUCHER", endpoint, admin).await?;
         Ok(Self {
             listeners,
             settings,
