@@ -9,11 +9,7 @@
 //! take a JSON array in place of an object (`["SKU-1", 2, 499]`), so before that the body is
 //! checked against the shape of `T`'s schema: an object is wanted wherever it says `object`.
 
-use std::{
-    any::TypeId,
-    collections::HashMap,
-    sync::{Arc, OnceLock, RwLock},
-};
+mod shape;
 
 use poem::{Request, RequestBody, Result};
 use poem_openapi::{
@@ -22,7 +18,6 @@ use poem_openapi::{
     types::Type,
 };
 use serde::de::DeserializeOwned;
-use serde_json::Value;
 use serde_path_to_error::Segment;
 
 use super::{ApiError, FieldError};
@@ -79,14 +74,13 @@ pub fn parse<T: JsonBody>(bytes: &[u8]) -> Result<T, ApiError> {
             "the body is empty; a JSON object is expected",
         ));
     }
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| {
-        ApiError::bad_request(
+    shape::check::<T>(bytes, T::rule).map_err(|e| match e {
+        shape::Refused::Shape(e) => ApiError::invalid(vec![e]),
+        shape::Refused::Syntax(e) => ApiError::bad_request(
             "invalid-json",
             format!("the body is not valid JSON: {}", without_position(&e)),
-        )
+        ),
     })?;
-    let mut path = String::new();
-    check_shape(&value, &shape_of::<T>(), &mut path, T::rule).map_err(|e| ApiError::invalid(vec![e]))?;
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(describe::<T>)?;
     deserializer.end().map_err(|e| {
@@ -125,123 +119,6 @@ fn describe<T: JsonBody>(err: serde_path_to_error::Error<serde_json::Error>) -> 
         )
     };
     ApiError::invalid(vec![error])
-}
-
-/// Where a body must hold a JSON object, or a string, and what is inside.
-#[derive(Debug)]
-enum Shape {
-    Object(Vec<(&'static str, Shape)>),
-    Array(Box<Shape>),
-    /// A string (or an enum of strings): serde would take an enum's variant from a map
-    /// (`{"sent": null}`) and report a number in its place as a syntax error.
-    Text,
-    Other,
-}
-
-/// The shape of `T`'s schema, worked out once per type.
-fn shape_of<T: Type + 'static>() -> Arc<Shape> {
-    static SHAPES: OnceLock<RwLock<HashMap<TypeId, Arc<Shape>>>> = OnceLock::new();
-    let shapes = SHAPES.get_or_init(Default::default);
-    let id = TypeId::of::<T>();
-    if let Some(shape) = shapes.read().unwrap_or_else(|e| e.into_inner()).get(&id) {
-        return shape.clone();
-    }
-    let mut registry = Registry::new();
-    T::register(&mut registry);
-    let shape = Arc::new(shape_from(&T::schema_ref(), &registry, 0));
-    shapes
-        .write()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(id, shape.clone());
-    shape
-}
-
-fn shape_from(schema: &MetaSchemaRef, registry: &Registry, depth: usize) -> Shape {
-    let schema = match schema {
-        MetaSchemaRef::Inline(schema) => schema.as_ref(),
-        MetaSchemaRef::Reference(name) => match registry.schemas.get(name) {
-            Some(schema) => schema,
-            None => return Shape::Other,
-        },
-    };
-    if depth > 16 {
-        return Shape::Other;
-    }
-    // An optional or nullable field wraps its type: `allOf: [{$ref}]`.
-    if schema.ty.is_empty()
-        && let Some(inner) = schema.all_of.iter().chain(&schema.any_of).chain(&schema.one_of).next()
-    {
-        return shape_from(inner, registry, depth + 1);
-    }
-    match schema.ty {
-        "object" => Shape::Object(
-            schema
-                .properties
-                .iter()
-                .map(|(name, property)| (*name, shape_from(property, registry, depth + 1)))
-                .collect(),
-        ),
-        "string" => Shape::Text,
-        "array" => Shape::Array(Box::new(
-            schema
-                .items
-                .as_ref()
-                .map_or(Shape::Other, |items| shape_from(items, registry, depth + 1)),
-        )),
-        _ => Shape::Other,
-    }
-}
-
-/// Refuses an array where the schema wants an object, and anything but a string (or null)
-/// where it wants a string; everything else is serde's to judge.
-fn check_shape(
-    value: &Value,
-    shape: &Shape,
-    path: &mut String,
-    rule: fn(&str) -> Option<String>,
-) -> Result<(), FieldError> {
-    let here = |path: &String| {
-        if path.is_empty() {
-            "(body)".to_owned()
-        } else {
-            path.clone()
-        }
-    };
-    match (shape, value) {
-        (Shape::Object(_), Value::Array(_)) => Err(FieldError::new(here(path), "must be a JSON object")),
-        (Shape::Text, Value::String(_) | Value::Null) => Ok(()),
-        (Shape::Text, _) => {
-            let leaf = path.rsplit('.').next().unwrap_or_default();
-            Err(FieldError::new(
-                here(path),
-                rule(leaf).unwrap_or_else(|| "must be a string".to_owned()),
-            ))
-        }
-        (Shape::Object(properties), Value::Object(map)) => {
-            for (name, property) in properties {
-                if let Some(inner) = map.get(*name) {
-                    let len = path.len();
-                    if !path.is_empty() {
-                        path.push('.');
-                    }
-                    path.push_str(name);
-                    check_shape(inner, property, path, rule)?;
-                    path.truncate(len);
-                }
-            }
-            Ok(())
-        }
-        (Shape::Array(item), Value::Array(elements)) => {
-            for (i, element) in elements.iter().enumerate() {
-                let len = path.len();
-                path.push_str(&format!("[{i}]"));
-                check_shape(element, item, path, rule)?;
-                path.truncate(len);
-            }
-            Ok(())
-        }
-        _ => Ok(()),
-    }
 }
 
 /// `items[0].quantity` from the path segments, with `leaf` appended when given (and not
@@ -376,6 +253,26 @@ mod tests {
         assert!(detail.starts_with("the body is not valid JSON"), "{detail}");
         let trailing = &errors(r#"{"name":"a","lines":[]} x"#)[0];
         assert!(trailing.starts_with("the body is not valid JSON"), "{trailing}");
+    }
+
+    #[test]
+    fn the_shape_check_leaves_what_it_does_not_know_to_serde() {
+        // An unknown field is skipped whatever it holds; serde then names it.
+        assert_eq!(
+            errors(r#"{"name":"a","lines":[],"extra":[[{"x":[1,{"y":"z"}]}]]}"#),
+            ["extra: is not a known field"]
+        );
+        // A number where a string belongs is refused even when the key comes again.
+        assert_eq!(
+            errors(r#"{"name":7,"name":"b","lines":[]}"#),
+            ["name: must be a string"]
+        );
+        assert_eq!(
+            errors(r#"{"name":"a","lines":{"sku":"x"}}"#),
+            ["lines: has the wrong type"]
+        );
+        let escaped = parse::<Body>(br#"{"n\u0061me":"a","lines":[{"sku":"\"x\"","quantity":1}]}"#).unwrap();
+        assert_eq!(escaped.lines[0].sku, "\"x\"");
     }
 
     #[test]
