@@ -33,7 +33,7 @@ pub fn summary(run: &Run) -> Value {
         let why = if run.max_in_flight >= run.connections {
             "every connection was busy at times: the server's queue reached the generator (more connections would send on time)"
         } else {
-            "connections were free: the generator itself was late (short of CPU)"
+            "connections were free: the generator itself was late (short of CPU on this machine)"
         };
         warnings.push(format!(
             "fell behind its schedule: p99 of send lag {lag_p99:.2} ms (limit {} ms); {why}",
