@@ -579,7 +579,8 @@ def cmd_e2e_latency(out, orders_csv, vouchers_csv, ids_file, t0, polled_done_s, 
 # included) counts.
 
 LOADGEN_FIELDS = ("offered_rps", "achieved_rps", "requests", "ok", "errors_total", "statuses", "failures",
-                  "latency_ms", "send_lag_ms", "max_in_flight", "connections", "behind_schedule", "warnings")
+                  "latency_ms", "send_lag_ms", "max_in_flight", "connections", "behind_schedule", "warnings",
+                  "cpu_s", "elapsed_s")
 
 
 def latency_summary(sorted_ms):
@@ -659,9 +660,15 @@ def open_loop_result(o):
 def open_loop_lines(ol):
     lines = [f"Open loop: constant arrival rate, latency from each request's due time; "
              f"{ol['connections']} connections, {ol['duration_s']} s per load"]
-    w = "  {:<7} {:>10} {:>10} {:>9} {:>9} {:>9} {:>8}"
+    w = "  {:<7} {:>10} {:>10} {:>9} {:>9} {:>9} {:>8} {:>8}"
+
+    def gen_cpu(r):
+        # The generator's CPU over its run, % of one core.
+        cpu, wall = r.get("cpu_s"), r.get("elapsed_s")
+        return f"{100 * cpu / wall:.0f} %" if cpu is not None and wall else "n/a"
+
     lines.append(f"POST /orders ({fmt(ol['post_max_rps'])} req/s max, {ol['post_max_from']}):")
-    lines.append(w.format("load", "offered/s", "achieved/s", "p50 ms", "p99 ms", "p99.9 ms", "errors"))
+    lines.append(w.format("load", "offered/s", "achieved/s", "p50 ms", "p99 ms", "p99.9 ms", "errors", "gen CPU"))
     behind = False
     for r in ol["post"]:
         lat = r.get("latency_ms") or {}
@@ -669,16 +676,17 @@ def open_loop_lines(ol):
         behind = behind or bool(mark)
         lines.append(w.format(f"{r['load_pct']} %", fmt(r.get("offered_rps")), fmt(r.get("achieved_rps")) + mark,
                               fmt(lat.get("p50"), digits=2), fmt(lat.get("p99"), digits=2),
-                              fmt(lat.get("p99_9"), digits=2), fmt(r.get("errors_total"))))
+                              fmt(lat.get("p99_9"), digits=2), fmt(r.get("errors_total")), gen_cpu(r)))
     lines.append(f"sent -> voucher ({fmt(ol['e2e_max_vouchers_per_s'])} vouchers/s max, {ol['e2e_max_from']}):")
-    lines.append(w.format("load", "offered/s", "vouchers/s", "p50 ms", "p99 ms", "p99.9 ms", "missing"))
+    lines.append(w.format("load", "offered/s", "vouchers/s", "p50 ms", "p99 ms", "p99.9 ms", "missing", "gen CPU"))
     for r in ol["end_to_end"]:
         lat = r.get("latency_ms") or {}
         mark = "*" if (r.get("patch") or {}).get("behind_schedule") else ""
         behind = behind or bool(mark)
         lines.append(w.format(f"{r['load_pct']} %", fmt(r.get("offered_rps")), fmt(r.get("achieved_vouchers_per_s")) + mark,
                               fmt(lat.get("p50"), digits=1), fmt(lat.get("p99"), digits=1),
-                              fmt(lat.get("p99_9"), digits=1), fmt(r.get("missing_vouchers"))))
+                              fmt(lat.get("p99_9"), digits=1), fmt(r.get("missing_vouchers")),
+                              gen_cpu(r.get("patch") or {})))
     if behind:
         lines.append("  * the generator fell behind its schedule (see warnings in the JSON): the latency is still "
                      "measured from the due times")

@@ -61,11 +61,23 @@ pub fn summary(run: &Run) -> Value {
         "start_epoch_us": schedule.start_epoch_us,
         "connections": run.connections,
         "max_in_flight": run.max_in_flight,
+        "cpu_s": own_cpu_s(),
         "latency_ms": percentiles(&stats.latency),
         "send_lag_ms": percentiles(&stats.send_lag),
         "behind_schedule": !warnings.is_empty(),
         "warnings": warnings,
     })
+}
+
+/// CPU time of this process so far, all threads (Linux /proc/self/stat utime + stime, in
+/// clock ticks of USER_HZ, which is 100 on every architecture Linux runs on).
+fn own_cpu_s() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let mut fields = stat.get(stat.rfind(')')? + 2..)?.split_whitespace().skip(11);
+    let utime: u64 = fields.next()?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some((utime + stime) as f64 / 100.0)
 }
 
 fn percentiles(h: &Histogram<u64>) -> Value {
