@@ -23,7 +23,10 @@ use crate::target::Target;
 use crate::worker::{Shared, Stats};
 
 #[derive(Parser)]
-#[command(name = "loadgen", about = "Open-loop HTTP load at a constant arrival rate; JSON summary on stdout")]
+#[command(
+    name = "loadgen",
+    about = "Open-loop HTTP load at a constant arrival rate; JSON summary on stdout"
+)]
 struct Args {
     /// http://IP:PORT/PATH; `{id}` in the path takes the next id of --ids, `{i}` (path or
     /// body) the request's index.

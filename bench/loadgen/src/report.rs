@@ -22,9 +22,16 @@ pub struct Run<'a> {
 pub fn summary(run: &Run) -> Value {
     let Run { schedule, stats, .. } = *run;
     let responses: u64 = stats.statuses.values().sum();
-    let ok: u64 = stats.statuses.iter().filter(|(s, _)| (200..300).contains(*s)).map(|(_, n)| n).sum();
+    let ok: u64 = stats
+        .statuses
+        .iter()
+        .filter(|(s, _)| (200..300).contains(*s))
+        .map(|(_, n)| n)
+        .sum();
     let failures: u64 = stats.failures.values().sum();
-    let elapsed = stats.last_done.map(|t| t.saturating_duration_since(schedule.start).as_secs_f64());
+    let elapsed = stats
+        .last_done
+        .map(|t| t.saturating_duration_since(schedule.start).as_secs_f64());
     let achieved = elapsed.filter(|&e| e > 0.0).map(|e| responses as f64 / e);
     let lag_p99 = ms(stats.send_lag.value_at_quantile(0.99));
 

@@ -25,9 +25,7 @@ pub struct Schedule {
 impl Schedule {
     /// A schedule of TOTAL requests at RATE per second, starting after LEAD.
     pub fn new(rate: f64, total: u64, lead: Duration) -> Arc<Self> {
-        let epoch = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default();
+        let epoch = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
         let now = Instant::now();
         Arc::new(Self {
             start: now + lead,

@@ -41,10 +41,7 @@ impl Target {
         if path.contains("{id}") != ids.is_some() {
             bail!("an id list (--ids) goes with a URL whose path has {{id}}, and only then");
         }
-        let headers = headers
-            .iter()
-            .map(|h| parse_header(h))
-            .collect::<anyhow::Result<_>>()?;
+        let headers = headers.iter().map(|h| parse_header(h)).collect::<anyhow::Result<_>>()?;
         Ok(Self {
             addr,
             host: HeaderValue::from_str(authority.as_str())?,

@@ -110,7 +110,9 @@ pub async fn run(shared: Arc<Shared>, mut sender: Option<Sender>) -> Stats {
     while let Some(k) = shared.schedule.next_due().await {
         let due = shared.schedule.due(k);
         let sent = Instant::now();
-        stats.send_lag.saturating_record(micros(sent.saturating_duration_since(due)));
+        stats
+            .send_lag
+            .saturating_record(micros(sent.saturating_duration_since(due)));
         let in_flight = shared.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
         shared.max_in_flight.fetch_max(in_flight, Ordering::Relaxed);
         let outcome = tokio::time::timeout(shared.timeout, exchange(&shared.target, &mut sender, k)).await;
@@ -136,7 +138,11 @@ pub async fn run(shared: Arc<Shared>, mut sender: Option<Sender>) -> Stats {
         };
         stats.last_done = Some(done);
         if shared.keep_records {
-            stats.records.push(Record { k, status, latency_us: latency });
+            stats.records.push(Record {
+                k,
+                status,
+                latency_us: latency,
+            });
         }
     }
     stats
@@ -146,12 +152,18 @@ pub async fn run(shared: Arc<Shared>, mut sender: Option<Sender>) -> Stats {
 /// body has been read.
 async fn exchange(target: &Target, sender: &mut Option<Sender>, k: u64) -> Result<u16, Failure> {
     let request = target.request(k).map_err(|_| Failure::Io)?;
-    if sender.as_ref().is_none_or(|s| s.is_closed()) {
-        *sender = Some(connect(target).await?);
+    // A connection the server closed while idle is replaced before sending: nothing was lost.
+    let idle_closed = match sender.as_mut() {
+        Some(s) => s.ready().await.is_err(),
+        None => true,
+    };
+    if idle_closed {
+        let mut fresh = connect(target).await?;
+        fresh.ready().await.map_err(|_| Failure::Connect)?;
+        *sender = Some(fresh);
     }
     let s = sender.as_mut().expect("connected above");
     let result = async {
-        s.ready().await.map_err(|_| Failure::Io)?;
         let response = s.send_request(request).await.map_err(|_| Failure::Io)?;
         let close = response
             .headers()
