@@ -73,7 +73,7 @@ struct Args {
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    if !(args.rate > 0.0) || args.connections == 0 {
+    if !args.rate.is_finite() || args.rate <= 0.0 || args.connections == 0 {
         bail!("--rate and --connections must be positive");
     }
     let ids = match &args.ids {
