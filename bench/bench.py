@@ -984,9 +984,10 @@ def cmd_report(work, json_out, svg_out=None):
             f"{cfg.get('e2e_warmup_orders')} warm-up orders, CPU window "
             f"{'until the event path is quiet' if cfg.get('e2e_settle') == 1 else 'until the last voucher'}"
             if not full else f"{cfg.get('voucher_replicas')} voucher replicas, {cfg.get('event_transport')}")
-    add("")
     w = "{:<44} {:>16} {:>16} {:>8}"
-    add(w.format("", "service", "ceiling (pgbench)", "ratio"))
+    if has_post or has_e2e:
+        add("")
+        add(w.format("", "service", "ceiling (pgbench)", "ratio"))
     if has_post:
         add(w.format("POST /orders  throughput (req/s)", fmt(post.get("rps")), fmt(post_ceiling.get("tps")),
                      fmt(result["post_orders"]["ratio_rps_to_ceiling"], digits=2)))
