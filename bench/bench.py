@@ -12,9 +12,10 @@ orchestrates the processes and calls these in between.
   settle OUT BEGIN_JSON CONSUMED ACKS STALL_S NAME=ADMIN_URL...
   startup OUT NAME URL LOG -- CMD...
   e2e-latency OUT ORDERS_CSV VOUCHERS_CSV IDS_FILE T0 POLLED_DONE_S AFTER_WAIT
+  open-e2e OUT PATCH_JSON PATCH_CSV VOUCHERS_CSV VOUCHERS_BEFORE
   meta OUT REPO BIN_DIR PSQL_CMD key=value...
   merge FILE key=value...
-  report WORKDIR JSON_OUT
+  report WORKDIR JSON_OUT [SVG_OUT]
 """
 
 import glob
@@ -571,6 +572,194 @@ def cmd_e2e_latency(out, orders_csv, vouchers_csv, ids_file, t0, polled_done_s, 
     write_json(out, data)
 
 
+# --- open loop ----------------------------------------------------------------------------
+# bench/loadgen offers requests at a constant rate and writes, per request, when it was due
+# (unix epoch microseconds); an order's end-to-end latency is its voucher's issued_at minus
+# the due time of its PATCH, so a queue anywhere on the path (the generator's connections
+# included) counts.
+
+LOADGEN_FIELDS = ("offered_rps", "achieved_rps", "requests", "ok", "errors_total", "statuses", "failures",
+                  "latency_ms", "send_lag_ms", "max_in_flight", "connections", "behind_schedule", "warnings",
+                  "cpu_s", "elapsed_s")
+
+
+def latency_summary(sorted_ms):
+    if not sorted_ms:
+        return None
+    return {
+        "p50": round(percentile(sorted_ms, 50), 2),
+        "p90": round(percentile(sorted_ms, 90), 2),
+        "p99": round(percentile(sorted_ms, 99), 2),
+        "p99_9": round(percentile(sorted_ms, 99.9), 2),
+        "max": round(sorted_ms[-1], 2),
+        "mean": round(statistics.fmean(sorted_ms), 2),
+    }
+
+
+def cmd_open_e2e(out, patch_json, patch_csv, vouchers_csv, before):
+    """Joins the PATCHes' due times (loadgen's CSV: k,id,due_epoch_us,latency_us,status)
+    with the vouchers' issued_at (VOUCHERS_CSV: order_id,epoch, every voucher; there were
+    VOUCHERS_BEFORE before the PATCHes)."""
+    patch = read_json(patch_json) or {}
+    due = {}
+    with open(patch_csv) as f:
+        next(f)
+        for line in f:
+            _, order_id, due_us, _, _ = line.strip().split(",")
+            due[order_id] = int(due_us) / 1e6
+    issued = read_pairs(vouchers_csv)
+    matched = [i for i in due if i in issued]
+    lat = sorted((issued[i] - due[i]) * 1000 for i in matched)
+    span = max(issued[i] for i in matched) - min(due.values()) if matched else 0
+    write_json(out, {
+        "offered_rps": patch.get("offered_rps"),
+        "orders": len(due),
+        "patch": {k: patch.get(k) for k in LOADGEN_FIELDS},
+        "vouchers": len(matched),
+        "missing_vouchers": len(due) - len(matched),
+        "extra_vouchers": len(issued) - int(before) - len(matched),
+        "achieved_vouchers_per_s": round(len(matched) / span, 1) if span > 0 else None,
+        "latency_ms": latency_summary(lat),
+    })
+
+
+def open_loop_result(o):
+    """The open-loop phase's figures per offered load, or None if it did not run."""
+    meta = o("open")
+    if not meta:
+        return None
+    loads = [int(v) for v in str(meta.get("loads", "")).split()]
+    post, e2e = [], []
+    for pct in loads:
+        r = o(f"open_post_{pct}") or {}
+        post.append({"load_pct": pct, **{k: r.get(k) for k in LOADGEN_FIELDS}})
+        e = o(f"open_e2e_{pct}") or {}
+        create = o(f"open_e2e_create_{pct}") or {}
+        e2e.append({"load_pct": pct, **e, "create": {k: create.get(k) for k in ("requests", "ok", "errors_total", "statuses")}})
+    targets = []
+    for name, rows, limit in (("POST /orders", post, 5), ("sent -> voucher", e2e, 25)):
+        at50 = next((r for r in rows if r["load_pct"] == 50), None)
+        p99 = ((at50 or {}).get("latency_ms") or {}).get("p99")
+        targets.append({"name": f"{name} p99 at 50 % of the maximum", "limit_ms": limit, "p99_ms": p99,
+                        "met": p99 is not None and p99 <= limit})
+    return {
+        "latency": "from when each request was due (t0 + k/rate) to its response (POST), or to the voucher's "
+                   "issued_at (end to end); coordinated-omission corrected",
+        "post_max_rps": meta.get("post_max_rps"),
+        "post_max_from": meta.get("post_max_from"),
+        "e2e_max_vouchers_per_s": meta.get("e2e_max_vouchers_per_s"),
+        "e2e_max_from": meta.get("e2e_max_from"),
+        "duration_s": meta.get("duration_s"),
+        "connections": meta.get("connections"),
+        "post": post,
+        "end_to_end": e2e,
+        "targets": targets,
+    }
+
+
+def open_loop_lines(ol):
+    lines = [f"Open loop: constant arrival rate, latency from each request's due time; "
+             f"{ol['connections']} connections, {ol['duration_s']} s per load"]
+    w = "  {:<7} {:>10} {:>10} {:>9} {:>9} {:>9} {:>8} {:>8}"
+
+    def gen_cpu(r):
+        # The generator's CPU over its run, % of one core.
+        cpu, wall = r.get("cpu_s"), r.get("elapsed_s")
+        return f"{100 * cpu / wall:.0f} %" if cpu is not None and wall else "n/a"
+
+    lines.append(f"POST /orders ({fmt(ol['post_max_rps'])} req/s max, {ol['post_max_from']}):")
+    lines.append(w.format("load", "offered/s", "achieved/s", "p50 ms", "p99 ms", "p99.9 ms", "errors", "gen CPU"))
+    behind = False
+    for r in ol["post"]:
+        lat = r.get("latency_ms") or {}
+        mark = "*" if r.get("behind_schedule") else ""
+        behind = behind or bool(mark)
+        lines.append(w.format(f"{r['load_pct']} %", fmt(r.get("offered_rps")), fmt(r.get("achieved_rps")) + mark,
+                              fmt(lat.get("p50"), digits=2), fmt(lat.get("p99"), digits=2),
+                              fmt(lat.get("p99_9"), digits=2), fmt(r.get("errors_total")), gen_cpu(r)))
+    lines.append(f"sent -> voucher ({fmt(ol['e2e_max_vouchers_per_s'])} vouchers/s max, {ol['e2e_max_from']}):")
+    lines.append(w.format("load", "offered/s", "vouchers/s", "p50 ms", "p99 ms", "p99.9 ms", "missing", "gen CPU"))
+    for r in ol["end_to_end"]:
+        lat = r.get("latency_ms") or {}
+        mark = "*" if (r.get("patch") or {}).get("behind_schedule") else ""
+        behind = behind or bool(mark)
+        lines.append(w.format(f"{r['load_pct']} %", fmt(r.get("offered_rps")), fmt(r.get("achieved_vouchers_per_s")) + mark,
+                              fmt(lat.get("p50"), digits=1), fmt(lat.get("p99"), digits=1),
+                              fmt(lat.get("p99_9"), digits=1), fmt(r.get("missing_vouchers")),
+                              gen_cpu(r.get("patch") or {})))
+    if behind:
+        lines.append("  * the generator fell behind its schedule (see warnings in the JSON): the latency is still "
+                     "measured from the due times")
+    return lines
+
+
+def svg_open_loop(path, ol):
+    """Latency (p50, p99, p99.9; log scale) against offered load, one panel per flow, as a
+    plain SVG (written directly: no plotting library to install for one small chart)."""
+    import math
+
+    panels = [("POST /orders", ol["post"], lambda r: r.get("latency_ms"), "req/s", 5),
+              ("sent \u2192 voucher", ol["end_to_end"], lambda r: r.get("latency_ms"), "orders/s", 25)]
+    series = [("p50", "p50", "#1f77b4"), ("p99", "p99", "#ff7f0e"), ("p99_9", "p99.9", "#d62728")]
+    pw, ph, ml, mr, mt, mb = 420, 300, 60, 20, 40, 60
+    width, height = 2 * (ml + pw + mr), mt + ph + mb + 30
+    esc = lambda t: str(t).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")  # noqa: E731
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',
+           f'<rect width="{width}" height="{height}" fill="white"/>']
+    for i, (title, rows, lat_of, unit, target) in enumerate(panels):
+        x0 = i * (ml + pw + mr) + ml
+        values = [v for r in rows for k, _, _ in series if (v := (lat_of(r) or {}).get(k))] + [target]
+        lo = math.floor(math.log10(max(min(values), 0.01)))
+        hi = math.ceil(math.log10(max(values)))
+        hi = hi if hi > lo else lo + 1
+        xs = lambda pct: x0 + pw * pct / 100  # noqa: E731
+        ys = lambda ms: mt + ph - ph * (math.log10(max(ms, 10 ** lo)) - lo) / (hi - lo)  # noqa: E731
+        out.append(f'<text x="{x0 + pw / 2}" y="{mt - 20}" text-anchor="middle" font-size="14" '
+                   f'font-weight="bold">{esc(title)}: latency against offered load</text>')
+        out.append(f'<rect x="{x0}" y="{mt}" width="{pw}" height="{ph}" fill="none" stroke="#333"/>')
+        for d in range(lo, hi + 1):
+            for m in (1, 2, 5):
+                v = m * 10 ** d
+                if d == hi and m > 1:
+                    break
+                y = ys(v)
+                out.append(f'<line x1="{x0}" y1="{y:.1f}" x2="{x0 + pw}" y2="{y:.1f}" '
+                           f'stroke="{"#ccc" if m == 1 else "#eee"}"/>')
+                out.append(f'<text x="{x0 - 6}" y="{y + 4:.1f}" text-anchor="end" '
+                           f'fill="{"#000" if m == 1 else "#888"}">{v:g}</text>')
+        out.append(f'<text x="{x0 - 45}" y="{mt + ph / 2}" text-anchor="middle" '
+                   f'transform="rotate(-90 {x0 - 45} {mt + ph / 2})">latency (ms, log scale)</text>')
+        for r in rows:
+            x = xs(r["load_pct"])
+            out.append(f'<line x1="{x:.1f}" y1="{mt}" x2="{x:.1f}" y2="{mt + ph}" stroke="#eee"/>')
+            out.append(f'<text x="{x:.1f}" y="{mt + ph + 16}" text-anchor="middle">{r["load_pct"]} %</text>')
+            out.append(f'<text x="{x:.1f}" y="{mt + ph + 30}" text-anchor="middle" fill="#666" font-size="10">'
+                       f'{fmt(r.get("offered_rps"), digits=0)}</text>')
+        out.append(f'<text x="{x0 + pw / 2}" y="{mt + ph + 48}" text-anchor="middle">offered load '
+                   f'(% of the closed-loop maximum; {unit} below)</text>')
+        ty = ys(target)
+        out.append(f'<line x1="{x0}" y1="{ty:.1f}" x2="{x0 + pw}" y2="{ty:.1f}" stroke="#2ca02c" '
+                   f'stroke-dasharray="6 4"/>')
+        out.append(f'<text x="{x0 + pw - 4}" y="{ty - 4:.1f}" text-anchor="end" fill="#2ca02c">'
+                   f'target: p99 \u2264 {target} ms at 50 %</text>')
+        for j, (k, label, colour) in enumerate(series):
+            pts = [(xs(r["load_pct"]), ys(v)) for r in rows if (v := (lat_of(r) or {}).get(k))]
+            if pts:
+                out.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="'
+                           + " ".join(f"{x:.1f},{y:.1f}" for x, y in pts) + '"/>')
+                out.extend(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{colour}"/>' for x, y in pts)
+            lx = x0 + 10 + 70 * j
+            out.append(f'<line x1="{lx}" y1="{mt + 14}" x2="{lx + 18}" y2="{mt + 14}" stroke="{colour}" stroke-width="2"/>')
+            out.append(f'<text x="{lx + 22}" y="{mt + 18}">{label}</text>')
+    out.append(f'<text x="{width / 2}" y="{height - 8}" text-anchor="middle" fill="#666" font-size="10">'
+               f'latency from each request\u2019s due time (constant arrival rate, coordinated-omission corrected); '
+               f'{ol["connections"]} connections, {ol["duration_s"]} s per load</text>')
+    out.append("</svg>")
+    with open(path, "w") as f:
+        f.write("\n".join(out) + "\n")
+
+
 # --- report ------------------------------------------------------------------------------
 
 
@@ -586,7 +775,7 @@ def fmt(value, unit="", digits=1):
     return f"{value:,}{unit}"
 
 
-def cmd_report(work, json_out):
+def cmd_report(work, json_out, svg_out=None):
     o = lambda name: read_json(os.path.join(work, "out", name + ".json"))  # noqa: E731
     meta = o("meta") or {}
     post, post_ceiling = o("post") or {}, o("ceiling_insert") or {}
@@ -611,7 +800,7 @@ def cmd_report(work, json_out):
         }
 
     cpu = {}
-    for phase in ("post", "ceiling_insert", "e2e", "ceiling_sent"):
+    for phase in ("post", "ceiling_insert", "e2e", "ceiling_sent", "open_post"):
         c = cpu_between(o(f"cpu_{phase}_begin"), o(f"cpu_{phase}_end"))
         if c:
             cpu[phase] = c
@@ -685,20 +874,26 @@ def cmd_report(work, json_out):
 
     expected = meta.get("config", {}).get("e2e_orders")
     # BENCH_PHASES=e2e runs the end-to-end phase only: the other phases' checks do not apply.
-    full = meta.get("config", {}).get("phases", "all") == "all"
-    if full:
+    phases = meta.get("config", {}).get("phases", "all")
+    full = phases == "all"
+    # BENCH_PHASES=open runs the closed-loop POST and end-to-end phases only for the maxima
+    # it was not given.
+    has_post = full or bool(post)
+    has_e2e = phases != "open" or bool(create)
+    if has_post:
         check("POST /orders: no errors", post and post.get("errors_total") == 0,
               f"{post.get('errors_total')} errors (status>=400 {post.get('errors_status')}) in {post.get('requests')} requests")
         check("POST /orders: requests served", post.get("requests", 0) > 0, f"{post.get('requests')} requests")
-    check("e2e: orders created", create.get("ok") == expected and create.get("errors_total") == 0,
-          f"{create.get('ok')} of {expected} created, statuses {create.get('statuses')}")
-    check("e2e: every PATCH answered 200", patch.get("ok") == expected and patch.get("errors_total") == 0,
-          f"{patch.get('ok')} of {expected} ok, statuses {patch.get('statuses')}, "
-          f"{patch.get('errors_io')} I/O errors")
-    check("e2e: exactly one voucher per order", e2e.get("vouchers") == expected and e2e.get("missing_vouchers") == 0,
-          f"{e2e.get('vouchers')} vouchers for {expected} orders, {e2e.get('missing_vouchers')} missing")
-    check("e2e: no extra vouchers", e2e.get("extra_vouchers") == 0 and e2e.get("vouchers_after_wait") == e2e.get("vouchers"),
-          f"{e2e.get('extra_vouchers')} for other orders, {e2e.get('vouchers_after_wait')} vouchers after waiting")
+    if has_e2e:
+        check("e2e: orders created", create.get("ok") == expected and create.get("errors_total") == 0,
+              f"{create.get('ok')} of {expected} created, statuses {create.get('statuses')}")
+        check("e2e: every PATCH answered 200", patch.get("ok") == expected and patch.get("errors_total") == 0,
+              f"{patch.get('ok')} of {expected} ok, statuses {patch.get('statuses')}, "
+              f"{patch.get('errors_io')} I/O errors")
+        check("e2e: exactly one voucher per order", e2e.get("vouchers") == expected and e2e.get("missing_vouchers") == 0,
+              f"{e2e.get('vouchers')} vouchers for {expected} orders, {e2e.get('missing_vouchers')} missing")
+        check("e2e: no extra vouchers", e2e.get("extra_vouchers") == 0 and e2e.get("vouchers_after_wait") == e2e.get("vouchers"),
+              f"{e2e.get('extra_vouchers')} for other orders, {e2e.get('vouchers_after_wait')} vouchers after waiting")
     if full:
         check("ceiling: pgbench without failures",
               all(r.get("failed", 1) == 0 and r.get("aborted") is False for r in (post_ceiling, sent_ceiling)),
@@ -718,6 +913,24 @@ def cmd_report(work, json_out):
     if delivery and delivery.get("settled") is False:
         notes.append("the replicas had not consumed every event (or the order service had not recorded every "
                      "acknowledgement) when the CPU window closed: see end_to_end.delivery")
+    ol = open_loop_result(o)
+    if ol:
+        for r in ol["post"]:
+            check(f"open loop: POST /orders at {r['load_pct']} % without errors",
+                  r.get("requests") and r.get("errors_total") == 0,
+                  f"{r.get('ok')} of {r.get('requests')} ok, statuses {r.get('statuses')}, failures {r.get('failures')}")
+        for r in ol["end_to_end"]:
+            p, c = r.get("patch") or {}, r.get("create") or {}
+            check(f"open loop: end to end at {r['load_pct']} %: orders created, every PATCH 200, one voucher each",
+                  r.get("orders") and c.get("errors_total") == 0 and p.get("errors_total") == 0
+                  and r.get("vouchers") == r.get("orders") and r.get("missing_vouchers") == 0
+                  and r.get("extra_vouchers") == 0,
+                  f"{c.get('ok')} of {c.get('requests')} created, {p.get('ok')} of {p.get('requests')} PATCHes ok "
+                  f"(statuses {p.get('statuses')}, failures {p.get('failures')}), {r.get('vouchers')} vouchers for "
+                  f"{r.get('orders')} orders, {r.get('missing_vouchers')} missing, {r.get('extra_vouchers')} extra")
+        for r in ol["post"] + [dict(e, **(e.get("patch") or {})) for e in ol["end_to_end"]]:
+            for warning in r.get("warnings") or []:
+                notes.append(f"open loop at {r['load_pct']} %: the load generator {warning}")
     if full:
         check("ceiling: pool of orders not exhausted", not sent_ceiling.get("pool_exhausted", True),
               f"{sent_ceiling.get('transactions')} of {sent_ceiling.get('pool')} pool orders used")
@@ -740,6 +953,7 @@ def cmd_report(work, json_out):
             "ratio_vouchers_per_s_to_ceiling": ratio(e2e.get("vouchers_per_s"), ceiling_e2e),
             "delivery": delivery,
         },
+        "open_loop": ol,
         "resources": resources,
         "cpu": cpu,
         "checks": checks,
@@ -763,15 +977,18 @@ def cmd_report(work, json_out):
         add(f"Binaries: {', '.join(stale)} built {meta['binaries'][stale[0]]['modified']}, before the commit "
             f"(BENCH_SKIP_BUILD=1?): the figures are for that older build")
     add(f"Load: {cfg.get('connections')} connections, {cfg.get('threads')} threads, {cfg.get('duration_s')} s per throughput run")
-    if not full or cfg.get("voucher_replicas", 1) != 1:
+    if phases == "open":
+        add("Open-loop phase only (BENCH_PHASES=open), after the closed-loop runs its maxima come from")
+    elif not full or cfg.get("voucher_replicas", 1) != 1:
         add(f"End to end only: {cfg.get('event_transport')}, {cfg.get('voucher_replicas')} voucher replica(s), "
             f"{cfg.get('e2e_warmup_orders')} warm-up orders, CPU window "
             f"{'until the event path is quiet' if cfg.get('e2e_settle') == 1 else 'until the last voucher'}"
             if not full else f"{cfg.get('voucher_replicas')} voucher replicas, {cfg.get('event_transport')}")
-    add("")
     w = "{:<44} {:>16} {:>16} {:>8}"
-    add(w.format("", "service", "ceiling (pgbench)", "ratio"))
-    if full:
+    if has_post or has_e2e:
+        add("")
+        add(w.format("", "service", "ceiling (pgbench)", "ratio"))
+    if has_post:
         add(w.format("POST /orders  throughput (req/s)", fmt(post.get("rps")), fmt(post_ceiling.get("tps")),
                      fmt(result["post_orders"]["ratio_rps_to_ceiling"], digits=2)))
         add(w.format("POST /orders  latency p50 / p99 (ms)",
@@ -779,29 +996,30 @@ def cmd_report(work, json_out):
                      f"{fmt(post_ceiling.get('p50_ms'), digits=2)} / {fmt(post_ceiling.get('p99_ms'), digits=2)}", ""))
         add(w.format("POST /orders  requests / errors", f"{fmt(post.get('requests'))} / {fmt(post.get('errors_total'))}",
                      f"{fmt(post_ceiling.get('transactions'))} / {fmt(post_ceiling.get('failed'))}", ""))
-    add(w.format(f"End to end: {fmt(expected)} orders -> vouchers (per s)", fmt(e2e.get("vouchers_per_s")),
-                 fmt(ceiling_e2e), fmt(result["end_to_end"]["ratio_vouchers_per_s_to_ceiling"], digits=2)))
-    add(w.format("  first PATCH -> last voucher (s)", fmt(e2e.get("first_patch_to_last_voucher_s"), digits=2), "", ""))
-    add(w.format("  PATCH throughput (req/s), p50 / p99 (ms)", fmt(patch.get("rps")),
-                 f"{fmt(patch.get('p50_ms'), digits=2)} / {fmt(patch.get('p99_ms'), digits=2)}", ""))
-    add(w.format("  sent -> voucher latency p50 / p99 (ms)",
-                 f"{fmt(e2e.get('latency_p50_ms'), digits=1)} / {fmt(e2e.get('latency_p99_ms'), digits=1)}", "", ""))
-    if full:
-        add(w.format("  per-order SQL latency p50 / p99 (ms)", "",
-                     f"{fmt(sent_ceiling.get('p50_ms'), digits=2)} / {fmt(sent_ceiling.get('p99_ms'), digits=2)}", ""))
-    add(w.format("  relay rows per round: mean / max", f"{fmt(e2e.get('relay_batch_mean'))} / {fmt(e2e.get('relay_batch_max'))}",
-                 f"every {fmt(sent_ceiling.get('relay_every'))} orders", ""))
-    add(w.format("  outbox rows unpublished at the end", fmt(e2e.get("outbox_unpublished_at_end")),
-                 fmt(sent_ceiling.get("unpublished_at_end")), ""))
-    add(w.format("  vouchers / missing / extra",
-                 f"{fmt(e2e.get('vouchers'))} / {fmt(e2e.get('missing_vouchers'))} / {fmt(e2e.get('extra_vouchers'))}", "", ""))
-    if delivery:
-        add(f"  events consumed per voucher replica ({delivery['transport']}): " + "; ".join(
-            f"{name} " + ", ".join(f"{k} {v:,.0f}" for k, v in sorted(oc.items()))
-            for name, oc in sorted(delivery["consumed_by_replica"].items())))
-        add(f"  order service: {delivery['acknowledged_total']:,.0f} acknowledgements recorded, "
-            f"{delivery['published_total']:,.0f} events delivered without one (streams), "
-            f"{delivery['republished_total']:,.0f} published again")
+    if has_e2e:
+        add(w.format(f"End to end: {fmt(expected)} orders -> vouchers (per s)", fmt(e2e.get("vouchers_per_s")),
+                     fmt(ceiling_e2e), fmt(result["end_to_end"]["ratio_vouchers_per_s_to_ceiling"], digits=2)))
+        add(w.format("  first PATCH -> last voucher (s)", fmt(e2e.get("first_patch_to_last_voucher_s"), digits=2), "", ""))
+        add(w.format("  PATCH throughput (req/s), p50 / p99 (ms)", fmt(patch.get("rps")),
+                     f"{fmt(patch.get('p50_ms'), digits=2)} / {fmt(patch.get('p99_ms'), digits=2)}", ""))
+        add(w.format("  sent -> voucher latency p50 / p99 (ms)",
+                     f"{fmt(e2e.get('latency_p50_ms'), digits=1)} / {fmt(e2e.get('latency_p99_ms'), digits=1)}", "", ""))
+        if full:
+            add(w.format("  per-order SQL latency p50 / p99 (ms)", "",
+                         f"{fmt(sent_ceiling.get('p50_ms'), digits=2)} / {fmt(sent_ceiling.get('p99_ms'), digits=2)}", ""))
+        add(w.format("  relay rows per round: mean / max", f"{fmt(e2e.get('relay_batch_mean'))} / {fmt(e2e.get('relay_batch_max'))}",
+                     f"every {fmt(sent_ceiling.get('relay_every'))} orders", ""))
+        add(w.format("  outbox rows unpublished at the end", fmt(e2e.get("outbox_unpublished_at_end")),
+                     fmt(sent_ceiling.get("unpublished_at_end")), ""))
+        add(w.format("  vouchers / missing / extra",
+                     f"{fmt(e2e.get('vouchers'))} / {fmt(e2e.get('missing_vouchers'))} / {fmt(e2e.get('extra_vouchers'))}", "", ""))
+        if delivery:
+            add(f"  events consumed per voucher replica ({delivery['transport']}): " + "; ".join(
+                f"{name} " + ", ".join(f"{k} {v:,.0f}" for k, v in sorted(oc.items()))
+                for name, oc in sorted(delivery["consumed_by_replica"].items())))
+            add(f"  order service: {delivery['acknowledged_total']:,.0f} acknowledgements recorded, "
+                f"{delivery['published_total']:,.0f} events delivered without one (streams), "
+                f"{delivery['republished_total']:,.0f} published again")
     if full:
         add("")
         w2 = "{:<10} {:>14} {:>14} {:>16}"
@@ -810,6 +1028,15 @@ def cmd_report(work, json_out):
             r = resources[svc]
             mb = lambda kb: round(kb / 1024, 1) if kb else None  # noqa: E731
             add(w2.format(svc, fmt(mb(r["rss_idle_kb"])), fmt(mb(r["rss_peak_kb"])), fmt(r["ready_ms"])))
+    if ol:
+        add("")
+        lines.extend(open_loop_lines(ol))
+        for t in ol["targets"]:
+            add(f"[target {'met' if t['met'] else 'missed'}] {t['name']}: {fmt(t['p99_ms'], digits=2)} ms "
+                f"(limit {t['limit_ms']} ms)")
+        if svg_out:
+            svg_open_loop(svg_out, ol)
+            add(f"Latency against offered load: {svg_out}")
     add("")
     add("CPU seconds per phase (evidence for where time goes):")
     w3 = "{:<16} {:>7} {:>7} {:>8} {:>9} {:>7} {:>7} {:>6}"
@@ -964,6 +1191,8 @@ def main():
         cmd_settle(*rest)
     elif cmd == "e2e-latency":
         cmd_e2e_latency(*rest)
+    elif cmd == "open-e2e":
+        cmd_open_e2e(*rest)
     elif cmd == "meta":
         cmd_meta(*rest)
     elif cmd == "merge":
