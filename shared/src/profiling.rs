@@ -1,5 +1,5 @@
 //! CPU flame graphs for benchmark builds only: `GET /debug/flamegraph?seconds=N` on the admin
-//! listener samples every thread of the process for N seconds (99 Hz per thread, pprof's
+//! listener samples every thread of the process for N seconds (499 samples a second, pprof's
 //! SIGPROF sampler) and answers an SVG flame graph. Compiled in with the `profiling` feature
 //! (`cargo build --release --features profiling`), which release images never enable.
 
@@ -9,7 +9,7 @@ use serde::Deserialize;
 /// How long one profile may sample; a longer request is refused.
 const MAX_SECONDS: u64 = 120;
 /// Samples per second per thread; a prime, so the sampler does not beat with periodic work.
-const FREQUENCY: i32 = 99;
+const FREQUENCY: i32 = 499;
 
 #[derive(Debug, Deserialize)]
 struct Params {

@@ -4,45 +4,73 @@
 use std::collections::HashSet;
 
 use async_trait::async_trait;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, Statement};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use serde::Serialize;
 use shared::events::OrderSent;
 use uuid::Uuid;
 
 use shared::db::BatchWrite;
 
-use super::repository_error;
-use crate::{application::ports::RepositoryError, infrastructure::entities::orders};
+use super::{repository_error, sea_orm_order_repository::StoredItem};
+use crate::application::ports::RepositoryError;
 
-/// New orders without an idempotency key: one multi-row `INSERT`; if it fails, the rows are
+/// A new order's row, as the batch's JSON carries it to [`INSERT_ORDERS`].
+#[derive(Debug, Serialize)]
+pub struct NewOrderRow {
+    pub id: Uuid,
+    pub customer_id: String,
+    pub items: Vec<StoredItem>,
+    pub total_cents: i64,
+    pub currency: &'static str,
+    pub status: &'static str,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The insert of a batch of new orders: `$1` is the batch as a JSON array of
+/// [`NewOrderRow`]s. One statement text whatever the batch's size, so every connection
+/// prepares it once.
+const INSERT_ORDERS: &str = r#"
+INSERT INTO orders (id, customer_id, items, total_cents, currency, status, created_at, updated_at)
+SELECT id, customer_id, items, total_cents, currency, status, created_at, updated_at
+FROM jsonb_to_recordset($1::jsonb) AS r(
+    id uuid, customer_id text, items jsonb, total_cents bigint, currency text, status text,
+    created_at timestamptz, updated_at timestamptz
+)
+"#;
+
+/// New orders without an idempotency key: one `INSERT` per batch; if it fails, the rows are
 /// written one by one, so a bad row fails alone.
 pub struct NewOrders;
 
 #[async_trait]
 impl BatchWrite for NewOrders {
-    type Request = orders::ActiveModel;
+    type Request = NewOrderRow;
     type Output = ();
     const NAME: &'static str = "order_insert";
 
-    async fn write(&self, db: &DatabaseConnection, rows: Vec<orders::ActiveModel>) -> Vec<Result<(), RepositoryError>> {
+    async fn write(&self, db: &DatabaseConnection, rows: Vec<NewOrderRow>) -> Vec<Result<(), RepositoryError>> {
         if rows.len() > 1 {
-            match orders::Entity::insert_many(rows.clone())
-                .exec_without_returning(db)
-                .await
-            {
-                Ok(_) => return rows.iter().map(|_| Ok(())).collect(),
+            match insert_orders(db, &rows).await {
+                Ok(()) => return rows.iter().map(|_| Ok(())).collect(),
                 Err(e) => {
                     tracing::debug!(error.message = %e, rows = rows.len(), "batch insert failed; writing its rows one by one")
                 }
             }
         }
         let mut results = Vec::with_capacity(rows.len());
-        for row in rows {
-            let written = orders::Entity::insert(row).exec_without_returning(db).await;
-            results.push(written.map(|_| ()).map_err(repository_error));
+        for row in &rows {
+            results.push(insert_orders(db, std::slice::from_ref(row)).await);
         }
         results
     }
+}
+
+async fn insert_orders(db: &DatabaseConnection, rows: &[NewOrderRow]) -> Result<(), RepositoryError> {
+    let input = serde_json::to_string(rows).expect("new orders serialize to JSON");
+    let statement = Statement::from_sql_and_values(DbBackend::Postgres, INSERT_ORDERS, [input.into()]);
+    db.execute_raw(statement).await.map_err(repository_error)?;
+    Ok(())
 }
 
 /// A status change: the order's new status, only if its stored one is still `expected`

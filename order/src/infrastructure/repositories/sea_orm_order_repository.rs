@@ -11,7 +11,7 @@ use shared::events::OrderSent;
 use shared::db::GroupCommit;
 
 use super::{
-    batched_writes::{EventRow, NewOrders, StatusChange, StatusChanges},
+    batched_writes::{EventRow, NewOrderRow, NewOrders, StatusChange, StatusChanges},
     repository_error,
 };
 use crate::{
@@ -56,16 +56,16 @@ impl SeaOrmOrderRepository {
     }
 }
 
-#[derive(Serialize, Deserialize)]
-struct StoredItem {
+/// One line of an order's `items` column.
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct StoredItem {
     sku: String,
     quantity: i64,
     unit_price_cents: i64,
 }
 
-/// The row an order is stored as; also the form of idempotency snapshots.
-fn to_model(order: &Order) -> orders::Model {
-    let items: Vec<_> = order
+fn stored_items(order: &Order) -> Vec<StoredItem> {
+    order
         .items()
         .iter()
         .map(|i| StoredItem {
@@ -73,11 +73,29 @@ fn to_model(order: &Order) -> orders::Model {
             quantity: i64::from(i.quantity.get()),
             unit_price_cents: i.unit_price.cents().get(),
         })
-        .collect();
+        .collect()
+}
+
+/// An order as the group-committed insert writes it.
+fn new_order_row(order: &Order) -> NewOrderRow {
+    NewOrderRow {
+        id: order.id().as_uuid(),
+        customer_id: order.customer_id().as_str().to_owned(),
+        items: stored_items(order),
+        total_cents: order.total().amount.get(),
+        currency: order.total().currency.code(),
+        status: order.status().as_str(),
+        created_at: order.created_at(),
+        updated_at: order.updated_at(),
+    }
+}
+
+/// The row an order is stored as; also the form of idempotency snapshots.
+fn to_model(order: &Order) -> orders::Model {
     orders::Model {
         id: order.id().as_uuid(),
         customer_id: order.customer_id().as_str().to_owned(),
-        items: serde_json::to_value(items).expect("items serialize to JSON"),
+        items: serde_json::to_value(stored_items(order)).expect("items serialize to JSON"),
         total_cents: order.total().amount.get(),
         currency: order.total().currency.code().to_owned(),
         status: order.status().as_str().to_owned(),
@@ -262,7 +280,7 @@ impl OrderRepository for SeaOrmOrderRepository {
         if let Some((key, fingerprint)) = idempotency_key {
             return self.create_with_key(order, key, fingerprint).await;
         }
-        self.inserts.submit(from_domain(order)).await?;
+        self.inserts.submit(new_order_row(order)).await?;
         Ok(CreateOutcome::Created)
     }
 
