@@ -16,9 +16,9 @@ use crate::{
 };
 
 use super::{
-    BodyLimit, DocumentedRules, problem_from_error,
+    BodyLimit, DocumentedRules, ProblemType, problem_from_error,
     rate_limit::RateLimit,
-    spec::{DocumentedRoutes, finished_spec, json_document},
+    spec::{DocumentedRoutes, docs_page, finished_spec, json_document},
 };
 
 /// Header carrying the request's correlation id.
@@ -44,20 +44,25 @@ pub fn service_endpoint<T: OpenApi + 'static>(
     limits: &HttpLimits,
 ) -> BoxEndpoint<'static> {
     crate::telemetry::install_metrics();
-    let service = OpenApiService::new(apis, title, env!("CARGO_PKG_VERSION"));
-    let generated = service.spec();
-    let spec = finished_spec(&generated, rules);
-    let routes = Arc::new(DocumentedRoutes::from_spec(&spec));
+    let mut service = OpenApiService::new(apis, title, env!("CARGO_PKG_VERSION"));
+    if !rules.description.is_empty() {
+        service = service.description(rules.description);
+    }
+    let spec = finished_spec(&service.spec(), rules);
+    let routes = Arc::new(DocumentedRoutes::from_spec(&spec).with_pages(PAGES));
     // Swagger UI shows the document as served at /openapi.json, not the generated one.
-    let docs = service.swagger_ui_html().replacen(&generated, &spec.to_string(), 1);
+    let docs = docs_page(&service.swagger_ui_html(), &spec);
+    let problems: Arc<[ProblemType]> = rules.all_problem_types().into();
     let rate_limit = RateLimit::new(limits.rate_limits(), routes.clone(), rules, verifier.clone());
     let request_timeout = limits.request_timeout();
     Route::new()
-        .at("/openapi.json", json_document(spec))
+        .at("/openapi.json", json_document(&spec))
         .nest("/docs", make_sync(move |_| Html(docs.clone())))
+        .at("/problems", problem_page(problems.clone()))
+        .at("/problems/:kind", problem_page(problems))
         .nest("/", service)
         .data(verifier)
-        .with(BodyLimit::new(max_body_bytes))
+        .with(BodyLimit::new(max_body_bytes, routes.clone()))
         // Outside the body limit: a refused request is not even read.
         .with(rate_limit)
         .around(move |next, req| super::timeout::within(next, req, request_timeout))
@@ -65,6 +70,14 @@ pub fn service_endpoint<T: OpenApi + 'static>(
         .around(move |next, req| log_request(next, req, routes.clone()))
         .map_to_response()
         .boxed()
+}
+
+/// What the public listener serves beside the operations, labelled as themselves in the
+/// metrics.
+const PAGES: &[&str] = &["/openapi.json", "/docs", "/problems", "/problems/{kind}"];
+
+fn problem_page(kinds: Arc<[ProblemType]>) -> impl Endpoint<Output = Response> {
+    make_sync(move |req| super::problem_types::page(&req, &kinds))
 }
 
 /// Logs one line per request inside a span that carries the request id, which is taken

@@ -32,8 +32,13 @@ enum CreateOrderResponse {
     #[oai(status = 201)]
     Created(
         Json<OrderDto>,
-        #[oai(header = "Location")] String,
-        #[oai(header = "Idempotent-Replayed")] Option<String>,
+        /// The order's own URL, `/orders/{id}`.
+        #[oai(header = "Location")]
+        String,
+        /// `true` when this is the replay of the first request with the same
+        /// `Idempotency-Key`; absent otherwise.
+        #[oai(header = "Idempotent-Replayed")]
+        Option<String>,
     ),
 }
 
@@ -118,8 +123,15 @@ impl OrderApi {
     }
 
     /// Get an order
+    ///
+    /// Another customer's order is a 404, as one that does not exist.
     #[oai(path = "/orders/:id", method = "get")]
-    async fn get(&self, caller: Authenticated, id: Path<String>) -> Result<OrderResponse, ApiError> {
+    async fn get(
+        &self,
+        caller: Authenticated,
+        /// The order's id, as `id` of its creation's answer.
+        id: Path<String>,
+    ) -> Result<OrderResponse, ApiError> {
         let order = self
             .get_order
             .execute(&caller.0, Violations::single("id", OrderId::parse(&id.0))?)
@@ -139,7 +151,7 @@ impl OrderApi {
         customer_id: Query<Option<String>>,
         /// Only orders in this status.
         status: Query<Option<String>>,
-        /// Page size.
+        /// Page size: at most this many orders.
         limit: Query<Option<String>>,
         /// `next_cursor` of the previous page.
         cursor: Query<Option<String>>,
@@ -172,6 +184,7 @@ impl OrderApi {
     async fn update_status(
         &self,
         caller: Authenticated,
+        /// The order's id.
         id: Path<String>,
         body: StrictJson<UpdateStatusRequest>,
         trace: Data<&TraceContext>,
