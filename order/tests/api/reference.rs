@@ -6,14 +6,14 @@ use reqwest::Client;
 use serde_json::{Value, json};
 use shared::{
     auth::Scope,
-    testing::{StatusCoverage, assert_reference_is_complete},
+    testing::{StatusCoverage, assert_every_metric_is_described, assert_reference_is_complete},
 };
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::TcpStream,
 };
 
-use crate::helpers::{TestApp, client_with, order_body, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, client_with, eventually, order_body, spawn_app, spawn_app_with};
 
 const MISSING: &str = "/orders/0193a5c2-7f4e-7b21-9c3d-2f6e8a1b4c5d";
 
@@ -263,4 +263,35 @@ async fn every_operation_answers_each_declared_status_and_no_other() {
     coverage.record(patch, status_of, delivered.await.unwrap()).await;
 
     coverage.finish();
+}
+
+#[tokio::test]
+async fn every_metric_is_described_and_the_reference_pages_are_labelled_as_themselves() {
+    let app = spawn_app().await;
+    for path in ["/docs", "/openapi.json", "/problems", "/problems/validation"] {
+        assert_eq!(app.get(path).await.status(), 200, "{path}");
+    }
+    let mut events = app.subscribe().await;
+    let order = app.create_order("metered", &[(1, 15_000)]).await;
+    app.patch_status(order["id"].as_str().unwrap(), "sent").await;
+    let event = tokio::time::timeout(Duration::from_secs(5), events.recv())
+        .await
+        .expect("the event is published")
+        .unwrap();
+    let event_id = event["event_id"].as_str().unwrap().to_owned();
+    app.acknowledge(&event_id).await;
+    eventually(Duration::from_secs(5), || async {
+        app.delivered(&event_id).await.then_some(())
+    })
+    .await
+    .expect("the acknowledgement is recorded");
+    app.publish_ack("not an acknowledgement").await;
+    let metrics = app.admin("/metrics").await.text().await.unwrap();
+    for route in ["/docs", "/openapi.json", "/problems", "/problems/{kind}"] {
+        let series = format!(r#"http_requests_total{{method="GET",route="{route}",status="200"}}"#);
+        assert!(metrics.contains(&series), "missing {series} in\n{metrics}");
+    }
+    assert!(!metrics.contains(r#"route="unmatched",status="200""#), "{metrics}");
+    assert!(metrics.contains("# HELP orders_created_total "), "{metrics}");
+    assert_every_metric_is_described(&metrics);
 }

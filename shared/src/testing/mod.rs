@@ -15,7 +15,7 @@ pub use app::{Shutdown, connect, migrated_database, serve};
 pub use auth::{REFETCH_INTERVAL, TEST_ISSUER, TestIssuer, assert_access_is_documented, test_audiences};
 pub use binary::{refused_start, run_binary};
 pub use jwks::JwksServer;
-pub use metrics::{assert_grouped, metric};
+pub use metrics::{assert_every_metric_is_described, assert_grouped, metric};
 pub use problem::{
     INTERNAL_NAMES, assert_each_400_names_nothing_internal, assert_each_invalid, assert_field_error,
     assert_insufficient_scope, assert_invalid, assert_problem, assert_unauthorized, field_errors,

@@ -4,7 +4,7 @@ use reqwest::{Method, RequestBuilder};
 use sea_orm::{ConnectionTrait, Statement};
 use shared::{
     auth::Scope,
-    testing::{StatusCoverage, assert_reference_is_complete},
+    testing::{StatusCoverage, assert_every_metric_is_described, assert_reference_is_complete},
 };
 
 use crate::helpers::{VoucherApp, spawn_voucher_app, spawn_voucher_app_with};
@@ -41,6 +41,25 @@ async fn a_voucher_answers_with_its_fields_in_the_documented_order() {
             "issued_at"
         ]
     );
+}
+
+#[tokio::test]
+async fn every_metric_is_described() {
+    let app = spawn_voucher_app().await;
+    let voucher = app.issue("alice").await;
+    let redeemed = app.redeem(voucher["code"].as_str().unwrap()).await;
+    assert_eq!(redeemed.status(), 200);
+    app.publish_raw("not a sealed event").await;
+    app.drain().await;
+    let metrics = app.admin("/metrics").await.text().await.unwrap();
+    for family in [
+        "vouchers_issued_total",
+        "vouchers_redeemed_total",
+        "events_rejected_total",
+    ] {
+        assert!(metrics.contains(&format!("# HELP {family} ")), "{family}:\n{metrics}");
+    }
+    assert_every_metric_is_described(&metrics);
 }
 
 /// Sends `request` until it is refused with 429 (at most 300 times); the refusal.
