@@ -92,6 +92,7 @@ pub fn finished_spec(generated: &str, rules: &DocumentedRules) -> Value {
     }
     super::rate_limit::document(&mut spec, rules);
     super::documented_responses::document(&mut spec, rules);
+    simplify_all_of(&mut spec);
     let operations = spec
         .get_mut("paths")
         .and_then(Value::as_object_mut)
@@ -113,6 +114,29 @@ pub fn finished_spec(generated: &str, rules: &DocumentedRules) -> Value {
         }
     }
     spec
+}
+
+/// poem-openapi states a described (or nullable) reference as `allOf: [{$ref}, {description}]`
+/// with the description repeated beside `allOf`. Code generators take an `allOf` for an
+/// object to merge, and give up on one of an enum; the second member says nothing the
+/// outer schema does not, so it goes, leaving `allOf: [{$ref}]`.
+fn simplify_all_of(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            let redundant = match map.get("allOf").and_then(Value::as_array).map(Vec::as_slice) {
+                Some([reference, Value::Object(annotations)]) if reference.get("$ref").is_some() => {
+                    annotations.iter().all(|(keyword, v)| map.get(keyword) == Some(v))
+                }
+                _ => false,
+            };
+            if redundant && let Some(Value::Array(all_of)) = map.get_mut("allOf") {
+                all_of.truncate(1);
+            }
+            map.values_mut().for_each(simplify_all_of);
+        }
+        Value::Array(items) => items.iter_mut().for_each(simplify_all_of),
+        _ => {}
+    }
 }
 
 /// States the scopes an operation needs in its description and as `x-required-scopes`
@@ -310,6 +334,19 @@ mod tests {
         assert_eq!(
             finished["paths"]["/orders"]["get"]["parameters"][0]["schema"],
             json!({"type": "integer", "minimum": 1, "maximum": 100})
+        );
+    }
+
+    #[test]
+    fn a_described_reference_keeps_its_reference_alone_in_all_of() {
+        let generated = json!({"components": {"schemas": {"Order": {"properties": {"status": {
+            "allOf": [{"$ref": "#/components/schemas/Status"}, {"description": "Where it is."}],
+            "description": "Where it is.",
+        }}}}}});
+        let finished = finished_spec(&generated.to_string(), &DocumentedRules::default());
+        assert_eq!(
+            finished["components"]["schemas"]["Order"]["properties"]["status"],
+            json!({"allOf": [{"$ref": "#/components/schemas/Status"}], "description": "Where it is."})
         );
     }
 

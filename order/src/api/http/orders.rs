@@ -85,7 +85,7 @@ impl OrderApi {
     /// Create an order
     ///
     /// Validates the items and computes the total; the order starts in status `created`.
-    #[oai(path = "/orders", method = "post")]
+    #[oai(path = "/orders", method = "post", operation_id = "create_order")]
     async fn create(
         &self,
         caller: Authenticated,
@@ -125,7 +125,7 @@ impl OrderApi {
     /// Get an order
     ///
     /// Another customer's order is a 404, as one that does not exist.
-    #[oai(path = "/orders/:id", method = "get")]
+    #[oai(path = "/orders/:id", method = "get", operation_id = "get_order")]
     async fn get(
         &self,
         caller: Authenticated,
@@ -143,7 +143,7 @@ impl OrderApi {
     /// List orders
     ///
     /// Newest first. Follow `next_cursor` (passed back as `cursor`) for older orders.
-    #[oai(path = "/orders", method = "get")]
+    #[oai(path = "/orders", method = "get", operation_id = "list_orders")]
     async fn list(
         &self,
         caller: Authenticated,
@@ -180,7 +180,7 @@ impl OrderApi {
     ///
     /// Allowed: `created` to `sent` or `cancelled`, `sent` to `delivered`. Asking for the
     /// current status again changes nothing. Becoming `sent` publishes an `order.sent` event.
-    #[oai(path = "/orders/:id/status", method = "patch")]
+    #[oai(path = "/orders/:id/status", method = "patch", operation_id = "change_order_status")]
     async fn update_status(
         &self,
         caller: Authenticated,
