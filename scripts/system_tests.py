@@ -4,6 +4,10 @@
 The contract test runs Schemathesis (scripts/schemathesis) against both services' OpenAPI
 documents: no 5xx, no undocumented status, no response that breaks its schema.
 
+The generated_clients test generates a Python client from each document with
+openapi-python-client (scripts/generated-clients) and runs the README walk-through through
+them; a document the generator cannot digest fails it.
+
 Every request carries an access token signed by a development key made for the run
 (`checkout-token keygen`); the attack test replays, with nothing but HTTP, what an anonymous
 or malicious caller would try, and shows each step refused.
