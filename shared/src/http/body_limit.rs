@@ -1,6 +1,8 @@
 use std::sync::Arc;
 
-use poem::{Body, Endpoint, Middleware, Request, Result, http::StatusCode, web::headers::HeaderMapExt};
+use poem::{
+    Body, Endpoint, Middleware, Request, Result, error::ReadBodyError, http::StatusCode, web::headers::HeaderMapExt,
+};
 
 use super::spec::DocumentedRoutes;
 
@@ -51,12 +53,23 @@ impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
             super::timeout::BodyReceived::mark(&req);
             return self.inner.call(req).await;
         }
+        let too_large = || {
+            let message = format!("the body is larger than {} bytes", self.max_bytes);
+            poem::Error::from_string(message, StatusCode::PAYLOAD_TOO_LARGE)
+        };
         if let Some(len) = req.headers().typed_get::<poem::web::headers::ContentLength>()
             && len.0 > self.max_bytes as u64
         {
-            return Err(poem::Error::from_status(StatusCode::PAYLOAD_TOO_LARGE));
+            return Err(too_large());
         }
-        let body = req.take_body().into_bytes_limit(self.max_bytes).await?;
+        let body = req
+            .take_body()
+            .into_bytes_limit(self.max_bytes)
+            .await
+            .map_err(|e| match e {
+                ReadBodyError::PayloadTooLarge => too_large(),
+                other => other.into(),
+            })?;
         super::timeout::BodyReceived::mark(&req);
         req.set_body(body);
         self.inner.call(req).await

@@ -27,7 +27,8 @@ pub const REQUEST_ID_HEADER: &str = "x-request-id";
 pub const TRACEPARENT_HEADER: &str = "traceparent";
 
 /// Assembles a service's public HTTP surface: its operations, the OpenAPI document at
-/// `/openapi.json`, Swagger UI at `/docs`, rate limits per caller on writes and lookups, a
+/// `/openapi.json`, Swagger UI at `/docs` (showing that same document), a page per kind of
+/// problem at `/problems/<kind>` (the problems' `type`), rate limits per caller on writes and lookups, a
 /// time limit per request, a body limit, one log line per request carrying its
 /// `x-request-id`, and problem details for every error. Probes and metrics are served
 /// apart, by [`admin_endpoint`](super::admin_endpoint).
@@ -60,6 +61,8 @@ pub fn service_endpoint<T: OpenApi + 'static>(
         .nest("/docs", make_sync(move |_| Html(docs.clone())))
         .at("/problems", problem_page(problems.clone()))
         .at("/problems/:kind", problem_page(problems))
+        // Browsers ask for it beside every page they show (the raw document, say).
+        .at("/favicon.ico", make_sync(|_| StatusCode::NO_CONTENT))
         .nest("/", service)
         .data(verifier)
         .with(BodyLimit::new(max_body_bytes, routes.clone()))
@@ -74,7 +77,13 @@ pub fn service_endpoint<T: OpenApi + 'static>(
 
 /// What the public listener serves beside the operations, labelled as themselves in the
 /// metrics.
-const PAGES: &[&str] = &["/openapi.json", "/docs", "/problems", "/problems/{kind}"];
+const PAGES: &[&str] = &[
+    "/openapi.json",
+    "/docs",
+    "/problems",
+    "/problems/{kind}",
+    "/favicon.ico",
+];
 
 fn problem_page(kinds: Arc<[ProblemType]>) -> impl Endpoint<Output = Response> {
     make_sync(move |req| super::problem_types::page(&req, &kinds))

@@ -122,13 +122,13 @@ pub const COMMON_PROBLEMS: &[ProblemType] = &[
         413,
         "The body is larger than the service takes (`HTTP_MAX_BODY_BYTES`, 64 KiB by default). \
          Nothing was changed.",
-        "payload too large",
+        "the body is larger than 65536 bytes",
     ),
     ProblemType::new(
         "unsupported-media-type",
         415,
         "The body is not sent as `application/json`. Nothing was changed.",
-        "unsupported media type: expected `application/json`",
+        "the `Content-Type` requested by the client is not supported: text/plain",
     ),
     ProblemType::new(
         "rate-limited",
