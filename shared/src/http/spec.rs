@@ -315,6 +315,32 @@ mod tests {
     }
 
     #[test]
+    fn only_operations_with_a_request_body_take_one_and_pages_are_routes_of_their_own() {
+        let spec = json!({"paths": {"/orders": {"get": {}, "post": {"requestBody": {}}}}});
+        let routes = DocumentedRoutes::from_spec(&spec).with_pages(&["/docs"]);
+        let orders = routes.matching("/orders").unwrap();
+        assert!(orders.takes_body(&poem::http::Method::POST));
+        assert!(!orders.takes_body(&poem::http::Method::GET));
+        let docs = routes.matching("/docs").unwrap();
+        assert_eq!(
+            (docs.template.as_str(), docs.allow.to_str().unwrap()),
+            ("/docs", "GET, HEAD")
+        );
+    }
+
+    #[test]
+    fn the_docs_page_embeds_the_given_document_links_to_it_and_needs_no_favicon() {
+        let swagger = "<html><head></head><body><div id=\"ui\"></div><script>\n    let spec = {\"old\": 1};\n    let oauth2RedirectUrl;</script></body></html>";
+        let page = docs_page(swagger, &json!({"new": 2}));
+        assert!(
+            page.contains("let spec = {\"new\":2};\n    let oauth2RedirectUrl"),
+            "{page}"
+        );
+        assert!(!page.contains("old"));
+        assert!(page.contains("<a href=\"/openapi.json\">") && page.contains("rel=\"icon\" href=\"data:,\""));
+    }
+
+    #[test]
     fn field_constraints_are_merged_into_request_properties_and_parameters() {
         let generated = json!({
             "paths": {"/orders": {"get": {"parameters": [{"name": "limit", "schema": {"type": "integer"}}]}}},

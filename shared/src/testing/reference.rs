@@ -187,17 +187,24 @@ impl StatusCoverage {
                 .push(format!("{method} {path} answered {status}, not declared: {text}"));
         } else if status >= 400 {
             let examples = &declared["content"]["application/problem+json"]["examples"];
-            let kinds: Vec<&str> = examples
+            let documented: Vec<&Value> = examples
                 .as_object()
                 .into_iter()
                 .flatten()
-                .filter_map(|(_, e)| e["value"]["type"].as_str())
+                .map(|(_, e)| &e["value"])
                 .collect();
-            if !kinds.contains(&body["type"].as_str().unwrap_or_default()) {
-                self.undeclared.push(format!(
-                    "{method} {path} {status}: {} is none of the documented {kinds:?}",
-                    body["type"]
-                ));
+            let example = documented.iter().find(|e| e["type"] == body["type"]);
+            match example {
+                None => self.undeclared.push(format!(
+                    "{method} {path} {status}: {} is none of the documented {:?}",
+                    body["type"],
+                    documented.iter().map(|e| &e["type"]).collect::<Vec<_>>()
+                )),
+                Some(example) if example["title"] != body["title"] => self.undeclared.push(format!(
+                    "{method} {path} {status}: titled {}, its example {}",
+                    body["title"], example["title"]
+                )),
+                Some(_) => {}
             }
         }
         self.reached.insert((method.to_owned(), path.to_owned(), status));
