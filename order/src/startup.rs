@@ -82,6 +82,7 @@ impl Application {
     /// # Errors
     /// A dependency cannot be reached or the address cannot be bound; the message says which.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        crate::api::metrics::describe();
         let verifier = settings.auth.verifier_at_start().await?;
         let signer = Arc::new(settings.signing.signer()?);
         tracing::info!(kid = signer.kid(), "events are signed");

@@ -98,3 +98,25 @@ pub fn install_metrics() -> metrics_exporter_prometheus::PrometheusHandle {
         })
         .clone()
 }
+
+/// What a metric is, for its `# TYPE` line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricKind {
+    Counter,
+    Gauge,
+    Histogram,
+}
+
+/// Describes a service's own metrics (name, kind, `# HELP` text) to the process-wide recorder,
+/// installing it first if need be, so that every metric the service exposes says what it
+/// counts.
+pub fn describe_metrics(metrics: &[(&'static str, MetricKind, &'static str)]) {
+    install_metrics();
+    for &(name, kind, help) in metrics {
+        match kind {
+            MetricKind::Counter => metrics::describe_counter!(name, help),
+            MetricKind::Gauge => metrics::describe_gauge!(name, help),
+            MetricKind::Histogram => metrics::describe_histogram!(name, help),
+        }
+    }
+}

@@ -47,6 +47,7 @@ impl Application {
     /// Authentication is not configured, the database cannot be reached or the address cannot
     /// be bound; the message says which, naming the variables to set.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        crate::api::metrics::describe();
         let verifier = settings.auth.verifier_at_start().await?;
         let events = Arc::new(settings.verify.verifier()?);
         tracing::info!(keys = events.len(), "events are accepted only signed by a trusted key");

@@ -10,6 +10,7 @@ mod helpers;
 mod idempotency;
 mod limits;
 mod orders;
+mod reference;
 mod relay;
 mod status;
 mod validation;

@@ -16,9 +16,9 @@ use crate::{
 };
 
 use super::{
-    BodyLimit, DocumentedRules, problem_from_error,
+    BodyLimit, DocumentedRules, ProblemType, problem_from_error,
     rate_limit::RateLimit,
-    spec::{DocumentedRoutes, finished_spec, json_document},
+    spec::{DocumentedRoutes, docs_page, finished_spec, json_document},
 };
 
 /// Header carrying the request's correlation id.
@@ -27,7 +27,8 @@ pub const REQUEST_ID_HEADER: &str = "x-request-id";
 pub const TRACEPARENT_HEADER: &str = "traceparent";
 
 /// Assembles a service's public HTTP surface: its operations, the OpenAPI document at
-/// `/openapi.json`, Swagger UI at `/docs`, rate limits per caller on writes and lookups, a
+/// `/openapi.json`, Swagger UI at `/docs` (showing that same document), a page per kind of
+/// problem at `/problems/<kind>` (the problems' `type`), rate limits per caller on writes and lookups, a
 /// time limit per request, a body limit, one log line per request carrying its
 /// `x-request-id`, and problem details for every error. Probes and metrics are served
 /// apart, by [`admin_endpoint`](super::admin_endpoint).
@@ -44,20 +45,27 @@ pub fn service_endpoint<T: OpenApi + 'static>(
     limits: &HttpLimits,
 ) -> BoxEndpoint<'static> {
     crate::telemetry::install_metrics();
-    let service = OpenApiService::new(apis, title, env!("CARGO_PKG_VERSION"));
-    let generated = service.spec();
-    let spec = finished_spec(&generated, rules);
-    let routes = Arc::new(DocumentedRoutes::from_spec(&spec));
+    let mut service = OpenApiService::new(apis, title, env!("CARGO_PKG_VERSION"));
+    if !rules.description.is_empty() {
+        service = service.description(rules.description);
+    }
+    let spec = finished_spec(&service.spec(), rules);
+    let routes = Arc::new(DocumentedRoutes::from_spec(&spec).with_pages(PAGES));
     // Swagger UI shows the document as served at /openapi.json, not the generated one.
-    let docs = service.swagger_ui_html().replacen(&generated, &spec.to_string(), 1);
+    let docs = docs_page(&service.swagger_ui_html(), &spec);
+    let problems: Arc<[ProblemType]> = rules.all_problem_types().into();
     let rate_limit = RateLimit::new(limits.rate_limits(), routes.clone(), rules, verifier.clone());
     let request_timeout = limits.request_timeout();
     Route::new()
-        .at("/openapi.json", json_document(spec))
+        .at("/openapi.json", json_document(&spec))
         .nest("/docs", make_sync(move |_| Html(docs.clone())))
+        .at("/problems", problem_page(problems.clone()))
+        .at("/problems/:kind", problem_page(problems))
+        // Browsers ask for it beside every page they show (the raw document, say).
+        .at("/favicon.ico", make_sync(|_| StatusCode::NO_CONTENT))
         .nest("/", service)
         .data(verifier)
-        .with(BodyLimit::new(max_body_bytes))
+        .with(BodyLimit::new(max_body_bytes, routes.clone()))
         // Outside the body limit: a refused request is not even read.
         .with(rate_limit)
         .around(move |next, req| super::timeout::within(next, req, request_timeout))
@@ -65,6 +73,20 @@ pub fn service_endpoint<T: OpenApi + 'static>(
         .around(move |next, req| log_request(next, req, routes.clone()))
         .map_to_response()
         .boxed()
+}
+
+/// What the public listener serves beside the operations, labelled as themselves in the
+/// metrics.
+const PAGES: &[&str] = &[
+    "/openapi.json",
+    "/docs",
+    "/problems",
+    "/problems/{kind}",
+    "/favicon.ico",
+];
+
+fn problem_page(kinds: Arc<[ProblemType]>) -> impl Endpoint<Output = Response> {
+    make_sync(move |req| super::problem_types::page(&req, &kinds))
 }
 
 /// Logs one line per request inside a span that carries the request id, which is taken

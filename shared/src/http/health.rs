@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use poem::{EndpointExt, Route, endpoint::BoxEndpoint};
-use poem_openapi::{ApiResponse, Object, OpenApi, OpenApiService, payload::Json};
+use poem_openapi::{ApiResponse, Object, OpenApi, OpenApiService, payload::Json, types::Example};
 
 use super::problem_from_error;
 
@@ -29,9 +29,24 @@ pub trait DependencyCheck: Send + Sync {
     async fn check(&self) -> std::result::Result<(), String>;
 }
 
+/// Liveness report.
+#[derive(Debug, Object)]
+#[oai(example)]
+pub struct Liveness {
+    /// Always `ok`: the process is up and answers HTTP.
+    pub status: String,
+}
+
+impl Example for Liveness {
+    fn example() -> Self {
+        Self { status: "ok".into() }
+    }
+}
+
 /// State of one dependency in the readiness report.
 #[derive(Debug, Object)]
 pub struct DependencyStatus {
+    /// The dependency: `database`, `redis` or `consumer`.
     pub name: String,
     /// `ok` or `unavailable`.
     pub status: String,
@@ -42,10 +57,26 @@ pub struct DependencyStatus {
 
 /// Readiness report.
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct Readiness {
     /// `ready` when every required dependency answers, otherwise `unavailable`.
     pub status: String,
+    /// Each dependency checked, required or only reported.
     pub dependencies: Vec<DependencyStatus>,
+}
+
+impl Example for Readiness {
+    fn example() -> Self {
+        let dependency = |name: &str, status: &str, required| DependencyStatus {
+            name: name.into(),
+            status: status.into(),
+            required,
+        };
+        Self {
+            status: "ready".into(),
+            dependencies: vec![dependency("database", "ok", true), dependency("redis", "ok", false)],
+        }
+    }
 }
 
 #[derive(ApiResponse)]
@@ -91,8 +122,8 @@ enum HealthTags {
 impl HealthApi {
     /// Liveness: the process is up and serving HTTP.
     #[oai(path = "/health", method = "get")]
-    async fn health(&self) -> Json<serde_json::Value> {
-        Json(serde_json::json!({ "status": "ok" }))
+    async fn health(&self) -> Json<Liveness> {
+        Json(Liveness { status: "ok".into() })
     }
 
     /// Readiness: "send me traffic". Every required dependency answers (the order service

@@ -104,11 +104,22 @@ pub enum ApiError {
     /// issuer or audience, or its signature does not verify.
     #[oai(status = 401, content_type = "application/problem+json")]
     // Boxed: the challenge header would make every `Result<_, ApiError>` larger.
-    Unauthorized(Json<Box<Problem>>, #[oai(header = "WWW-Authenticate")] String),
+    Unauthorized(
+        Json<Box<Problem>>,
+        /// `Bearer error="invalid_token"` (RFC 6750).
+        #[oai(header = "WWW-Authenticate")]
+        String,
+    ),
     /// The token is valid but does not allow this: it lacks the scope the operation needs
     /// (`insufficient_scope`), or the request names another customer.
     #[oai(status = 403, content_type = "application/problem+json")]
-    Forbidden(Json<Box<Problem>>, #[oai(header = "WWW-Authenticate")] Option<String>),
+    Forbidden(
+        Json<Box<Problem>>,
+        /// For a missing scope, `Bearer error="insufficient_scope", scope="..."` naming the
+        /// scopes that would do (RFC 6750); absent for another customer.
+        #[oai(header = "WWW-Authenticate")]
+        Option<String>,
+    ),
     /// No such resource (or none the caller may see).
     #[oai(status = 404, content_type = "application/problem+json")]
     NotFound(Json<Problem>),

@@ -27,3 +27,35 @@ pub fn assert_grouped(exposition: &str, name: &str, at_least: f64) -> f64 {
     );
     requests
 }
+
+/// Asserts that every metric family in `exposition` has `# HELP` and `# TYPE`.
+pub fn assert_every_metric_is_described(exposition: &str) {
+    let named = |prefix: &str| -> Vec<String> {
+        exposition
+            .lines()
+            .filter_map(|l| l.strip_prefix(prefix))
+            .filter_map(|l| l.split_whitespace().next())
+            .map(str::to_owned)
+            .collect()
+    };
+    let (helped, typed) = (named("# HELP "), named("# TYPE "));
+    let mut undescribed = Vec::new();
+    for line in exposition
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        let sample = line.split(['{', ' ']).next().unwrap_or_default();
+        let family = ["_bucket", "_sum", "_count"]
+            .iter()
+            .find_map(|suffix| sample.strip_suffix(suffix).filter(|f| typed.iter().any(|t| t == f)))
+            .unwrap_or(sample);
+        if !typed.iter().any(|t| t == family) || !helped.iter().any(|h| h == family) {
+            undescribed.push(family.to_owned());
+        }
+    }
+    undescribed.dedup();
+    assert!(
+        undescribed.is_empty(),
+        "without # HELP or # TYPE: {undescribed:?}\n{exposition}"
+    );
+}

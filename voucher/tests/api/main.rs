@@ -10,6 +10,7 @@ mod group_commit;
 mod helpers;
 mod limits;
 mod redis_users;
+mod reference;
 mod signatures;
 mod streams;
 mod validation;

@@ -3,7 +3,7 @@
 //! into domain values here.
 
 use chrono::{DateTime, Utc};
-use poem_openapi::{Enum, Object};
+use poem_openapi::{Enum, Object, types::Example};
 use serde::Deserialize;
 use shared::http::{JsonBody, Violations};
 use uuid::Uuid;
@@ -43,22 +43,25 @@ pub enum TargetStatus {
 
 /// One line of an order.
 #[derive(Debug, Clone, Object, Deserialize)]
+#[oai(example)]
 #[serde(deny_unknown_fields)]
 pub struct OrderItemDto {
     /// Stock-keeping unit of the product.
     pub sku: String,
     /// How many units.
     pub quantity: i64,
-    /// Price of one unit in cents.
+    /// Price of one unit in cents (6000 is 60.00 EUR).
     pub unit_price_cents: i64,
 }
 
 /// A new order. The total is computed by the server from the items.
 #[derive(Debug, Object, Deserialize)]
+#[oai(example)]
 #[serde(deny_unknown_fields)]
 pub struct CreateOrderRequest {
-    /// The customer placing the order.
+    /// The customer placing the order: a customer's token may name only its own subject.
     pub customer_id: String,
+    /// The lines of the order, each a product, a quantity and a unit price.
     pub items: Vec<OrderItemDto>,
     /// Defaults to EUR (also when null), the only currency accepted.
     #[oai(nullable)]
@@ -74,8 +77,11 @@ impl JsonBody for CreateOrderRequest {
 
 /// The status to move an order to.
 #[derive(Debug, Object, Deserialize)]
+#[oai(example)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateStatusRequest {
+    /// `sent` (from `created`; publishes `order.sent`), `delivered` (from `sent`) or
+    /// `cancelled` (from `created`).
     pub status: TargetStatus,
 }
 
@@ -87,25 +93,104 @@ impl JsonBody for UpdateStatusRequest {
 
 /// An order.
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct OrderDto {
+    /// The order's id (a UUIDv7: ids sort by creation time).
     pub id: Uuid,
+    /// The customer the order is for.
     pub customer_id: String,
+    /// The lines of the order, as created.
     pub items: Vec<OrderItemDto>,
     /// Sum of quantity times unit price over the items, in cents.
     pub total_cents: i64,
+    /// The currency of every amount of the order.
     pub currency: Currency,
+    /// Where the order is in its lifecycle.
     pub status: OrderStatusDto,
+    /// When the order was created.
     pub created_at: DateTime<Utc>,
+    /// When its status last changed (its creation time until then).
     pub updated_at: DateTime<Utc>,
 }
 
 /// A page of orders, newest first.
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct OrderPageDto {
+    /// Up to `limit` orders, newest first.
     pub items: Vec<OrderDto>,
     /// Pass as `cursor` to get the next page; absent on the last page.
     #[oai(skip_serializing_if_is_none)]
     pub next_cursor: Option<Uuid>,
+}
+
+/// The id the examples of the document share.
+const EXAMPLE_ID: Uuid = Uuid::from_u128(0x0193_a5c2_7f4e_7b21_9c3d_2f6e_8a1b_4c5d);
+
+fn example_items() -> Vec<OrderItemDto> {
+    vec![
+        OrderItemDto {
+            sku: "BOOK-1".into(),
+            quantity: 2,
+            unit_price_cents: 6000,
+        },
+        OrderItemDto {
+            sku: "MUG-3".into(),
+            quantity: 1,
+            unit_price_cents: 1250,
+        },
+    ]
+}
+
+impl Example for OrderItemDto {
+    fn example() -> Self {
+        example_items().remove(0)
+    }
+}
+
+impl Example for CreateOrderRequest {
+    fn example() -> Self {
+        Self {
+            customer_id: "alice".into(),
+            items: example_items(),
+            currency: Some(Currency::EUR),
+        }
+    }
+}
+
+impl Example for UpdateStatusRequest {
+    fn example() -> Self {
+        Self {
+            status: TargetStatus::Sent,
+        }
+    }
+}
+
+impl Example for OrderDto {
+    fn example() -> Self {
+        let created_at = DateTime::parse_from_rfc3339("2026-11-23T18:40:00.123456Z")
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_default();
+        Self {
+            id: EXAMPLE_ID,
+            customer_id: "alice".into(),
+            items: example_items(),
+            total_cents: 13_250,
+            currency: Currency::EUR,
+            status: OrderStatusDto::Created,
+            created_at,
+            updated_at: created_at,
+        }
+    }
+}
+
+impl Example for OrderPageDto {
+    fn example() -> Self {
+        Self {
+            items: vec![OrderDto::example()],
+            next_cursor: Some(EXAMPLE_ID),
+        }
+    }
 }
 
 impl CreateOrderRequest {
@@ -256,6 +341,21 @@ mod tests {
             currency: None,
         };
         assert_eq!(violations_of(request), ["items: must hold 1 to 100 items"]);
+    }
+
+    #[test]
+    fn the_examples_are_an_order_the_service_would_take_and_answer() {
+        let mut violations = Violations::default();
+        let order = CreateOrderRequest::example().into_new_order(&mut violations).unwrap();
+        assert!(violations.finish().is_ok());
+        let total: i64 = order
+            .items
+            .iter()
+            .map(|i| i64::from(i.quantity.get()) * i.unit_price.cents().get())
+            .sum();
+        let answer = OrderDto::example();
+        assert_eq!(answer.total_cents, total);
+        assert_eq!(answer.items.len(), order.items.len());
     }
 
     #[test]

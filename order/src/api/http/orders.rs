@@ -32,8 +32,13 @@ enum CreateOrderResponse {
     #[oai(status = 201)]
     Created(
         Json<OrderDto>,
-        #[oai(header = "Location")] String,
-        #[oai(header = "Idempotent-Replayed")] Option<String>,
+        /// The order's own URL, `/orders/{id}`.
+        #[oai(header = "Location")]
+        String,
+        /// `true` when this is the replay of the first request with the same
+        /// `Idempotency-Key`; absent otherwise.
+        #[oai(header = "Idempotent-Replayed")]
+        Option<String>,
     ),
 }
 
@@ -80,7 +85,7 @@ impl OrderApi {
     /// Create an order
     ///
     /// Validates the items and computes the total; the order starts in status `created`.
-    #[oai(path = "/orders", method = "post")]
+    #[oai(path = "/orders", method = "post", operation_id = "create_order")]
     async fn create(
         &self,
         caller: Authenticated,
@@ -118,8 +123,15 @@ impl OrderApi {
     }
 
     /// Get an order
-    #[oai(path = "/orders/:id", method = "get")]
-    async fn get(&self, caller: Authenticated, id: Path<String>) -> Result<OrderResponse, ApiError> {
+    ///
+    /// Another customer's order is a 404, as one that does not exist.
+    #[oai(path = "/orders/:id", method = "get", operation_id = "get_order")]
+    async fn get(
+        &self,
+        caller: Authenticated,
+        /// The order's id, as `id` of its creation's answer.
+        id: Path<String>,
+    ) -> Result<OrderResponse, ApiError> {
         let order = self
             .get_order
             .execute(&caller.0, Violations::single("id", OrderId::parse(&id.0))?)
@@ -131,7 +143,7 @@ impl OrderApi {
     /// List orders
     ///
     /// Newest first. Follow `next_cursor` (passed back as `cursor`) for older orders.
-    #[oai(path = "/orders", method = "get")]
+    #[oai(path = "/orders", method = "get", operation_id = "list_orders")]
     async fn list(
         &self,
         caller: Authenticated,
@@ -139,7 +151,7 @@ impl OrderApi {
         customer_id: Query<Option<String>>,
         /// Only orders in this status.
         status: Query<Option<String>>,
-        /// Page size.
+        /// Page size: at most this many orders.
         limit: Query<Option<String>>,
         /// `next_cursor` of the previous page.
         cursor: Query<Option<String>>,
@@ -168,10 +180,11 @@ impl OrderApi {
     ///
     /// Allowed: `created` to `sent` or `cancelled`, `sent` to `delivered`. Asking for the
     /// current status again changes nothing. Becoming `sent` publishes an `order.sent` event.
-    #[oai(path = "/orders/:id/status", method = "patch")]
+    #[oai(path = "/orders/:id/status", method = "patch", operation_id = "change_order_status")]
     async fn update_status(
         &self,
         caller: Authenticated,
+        /// The order's id.
         id: Path<String>,
         body: StrictJson<UpdateStatusRequest>,
         trace: Data<&TraceContext>,

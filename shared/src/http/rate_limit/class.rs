@@ -60,7 +60,11 @@ fn too_many_requests_response(class: Class) -> serde_json::Value {
              without a valid token); nothing was done. Retry after `Retry-After` seconds.",
             class.label()
         ),
-        "headers": {"Retry-After": {"required": true, "schema": {"type": "integer", "minimum": 1}}},
+        "headers": {"Retry-After": {
+            "description": "Seconds to wait before the caller's next request of this kind can pass.",
+            "required": true,
+            "schema": {"type": "integer", "minimum": 1},
+        }},
         "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
     })
 }

@@ -1,11 +1,12 @@
 //! Response bodies. Their doc comments are the OpenAPI text.
 
 use chrono::{DateTime, Utc};
-use poem_openapi::{Enum, Object};
+use poem_openapi::{Enum, Object, types::Example};
 use uuid::Uuid;
 
 use crate::application::domain::{Voucher, VoucherStatus};
 
+/// Whether a voucher can still be redeemed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[oai(rename_all = "lowercase")]
 pub enum VoucherStatusDto {
@@ -15,17 +16,23 @@ pub enum VoucherStatusDto {
 
 /// A voucher earned by a sent order.
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct VoucherDto {
+    /// The voucher's id.
     pub id: Uuid,
-    /// The code to give at checkout, e.g. `7K3M-QX9P-2HBD-W4RT`.
+    /// The code to give at checkout: 16 Crockford base32 characters in groups of four.
     pub code: String,
+    /// The customer who earned it, and the only one who may redeem it.
     pub customer_id: String,
     /// The order that earned it.
     pub order_id: Uuid,
-    /// Value in cents.
+    /// Value in cents (500 is 5.00 EUR).
     pub amount_cents: i64,
+    /// Currency of `amount_cents`: `EUR`.
     pub currency: String,
+    /// `active` until redeemed, then `redeemed`.
     pub status: VoucherStatusDto,
+    /// When the voucher was issued (shortly after its order became `sent`).
     pub issued_at: DateTime<Utc>,
     /// Present once redeemed.
     #[oai(skip_serializing_if_is_none)]
@@ -34,8 +41,37 @@ pub struct VoucherDto {
 
 /// Vouchers matching the filters, newest first.
 #[derive(Debug, Object)]
+#[oai(example)]
 pub struct VoucherListDto {
+    /// Up to `limit` vouchers, newest first.
     pub items: Vec<VoucherDto>,
+}
+
+impl Example for VoucherDto {
+    fn example() -> Self {
+        let issued_at = DateTime::parse_from_rfc3339("2026-11-23T18:40:00.512Z")
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_default();
+        Self {
+            id: Uuid::from_u128(0x0193_a5c2_8011_7c4a_b2d9_5e1f_0a3c_6d7e),
+            code: "7K3M-QX9P-2HBD-W4RT".into(),
+            customer_id: "alice".into(),
+            order_id: Uuid::from_u128(0x0193_a5c2_7f4e_7b21_9c3d_2f6e_8a1b_4c5d),
+            amount_cents: 500,
+            currency: "EUR".into(),
+            status: VoucherStatusDto::Active,
+            issued_at,
+            redeemed_at: None,
+        }
+    }
+}
+
+impl Example for VoucherListDto {
+    fn example() -> Self {
+        Self {
+            items: vec![VoucherDto::example()],
+        }
+    }
 }
 
 impl From<Voucher> for VoucherDto {

@@ -59,7 +59,7 @@ impl VoucherApi {
     /// By customer, by order, or both. A customer's listing is of its own vouchers, with or
     /// without `customer_id`; support staff must give `customer_id` or `order_id` (or both),
     /// without either the answer is 400.
-    #[oai(path = "/vouchers", method = "get")]
+    #[oai(path = "/vouchers", method = "get", operation_id = "list_vouchers")]
     async fn list(
         &self,
         caller: Authenticated,
@@ -95,7 +95,7 @@ impl VoucherApi {
     /// Get a voucher by code
     ///
     /// Codes are case-insensitive and hyphens are optional.
-    #[oai(path = "/vouchers/:code", method = "get")]
+    #[oai(path = "/vouchers/:code", method = "get", operation_id = "get_voucher")]
     async fn get(
         &self,
         caller: Authenticated,
@@ -113,7 +113,7 @@ impl VoucherApi {
     /// Redeem a voucher
     ///
     /// Succeeds once; every later attempt is a 409.
-    #[oai(path = "/vouchers/:code/redeem", method = "post")]
+    #[oai(path = "/vouchers/:code/redeem", method = "post", operation_id = "redeem_voucher")]
     async fn redeem(
         &self,
         caller: Authenticated,

@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""The README walk-through through the Python clients that openapi-python-client generated
+from the services' documents (see scripts/generated-clients, which runs this).
+
+    client_walkthrough.py ORDER_URL VOUCHER_URL
+
+ALICE_TOKEN (a customer token of alice) and FULFILMENT_TOKEN (orders:status) come from the
+environment; the generated packages `order_client` and `voucher_client` from PYTHONPATH.
+Every client raises on a status its document does not declare.
+"""
+
+import os
+import sys
+import time
+
+from order_client import AuthenticatedClient as OrderClient
+from order_client.api.orders import change_order_status, create_order, get_order
+from order_client.models import (
+    CreateOrderRequest,
+    OrderDto,
+    OrderItemDto,
+    OrderStatusDto,
+    Problem as OrderProblem,
+    TargetStatus,
+    UpdateStatusRequest,
+)
+from voucher_client import AuthenticatedClient as VoucherClient
+from voucher_client.api.vouchers import get_voucher, list_vouchers, redeem_voucher
+from voucher_client.models import Problem as VoucherProblem
+from voucher_client.models import VoucherDto, VoucherListDto, VoucherStatusDto
+
+
+def log(message):
+    print(f"==>   {message}", file=sys.stderr, flush=True)
+
+
+def main(order_url, voucher_url):
+    alice, fulfilment = os.environ["ALICE_TOKEN"], os.environ["FULFILMENT_TOKEN"]
+    as_alice = OrderClient(base_url=order_url, token=alice, raise_on_unexpected_status=True)
+    as_fulfilment = OrderClient(base_url=order_url, token=fulfilment, raise_on_unexpected_status=True)
+    vouchers = VoucherClient(base_url=voucher_url, token=alice, raise_on_unexpected_status=True)
+
+    # Alice orders 2 x 60.00 EUR; the server computes the total.
+    request = CreateOrderRequest(
+        customer_id="alice", items=[OrderItemDto(sku="BOOK-1", quantity=2, unit_price_cents=6000)]
+    )
+    created = create_order.sync_detailed(client=as_alice, body=request)
+    assert created.status_code == 201, created
+    order = created.parsed
+    assert isinstance(order, OrderDto), order
+    assert (order.total_cents, order.status) == (12000, OrderStatusDto.CREATED), order
+    assert created.headers["location"] == f"/orders/{order.id}", created.headers
+    log(f"create_order: 201, order {order.id}, total {order.total_cents} cents")
+
+    # Fulfilment marks it sent, which publishes order.sent.
+    sent = change_order_status.sync_detailed(
+        str(order.id), client=as_fulfilment, body=UpdateStatusRequest(status=TargetStatus.SENT)
+    )
+    assert sent.status_code == 200 and sent.parsed.status == OrderStatusDto.SENT, sent
+    log("change_order_status: 200, sent")
+    read = get_order.sync_detailed(str(order.id), client=as_alice)
+    assert isinstance(read.parsed, OrderDto) and read.parsed.status == OrderStatusDto.SENT, read
+
+    # Within moments Alice has a 5.00 EUR voucher.
+    deadline = time.time() + 10
+    while True:
+        listed = list_vouchers.sync_detailed(client=vouchers, order_id=str(order.id))
+        assert listed.status_code == 200 and isinstance(listed.parsed, VoucherListDto), listed
+        if listed.parsed.items:
+            break
+        assert time.time() < deadline, "no voucher within 10 s"
+        time.sleep(0.1)
+    [voucher] = listed.parsed.items
+    assert isinstance(voucher, VoucherDto) and voucher.amount_cents == 500, voucher
+    assert voucher.status == VoucherStatusDto.ACTIVE and voucher.order_id == order.id, voucher
+    log(f"list_vouchers: 200, one voucher of {voucher.amount_cents} cents")
+    looked_up = get_voucher.sync_detailed(voucher.code.lower(), client=vouchers)
+    assert isinstance(looked_up.parsed, VoucherDto) and looked_up.parsed.id == voucher.id, looked_up
+
+    # She redeems it once; a second attempt is a 409.
+    redeemed = redeem_voucher.sync_detailed(voucher.code, client=vouchers)
+    assert redeemed.status_code == 200 and redeemed.parsed.status == VoucherStatusDto.REDEEMED, redeemed
+    again = redeem_voucher.sync_detailed(voucher.code, client=vouchers)
+    assert again.status_code == 409, again
+    assert isinstance(again.parsed, VoucherProblem), again
+    assert again.parsed.type_ == "/problems/already-redeemed", again.parsed
+    log("redeem_voucher: 200, then 409 /problems/already-redeemed")
+
+    # A broken token is a 401, as a problem the client parses.
+    broken = OrderClient(base_url=order_url, token=alice + "x", raise_on_unexpected_status=True)
+    refused = get_order.sync_detailed(str(order.id), client=broken)
+    assert refused.status_code == 401 and isinstance(refused.parsed, OrderProblem), refused
+    log("get_order with a broken token: 401 /problems/invalid-token")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    main(sys.argv[1], sys.argv[2])

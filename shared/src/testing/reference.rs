@@ -1,0 +1,229 @@
+//! Checks of a service's API reference: the document is complete (descriptions, examples,
+//! problem pages), `/docs` shows it, and each operation answers with exactly the statuses it
+//! declares.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+/// The document served at `address`/openapi.json.
+pub async fn served_document(address: &str) -> Value {
+    reqwest::get(format!("{address}/openapi.json"))
+        .await
+        .expect("GET /openapi.json")
+        .json()
+        .await
+        .expect("a JSON document")
+}
+
+/// Every operation of `document` as (method, path template).
+pub fn operations(document: &Value) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    for (path, methods) in document["paths"].as_object().into_iter().flatten() {
+        for (method, _) in methods.as_object().into_iter().flatten() {
+            found.push((method.clone(), path.clone()));
+        }
+    }
+    found
+}
+
+/// Asserts that `/docs` at `address` embeds the very document served at `/openapi.json` and
+/// links to it, and that the document describes the API, every operation, parameter,
+/// response header, schema and property, has an example for every body, and that every
+/// problem example's `type` is a page that explains it.
+pub async fn assert_reference_is_complete(address: &str) {
+    let document = served_document(address).await;
+    let page = reqwest::get(format!("{address}/docs"))
+        .await
+        .expect("GET /docs")
+        .text()
+        .await
+        .expect("the page");
+    assert!(
+        page.contains("href=\"/openapi.json\""),
+        "/docs links to the raw document"
+    );
+    let embedded = page
+        .split_once("let spec = ")
+        .and_then(|(_, rest)| rest.split_once(";\n    let oauth2RedirectUrl"))
+        .map(|(spec, _)| serde_json::from_str::<Value>(spec).expect("the embedded document is JSON"))
+        .expect("/docs embeds a document");
+    assert_eq!(embedded, document, "/docs embeds another document than /openapi.json");
+
+    let mut missing = Vec::new();
+    let described = |missing: &mut Vec<String>, what: String, value: &Value| {
+        if value.as_str().is_none_or(|text| text.trim().is_empty()) {
+            missing.push(what);
+        }
+    };
+    described(
+        &mut missing,
+        "info.description".into(),
+        &document["info"]["description"],
+    );
+    let mut problem_types = BTreeSet::new();
+    for (method, path) in operations(&document) {
+        let operation = &document["paths"][&path][&method];
+        described(&mut missing, format!("{method} {path}: summary"), &operation["summary"]);
+        described(
+            &mut missing,
+            format!("{method} {path}: description"),
+            &operation["description"],
+        );
+        for parameter in operation["parameters"].as_array().into_iter().flatten() {
+            let name = &parameter["name"];
+            described(
+                &mut missing,
+                format!("{method} {path}: parameter {name}"),
+                &parameter["description"],
+            );
+            if parameter["schema"].get("example").is_none() {
+                missing.push(format!("{method} {path}: example of parameter {name}"));
+            }
+        }
+        if let Some(body) = operation.get("requestBody") {
+            for (media, content) in body["content"].as_object().into_iter().flatten() {
+                if example_of(&document, content).is_none() {
+                    missing.push(format!("{method} {path}: example of the {media} request body"));
+                }
+            }
+        }
+        for (status, response) in operation["responses"].as_object().into_iter().flatten() {
+            described(
+                &mut missing,
+                format!("{method} {path} {status}"),
+                &response["description"],
+            );
+            for (name, header) in response["headers"].as_object().into_iter().flatten() {
+                described(
+                    &mut missing,
+                    format!("{method} {path} {status}: header {name}"),
+                    &header["description"],
+                );
+            }
+            for (media, content) in response["content"].as_object().into_iter().flatten() {
+                if status.starts_with('2') && example_of(&document, content).is_none() {
+                    missing.push(format!("{method} {path} {status}: example of {media}"));
+                }
+                if !status.starts_with('2') {
+                    let examples = content["examples"].as_object();
+                    if examples.is_none_or(serde_json::Map::is_empty) {
+                        missing.push(format!("{method} {path} {status}: problem examples"));
+                    }
+                    for example in examples.into_iter().flatten().map(|(_, e)| &e["value"]) {
+                        assert_eq!(example["status"].as_u64(), status.parse().ok(), "{method} {path}");
+                        problem_types.insert(example["type"].as_str().unwrap_or_default().to_owned());
+                    }
+                }
+            }
+        }
+    }
+    for (name, schema) in document["components"]["schemas"].as_object().into_iter().flatten() {
+        described(&mut missing, format!("schema {name}"), &schema["description"]);
+        for (property, definition) in schema["properties"].as_object().into_iter().flatten() {
+            described(
+                &mut missing,
+                format!("schema {name}: {property}"),
+                &definition["description"],
+            );
+        }
+    }
+    assert!(missing.is_empty(), "the reference lacks:\n{}", missing.join("\n"));
+
+    let client = reqwest::Client::new();
+    for uri in &problem_types {
+        let response = client.get(format!("{address}{uri}")).send().await.expect("GET");
+        assert_eq!(response.status(), 200, "{uri} resolves");
+        let text = response.text().await.unwrap_or_default();
+        assert!(text.contains(&format!("<code>{uri}</code>")), "{uri} explains itself");
+    }
+}
+
+/// The example of a media type: its own, or its schema's (followed through `$ref`).
+fn example_of<'a>(document: &'a Value, content: &'a Value) -> Option<&'a Value> {
+    if let Some(example) = content.get("example") {
+        return Some(example);
+    }
+    let schema = &content["schema"];
+    let schema = match schema["$ref"].as_str() {
+        Some(reference) => document.pointer(reference.trim_start_matches('#'))?,
+        None => schema,
+    };
+    schema.get("example")
+}
+
+/// What the requests of a status-coverage test reached, against the statuses the served
+/// document declares for each operation.
+pub struct StatusCoverage {
+    document: Value,
+    reached: BTreeSet<(String, String, u16)>,
+    undeclared: Vec<String>,
+}
+
+impl StatusCoverage {
+    pub async fn of(address: &str) -> Self {
+        Self {
+            document: served_document(address).await,
+            reached: BTreeSet::new(),
+            undeclared: Vec::new(),
+        }
+    }
+
+    /// Records the answer `response` to a request of `method` on the documented `path`,
+    /// and returns its body as JSON (`Null` if it is not JSON). An error must be one of the
+    /// problems the document gives as examples for its status.
+    pub async fn record(&mut self, method: &str, path: &str, response: reqwest::Response) -> Value {
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap_or_default();
+        self.record_text(method, path, status, &text)
+    }
+
+    /// As [`record`](Self::record), for an answer read off the wire.
+    pub fn record_text(&mut self, method: &str, path: &str, status: u16, text: &str) -> Value {
+        let body: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+        let declared = &self.document["paths"][path][method]["responses"][status.to_string()];
+        if declared.is_null() {
+            self.undeclared
+                .push(format!("{method} {path} answered {status}, not declared: {text}"));
+        } else if status >= 400 {
+            let examples = &declared["content"]["application/problem+json"]["examples"];
+            let documented: Vec<&Value> = examples
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(_, e)| &e["value"])
+                .collect();
+            let example = documented.iter().find(|e| e["type"] == body["type"]);
+            match example {
+                None => self.undeclared.push(format!(
+                    "{method} {path} {status}: {} is none of the documented {:?}",
+                    body["type"],
+                    documented.iter().map(|e| &e["type"]).collect::<Vec<_>>()
+                )),
+                Some(example) if example["title"] != body["title"] => self.undeclared.push(format!(
+                    "{method} {path} {status}: titled {}, its example {}",
+                    body["title"], example["title"]
+                )),
+                Some(_) => {}
+            }
+        }
+        self.reached.insert((method.to_owned(), path.to_owned(), status));
+        body
+    }
+
+    /// Asserts that every request answered a declared status and that every declared
+    /// status of every operation was answered by some request.
+    pub fn finish(self) {
+        let mut failures = self.undeclared;
+        for (method, path) in operations(&self.document) {
+            let responses = &self.document["paths"][&path][&method]["responses"];
+            for status in responses.as_object().into_iter().flatten().map(|(s, _)| s) {
+                let status: u16 = status.parse().expect("a numeric status");
+                if !self.reached.contains(&(method.clone(), path.clone(), status)) {
+                    failures.push(format!("{method} {path} declares {status}, which no case reached"));
+                }
+            }
+        }
+        assert!(failures.is_empty(), "status coverage:\n{}", failures.join("\n"));
+    }
+}

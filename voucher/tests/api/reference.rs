@@ -1,0 +1,188 @@
+//! The API reference: complete, shown by `/docs`, and true to what each operation answers.
+
+use reqwest::{Method, RequestBuilder};
+use sea_orm::{ConnectionTrait, Statement};
+use shared::{
+    auth::Scope,
+    testing::{StatusCoverage, assert_every_metric_is_described, assert_reference_is_complete},
+};
+
+use crate::helpers::{VoucherApp, spawn_voucher_app, spawn_voucher_app_with};
+
+const UNKNOWN: &str = "0000-0000-0000-0000";
+
+#[tokio::test]
+async fn the_reference_describes_everything_and_docs_shows_the_served_document() {
+    let app = spawn_voucher_app().await;
+    assert_reference_is_complete(&app.address).await;
+}
+
+#[tokio::test]
+async fn a_voucher_answers_with_its_fields_in_the_documented_order() {
+    let app = spawn_voucher_app().await;
+    let voucher = app.issue("alice").await;
+    let code = voucher["code"].as_str().unwrap();
+    let text = app.get(&format!("/vouchers/{code}")).await.text().await.unwrap();
+    let keys: Vec<String> = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&text)
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "id",
+            "code",
+            "customer_id",
+            "order_id",
+            "amount_cents",
+            "currency",
+            "status",
+            "issued_at"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn every_metric_is_described() {
+    let app = spawn_voucher_app().await;
+    let voucher = app.issue("alice").await;
+    let redeemed = app.redeem(voucher["code"].as_str().unwrap()).await;
+    assert_eq!(redeemed.status(), 200);
+    app.publish_raw("not a sealed event").await;
+    app.drain().await;
+    let metrics = app.admin("/metrics").await.text().await.unwrap();
+    for family in [
+        "vouchers_issued_total",
+        "vouchers_redeemed_total",
+        "events_rejected_total",
+    ] {
+        assert!(metrics.contains(&format!("# HELP {family} ")), "{family}:\n{metrics}");
+    }
+    assert_every_metric_is_described(&metrics);
+}
+
+/// Sends `request` until it is refused with 429 (at most 300 times); the refusal.
+async fn until_limited(request: impl Fn() -> RequestBuilder) -> reqwest::Response {
+    for _ in 0..300 {
+        let response = request().send().await.unwrap();
+        if response.status() == 429 {
+            return response;
+        }
+    }
+    panic!("never rate-limited");
+}
+
+/// Stops the database from serving the service: its runtime role may no longer log in, and
+/// its open connections are ended.
+async fn take_the_database_away(app: &VoucherApp) {
+    let superuser = shared::testing::connect(&shared::testing::servers().postgres_url).await;
+    let database: String = app
+        .db
+        .query_one_raw(Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT current_database()".to_owned(),
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index(0)
+        .unwrap();
+    for sql in [
+        format!(r#"ALTER ROLE "{database}_app" NOLOGIN"#),
+        format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{database}_app'"),
+    ] {
+        superuser
+            .execute_raw(Statement::from_string(superuser.get_database_backend(), sql))
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn every_operation_answers_each_declared_status_and_no_other() {
+    let app = spawn_voucher_app_with(shared::testing::unique_name("order.sent"), |settings| {
+        let limits = &mut settings.http.limits;
+        (limits.rate_limit_lookups_per_sec, limits.rate_limit_lookups_burst) = (1, 20);
+    })
+    .await;
+    let mut coverage = StatusCoverage::of(&app.address).await;
+    let voucher = app.issue("alice").await;
+    let code = voucher["code"].as_str().unwrap().to_owned();
+    let alice = app.customer_token("alice");
+    let bob = app.customer_token("bob");
+    let admin = app.issuer.customer("support-2", &[Scope::VouchersAdmin]);
+    let unscoped = app.issuer.customer("alice", &[Scope::OrdersRead]);
+    let as_ = |method: Method, path: &str, token: Option<&str>| {
+        let request = app.client.request(method, app.url(path));
+        match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    };
+
+    // GET /vouchers
+    let list = "/vouchers";
+    let mut lookup = async |path: &str, token: Option<&str>, template: &str, method: Method| {
+        let response = as_(method.clone(), path, token).send().await.unwrap();
+        coverage
+            .record(method.as_str().to_ascii_lowercase().as_str(), template, response)
+            .await;
+    };
+    lookup("/vouchers", Some(&alice), list, Method::GET).await;
+    lookup("/vouchers?limit=0", Some(&alice), list, Method::GET).await;
+    lookup("/vouchers", None, list, Method::GET).await;
+    lookup("/vouchers", Some(&unscoped), list, Method::GET).await;
+    lookup("/vouchers?customer_id=bob", Some(&alice), list, Method::GET).await;
+
+    // GET /vouchers/{code}
+    let one = "/vouchers/{code}";
+    let path = format!("/vouchers/{code}");
+    lookup(&path, Some(&alice), one, Method::GET).await;
+    lookup("/vouchers/not-a-code", Some(&alice), one, Method::GET).await;
+    lookup(&path, None, one, Method::GET).await;
+    lookup(&path, Some(&unscoped), one, Method::GET).await;
+    lookup(&path, Some(&bob), one, Method::GET).await;
+
+    // POST /vouchers/{code}/redeem
+    let redeem = "/vouchers/{code}/redeem";
+    let path = format!("/vouchers/{code}/redeem");
+    lookup(&path, Some(&alice), redeem, Method::POST).await;
+    lookup("/vouchers/not-a-code/redeem", Some(&alice), redeem, Method::POST).await;
+    lookup(&path, None, redeem, Method::POST).await;
+    lookup(&path, Some(&admin), redeem, Method::POST).await;
+    lookup(
+        &format!("/vouchers/{UNKNOWN}/redeem"),
+        Some(&alice),
+        redeem,
+        Method::POST,
+    )
+    .await;
+    lookup(&path, Some(&alice), redeem, Method::POST).await;
+
+    for (method, template, path) in [
+        (Method::GET, list, "/vouchers".to_owned()),
+        (Method::GET, one, format!("/vouchers/{UNKNOWN}")),
+        (Method::POST, redeem, format!("/vouchers/{UNKNOWN}/redeem")),
+    ] {
+        let flood = app.customer_token(&format!("flood-{template}"));
+        let limited = until_limited(|| as_(method.clone(), &path, Some(&flood))).await;
+        coverage
+            .record(method.as_str().to_ascii_lowercase().as_str(), template, limited)
+            .await;
+    }
+
+    take_the_database_away(&app).await;
+    for (method, template, path) in [
+        (Method::GET, list, "/vouchers".to_owned()),
+        (Method::GET, one, format!("/vouchers/{code}")),
+        (Method::POST, redeem, format!("/vouchers/{code}/redeem")),
+    ] {
+        let down = app.customer_token(&format!("down-{template}"));
+        let response = as_(method.clone(), &path, Some(&down)).send().await.unwrap();
+        coverage
+            .record(method.as_str().to_ascii_lowercase().as_str(), template, response)
+            .await;
+    }
+    coverage.finish();
+}
