@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, Utc};
 use poem_openapi::{Enum, Object, types::Example};
-use serde::Deserialize;
-use shared::http::{JsonBody, Violations};
+use serde::{Deserialize, Serialize};
+use shared::http::{JsonBody, Violations, rfc3339};
 use uuid::Uuid;
 
 use super::rules;
@@ -15,15 +15,16 @@ use crate::application::{
 };
 
 /// Currencies orders are accepted in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Deserialize, Serialize)]
 pub enum Currency {
     #[allow(clippy::upper_case_acronyms)]
     EUR,
 }
 
 /// Where an order is in its lifecycle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Serialize)]
 #[oai(rename_all = "lowercase")]
+#[serde(rename_all = "lowercase")]
 pub enum OrderStatusDto {
     Created,
     Sent,
@@ -42,7 +43,7 @@ pub enum TargetStatus {
 }
 
 /// One line of an order.
-#[derive(Debug, Clone, Object, Deserialize)]
+#[derive(Debug, Clone, Object, Deserialize, Serialize)]
 #[oai(example)]
 #[serde(deny_unknown_fields)]
 pub struct OrderItemDto {
@@ -92,7 +93,7 @@ impl JsonBody for UpdateStatusRequest {
 }
 
 /// An order.
-#[derive(Debug, Object)]
+#[derive(Debug, Object, Serialize)]
 #[oai(example)]
 pub struct OrderDto {
     /// The order's id (a UUIDv7: ids sort by creation time).
@@ -108,19 +109,22 @@ pub struct OrderDto {
     /// Where the order is in its lifecycle.
     pub status: OrderStatusDto,
     /// When the order was created.
+    #[serde(serialize_with = "rfc3339::serialize")]
     pub created_at: DateTime<Utc>,
     /// When its status last changed (its creation time until then).
+    #[serde(serialize_with = "rfc3339::serialize")]
     pub updated_at: DateTime<Utc>,
 }
 
 /// A page of orders, newest first.
-#[derive(Debug, Object)]
+#[derive(Debug, Object, Serialize)]
 #[oai(example)]
 pub struct OrderPageDto {
     /// Up to `limit` orders, newest first.
     pub items: Vec<OrderDto>,
     /// Pass as `cursor` to get the next page; absent on the last page.
     #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<Uuid>,
 }
 
@@ -313,6 +317,23 @@ mod tests {
             ApiError::BadRequest(problem) => problem.0.errors.iter().map(ToString::to_string).collect(),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn responses_are_the_same_json_through_serde_as_through_the_documents_types() {
+        let order = OrderDto::example();
+        shared::http::assert_same_json(&order);
+        let last = OrderPageDto::example();
+        shared::http::assert_same_json(&OrderPageDto {
+            next_cursor: None,
+            ..last
+        });
+        shared::http::assert_same_json(&OrderPageDto {
+            items: vec![order],
+            next_cursor: Some(EXAMPLE_ID),
+        });
+        let json = serde_json::to_string(&OrderDto::example()).unwrap();
+        assert!(json.starts_with(r#"{"id":"#), "{json}");
     }
 
     #[test]

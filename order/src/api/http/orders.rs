@@ -2,7 +2,6 @@ use poem::{Request, web::Data};
 use poem_openapi::{
     ApiResponse, OpenApi, Tags,
     param::{Header, Path, Query},
-    payload::Json,
 };
 use shared::{
     domain::CustomerId,
@@ -31,7 +30,7 @@ enum CreateOrderResponse {
     /// request created (with `Idempotent-Replayed: true`).
     #[oai(status = 201)]
     Created(
-        Json<OrderDto>,
+        StrictJson<OrderDto>,
         /// The order's own URL, `/orders/{id}`.
         #[oai(header = "Location")]
         String,
@@ -46,14 +45,14 @@ enum CreateOrderResponse {
 enum OrderResponse {
     /// The order.
     #[oai(status = 200)]
-    Ok(Json<OrderDto>),
+    Ok(StrictJson<OrderDto>),
 }
 
 #[derive(ApiResponse)]
 enum OrderPageResponse {
     /// A page of orders, newest first.
     #[oai(status = 200)]
-    Ok(Json<OrderPageDto>),
+    Ok(StrictJson<OrderPageDto>),
 }
 
 /// The orders resource.
@@ -116,7 +115,7 @@ impl OrderApi {
         let location = format!("/orders/{}", created.order.id());
         let replayed = created.replayed.then(|| "true".to_owned());
         Ok(CreateOrderResponse::Created(
-            Json(created.order.into()),
+            StrictJson(created.order.into()),
             location,
             replayed,
         ))
@@ -137,7 +136,7 @@ impl OrderApi {
             .execute(&caller.0, Violations::single("id", OrderId::parse(&id.0))?)
             .await
             .map_err(errors::get_order)?;
-        Ok(OrderResponse::Ok(Json(order.into())))
+        Ok(OrderResponse::Ok(StrictJson(order.into())))
     }
 
     /// List orders
@@ -173,7 +172,7 @@ impl OrderApi {
             .execute(&caller.0, query)
             .await
             .map_err(errors::list_orders)?;
-        Ok(OrderPageResponse::Ok(Json(page.into())))
+        Ok(OrderPageResponse::Ok(StrictJson(page.into())))
     }
 
     /// Change an order's status
@@ -199,6 +198,6 @@ impl OrderApi {
             )
             .await
             .map_err(errors::change_order_status)?;
-        Ok(OrderResponse::Ok(Json(change.order.into())))
+        Ok(OrderResponse::Ok(StrictJson(change.order.into())))
     }
 }

@@ -17,7 +17,7 @@ use poem_openapi::{
     registry::{MetaSchemaRef, Registry},
     types::Type,
 };
-use serde::de::DeserializeOwned;
+use serde::{Serialize, de::DeserializeOwned};
 use serde_path_to_error::Segment;
 
 use super::{ApiError, FieldError};
@@ -29,9 +29,65 @@ pub trait JsonBody: DeserializeOwned + Type + Send + 'static {
     fn rule(field: &str) -> Option<String>;
 }
 
-/// A JSON request body of type `T`.
+/// A JSON body of type `T`, read and written by serde itself (never through a
+/// `serde_json::Value`): as a request body strictly, as described above; as a response body
+/// in the order of `T`'s fields, which is the order of its schema. `T`'s serde names must be
+/// its poem-openapi names ([`assert_same_json`] checks an example).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StrictJson<T>(pub T);
+
+impl<T: Serialize + Type + Send> poem::IntoResponse for StrictJson<T> {
+    fn into_response(self) -> poem::Response {
+        match serde_json::to_vec(&self.0) {
+            Ok(body) => poem::Response::builder()
+                .content_type(<Self as Payload>::CONTENT_TYPE)
+                .body(body),
+            Err(e) => {
+                tracing::error!(error.message = %e, "a response body did not serialize");
+                poem::http::StatusCode::INTERNAL_SERVER_ERROR.into_response()
+            }
+        }
+    }
+}
+
+/// Panics unless `value` is the same JSON, field for field and in the same order, through
+/// serde as through poem-openapi's `ToJSON` (which drives the document's examples).
+pub fn assert_same_json<T: Serialize + poem_openapi::types::ToJSON>(value: &T) {
+    let through_serde = serde_json::to_string(value).expect("serializes");
+    let through_openapi = value.to_json_string();
+    assert_eq!(
+        through_serde, through_openapi,
+        "serde and poem-openapi disagree on the JSON of a value"
+    );
+}
+
+/// `DateTime<Utc>` fields as poem-openapi writes them (`to_rfc3339`, `+00:00`), for
+/// `#[serde(serialize_with = "...")]` on response fields.
+pub mod rfc3339 {
+    use chrono::{DateTime, Utc};
+    use serde::Serializer;
+
+    /// # Errors
+    /// The serializer's.
+    pub fn serialize<S: Serializer>(at: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&at.to_rfc3339())
+    }
+
+    /// The same, for an optional field.
+    pub mod option {
+        use chrono::{DateTime, Utc};
+        use serde::Serializer;
+
+        /// # Errors
+        /// The serializer's.
+        pub fn serialize<S: Serializer>(at: &Option<DateTime<Utc>>, serializer: S) -> Result<S::Ok, S::Error> {
+            match at {
+                Some(at) => serializer.serialize_str(&at.to_rfc3339()),
+                None => serializer.serialize_none(),
+            }
+        }
+    }
+}
 
 impl<T: Type> Payload for StrictJson<T> {
     const CONTENT_TYPE: &'static str = "application/json; charset=utf-8";

@@ -2,20 +2,23 @@
 
 use chrono::{DateTime, Utc};
 use poem_openapi::{Enum, Object, types::Example};
+use serde::Serialize;
+use shared::http::rfc3339;
 use uuid::Uuid;
 
 use crate::application::domain::{Voucher, VoucherStatus};
 
 /// Whether a voucher can still be redeemed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Serialize)]
 #[oai(rename_all = "lowercase")]
+#[serde(rename_all = "lowercase")]
 pub enum VoucherStatusDto {
     Active,
     Redeemed,
 }
 
 /// A voucher earned by a sent order.
-#[derive(Debug, Object)]
+#[derive(Debug, Object, Serialize)]
 #[oai(example)]
 pub struct VoucherDto {
     /// The voucher's id.
@@ -33,14 +36,19 @@ pub struct VoucherDto {
     /// `active` until redeemed, then `redeemed`.
     pub status: VoucherStatusDto,
     /// When the voucher was issued (shortly after its order became `sent`).
+    #[serde(serialize_with = "rfc3339::serialize")]
     pub issued_at: DateTime<Utc>,
     /// Present once redeemed.
     #[oai(skip_serializing_if_is_none)]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "rfc3339::option::serialize"
+    )]
     pub redeemed_at: Option<DateTime<Utc>>,
 }
 
 /// Vouchers matching the filters, newest first.
-#[derive(Debug, Object)]
+#[derive(Debug, Object, Serialize)]
 #[oai(example)]
 pub struct VoucherListDto {
     /// Up to `limit` vouchers, newest first.
@@ -90,5 +98,25 @@ impl From<Voucher> for VoucherDto {
             issued_at: v.issued_at(),
             redeemed_at: v.redeemed_at(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn responses_are_the_same_json_through_serde_as_through_the_documents_types() {
+        let active = VoucherDto::example();
+        shared::http::assert_same_json(&active);
+        let redeemed = VoucherDto {
+            status: VoucherStatusDto::Redeemed,
+            redeemed_at: Some(active.issued_at + chrono::Duration::microseconds(1_234_567)),
+            ..VoucherDto::example()
+        };
+        shared::http::assert_same_json(&redeemed);
+        shared::http::assert_same_json(&VoucherListDto {
+            items: vec![active, redeemed],
+        });
     }
 }

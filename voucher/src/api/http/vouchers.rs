@@ -1,9 +1,8 @@
 use poem_openapi::{
     ApiResponse, OpenApi, Tags,
     param::{Path, Query},
-    payload::Json,
 };
-use shared::http::{ApiError, Authenticated, Violations};
+use shared::http::{ApiError, Authenticated, StrictJson, Violations};
 use uuid::Uuid;
 
 use super::{
@@ -25,14 +24,14 @@ enum ApiTags {
 enum VoucherResponse {
     /// The voucher.
     #[oai(status = 200)]
-    Ok(Json<VoucherDto>),
+    Ok(StrictJson<VoucherDto>),
 }
 
 #[derive(ApiResponse)]
 enum VoucherListResponse {
     /// Matching vouchers, newest first.
     #[oai(status = 200)]
-    Ok(Json<VoucherListDto>),
+    Ok(StrictJson<VoucherListDto>),
 }
 
 /// The vouchers resource.
@@ -87,7 +86,7 @@ impl VoucherApi {
             .execute(&caller.0, filters)
             .await
             .map_err(errors::list_vouchers)?;
-        Ok(VoucherListResponse::Ok(Json(VoucherListDto {
+        Ok(VoucherListResponse::Ok(StrictJson(VoucherListDto {
             items: vouchers.into_iter().map(Into::into).collect(),
         })))
     }
@@ -107,7 +106,7 @@ impl VoucherApi {
             .execute(&caller.0, &Violations::single("code", VoucherCode::parse(&code.0))?)
             .await
             .map_err(errors::get_voucher)?;
-        Ok(VoucherResponse::Ok(Json(voucher.into())))
+        Ok(VoucherResponse::Ok(StrictJson(voucher.into())))
     }
 
     /// Redeem a voucher
@@ -125,6 +124,6 @@ impl VoucherApi {
             .execute(&caller.0, &Violations::single("code", VoucherCode::parse(&code.0))?)
             .await
             .map_err(errors::redeem_voucher)?;
-        Ok(VoucherResponse::Ok(Json(voucher.into())))
+        Ok(VoucherResponse::Ok(StrictJson(voucher.into())))
     }
 }
