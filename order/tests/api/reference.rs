@@ -6,7 +6,10 @@ use reqwest::Client;
 use serde_json::{Value, json};
 use shared::{
     auth::Scope,
-    testing::{StatusCoverage, assert_every_metric_is_described, assert_reference_is_complete},
+    testing::{
+        StatusCoverage, assert_every_metric_is_described, assert_reference_is_complete, take_the_database_away,
+        until_limited,
+    },
 };
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
@@ -78,44 +81,6 @@ async fn stalled_body(app: &TestApp, method: &str, path: &str, token: &str) -> (
         _ => body,
     };
     (status, body)
-}
-
-/// Sends `request` until it is refused with 429 (at most 300 times); the refusal.
-async fn until_limited(request: impl Fn() -> reqwest::RequestBuilder) -> reqwest::Response {
-    for _ in 0..300 {
-        let response = request().send().await.unwrap();
-        if response.status() == 429 {
-            return response;
-        }
-    }
-    panic!("never rate-limited");
-}
-
-/// Stops the database from serving the service: its runtime role may no longer log in, and
-/// its open connections are ended.
-async fn take_the_database_away(app: &TestApp) {
-    use sea_orm::ConnectionTrait;
-    let superuser = shared::testing::connect(&shared::testing::servers().postgres_url).await;
-    let database: String = app
-        .db
-        .query_one_raw(sea_orm::Statement::from_string(
-            app.db.get_database_backend(),
-            "SELECT current_database()".to_owned(),
-        ))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get_by_index(0)
-        .unwrap();
-    for sql in [
-        format!(r#"ALTER ROLE "{database}_app" NOLOGIN"#),
-        format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{database}_app'"),
-    ] {
-        superuser
-            .execute_raw(sea_orm::Statement::from_string(superuser.get_database_backend(), sql))
-            .await
-            .unwrap();
-    }
 }
 
 #[tokio::test]
@@ -253,7 +218,7 @@ async fn every_operation_answers_each_declared_status_and_no_other() {
     coverage.record(patch, status_of, limited).await;
 
     // Every operation with the database gone.
-    take_the_database_away(&app).await;
+    take_the_database_away(&app.db).await;
     let down = caller(&app, "while-down", &all);
     coverage
         .record(post, orders, down.post(url(orders)).json(&good).send().await.unwrap())

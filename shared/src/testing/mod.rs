@@ -20,7 +20,9 @@ pub use problem::{
     INTERNAL_NAMES, assert_each_400_names_nothing_internal, assert_each_invalid, assert_field_error,
     assert_insufficient_scope, assert_invalid, assert_problem, assert_unauthorized, field_errors,
 };
-pub use reference::{StatusCoverage, assert_reference_is_complete, operations, served_document};
+pub use reference::{
+    StatusCoverage, assert_reference_is_complete, operations, served_document, take_the_database_away, until_limited,
+};
 pub use roles::assert_runtime_role_cannot_change_the_schema;
 pub use servers::{RedisServer, Servers, TEST_CHANNELS, TestDatabase, free_port, fresh_database, servers, unique_name};
 

@@ -6,6 +6,43 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
+/// Sends `request` until it is refused with 429 (at most 300 times); the refusal.
+pub async fn until_limited(request: impl Fn() -> reqwest::RequestBuilder) -> reqwest::Response {
+    for _ in 0..300 {
+        let response = request().send().await.expect("the request is answered");
+        if response.status() == 429 {
+            return response;
+        }
+    }
+    panic!("never rate-limited");
+}
+
+/// Stops the database `db` is connected to from serving its service: the runtime role may
+/// no longer log in, and its open connections are ended (the 503s of the status coverage).
+pub async fn take_the_database_away(db: &sea_orm::DatabaseConnection) {
+    use sea_orm::{ConnectionTrait, Statement};
+    let superuser = super::connect(&super::servers().postgres_url).await;
+    let database: String = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT current_database()".to_owned(),
+        ))
+        .await
+        .expect("the database answers")
+        .expect("one row")
+        .try_get_by_index(0)
+        .expect("its name");
+    for sql in [
+        format!(r#"ALTER ROLE "{database}_app" NOLOGIN"#),
+        format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{database}_app'"),
+    ] {
+        superuser
+            .execute_raw(Statement::from_string(superuser.get_database_backend(), sql))
+            .await
+            .expect("the superuser may");
+    }
+}
+
 /// The document served at `address`/openapi.json.
 pub async fn served_document(address: &str) -> Value {
     reqwest::get(format!("{address}/openapi.json"))

@@ -1,13 +1,15 @@
 //! The API reference: complete, shown by `/docs`, and true to what each operation answers.
 
-use reqwest::{Method, RequestBuilder};
-use sea_orm::{ConnectionTrait, Statement};
+use reqwest::Method;
 use shared::{
     auth::Scope,
-    testing::{StatusCoverage, assert_every_metric_is_described, assert_reference_is_complete},
+    testing::{
+        StatusCoverage, assert_every_metric_is_described, assert_reference_is_complete, take_the_database_away,
+        until_limited,
+    },
 };
 
-use crate::helpers::{VoucherApp, spawn_voucher_app, spawn_voucher_app_with};
+use crate::helpers::{spawn_voucher_app, spawn_voucher_app_with};
 
 const UNKNOWN: &str = "0000-0000-0000-0000";
 
@@ -60,43 +62,6 @@ async fn every_metric_is_described() {
         assert!(metrics.contains(&format!("# HELP {family} ")), "{family}:\n{metrics}");
     }
     assert_every_metric_is_described(&metrics);
-}
-
-/// Sends `request` until it is refused with 429 (at most 300 times); the refusal.
-async fn until_limited(request: impl Fn() -> RequestBuilder) -> reqwest::Response {
-    for _ in 0..300 {
-        let response = request().send().await.unwrap();
-        if response.status() == 429 {
-            return response;
-        }
-    }
-    panic!("never rate-limited");
-}
-
-/// Stops the database from serving the service: its runtime role may no longer log in, and
-/// its open connections are ended.
-async fn take_the_database_away(app: &VoucherApp) {
-    let superuser = shared::testing::connect(&shared::testing::servers().postgres_url).await;
-    let database: String = app
-        .db
-        .query_one_raw(Statement::from_string(
-            app.db.get_database_backend(),
-            "SELECT current_database()".to_owned(),
-        ))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get_by_index(0)
-        .unwrap();
-    for sql in [
-        format!(r#"ALTER ROLE "{database}_app" NOLOGIN"#),
-        format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{database}_app'"),
-    ] {
-        superuser
-            .execute_raw(Statement::from_string(superuser.get_database_backend(), sql))
-            .await
-            .unwrap();
-    }
 }
 
 #[tokio::test]
@@ -172,7 +137,7 @@ async fn every_operation_answers_each_declared_status_and_no_other() {
             .await;
     }
 
-    take_the_database_away(&app).await;
+    take_the_database_away(&app.db).await;
     for (method, template, path) in [
         (Method::GET, list, "/vouchers".to_owned()),
         (Method::GET, one, format!("/vouchers/{code}")),
