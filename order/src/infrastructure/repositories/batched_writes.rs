@@ -67,8 +67,7 @@ impl BatchWrite for NewOrders {
 }
 
 async fn insert_orders(db: &DatabaseConnection, rows: &[NewOrderRow]) -> Result<(), RepositoryError> {
-    let input = serde_json::to_string(rows).expect("new orders serialize to JSON");
-    let statement = Statement::from_sql_and_values(DbBackend::Postgres, INSERT_ORDERS, [input.into()]);
+    let statement = with_batch(INSERT_ORDERS, rows);
     db.execute_raw(statement).await.map_err(repository_error)?;
     Ok(())
 }
@@ -178,10 +177,16 @@ impl BatchWrite for StatusChanges {
 }
 
 async fn change_statuses(db: &DatabaseConnection, batch: &[&StatusChange]) -> Result<HashSet<Uuid>, RepositoryError> {
-    let input = serde_json::to_value(batch).expect("status changes serialize to JSON");
-    let statement = Statement::from_sql_and_values(DbBackend::Postgres, CHANGE_STATUSES, [input.into()]);
+    let statement = with_batch(CHANGE_STATUSES, batch);
     let rows = db.query_all_raw(statement).await.map_err(repository_error)?;
     rows.iter()
         .map(|row| row.try_get::<Uuid>("", "id").map_err(repository_error))
         .collect()
+}
+
+/// `sql` with a batch as its one parameter, `$1`: the rows as a JSON array, serialized
+/// straight to text (PostgreSQL casts it with `$1::jsonb`).
+fn with_batch<T: Serialize>(sql: &str, rows: &[T]) -> Statement {
+    let json = serde_json::to_string(rows).expect("batch rows serialize to JSON");
+    Statement::from_sql_and_values(DbBackend::Postgres, sql, [json.into()])
 }
