@@ -20,7 +20,7 @@ pub use auth::{Authenticated, BEARER_SCHEME};
 pub use body_limit::{BodyLimit, BodyLimitEndpoint};
 pub use endpoint::{REQUEST_ID_HEADER, TRACEPARENT_HEADER, service_endpoint};
 pub use health::{DependencyCheck, DependencyStatus, HealthApi, MetricsApi, Readiness, ReadyResponse, admin_endpoint};
-pub use json::{JsonBody, StrictJson, assert_same_json, parse as parse_json, rfc3339};
+pub use json::{JsonBody, StrictJson, parse as parse_json, rfc3339};
 pub use problem::{ApiError, FieldError, PROBLEM_JSON, Problem, Violations, problem_from_error, problem_response};
 pub use problem_types::{COMMON_PROBLEMS, ProblemType};
 pub use rate_limit::{Rate, RateLimits};

@@ -6,6 +6,27 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
+/// Panics unless `value` is the same JSON, field for field and in the same order, through
+/// serde (how `StrictJson` writes responses) as through poem-openapi's `ToJSON` (which
+/// writes the document's examples).
+pub fn assert_same_json<T: serde::Serialize + poem_openapi::types::ToJSON>(value: &T) {
+    let through_serde = serde_json::to_string(value).expect("serializes");
+    let through_openapi = value.to_json_string();
+    assert_eq!(
+        through_serde, through_openapi,
+        "serde and poem-openapi disagree on the JSON of a value"
+    );
+}
+
+/// The top-level field names of the JSON object `text`, in the order they were written.
+pub fn field_order(text: &str) -> Vec<String> {
+    serde_json::from_str::<serde_json::Map<String, Value>>(text)
+        .expect("a JSON object")
+        .keys()
+        .cloned()
+        .collect()
+}
+
 /// Sends `request` until it is refused with 429 (at most 300 times); the refusal.
 pub async fn until_limited(request: impl Fn() -> reqwest::RequestBuilder) -> reqwest::Response {
     for _ in 0..300 {

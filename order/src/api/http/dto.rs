@@ -322,13 +322,13 @@ mod tests {
     #[test]
     fn responses_are_the_same_json_through_serde_as_through_the_documents_types() {
         let order = OrderDto::example();
-        shared::http::assert_same_json(&order);
+        shared::testing::assert_same_json(&order);
         let last = OrderPageDto::example();
-        shared::http::assert_same_json(&OrderPageDto {
+        shared::testing::assert_same_json(&OrderPageDto {
             next_cursor: None,
             ..last
         });
-        shared::http::assert_same_json(&OrderPageDto {
+        shared::testing::assert_same_json(&OrderPageDto {
             items: vec![order],
             next_cursor: Some(EXAMPLE_ID),
         });

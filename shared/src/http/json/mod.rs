@@ -32,7 +32,7 @@ pub trait JsonBody: DeserializeOwned + Type + Send + 'static {
 /// A JSON body of type `T`, read and written by serde itself (never through a
 /// `serde_json::Value`): as a request body strictly, as described above; as a response body
 /// in the order of `T`'s fields, which is the order of its schema. `T`'s serde names must be
-/// its poem-openapi names ([`assert_same_json`] checks an example).
+/// its poem-openapi names (`shared::testing::assert_same_json` checks an example).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StrictJson<T>(pub T);
 
@@ -48,17 +48,6 @@ impl<T: Serialize + Type + Send> poem::IntoResponse for StrictJson<T> {
             }
         }
     }
-}
-
-/// Panics unless `value` is the same JSON, field for field and in the same order, through
-/// serde as through poem-openapi's `ToJSON` (which drives the document's examples).
-pub fn assert_same_json<T: Serialize + poem_openapi::types::ToJSON>(value: &T) {
-    let through_serde = serde_json::to_string(value).expect("serializes");
-    let through_openapi = value.to_json_string();
-    assert_eq!(
-        through_serde, through_openapi,
-        "serde and poem-openapi disagree on the JSON of a value"
-    );
 }
 
 /// `DateTime<Utc>` fields as poem-openapi writes them (`to_rfc3339`, `+00:00`), for

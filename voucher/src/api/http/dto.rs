@@ -108,14 +108,14 @@ mod tests {
     #[test]
     fn responses_are_the_same_json_through_serde_as_through_the_documents_types() {
         let active = VoucherDto::example();
-        shared::http::assert_same_json(&active);
+        shared::testing::assert_same_json(&active);
         let redeemed = VoucherDto {
             status: VoucherStatusDto::Redeemed,
             redeemed_at: Some(active.issued_at + chrono::Duration::microseconds(1_234_567)),
             ..VoucherDto::example()
         };
-        shared::http::assert_same_json(&redeemed);
-        shared::http::assert_same_json(&VoucherListDto {
+        shared::testing::assert_same_json(&redeemed);
+        shared::testing::assert_same_json(&VoucherListDto {
             items: vec![active, redeemed],
         });
     }
