@@ -1,33 +1,94 @@
 //! Settings of the order service, read once at start from the command line and the
-//! environment (`order serve --help` lists every variable with its default).
+//! environment (`order serve --help` lists every variable with its default). Every variable
+//! is written out where it is declared: the order service's own here, the shared ones
+//! (`LOG_FORMAT`, `HTTP_*`, `AUTH_*`, `EVENT_*`) beside the settings they configure.
 
-use std::time::Duration;
+use std::{path::PathBuf, time::Duration};
 
-use clap::Args;
-use shared::{
-    auth::AuthSettings,
-    config::{CommonSettings, DatabaseSettings, HttpSettings, refuse},
-    signing::SigningSettings,
-};
+use checkout_auth::AuthSettings;
+use checkout_bus::{EventSettings, RedisSettings, keys::SigningSettings};
+use checkout_db::{DatabaseSettings, DatabaseUrl, cli::MigrateAction};
+use checkout_http::{HttpLimits, HttpSettings};
+use checkout_runtime::config::{LogSettings, refuse};
+use clap::{Args, Parser, Subcommand};
 
-/// The order service's own defaults for the shared per-service keys.
-pub const DEFAULTS: &[(&str, &str)] = &[
-    ("http_port", "54322"),
-    ("admin_port", "54332"),
-    ("auth_audience", "order"),
-];
+/// `order serve | migrate ...`
+#[derive(Debug, Parser)]
+#[command(version)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the HTTP API and process events until SIGINT or SIGTERM.
+    Serve(Box<Settings>),
+    /// Apply or inspect database migrations, as the role that owns the schema.
+    Migrate {
+        /// PostgreSQL URL of the order database, as the role that owns its tables. Same TLS
+        /// parameters as ORDER_DATABASE_URL.
+        #[arg(long, env = "ORDER_MIGRATION_DATABASE_URL", hide_env_values = true, value_parser = DatabaseUrl::parser())]
+        migration_database_url: DatabaseUrl,
+        #[command(flatten)]
+        log: LogSettings,
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
+}
 
 /// Every setting of `order serve`.
 #[derive(Debug, Clone, Args)]
 pub struct Settings {
+    /// Address the HTTP API binds to. Use 0.0.0.0 only behind a firewall or in a container.
+    #[arg(long, env = "ORDER_HTTP_HOST", default_value = "127.0.0.1")]
+    pub http_host: String,
+    /// Port the HTTP API binds to.
+    #[arg(long, env = "ORDER_HTTP_PORT", default_value_t = 54322)]
+    pub http_port: u16,
+    /// Address of the admin listener (`/health`, `/ready`, `/metrics`): keep it on loopback
+    /// or a network only the operators and the orchestrator reach.
+    #[arg(long, env = "ORDER_ADMIN_HOST", default_value = "127.0.0.1")]
+    pub admin_host: String,
+    /// Port of the admin listener.
+    #[arg(long, env = "ORDER_ADMIN_PORT", default_value_t = 54332)]
+    pub admin_port: u16,
     #[command(flatten)]
-    pub http: HttpSettings,
+    pub http_limits: HttpLimits,
+    /// PostgreSQL URL of the order database, as its runtime role (required). TLS with
+    /// `?sslmode=verify-full&sslrootcert=<CA file>`; required to any host but this machine.
+    #[arg(long, env = "ORDER_DATABASE_URL", hide_env_values = true, value_parser = DatabaseUrl::parser())]
+    pub database_url: DatabaseUrl,
+    /// Connections in the database pool.
+    #[arg(long, env = "ORDER_DB_MAX_CONNECTIONS", default_value_t = 16,
+          value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub db_max_connections: u32,
+    /// Redis carrying the events, as the order service's own user:
+    /// `rediss://USER[:PASSWORD]@HOST:PORT` (TLS; the certificate must name HOST) or
+    /// `redis://...`; several comma-separated seeds for a Redis Cluster.
+    #[arg(
+        long,
+        env = "ORDER_REDIS_URL",
+        default_value = "redis://127.0.0.1:6379",
+        hide_env_values = true
+    )]
+    pub redis_url: String,
+    /// A file holding the password of the URL's user, instead of a password in the URL.
+    #[arg(long, env = "ORDER_REDIS_PASSWORD_FILE")]
+    pub redis_password_file: Option<PathBuf>,
+    /// PEM file of the certificate authority that signed Redis's certificate (`rediss://`
+    /// only); without it, the Mozilla root certificates are trusted.
+    #[arg(long, env = "REDIS_CA_FILE")]
+    pub redis_ca_file: Option<PathBuf>,
     #[command(flatten)]
-    pub database: DatabaseSettings,
+    pub events: EventSettings,
     #[command(flatten)]
-    pub common: CommonSettings,
+    pub log: LogSettings,
     #[command(flatten)]
     pub auth: AuthSettings,
+    /// The audience the order service answers to: a token's `aud` must contain it.
+    #[arg(long, env = "ORDER_AUTH_AUDIENCE", default_value = "order")]
+    pub auth_audience: String,
     #[command(flatten)]
     pub signing: SigningSettings,
     /// Group commit: tasks that write new orders, each one multi-row INSERT at a time for
@@ -72,21 +133,53 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Stops the service, naming the variables, when settings contradict each other.
-    pub fn check(self) -> Self {
+    /// Whether the settings make sense together: the error names the variables.
+    ///
+    /// # Errors
+    /// A lease no longer than the poll interval, authentication or the signing key not
+    /// configured, an unusable Redis URL.
+    pub fn check(&self) -> Result<(), clap::Error> {
         if self.relay_lease_ms <= self.relay_poll_ms {
-            refuse(
+            return Err(refuse(
                 "ORDER_RELAY_LEASE_MS",
                 format!(
                     "{} ms must be longer than ORDER_RELAY_POLL_MS ({} ms), or claimed events would be taken over while still being published",
                     self.relay_lease_ms, self.relay_poll_ms
                 ),
-            );
+            ));
         }
-        self.auth.check();
-        self.signing.check();
-        self.common.redis.check("ORDER");
-        self
+        self.auth.check(&self.auth_audience)?;
+        self.signing.check()?;
+        self.redis().check("ORDER")
+    }
+
+    /// Where the service listens.
+    pub fn http(&self) -> HttpSettings {
+        HttpSettings {
+            http_host: self.http_host.clone(),
+            http_port: self.http_port,
+            admin_host: self.admin_host.clone(),
+            admin_port: self.admin_port,
+            limits: self.http_limits.clone(),
+        }
+    }
+
+    /// The order database.
+    pub fn database(&self) -> DatabaseSettings {
+        DatabaseSettings {
+            url: self.database_url.clone(),
+            max_connections: self.db_max_connections,
+            max_connections_variable: "ORDER_DB_MAX_CONNECTIONS",
+        }
+    }
+
+    /// Redis, as the order service's user.
+    pub fn redis(&self) -> RedisSettings {
+        RedisSettings {
+            redis_url: self.redis_url.clone(),
+            redis_password_file: self.redis_password_file.clone(),
+            redis_ca_file: self.redis_ca_file.clone(),
+        }
     }
 
     pub fn relay_poll_interval(&self) -> Duration {
@@ -104,32 +197,63 @@ impl Settings {
     pub fn outbox_retention(&self) -> Duration {
         Duration::from_secs(3600 * self.outbox_retention_hours)
     }
+}
 
-    /// Settings for tests: the given database, Redis and token issuer, events signed with
-    /// the Ed25519 key `signing_key_pem`, an ephemeral port, defaults elsewhere.
-    pub fn for_tests(
-        database_url: String,
-        redis_url: String,
-        order_sent_channel: String,
-        auth: AuthSettings,
-        signing_key_pem: &str,
-    ) -> Self {
-        Self {
-            auth,
-            signing: SigningSettings {
-                event_signing_key: Some(signing_key_pem.to_owned()),
-            },
-            http: HttpSettings::ephemeral(),
-            database: DatabaseSettings::for_tests(database_url),
-            common: CommonSettings::for_tests(redis_url, order_sent_channel),
-            db_writers: 2,
-            relay_batch_size: 100,
-            relay_poll_ms: 50,
-            relay_lease_ms: 30_000,
-            relay_ack_timeout_ms: 1_000,
-            redis_wait_replicas: None,
-            redis_wait_timeout_ms: 1_000,
-            outbox_retention_hours: 168,
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refusal(args: &[&str]) -> String {
+        let args = ["order", "serve", "--database-url", "postgres://localhost/orders"]
+            .iter()
+            .chain(args);
+        checkout_runtime::config::parse_from::<Cli>("order", "", args)
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn errors_name_the_variable() {
+        for (flag, value, key) in [
+            ("--http-port", "eighty", "ORDER_HTTP_PORT"),
+            ("--db-max-connections", "0", "ORDER_DB_MAX_CONNECTIONS"),
+            // No limit can be turned off.
+            ("--rate-limit-writes-per-sec", "0", "HTTP_RATE_LIMIT_WRITES_PER_SEC"),
+            ("--rate-limit-lookups-burst", "0", "HTTP_RATE_LIMIT_LOOKUPS_BURST"),
+            ("--header-timeout-secs", "0", "HTTP_HEADER_TIMEOUT_SECS"),
+            ("--max-connections", "0", "HTTP_MAX_CONNECTIONS"),
+        ] {
+            let err = refusal(&[flag, value]);
+            assert!(err.contains(key), "{flag} {value}: {err}");
         }
+        let err = checkout_runtime::config::parse_from::<Cli>("order", "", ["order", "serve"]).unwrap_err();
+        assert!(err.to_string().contains("ORDER_DATABASE_URL"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_database_url_is_refused_naming_the_variable_but_not_the_password() {
+        let url = "postgres://app:s3cret@db.example.com/orders?sslmode=nonsense";
+        let err = checkout_runtime::config::parse_from::<Cli>("order", "", ["order", "serve", "--database-url", url])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("ORDER_DATABASE_URL") && err.contains("sslmode"), "{err}");
+        assert!(!err.contains("s3cret"), "{err}");
+    }
+
+    #[test]
+    fn the_service_defaults_are_its_own() {
+        let Command::Serve(settings) = checkout_runtime::config::parse_from::<Cli>(
+            "order",
+            "",
+            ["order", "serve", "--database-url", "postgres://localhost/orders"],
+        )
+        .unwrap()
+        .command
+        else {
+            panic!("serve");
+        };
+        assert_eq!((settings.http_port, settings.admin_port), (54322, 54332));
+        assert_eq!(settings.auth_audience, "order");
+        assert_eq!(settings.database_url.variable(), "ORDER_DATABASE_URL");
     }
 }

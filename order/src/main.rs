@@ -1,24 +1,30 @@
+use checkout_db::cli::migrate;
+use checkout_runtime::{config, shutdown_on_signal, telemetry};
 use order::{
-    config::{DEFAULTS, Settings},
+    config::{Cli, Command},
     infrastructure::migrations::Migrator,
     startup,
 };
-use shared::cli::{ServiceCommand, migrate, shutdown_on_signal};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    shared::config::load_dotenv();
+    config::load_dotenv();
     let about = "Order service: create orders, move them through their lifecycle, publish order.sent events.";
-    match shared::cli::parse::<Settings>("order", about, DEFAULTS) {
-        ServiceCommand::Serve(settings) => {
-            let settings = settings.check();
-            shared::telemetry::init(settings.common.log.log_format);
-            let app = startup::Application::build(settings).await?;
+    let cli: Cli = config::parse("order", about).unwrap_or_else(|e| e.exit());
+    match cli.command {
+        Command::Serve(settings) => {
+            settings.check().unwrap_or_else(|e| e.exit());
+            telemetry::init(settings.log.log_format);
+            let app = startup::Application::build(*settings).await?;
             app.run_until_stopped(shutdown_on_signal()).await?;
         }
-        ServiceCommand::Migrate { database, log, action } => {
-            shared::telemetry::init(log.log_format);
-            migrate::<Migrator>(&database, action).await?;
+        Command::Migrate {
+            migration_database_url,
+            log,
+            action,
+        } => {
+            telemetry::init(log.log_format);
+            migrate::<Migrator>(&migration_database_url, action).await?;
         }
     }
     Ok(())

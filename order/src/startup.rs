@@ -3,12 +3,11 @@
 use std::{sync::Arc, time::Duration};
 
 use anyhow::Context;
-use shared::{
-    bus::{LazyConnection, RedisEndpoint, Transport},
-    http::{HealthApi, Listeners, admin_endpoint, service_endpoint},
-    probes::{DatabaseCheck, RedisCheck},
-    signing::EventSigner,
-};
+use checkout_bus::RedisCheck;
+use checkout_bus::{LazyConnection, RedisEndpoint, Transport};
+use checkout_contract::signing::EventSigner;
+use checkout_db::DatabaseCheck;
+use checkout_http::{HealthApi, Listeners, admin_endpoint, service_endpoint};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
@@ -38,8 +37,8 @@ impl RelaySignal for Notify {
 }
 
 fn publisher(settings: &Settings, redis: Arc<LazyConnection>, signer: Arc<EventSigner>) -> Arc<dyn EventPublisher> {
-    let name = settings.common.order_sent_channel.clone();
-    match settings.common.event_transport {
+    let name = settings.events.order_sent_channel.clone();
+    match settings.events.event_transport {
         Transport::PubSub => Arc::new(RedisPubSubPublisher::new(redis, name, signer)),
         Transport::Streams => {
             let default = u32::from(redis.is_cluster());
@@ -83,13 +82,13 @@ impl Application {
     /// A dependency cannot be reached or the address cannot be bound; the message says which.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         crate::api::metrics::describe();
-        let verifier = settings.auth.verifier_at_start().await?;
+        let verifier = settings.auth.verifier_at_start(&settings.auth_audience).await?;
         let signer = Arc::new(settings.signing.signer()?);
         tracing::info!(kid = signer.kid(), "events are signed");
-        let db = settings.database.connect("ORDER").await?;
+        let db = settings.database().connect().await?;
         // Redis is opened on first use: the service takes orders while Redis is down, and
         // their events wait in the outbox until it is back.
-        let endpoint = settings.common.redis.endpoint("ORDER")?;
+        let endpoint = settings.redis().endpoint("ORDER")?;
         let redis = Arc::new(LazyConnection::new(&endpoint).context("REDIS_CA_FILE")?);
 
         let outbox_written = Arc::new(Notify::new());
@@ -102,9 +101,9 @@ impl Application {
             ChangeOrderStatus::new(orders.clone(), outbox_written.clone()),
         );
         let purge = PurgeExpired::new(outbox.clone(), orders, settings.outbox_retention());
-        let acks = (settings.common.event_transport == Transport::PubSub).then(|| AckListener {
+        let acks = (settings.events.event_transport == Transport::PubSub).then(|| AckListener {
             endpoint,
-            channel: shared::events::ack_channel(&settings.common.order_sent_channel),
+            channel: checkout_contract::events::ack_channel(&settings.events.order_sent_channel),
             acknowledge: AcknowledgeEvents::new(outbox.clone()),
         });
         let relay = RelayEvents::new(
@@ -123,16 +122,16 @@ impl Application {
         let endpoint = service_endpoint(
             api,
             "Order service",
-            settings.common.max_body_bytes as usize,
+            settings.http_limits.max_body_bytes as usize,
             &documented_rules(),
             verifier,
-            &settings.http.limits,
+            &settings.http_limits,
         );
 
         let admin = admin_endpoint(health, "Order service");
         #[cfg(feature = "profiling")]
-        let admin = shared::profiling::with_flamegraph(admin);
-        let listeners = Listeners::bind(&settings.http, "ORDER", endpoint, admin).await?;
+        let admin = checkout_http::profiling::with_flamegraph(admin);
+        let listeners = Listeners::bind(&settings.http(), "ORDER", endpoint, admin).await?;
         Ok(Self {
             listeners,
             relay,

@@ -1,36 +1,97 @@
 //! Settings of the voucher service, read once at start from the command line and the
-//! environment (`voucher serve --help` lists every variable with its default).
+//! environment (`voucher serve --help` lists every variable with its default). Every variable
+//! is written out where it is declared: the voucher service's own here, the shared ones
+//! (`LOG_FORMAT`, `HTTP_*`, `AUTH_*`, `EVENT_*`) beside the settings they configure.
 
-use std::time::Duration;
+use std::{path::PathBuf, time::Duration};
 
-use clap::Args;
-use shared::{
-    auth::AuthSettings,
-    config::{CommonSettings, DatabaseSettings, HttpSettings, refuse},
-    signing::VerifySettings,
-};
+use checkout_auth::AuthSettings;
+use checkout_bus::{EventSettings, RedisSettings, keys::VerifySettings};
+use checkout_db::{DatabaseSettings, DatabaseUrl, cli::MigrateAction};
+use checkout_http::{HttpLimits, HttpSettings};
+use checkout_runtime::config::{LogSettings, refuse};
+use clap::{Args, Parser, Subcommand};
 
 use crate::application::domain::{Cents, Currency, VoucherPolicy};
 
-/// The voucher service's own defaults for the shared per-service keys.
-pub const DEFAULTS: &[(&str, &str)] = &[
-    ("http_port", "54323"),
-    ("admin_port", "54333"),
-    ("auth_audience", "voucher"),
-];
+/// `voucher serve | migrate ...`
+#[derive(Debug, Parser)]
+#[command(version)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the HTTP API and process events until SIGINT or SIGTERM.
+    Serve(Box<Settings>),
+    /// Apply or inspect database migrations, as the role that owns the schema.
+    Migrate {
+        /// PostgreSQL URL of the voucher database, as the role that owns its tables. Same TLS
+        /// parameters as VOUCHER_DATABASE_URL.
+        #[arg(long, env = "VOUCHER_MIGRATION_DATABASE_URL", hide_env_values = true, value_parser = DatabaseUrl::parser())]
+        migration_database_url: DatabaseUrl,
+        #[command(flatten)]
+        log: LogSettings,
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
+}
 
 /// Every setting of `voucher serve`.
 #[derive(Debug, Clone, Args)]
 pub struct Settings {
+    /// Address the HTTP API binds to. Use 0.0.0.0 only behind a firewall or in a container.
+    #[arg(long, env = "VOUCHER_HTTP_HOST", default_value = "127.0.0.1")]
+    pub http_host: String,
+    /// Port the HTTP API binds to.
+    #[arg(long, env = "VOUCHER_HTTP_PORT", default_value_t = 54323)]
+    pub http_port: u16,
+    /// Address of the admin listener (`/health`, `/ready`, `/metrics`): keep it on loopback
+    /// or a network only the operators and the orchestrator reach.
+    #[arg(long, env = "VOUCHER_ADMIN_HOST", default_value = "127.0.0.1")]
+    pub admin_host: String,
+    /// Port of the admin listener.
+    #[arg(long, env = "VOUCHER_ADMIN_PORT", default_value_t = 54333)]
+    pub admin_port: u16,
     #[command(flatten)]
-    pub http: HttpSettings,
+    pub http_limits: HttpLimits,
+    /// PostgreSQL URL of the voucher database, as its runtime role (required). TLS with
+    /// `?sslmode=verify-full&sslrootcert=<CA file>`; required to any host but this machine.
+    #[arg(long, env = "VOUCHER_DATABASE_URL", hide_env_values = true, value_parser = DatabaseUrl::parser())]
+    pub database_url: DatabaseUrl,
+    /// Connections in the database pool.
+    #[arg(long, env = "VOUCHER_DB_MAX_CONNECTIONS", default_value_t = 16,
+          value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub db_max_connections: u32,
+    /// Redis carrying the events, as the voucher service's own user:
+    /// `rediss://USER[:PASSWORD]@HOST:PORT` (TLS; the certificate must name HOST) or
+    /// `redis://...`; several comma-separated seeds for a Redis Cluster.
+    #[arg(
+        long,
+        env = "VOUCHER_REDIS_URL",
+        default_value = "redis://127.0.0.1:6379",
+        hide_env_values = true
+    )]
+    pub redis_url: String,
+    /// A file holding the password of the URL's user, instead of a password in the URL.
+    #[arg(long, env = "VOUCHER_REDIS_PASSWORD_FILE")]
+    pub redis_password_file: Option<PathBuf>,
+    /// PEM file of the certificate authority that signed Redis's certificate (`rediss://`
+    /// only); without it, the Mozilla root certificates are trusted.
+    #[arg(long, env = "REDIS_CA_FILE")]
+    pub redis_ca_file: Option<PathBuf>,
     #[command(flatten)]
-    pub database: DatabaseSettings,
+    pub events: EventSettings,
     #[command(flatten)]
-    pub common: CommonSettings,
-    /// How access tokens are verified; the audience is `VOUCHER_AUTH_AUDIENCE`.
+    pub log: LogSettings,
+    /// How access tokens are verified.
     #[command(flatten)]
     pub auth: AuthSettings,
+    /// The audience the voucher service answers to: a token's `aud` must contain it.
+    #[arg(long, env = "VOUCHER_AUTH_AUDIENCE", default_value = "voucher")]
+    pub auth_audience: String,
     #[command(flatten)]
     pub verify: VerifySettings,
     /// An order earns a voucher when its total is strictly greater than this (cents, EUR).
@@ -79,14 +140,45 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Stops the service, naming the variable, for a policy that makes no sense or for
-    /// authentication that is not configured: vouchers are never served unchecked.
-    pub fn check(self) -> Self {
-        self.try_policy().unwrap_or_else(|(key, reason)| refuse(key, reason));
-        self.auth.check();
-        self.verify.check();
-        self.common.redis.check("VOUCHER");
-        self
+    /// Whether the settings make sense: a policy that makes no sense or authentication that
+    /// is not configured is refused (vouchers are never served unchecked), naming the
+    /// variable.
+    ///
+    /// # Errors
+    /// The first setting refused.
+    pub fn check(&self) -> Result<(), clap::Error> {
+        self.try_policy().map_err(|(key, reason)| refuse(key, reason))?;
+        self.auth.check(&self.auth_audience)?;
+        self.verify.check()?;
+        self.redis().check("VOUCHER")
+    }
+    /// Where the service listens.
+    pub fn http(&self) -> HttpSettings {
+        HttpSettings {
+            http_host: self.http_host.clone(),
+            http_port: self.http_port,
+            admin_host: self.admin_host.clone(),
+            admin_port: self.admin_port,
+            limits: self.http_limits.clone(),
+        }
+    }
+
+    /// The voucher database.
+    pub fn database(&self) -> DatabaseSettings {
+        DatabaseSettings {
+            url: self.database_url.clone(),
+            max_connections: self.db_max_connections,
+            max_connections_variable: "VOUCHER_DB_MAX_CONNECTIONS",
+        }
+    }
+
+    /// Redis, as the voucher service's user.
+    pub fn redis(&self) -> RedisSettings {
+        RedisSettings {
+            redis_url: self.redis_url.clone(),
+            redis_password_file: self.redis_password_file.clone(),
+            redis_ca_file: self.redis_ca_file.clone(),
+        }
     }
 
     fn try_policy(&self) -> Result<VoucherPolicy, (&'static str, String)> {
@@ -107,37 +199,6 @@ impl Settings {
     pub fn claim_idle(&self) -> Duration {
         Duration::from_millis(self.claim_idle_ms)
     }
-
-    /// Settings for tests: the given database, Redis, token issuer and trusted event keys
-    /// (`event_keys`, a JWKS), an ephemeral port, defaults elsewhere.
-    pub fn for_tests(
-        database_url: String,
-        redis_url: String,
-        order_sent_channel: String,
-        auth: AuthSettings,
-        event_keys: &str,
-    ) -> Self {
-        Self {
-            verify: VerifySettings {
-                event_verify_keys: Some(event_keys.to_owned()),
-            },
-            http: HttpSettings::ephemeral(),
-            database: DatabaseSettings::for_tests(database_url),
-            common: CommonSettings::for_tests(redis_url, order_sent_channel),
-            auth,
-            threshold_cents: VoucherPolicy::DEFAULT_THRESHOLD_CENTS,
-            amount_cents: VoucherPolicy::DEFAULT_AMOUNT_CENTS,
-            db_writers: 2,
-            consumer_concurrency: 8,
-            consumer_queue: 10_000,
-            max_deliveries: 5,
-            dead_letter_max_len: 100_000,
-            consumer_group: "voucher".to_owned(),
-            consumer_name: "voucher-test".to_owned(),
-            consumer_batch: 64,
-            claim_idle_ms: 30_000,
-        }
-    }
 }
 
 /// The host name, which is stable across restarts of one instance and differs between
@@ -156,25 +217,22 @@ mod tests {
     use super::*;
 
     fn settings(threshold_cents: i64, amount_cents: i64) -> Settings {
-        let auth = AuthSettings {
-            auth_issuer: None,
-            auth_jwks_url: None,
-            auth_jwks_file: None,
-            auth_leeway_secs: 30,
-            auth_jwks_refetch_secs: 5,
-            auth_jwks_max_age_secs: 300,
-            auth_audience: None,
-        };
-        Settings {
-            threshold_cents,
-            amount_cents,
-            ..Settings::for_tests(
-                "postgres://localhost/vouchers".to_owned(),
-                String::new(),
-                String::new(),
-                auth,
-                "{}",
-            )
+        let threshold = format!("--threshold-cents={threshold_cents}");
+        let amount = format!("--amount-cents={amount_cents}");
+        let args = [
+            "voucher",
+            "serve",
+            "--database-url",
+            "postgres://localhost/vouchers",
+            &threshold,
+            &amount,
+        ];
+        match checkout_runtime::config::parse_from::<Cli>("voucher", "", args)
+            .unwrap()
+            .command
+        {
+            Command::Serve(settings) => *settings,
+            other => panic!("{other:?}"),
         }
     }
 
@@ -187,5 +245,13 @@ mod tests {
             settings(0, 1).policy(),
             VoucherPolicy::new(Cents::ZERO, Cents::new(1).unwrap(), Currency::Eur).unwrap()
         );
+    }
+
+    #[test]
+    fn the_service_defaults_are_its_own() {
+        let settings = settings(10_000, 500);
+        assert_eq!((settings.http_port, settings.admin_port), (54323, 54333));
+        assert_eq!(settings.auth_audience, "voucher");
+        assert_eq!(settings.database_url.variable(), "VOUCHER_DATABASE_URL");
     }
 }

@@ -3,13 +3,12 @@
 use std::{sync::Arc, time::Duration};
 
 use anyhow::Context;
-use shared::{
-    bus::{LazyConnection, RedisEndpoint, Transport, dead_letter_key},
-    events::ack_channel,
-    http::{HealthApi, Listeners, admin_endpoint, service_endpoint},
-    probes::{DatabaseCheck, RedisCheck},
-    signing::EventVerifier,
-};
+use checkout_bus::RedisCheck;
+use checkout_bus::{LazyConnection, RedisEndpoint, Transport, dead_letter_key};
+use checkout_contract::events::ack_channel;
+use checkout_contract::signing::EventVerifier;
+use checkout_db::DatabaseCheck;
+use checkout_http::{HealthApi, Listeners, admin_endpoint, service_endpoint};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
@@ -48,11 +47,11 @@ impl Application {
     /// be bound; the message says which, naming the variables to set.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         crate::api::metrics::describe();
-        let verifier = settings.auth.verifier_at_start().await?;
+        let verifier = settings.auth.verifier_at_start(&settings.auth_audience).await?;
         let events = Arc::new(settings.verify.verifier()?);
         tracing::info!(keys = events.len(), "events are accepted only signed by a trusted key");
-        let db = settings.database.connect("VOUCHER").await?;
-        let redis_endpoint = settings.common.redis.endpoint("VOUCHER")?;
+        let db = settings.database().connect().await?;
+        let redis_endpoint = settings.redis().endpoint("VOUCHER")?;
         let redis = Arc::new(LazyConnection::new(&redis_endpoint).context("REDIS_CA_FILE")?);
 
         let vouchers = Arc::new(SeaOrmVoucherRepository::new(db.clone(), settings.db_writers as usize));
@@ -75,16 +74,16 @@ impl Application {
         let endpoint = service_endpoint(
             api,
             "Voucher service",
-            settings.common.max_body_bytes as usize,
+            settings.http_limits.max_body_bytes as usize,
             &documented_rules(),
             verifier,
-            &settings.http.limits,
+            &settings.http_limits,
         );
 
         let admin = admin_endpoint(health, "Voucher service");
         #[cfg(feature = "profiling")]
-        let admin = shared::profiling::with_flamegraph(admin);
-        let listeners = Listeners::bind(&settings.http, "VOUCHER", endpoint, admin).await?;
+        let admin = checkout_http::profiling::with_flamegraph(admin);
+        let listeners = Listeners::bind(&settings.http(), "VOUCHER", endpoint, admin).await?;
         Ok(Self {
             listeners,
             settings,
@@ -153,12 +152,12 @@ async fn consume(
     ));
     let dead_letters = RedisDeadLetters::new(
         redis.clone(),
-        dead_letter_key(&settings.common.order_sent_channel),
+        dead_letter_key(&settings.events.order_sent_channel),
         settings.dead_letter_max_len,
     );
-    match settings.common.event_transport {
+    match settings.events.event_transport {
         Transport::PubSub => {
-            let channel = &settings.common.order_sent_channel;
+            let channel = &settings.events.order_sent_channel;
             let bus = PubSubBus {
                 subscriber: Arc::new(RedisSubscriber::new(
                     endpoint,
@@ -180,7 +179,7 @@ async fn consume(
         Transport::Streams => {
             let consumer = RedisStreamConsumer::new(
                 redis,
-                settings.common.order_sent_channel.clone(),
+                settings.events.order_sent_channel.clone(),
                 settings.consumer_group.clone(),
                 settings.consumer_name.clone(),
                 settings.claim_idle(),

@@ -4,10 +4,10 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use shared::events::OrderSent;
+use checkout_contract::events::OrderSent;
 use uuid::Uuid;
 
-pub use shared::repository::{BoxError, RepositoryError};
+pub use checkout_db::{BoxError, RepositoryError};
 
 use super::domain::{CallersKey, Order, OrderId, OrderQuery, OrderStatus};
 

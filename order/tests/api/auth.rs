@@ -1,13 +1,11 @@
 //! Who may do what: every order endpoint needs a valid access token, and its scopes and
 //! subject decide what it may see and change. Refusals change nothing.
 
-use serde_json::{Value, json};
-use shared::{
-    auth::Scope,
-    testing::{
-        REFETCH_INTERVAL, assert_access_is_documented, assert_insufficient_scope, assert_problem, assert_unauthorized,
-    },
+use checkout_auth::Scope;
+use checkout_testing::{
+    REFETCH_INTERVAL, assert_access_is_documented, assert_insufficient_scope, assert_problem, assert_unauthorized,
 };
+use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, client_with, order_body, spawn_app};
 

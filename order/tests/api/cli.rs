@@ -1,9 +1,9 @@
 //! The `order` binary itself: configuration errors and the migrate subcommand.
 
+use checkout_testing::{TestDatabase, run_binary};
 use order::infrastructure::migrations::Migrator;
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use sea_orm_migration::MigratorTrait;
-use shared::testing::{TestDatabase, run_binary};
 
 const ORDER: &str = env!("CARGO_BIN_EXE_order");
 const NO_DATABASE: (&str, &str) = ("ORDER_DATABASE_URL", "postgres://127.0.0.1:1/none");
@@ -16,13 +16,13 @@ const AUTH: [(&str, &str); 2] = [
 /// an event signing key unless `vars` names them) and returns its stderr, asserting that it
 /// refused to start.
 fn refused_start(vars: &[(&str, &str)]) -> String {
-    let signing = ("EVENT_SIGNING_KEY", shared::testing::event_keys().pem());
+    let signing = ("EVENT_SIGNING_KEY", checkout_testing::event_keys().pem());
     let vars: Vec<_> = std::iter::once(NO_DATABASE)
         .chain(AUTH)
         .chain([signing])
         .chain(vars.iter().copied())
         .collect();
-    shared::testing::refused_start(ORDER, &vars)
+    checkout_testing::refused_start(ORDER, &vars)
 }
 
 #[test]
@@ -36,7 +36,7 @@ fn without_a_usable_event_signing_key_the_service_refuses_to_start_naming_it() {
             .chain(AUTH)
             .chain(key.map(|k| ("EVENT_SIGNING_KEY", k)))
             .collect();
-        let stderr = shared::testing::refused_start(ORDER, &vars);
+        let stderr = checkout_testing::refused_start(ORDER, &vars);
         assert!(
             stderr.contains("EVENT_SIGNING_KEY") && !stderr.contains("ORDER_DATABASE_URL"),
             "{key:?}: {stderr}"
@@ -46,20 +46,20 @@ fn without_a_usable_event_signing_key_the_service_refuses_to_start_naming_it() {
 
 #[test]
 fn without_authentication_settings_the_service_refuses_to_start_naming_them() {
-    let stderr = shared::testing::refused_start(ORDER, &[NO_DATABASE]);
+    let stderr = checkout_testing::refused_start(ORDER, &[NO_DATABASE]);
     assert!(
         stderr.contains("AUTH_ISSUER") && stderr.contains("AUTH_JWKS_URL"),
         "{stderr}"
     );
-    let stderr = shared::testing::refused_start(ORDER, &[NO_DATABASE, AUTH[0]]);
+    let stderr = checkout_testing::refused_start(ORDER, &[NO_DATABASE, AUTH[0]]);
     assert!(
         stderr.contains("AUTH_JWKS_URL") && !stderr.contains("ORDER_DATABASE_URL"),
         "{stderr}"
     );
-    let stderr = shared::testing::refused_start(ORDER, &[NO_DATABASE, AUTH[1]]);
+    let stderr = checkout_testing::refused_start(ORDER, &[NO_DATABASE, AUTH[1]]);
     assert!(stderr.contains("AUTH_ISSUER"), "{stderr}");
-    let signing = ("EVENT_SIGNING_KEY", shared::testing::event_keys().pem());
-    let stderr = shared::testing::refused_start(
+    let signing = ("EVENT_SIGNING_KEY", checkout_testing::event_keys().pem());
+    let stderr = checkout_testing::refused_start(
         ORDER,
         &[NO_DATABASE, AUTH[0], AUTH[1], signing, ("ORDER_AUTH_AUDIENCE", "")],
     );
@@ -71,7 +71,7 @@ fn without_authentication_settings_the_service_refuses_to_start_naming_them() {
 
 #[test]
 fn a_missing_database_url_stops_the_service_naming_the_variable() {
-    let stderr = shared::testing::refused_start(ORDER, &[]);
+    let stderr = checkout_testing::refused_start(ORDER, &[]);
     assert!(stderr.contains("ORDER_DATABASE_URL"), "{stderr}");
 }
 
@@ -243,9 +243,9 @@ const TABLES: &str = "SELECT count(*) FROM information_schema.tables WHERE table
 
 #[tokio::test]
 async fn migrate_up_then_status_and_down_work_from_the_command_line() {
-    let database = shared::testing::fresh_database().await;
+    let database = checkout_testing::fresh_database().await;
     succeeded(migrate(&database, &["up"]));
-    let db = shared::testing::connect(&database.migration_url).await;
+    let db = checkout_testing::connect(&database.migration_url).await;
     assert_eq!(count(&db, TABLES).await, 2);
     succeeded(migrate(&database, &["status"]));
     let every_migration = <Migrator as MigratorTrait>::migrations().len().to_string();
@@ -255,7 +255,7 @@ async fn migrate_up_then_status_and_down_work_from_the_command_line() {
 
 #[tokio::test]
 async fn migrate_reads_the_migration_url_and_the_runtime_role_cannot_migrate() {
-    let database = shared::testing::fresh_database().await;
+    let database = checkout_testing::fresh_database().await;
     let output = run_binary(ORDER, &["migrate", "up"], &[("ORDER_DATABASE_URL", &database.url)]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -276,9 +276,9 @@ async fn migrate_reads_the_migration_url_and_the_runtime_role_cannot_migrate() {
 
 #[tokio::test]
 async fn migrate_fresh_drops_nothing_unless_confirmed_with_the_database_name() {
-    let database = shared::testing::fresh_database().await;
+    let database = checkout_testing::fresh_database().await;
     succeeded(migrate(&database, &["up"]));
-    let db = shared::testing::connect(&database.migration_url).await;
+    let db = checkout_testing::connect(&database.migration_url).await;
     db.execute_unprepared(
         "INSERT INTO orders (id, customer_id, items, total_cents, currency, status, created_at, updated_at) \
          SELECT gen_random_uuid(), 'alice', '[]', 100, 'EUR', 'created', now(), now()",

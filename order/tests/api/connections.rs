@@ -31,7 +31,7 @@ async fn read_until_closed(stream: &mut TcpStream, limit: Duration) -> (Vec<u8>,
 
 #[tokio::test]
 async fn a_client_sending_its_headers_a_byte_a_second_is_cut_off_while_others_are_served() {
-    let app = spawn_app_with(|settings| settings.http.limits.header_timeout_secs = 2).await;
+    let app = spawn_app_with(|settings| settings.http_limits.header_timeout_secs = 2).await;
     let mut slow = connect(&app).await;
     let started = Instant::now();
     let trickle = async {
@@ -66,7 +66,7 @@ async fn a_client_sending_its_headers_a_byte_a_second_is_cut_off_while_others_ar
 
 #[tokio::test]
 async fn a_request_whose_body_stalls_gets_a_408_after_the_request_timeout() {
-    let app = spawn_app_with(|settings| settings.http.limits.request_timeout_secs = 1).await;
+    let app = spawn_app_with(|settings| settings.http_limits.request_timeout_secs = 1).await;
     let mut stream = connect(&app).await;
     stream
         .write_all(b"POST /orders HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"customer_id\":")
@@ -83,7 +83,7 @@ async fn a_request_whose_body_stalls_gets_a_408_after_the_request_timeout() {
 
 #[tokio::test]
 async fn connections_over_the_cap_wait_until_one_closes() {
-    let app = spawn_app_with(|settings| settings.http.limits.max_connections = 2).await;
+    let app = spawn_app_with(|settings| settings.http_limits.max_connections = 2).await;
     let first = connect(&app).await;
     let _second = connect(&app).await;
     let mut third = connect(&app).await;

@@ -1,15 +1,13 @@
 //! The order database as the service reaches it: over TLS, as a role that may read and write
 //! rows and nothing else.
 
+use checkout_db::DatabaseUrl;
+use checkout_testing::{TestDatabase, assert_runtime_role_cannot_change_the_schema, fresh_database, migrated_database};
 use order::infrastructure::migrations::Migrator;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement};
-use shared::{
-    db::DatabaseUrl,
-    testing::{TestDatabase, assert_runtime_role_cannot_change_the_schema, fresh_database, migrated_database},
-};
 
 async fn try_connect(url: &str) -> Result<DatabaseConnection, DbErr> {
-    shared::db::connect(&DatabaseUrl::parse("the test URL", url).expect("a valid URL"), 1).await
+    checkout_db::connect(&DatabaseUrl::parse("the test URL", url).expect("a valid URL"), 1).await
 }
 
 async fn query_bool(db: &DatabaseConnection, sql: &str) -> bool {
@@ -129,11 +127,11 @@ async fn the_runtime_role_reads_the_connection_budget_of_its_pool() {
         .expect("a row")
         .try_get_by_index(0)
         .unwrap();
-    let budget = shared::db::connection_budget(&db, 16).await.expect("the budget");
+    let budget = checkout_db::connection_budget(&db, 16).await.expect("the budget");
     assert!(budget.usable > 0 && budget.usable < max_connections, "{budget:?}");
     assert!(budget.in_use >= 1, "this pool's own connection counts: {budget:?}");
     assert!(budget.fits(), "{budget:?}");
-    let too_big = shared::db::connection_budget(&db, u32::try_from(budget.usable).unwrap() + 1)
+    let too_big = checkout_db::connection_budget(&db, u32::try_from(budget.usable).unwrap() + 1)
         .await
         .unwrap();
     assert!(

@@ -10,7 +10,7 @@ use order::{
 };
 use sea_orm::{ConnectionTrait, TransactionTrait};
 
-use shared::testing::assert_grouped;
+use checkout_testing::assert_grouped;
 
 use crate::helpers::{order_body, spawn_app};
 

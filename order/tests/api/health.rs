@@ -21,8 +21,8 @@ async fn health_and_ready_answer_200_when_dependencies_are_up() {
 #[tokio::test]
 async fn without_redis_the_order_service_stays_ready_and_takes_orders() {
     // A Redis that is not there: nothing listens on the port.
-    let port = shared::testing::free_port();
-    let app = spawn_app_with(|s| s.common.redis.redis_url = format!("redis://order:x@127.0.0.1:{port}")).await;
+    let port = checkout_testing::free_port();
+    let app = spawn_app_with(|s| s.redis_url = format!("redis://order:x@127.0.0.1:{port}")).await;
     let ready = app.admin("/ready").await;
     assert_eq!(
         ready.status(),
@@ -59,15 +59,15 @@ async fn the_openapi_document_and_swagger_ui_are_served() {
     assert_eq!(schemas["CreateOrderRequest"]["additionalProperties"], false);
     assert_eq!(
         schemas["CreateOrderRequest"]["properties"]["customer_id"]["pattern"],
-        shared::domain::TEXT_PATTERN
+        checkout_domain::TEXT_PATTERN
     );
     assert_eq!(
         schemas["OrderItemDto"]["properties"]["sku"]["pattern"],
-        shared::domain::TEXT_PATTERN
+        checkout_domain::TEXT_PATTERN
     );
     let list_params = spec["paths"]["/orders"]["get"]["parameters"].as_array().unwrap();
     let customer = list_params.iter().find(|p| p["name"] == "customer_id").unwrap();
-    assert_eq!(customer["schema"]["pattern"], shared::domain::TEXT_PATTERN);
+    assert_eq!(customer["schema"]["pattern"], checkout_domain::TEXT_PATTERN);
     let docs = app.get("/docs").await;
     assert_eq!(docs.status(), 200);
     assert!(docs.text().await.unwrap().contains("swagger"));
@@ -75,8 +75,8 @@ async fn the_openapi_document_and_swagger_ui_are_served() {
 
 #[tokio::test]
 async fn the_document_states_the_domain_limits() {
+    use checkout_domain::MAX_TEXT_CHARS;
     use order::application::domain::{IdempotencyKey, ItemCount, OrderStatus, PageLimit, Quantity, UnitPrice};
-    use shared::domain::MAX_TEXT_CHARS;
 
     let app = spawn_app().await;
     let spec: serde_json::Value = app.get("/openapi.json").await.json().await.unwrap();
@@ -198,8 +198,8 @@ async fn an_unknown_method_adds_no_metric_series_of_its_own() {
 
 #[tokio::test]
 async fn the_migrated_schema_states_the_domain_limits() {
+    use checkout_domain::MAX_TEXT_CHARS;
     use order::application::domain::OrderStatus;
-    use shared::domain::MAX_TEXT_CHARS;
 
     let app = spawn_app().await;
     let length = app

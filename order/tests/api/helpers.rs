@@ -1,15 +1,19 @@
 use std::time::Duration;
 
+use checkout_auth::AuthSettings;
+use checkout_auth::Scope;
+use checkout_bus::{EventSettings, Transport, keys::SigningSettings};
+use checkout_contract::events::{AckOutcome, EventAck};
+pub use checkout_testing::assert_problem;
+use checkout_testing::{Shutdown, TestIssuer, migrated_database, serve};
 use futures_util::StreamExt;
-use order::{config::Settings, infrastructure::migrations::Migrator, startup::Application};
+use order::{
+    config::{Cli, Command, Settings},
+    infrastructure::migrations::Migrator,
+    startup::Application,
+};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use serde_json::{Value, json};
-pub use shared::testing::assert_problem;
-use shared::{
-    auth::Scope,
-    events::{AckOutcome, EventAck},
-    testing::{Shutdown, TestIssuer, migrated_database, serve},
-};
 
 /// A running order service on its own database and its own Redis channel, trusting its own
 /// test identity provider.
@@ -30,23 +34,66 @@ pub struct TestApp {
     _shutdown: Shutdown,
 }
 
+/// The service's settings for a test: the given database, Redis, channel, token issuer and
+/// event signing key, ephemeral ports, a fast relay, the defaults elsewhere.
+pub fn test_settings(
+    database_url: &str,
+    redis_url: String,
+    channel: String,
+    auth: AuthSettings,
+    key_pem: &str,
+) -> Settings {
+    let args = [
+        "order",
+        "serve",
+        "--database-url",
+        database_url,
+        "--relay-poll-ms",
+        "50",
+        "--relay-ack-timeout-ms",
+        "1000",
+    ];
+    let Command::Serve(settings) = checkout_runtime::config::parse_from::<Cli>("order", "", args)
+        .expect("test settings parse")
+        .command
+    else {
+        unreachable!("parsed `serve`")
+    };
+    let http = checkout_testing::ephemeral_http();
+    Settings {
+        http_port: http.http_port,
+        admin_port: http.admin_port,
+        http_limits: http.limits,
+        redis_url,
+        events: EventSettings {
+            event_transport: Transport::PubSub,
+            order_sent_channel: channel,
+        },
+        auth,
+        signing: SigningSettings {
+            event_signing_key: Some(key_pem.to_owned()),
+        },
+        ..*settings
+    }
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
 /// Spawns the service with settings adjusted by `configure` (limits, timings, ...).
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
-    shared::telemetry::init_for_tests();
+    checkout_runtime::telemetry::init_for_tests();
     let (database, db) = migrated_database::<Migrator>().await;
-    let redis = &shared::testing::servers().redis;
-    let channel = shared::testing::unique_name("order.sent");
+    let redis = &checkout_testing::servers().redis;
+    let channel = checkout_testing::unique_name("order.sent");
     let issuer = TestIssuer::start().await;
-    let mut settings = Settings::for_tests(
-        database.url,
+    let mut settings = test_settings(
+        &database.url,
         redis.url("order"),
         channel.clone(),
-        issuer.settings("order"),
-        shared::testing::event_keys().pem(),
+        issuer.settings(),
+        checkout_testing::event_keys().pem(),
     );
     configure(&mut settings);
     let app = Application::build(settings).await.expect("build the order service");
@@ -191,14 +238,14 @@ impl TestApp {
 
     /// Publishes `message` on this app's acknowledgement channel, as the voucher user.
     pub async fn publish_ack(&self, message: &str) {
-        let url = shared::testing::servers().redis.url("voucher");
+        let url = checkout_testing::servers().redis.url("voucher");
         let mut conn = redis::Client::open(url)
             .unwrap()
             .get_multiplexed_async_connection()
             .await
             .unwrap();
         let _: i64 = redis::cmd("PUBLISH")
-            .arg(shared::events::ack_channel(&self.channel))
+            .arg(checkout_contract::events::ack_channel(&self.channel))
             .arg(message)
             .query_async(&mut conn)
             .await
@@ -224,7 +271,7 @@ impl TestApp {
             let mut messages = pubsub.into_on_message();
             while let Some(msg) = messages.next().await {
                 let sealed: String = msg.get_payload().unwrap();
-                let payload = shared::testing::event_keys()
+                let payload = checkout_testing::event_keys()
                     .verifier()
                     .open(sealed.as_bytes())
                     .expect("the order service seals every event with its key");

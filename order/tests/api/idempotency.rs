@@ -1,9 +1,9 @@
 use std::time::{Duration, Instant};
 
+use checkout_testing::assert_invalid;
 use order::infrastructure::repositories::SeaOrmOrderRepository;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use serde_json::Value;
-use shared::testing::assert_invalid;
 use tokio::task::JoinHandle;
 
 use crate::helpers::{TestApp, assert_problem, eventually, order_body, spawn_app};
@@ -341,7 +341,7 @@ impl Sessions {
             .unwrap()
             .unwrap();
         Self {
-            superuser: shared::testing::connect(&shared::testing::servers().postgres_url).await,
+            superuser: checkout_testing::connect(&checkout_testing::servers().postgres_url).await,
             database: row.try_get_by_index(0).unwrap(),
         }
     }

@@ -1,14 +1,14 @@
 //! Rate limits per caller on the writes.
 
+use checkout_auth::Scope;
 use serde_json::Value;
-use shared::auth::Scope;
 
 use crate::helpers::{TestApp, assert_problem, client_with, order_body, spawn_app_with};
 
 /// Two writes at once per caller, then one a second.
 async fn spawn_strict_app() -> TestApp {
     spawn_app_with(|settings| {
-        let limits = &mut settings.http.limits;
+        let limits = &mut settings.http_limits;
         limits.rate_limit_writes_per_sec = 1;
         limits.rate_limit_writes_burst = 2;
     })

@@ -2,15 +2,13 @@
 
 use std::time::Duration;
 
+use checkout_auth::Scope;
+use checkout_testing::{
+    StatusCoverage, assert_every_metric_is_described, assert_reference_is_complete, field_order,
+    take_the_database_away, until_limited,
+};
 use reqwest::Client;
 use serde_json::{Value, json};
-use shared::{
-    auth::Scope,
-    testing::{
-        StatusCoverage, assert_every_metric_is_described, assert_reference_is_complete, field_order,
-        take_the_database_away, until_limited,
-    },
-};
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::TcpStream,
@@ -82,7 +80,7 @@ async fn stalled_body(app: &TestApp, method: &str, path: &str, token: &str) -> (
 async fn every_operation_answers_each_declared_status_and_no_other() {
     // Longer than the 5 s a request waits for another with its Idempotency-Key.
     let app = spawn_app_with(|settings| {
-        let limits = &mut settings.http.limits;
+        let limits = &mut settings.http_limits;
         limits.request_timeout_secs = 7;
         (limits.rate_limit_writes_per_sec, limits.rate_limit_writes_burst) = (1, 30);
     })

@@ -1,5 +1,5 @@
+use checkout_testing::assert_invalid;
 use serde_json::Value;
-use shared::testing::assert_invalid;
 
 use crate::helpers::{assert_problem, spawn_app};
 

@@ -1,8 +1,8 @@
 //! Errors that speak the client's language: a 400 names each field as the client wrote it
 //! and the rule it broke, and nothing is stored.
 
+use checkout_testing::{assert_each_400_names_nothing_internal, assert_each_invalid, assert_problem};
 use serde_json::{Value, json};
-use shared::testing::{assert_each_400_names_nothing_internal, assert_each_invalid, assert_problem};
 
 use crate::helpers::{TestApp, order_body, spawn_app};
 

@@ -1,6 +1,6 @@
 //! The voucher service's own metrics and what each counts: their `# HELP` text on `/metrics`.
 
-use shared::telemetry::{MetricKind::*, describe_metrics};
+use checkout_runtime::telemetry::{MetricKind::*, describe_metrics};
 
 /// Describes every metric the voucher service records beside the HTTP ones.
 pub fn describe() {

@@ -5,9 +5,9 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use shared::events::EventAck;
+use checkout_contract::events::EventAck;
 
-pub use shared::repository::{BoxError, RepositoryError};
+pub use checkout_db::{BoxError, RepositoryError};
 
 use super::domain::{Voucher, VoucherCode, VoucherQuery};
 

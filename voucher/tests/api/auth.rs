@@ -3,12 +3,10 @@
 
 use std::time::Duration;
 
+use checkout_auth::Scope;
+use checkout_testing::{REFETCH_INTERVAL, assert_insufficient_scope, assert_unauthorized, refused_start, run_binary};
 use reqwest::{Method, Response};
 use serde_json::{Value, json};
-use shared::{
-    auth::Scope,
-    testing::{REFETCH_INTERVAL, assert_insufficient_scope, assert_unauthorized, refused_start, run_binary},
-};
 
 use crate::helpers::{VoucherApp, assert_problem, spawn_voucher_app};
 
@@ -209,7 +207,7 @@ async fn support_staff_read_any_customers_vouchers() {
 #[tokio::test]
 async fn the_open_endpoints_need_no_token_and_the_document_states_each_operations_scopes() {
     let app = spawn_voucher_app().await;
-    shared::testing::assert_access_is_documented(
+    checkout_testing::assert_access_is_documented(
         &app.address,
         &app.admin_address,
         &[
@@ -245,7 +243,7 @@ fn the_service_refuses_to_start_without_authentication_naming_what_to_set() {
         issuer,
         ("AUTH_JWKS_FILE", "/nonexistent/jwks.json"),
         ("VOUCHER_AUTH_AUDIENCE", ""),
-        ("EVENT_VERIFY_KEYS", shared::testing::event_keys().jwks()),
+        ("EVENT_VERIFY_KEYS", checkout_testing::event_keys().jwks()),
     ];
     let stderr = refused_start(VOUCHER, &complete);
     assert!(
@@ -263,7 +261,7 @@ fn unreachable_keys_do_not_stop_the_start() {
             NO_DATABASE,
             ("AUTH_ISSUER", "https://id.example.test/"),
             ("AUTH_JWKS_URL", "http://127.0.0.1:1/jwks"),
-            ("EVENT_VERIFY_KEYS", shared::testing::event_keys().jwks()),
+            ("EVENT_VERIFY_KEYS", checkout_testing::event_keys().jwks()),
         ],
     );
     assert!(!output.status.success());

@@ -23,18 +23,18 @@ fn out_of_range_values_stop_the_service_naming_the_variable() {
         let vars = [
             AUTH[0],
             AUTH[1],
-            ("EVENT_VERIFY_KEYS", shared::testing::event_keys().jwks()),
+            ("EVENT_VERIFY_KEYS", checkout_testing::event_keys().jwks()),
             ("VOUCHER_DATABASE_URL", "postgres://127.0.0.1:1/none"),
             (key, value),
         ];
-        let stderr = shared::testing::refused_start(VOUCHER, &vars);
+        let stderr = checkout_testing::refused_start(VOUCHER, &vars);
         assert!(stderr.contains(key), "{key}={value}: {stderr}");
     }
 }
 
 #[test]
 fn a_missing_database_url_stops_the_service_naming_the_variable() {
-    let stderr = shared::testing::refused_start(VOUCHER, &AUTH);
+    let stderr = checkout_testing::refused_start(VOUCHER, &AUTH);
     assert!(stderr.contains("VOUCHER_DATABASE_URL"), "{stderr}");
 }
 
@@ -46,7 +46,7 @@ fn without_usable_event_keys_the_service_refuses_to_start_naming_them() {
             .into_iter()
             .chain(keys.map(|k| ("EVENT_VERIFY_KEYS", k)))
             .collect();
-        let stderr = shared::testing::refused_start(VOUCHER, &vars);
+        let stderr = checkout_testing::refused_start(VOUCHER, &vars);
         assert!(
             stderr.contains("EVENT_VERIFY_KEYS") && !stderr.contains("VOUCHER_DATABASE_URL"),
             "{keys:?}: {stderr}"
@@ -56,7 +56,7 @@ fn without_usable_event_keys_the_service_refuses_to_start_naming_them() {
 
 #[test]
 fn serve_help_lists_the_voucher_policy_and_authentication_with_their_defaults() {
-    let output = shared::testing::run_binary(VOUCHER, &["serve", "--help"], &[]);
+    let output = checkout_testing::run_binary(VOUCHER, &["serve", "--help"], &[]);
     assert!(output.status.success());
     let help = String::from_utf8_lossy(&output.stdout);
     for (key, default) in [

@@ -1,7 +1,7 @@
 //! The voucher database as the service reaches it: as a role that may read and write rows
 //! and nothing else (TLS is tested once, with the order service).
 
-use shared::testing::{assert_runtime_role_cannot_change_the_schema, migrated_database};
+use checkout_testing::{assert_runtime_role_cannot_change_the_schema, migrated_database};
 use voucher::infrastructure::migrations::Migrator;
 
 #[tokio::test]

@@ -4,13 +4,17 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 
-use order::{config::Settings, infrastructure::migrations::Migrator, startup::Application};
-use serde_json::{Value, json};
-use shared::{
-    auth::Scope,
-    bus::{RedisSettings, Transport},
-    testing::{Shutdown, TestIssuer, migrated_database, serve},
+use checkout_auth::AuthSettings;
+use checkout_auth::Scope;
+use checkout_bus::Transport;
+use checkout_bus::{EventSettings, keys::SigningSettings};
+use checkout_testing::{Shutdown, TestIssuer, migrated_database, serve};
+use order::{
+    config::{Cli, Command, Settings},
+    infrastructure::migrations::Migrator,
+    startup::Application,
 };
+use serde_json::{Value, json};
 
 use crate::helpers::{spawn_voucher_app_on, spawn_voucher_app_with};
 
@@ -29,6 +33,43 @@ async fn spawn_order_app<'a>(channel: &str, issuer: &'a TestIssuer) -> OrderApp<
     spawn_order_app_with(channel, issuer, |_| {}).await
 }
 
+/// The order service's settings: the given database, Redis, channel and token issuer, the
+/// test event key, ephemeral ports, a fast relay, the defaults elsewhere.
+fn order_settings(database_url: &str, redis_url: String, channel: String, auth: AuthSettings) -> Settings {
+    let args = [
+        "order",
+        "serve",
+        "--database-url",
+        database_url,
+        "--relay-poll-ms",
+        "50",
+        "--relay-ack-timeout-ms",
+        "1000",
+    ];
+    let Command::Serve(settings) = checkout_runtime::config::parse_from::<Cli>("order", "", args)
+        .expect("order settings parse")
+        .command
+    else {
+        unreachable!("parsed `serve`")
+    };
+    let http = checkout_testing::ephemeral_http();
+    Settings {
+        http_port: http.http_port,
+        admin_port: http.admin_port,
+        http_limits: http.limits,
+        redis_url,
+        events: EventSettings {
+            event_transport: Transport::PubSub,
+            order_sent_channel: channel,
+        },
+        auth,
+        signing: SigningSettings {
+            event_signing_key: Some(checkout_testing::event_keys().pem().to_owned()),
+        },
+        ..*settings
+    }
+}
+
 /// The order service with settings adjusted by `configure` (transport, Redis URL, ...).
 async fn spawn_order_app_with<'a>(
     channel: &str,
@@ -36,12 +77,11 @@ async fn spawn_order_app_with<'a>(
     configure: impl FnOnce(&mut Settings),
 ) -> OrderApp<'a> {
     let (database, db) = migrated_database::<Migrator>().await;
-    let mut settings = Settings::for_tests(
-        database.url,
-        shared::testing::servers().redis.url("order"),
+    let mut settings = order_settings(
+        &database.url,
+        checkout_testing::servers().redis.url("order"),
         channel.to_owned(),
-        issuer.settings("order"),
-        shared::testing::event_keys().pem(),
+        issuer.settings(),
     );
     configure(&mut settings);
     let app = Application::build(settings).await.expect("build the order service");
@@ -115,7 +155,7 @@ impl OrderApp<'_> {
 
 #[tokio::test]
 async fn an_order_of_120_eur_sent_yields_one_voucher_within_2_s_and_one_of_100_eur_none() {
-    let channel = shared::testing::unique_name("order.sent");
+    let channel = checkout_testing::unique_name("order.sent");
     let vouchers = spawn_voucher_app_on(channel.clone()).await;
     let orders = spawn_order_app(&channel, &vouchers.issuer).await;
 
@@ -153,11 +193,11 @@ async fn an_order_of_120_eur_sent_yields_one_voucher_within_2_s_and_one_of_100_e
 
 #[tokio::test]
 async fn the_same_event_injected_twice_yields_one_voucher() {
-    let channel = shared::testing::unique_name("order.sent");
+    let channel = checkout_testing::unique_name("order.sent");
     let vouchers = spawn_voucher_app_on(channel.clone()).await;
     let orders = spawn_order_app(&channel, &vouchers.issuer).await;
     // Listen on the bus too, to capture the exact event the order service publishes.
-    let redis = redis::Client::open(shared::testing::servers().redis.url("admin")).unwrap();
+    let redis = redis::Client::open(checkout_testing::servers().redis.url("admin")).unwrap();
     let mut pubsub = redis.get_async_pubsub().await.unwrap();
     pubsub.subscribe(&channel).await.unwrap();
 
@@ -170,7 +210,7 @@ async fn the_same_event_injected_twice_yields_one_voucher() {
         .unwrap()
         .unwrap();
     let sealed: String = message.get_payload().unwrap();
-    let event = shared::testing::event_keys()
+    let event = checkout_testing::event_keys()
         .verifier()
         .open(sealed.as_bytes())
         .expect("the order service seals its events");
@@ -185,21 +225,17 @@ async fn the_same_event_injected_twice_yields_one_voucher() {
 /// Both services over TLS (`rediss://localhost`, verified against the harness's CA), each as
 /// its own Redis user: an eligible order yields its voucher.
 async fn an_order_travels_over_tls_as_the_services_own_users(transport: Transport) {
-    let redis = &shared::testing::servers().redis;
-    let tls = |user: &str| RedisSettings {
-        redis_url: redis.tls_url(user, "localhost"),
-        redis_password_file: None,
-        redis_ca_file: Some(redis.ca_file()),
-    };
-    let channel = shared::testing::unique_name("order.sent");
+    let redis = &checkout_testing::servers().redis;
+    let tls = |user: &str| (redis.tls_url(user, "localhost"), Some(redis.ca_file()));
+    let channel = checkout_testing::unique_name("order.sent");
     let vouchers = spawn_voucher_app_with(channel.clone(), |s| {
-        s.common.event_transport = transport;
-        s.common.redis = tls("voucher");
+        s.events.event_transport = transport;
+        (s.redis_url, s.redis_ca_file) = tls("voucher");
     })
     .await;
     let orders = spawn_order_app_with(&channel, &vouchers.issuer, |s| {
-        s.common.event_transport = transport;
-        s.common.redis = tls("order");
+        s.events.event_transport = transport;
+        (s.redis_url, s.redis_ca_file) = tls("order");
     })
     .await;
 
@@ -224,10 +260,10 @@ async fn an_order_travels_over_tls_with_streams() {
 
 #[tokio::test]
 async fn both_services_work_as_their_own_users_with_streams() {
-    let channel = shared::testing::unique_name("order.sent");
-    let vouchers = spawn_voucher_app_with(channel.clone(), |s| s.common.event_transport = Transport::Streams).await;
+    let channel = checkout_testing::unique_name("order.sent");
+    let vouchers = spawn_voucher_app_with(channel.clone(), |s| s.events.event_transport = Transport::Streams).await;
     let orders = spawn_order_app_with(&channel, &vouchers.issuer, |s| {
-        s.common.event_transport = Transport::Streams
+        s.events.event_transport = Transport::Streams
     })
     .await;
     let id = orders.send_order("streams-customer", 12_000).await;

@@ -1,8 +1,9 @@
 use std::{sync::Arc, time::Duration};
 
+use checkout_domain::Cents;
+use checkout_testing::assert_grouped;
 use chrono::Utc;
 use sea_orm::{ConnectionTrait, TransactionTrait};
-use shared::{domain::Cents, testing::assert_grouped};
 use uuid::Uuid;
 use voucher::{
     application::{

@@ -1,16 +1,21 @@
 use std::time::Duration;
 
+use checkout_auth::AuthSettings;
+use checkout_auth::Scope;
+use checkout_bus::{EventSettings, Transport, keys::VerifySettings};
+pub use checkout_testing::assert_problem;
+use checkout_testing::{Shutdown, TestIssuer, migrated_database, serve};
 use chrono::Utc;
 use redis::AsyncCommands;
 use reqwest::{Method, RequestBuilder};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use serde_json::{Value, json};
-use shared::auth::Scope;
-pub use shared::testing::assert_problem;
-use shared::testing::{Shutdown, TestIssuer, migrated_database, serve};
 use uuid::Uuid;
 use voucher::{
-    application::domain::VoucherCode, config::Settings, infrastructure::migrations::Migrator, startup::Application,
+    application::domain::VoucherCode,
+    config::{Cli, Command, Settings},
+    infrastructure::migrations::Migrator,
+    startup::Application,
 };
 
 /// A running voucher service on its own database, subscribed to its own channel, trusting
@@ -30,28 +35,71 @@ pub struct VoucherApp {
 }
 
 pub async fn spawn_voucher_app() -> VoucherApp {
-    spawn_voucher_app_on(shared::testing::unique_name("order.sent")).await
+    spawn_voucher_app_on(checkout_testing::unique_name("order.sent")).await
 }
 
 pub async fn spawn_voucher_app_on(channel: String) -> VoucherApp {
     spawn_voucher_app_with(channel, |_| {}).await
 }
 
+/// The service's settings for a test: the given database, Redis, channel, token issuer and
+/// trusted event keys (a JWKS), ephemeral ports, the defaults elsewhere.
+pub fn test_settings(
+    database_url: &str,
+    redis_url: String,
+    channel: String,
+    auth: AuthSettings,
+    jwks: &str,
+) -> Settings {
+    let args = [
+        "voucher",
+        "serve",
+        "--database-url",
+        database_url,
+        "--consumer-concurrency",
+        "8",
+        "--consumer-name",
+        "voucher-test",
+    ];
+    let Command::Serve(settings) = checkout_runtime::config::parse_from::<Cli>("voucher", "", args)
+        .expect("test settings parse")
+        .command
+    else {
+        unreachable!("parsed `serve`")
+    };
+    let http = checkout_testing::ephemeral_http();
+    Settings {
+        http_port: http.http_port,
+        admin_port: http.admin_port,
+        http_limits: http.limits,
+        redis_url,
+        events: EventSettings {
+            event_transport: Transport::PubSub,
+            order_sent_channel: channel,
+        },
+        auth,
+        verify: VerifySettings {
+            event_verify_keys: Some(jwks.to_owned()),
+        },
+        ..*settings
+    }
+}
+
 /// Spawns the service with settings adjusted by `configure` (transport, timings, ...).
 pub async fn spawn_voucher_app_with(channel: String, configure: impl FnOnce(&mut Settings)) -> VoucherApp {
-    shared::telemetry::init_for_tests();
+    checkout_runtime::telemetry::init_for_tests();
     let (database, db) = migrated_database::<Migrator>().await;
-    let redis = &shared::testing::servers().redis;
+    let redis = &checkout_testing::servers().redis;
     let issuer = TestIssuer::start().await;
-    let mut settings = Settings::for_tests(
-        database.url,
+    let mut settings = test_settings(
+        &database.url,
         redis.url("voucher"),
         channel.clone(),
-        issuer.settings("voucher"),
-        shared::testing::event_keys().jwks(),
+        issuer.settings(),
+        checkout_testing::event_keys().jwks(),
     );
     configure(&mut settings);
-    let streams = settings.common.event_transport == shared::bus::Transport::Streams;
+    let streams = settings.events.event_transport == checkout_bus::Transport::Streams;
     let app = Application::build(settings).await.expect("build the voucher service");
     let admin_address = format!("http://127.0.0.1:{}", app.admin_port());
     let (address, shutdown) = serve(app.port(), |stop| app.run_until_stopped(stop));
@@ -72,7 +120,7 @@ pub async fn spawn_voucher_app_with(channel: String, configure: impl FnOnce(&mut
 
 /// `payload` sealed with the test process's event key, which the services under test trust.
 pub fn sealed(payload: &str) -> String {
-    shared::testing::event_keys().seal(payload)
+    checkout_testing::event_keys().seal(payload)
 }
 
 /// An `order.sent` event as the order service would publish it.
@@ -179,10 +227,10 @@ impl VoucherApp {
     /// Listens, as the order service does, to this app's acknowledgement channel; each
     /// acknowledgement arrives on the receiver as JSON.
     pub async fn acknowledgements(&self) -> tokio::sync::mpsc::UnboundedReceiver<Value> {
-        let client = redis::Client::open(shared::testing::servers().redis.url("order")).unwrap();
+        let client = redis::Client::open(checkout_testing::servers().redis.url("order")).unwrap();
         let mut pubsub = client.get_async_pubsub().await.unwrap();
         pubsub
-            .subscribe(shared::events::ack_channel(&self.channel))
+            .subscribe(checkout_contract::events::ack_channel(&self.channel))
             .await
             .unwrap();
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
@@ -239,7 +287,7 @@ impl VoucherApp {
         let reply: redis::streams::StreamRangeReply = self
             .redis
             .clone()
-            .xrange_all(shared::bus::dead_letter_key(&self.channel))
+            .xrange_all(checkout_bus::dead_letter_key(&self.channel))
             .await
             .unwrap();
         reply

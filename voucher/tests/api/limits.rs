@@ -6,8 +6,8 @@ use crate::helpers::{assert_problem, spawn_voucher_app_with};
 
 #[tokio::test]
 async fn voucher_lookups_over_the_limit_get_429_and_the_document_says_so() {
-    let app = spawn_voucher_app_with(shared::testing::unique_name("order.sent"), |settings| {
-        let limits = &mut settings.http.limits;
+    let app = spawn_voucher_app_with(checkout_testing::unique_name("order.sent"), |settings| {
+        let limits = &mut settings.http_limits;
         limits.rate_limit_lookups_per_sec = 1;
         limits.rate_limit_lookups_burst = 2;
     })

@@ -2,11 +2,9 @@
 //! do its service's work on its own channel and nothing else, the default user is disabled,
 //! and TLS verifies the server's host name.
 
+use checkout_bus::{LazyConnection, RedisEndpoint};
+use checkout_testing::{servers, unique_name};
 use redis::{RedisResult, Value, aio::MultiplexedConnection};
-use shared::{
-    bus::{LazyConnection, RedisEndpoint},
-    testing::{servers, unique_name},
-};
 
 async fn connect(url: &str) -> MultiplexedConnection {
     redis::Client::open(url)
@@ -70,7 +68,7 @@ async fn assert_all_refused(conn: &mut MultiplexedConnection, user: &str, comman
 async fn the_order_user_may_only_publish_and_append_to_its_channel_and_hear_its_acknowledgements() {
     let redis = &servers().redis;
     let channel = unique_name("order.sent");
-    let dead = shared::bus::dead_letter_key(&channel);
+    let dead = checkout_bus::dead_letter_key(&channel);
     let ack = format!("{channel}.ack");
     let other = unique_name("order.sent");
     let mut order = connect(&redis.url("order")).await;
@@ -103,7 +101,7 @@ async fn the_order_user_may_only_publish_and_append_to_its_channel_and_hear_its_
 async fn the_voucher_user_may_only_consume_its_channel_append_dead_letters_and_acknowledge() {
     let redis = &servers().redis;
     let channel = unique_name("order.sent");
-    let dead = shared::bus::dead_letter_key(&channel);
+    let dead = checkout_bus::dead_letter_key(&channel);
     let ack = format!("{channel}.ack");
     let mut voucher = connect(&redis.url("voucher")).await;
 

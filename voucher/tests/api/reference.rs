@@ -1,13 +1,11 @@
 //! The API reference: complete, shown by `/docs`, and true to what each operation answers.
 
-use reqwest::Method;
-use shared::{
-    auth::Scope,
-    testing::{
-        StatusCoverage, assert_every_metric_is_described, assert_reference_is_complete, field_order,
-        take_the_database_away, until_limited,
-    },
+use checkout_auth::Scope;
+use checkout_testing::{
+    StatusCoverage, assert_every_metric_is_described, assert_reference_is_complete, field_order,
+    take_the_database_away, until_limited,
 };
+use reqwest::Method;
 
 use crate::helpers::{spawn_voucher_app, spawn_voucher_app_with};
 
@@ -61,8 +59,8 @@ async fn every_metric_is_described() {
 
 #[tokio::test]
 async fn every_operation_answers_each_declared_status_and_no_other() {
-    let app = spawn_voucher_app_with(shared::testing::unique_name("order.sent"), |settings| {
-        let limits = &mut settings.http.limits;
+    let app = spawn_voucher_app_with(checkout_testing::unique_name("order.sent"), |settings| {
+        let limits = &mut settings.http_limits;
         (limits.rate_limit_lookups_per_sec, limits.rate_limit_lookups_burst) = (1, 20);
     })
     .await;

@@ -3,8 +3,9 @@
 
 use std::time::Duration;
 
+use checkout_bus::Transport;
+use checkout_testing::EventKeys;
 use serde_json::{Value, json};
-use shared::{bus::Transport, testing::EventKeys};
 
 use crate::helpers::{VoucherApp, order_sent, sealed, spawn_voucher_app_with};
 
@@ -29,8 +30,8 @@ fn bad_messages() -> Vec<(&'static str, String)> {
 }
 
 async fn interleaved(transport: Transport) {
-    let app = spawn_voucher_app_with(shared::testing::unique_name("order.sent"), |s| {
-        s.common.event_transport = transport;
+    let app = spawn_voucher_app_with(checkout_testing::unique_name("order.sent"), |s| {
+        s.events.event_transport = transport;
     })
     .await;
     let bad = bad_messages();
@@ -88,7 +89,7 @@ async fn bad_events_interleaved_with_real_ones_issue_nothing_over_streams() {
 
 #[tokio::test]
 async fn a_flood_of_forged_events_keeps_only_the_newest_dead_letters() {
-    let app = spawn_voucher_app_with(shared::testing::unique_name("order.sent"), |s| {
+    let app = spawn_voucher_app_with(checkout_testing::unique_name("order.sent"), |s| {
         s.dead_letter_max_len = 3;
         // One at a time, so the dead letters are appended in the order sent.
         s.consumer_concurrency = 1;

@@ -2,16 +2,16 @@
 
 use std::time::Duration;
 
+use checkout_bus::Transport;
 use redis::AsyncCommands;
 use serde_json::json;
-use shared::bus::Transport;
 
 use crate::helpers::{VoucherApp, order_sent, sealed, spawn_voucher_app_with};
 
 async fn spawn_streams_app(configure: impl FnOnce(&mut voucher::config::Settings)) -> VoucherApp {
-    let stream = shared::testing::unique_name("order.sent");
+    let stream = checkout_testing::unique_name("order.sent");
     spawn_voucher_app_with(stream, |s| {
-        s.common.event_transport = Transport::Streams;
+        s.events.event_transport = Transport::Streams;
         configure(s);
     })
     .await
@@ -19,7 +19,7 @@ async fn spawn_streams_app(configure: impl FnOnce(&mut voucher::config::Settings
 
 /// A connection to the test Redis, for arranging what earlier runs left behind.
 async fn test_redis() -> redis::aio::MultiplexedConnection {
-    shared::testing::servers().redis.admin().await
+    checkout_testing::servers().redis.admin().await
 }
 
 /// Reads entries of `stream` as `consumer` of group `voucher` without acknowledging them, as a
@@ -57,14 +57,14 @@ async fn an_entry_is_turned_into_a_voucher_and_acknowledged() {
 
 #[tokio::test]
 async fn entries_appended_before_the_consumer_started_are_not_skipped() {
-    let stream = shared::testing::unique_name("order.sent");
+    let stream = checkout_testing::unique_name("order.sent");
     let mut redis = test_redis().await;
     let early = order_sent("early", 30_000);
     let _: String = redis
         .xadd(&stream, "*", &[("payload", sealed(&early.to_string()))])
         .await
         .unwrap();
-    let app = spawn_voucher_app_with(stream, |s| s.common.event_transport = Transport::Streams).await;
+    let app = spawn_voucher_app_with(stream, |s| s.events.event_transport = Transport::Streams).await;
     let vouchers = app
         .wait_for_vouchers(early["order_id"].as_str().unwrap(), Duration::from_secs(2))
         .await;
@@ -103,7 +103,7 @@ async fn poison_entries_go_to_the_dead_letter_stream_and_later_ones_still_flow()
 
 #[tokio::test]
 async fn entries_a_crashed_run_left_pending_are_processed_on_restart() {
-    let stream = shared::testing::unique_name("order.sent");
+    let stream = checkout_testing::unique_name("order.sent");
     let mut redis = test_redis().await;
     // A previous run under the same consumer name read two entries and died before acking.
     let _: () = redis.xgroup_create_mkstream(&stream, "voucher", "0").await.unwrap();
@@ -115,7 +115,7 @@ async fn entries_a_crashed_run_left_pending_are_processed_on_restart() {
             .unwrap();
     }
     read_as(&mut redis, &stream, "voucher-test", ">").await;
-    let app = spawn_voucher_app_with(stream, |s| s.common.event_transport = Transport::Streams).await;
+    let app = spawn_voucher_app_with(stream, |s| s.events.event_transport = Transport::Streams).await;
     for event in &events {
         let vouchers = app
             .wait_for_vouchers(event["order_id"].as_str().unwrap(), Duration::from_secs(2))
@@ -127,7 +127,7 @@ async fn entries_a_crashed_run_left_pending_are_processed_on_restart() {
 
 #[tokio::test]
 async fn entries_stuck_with_a_dead_consumer_are_claimed_after_the_idle_time() {
-    let stream = shared::testing::unique_name("order.sent");
+    let stream = checkout_testing::unique_name("order.sent");
     let mut redis = test_redis().await;
     let _: () = redis.xgroup_create_mkstream(&stream, "voucher", "0").await.unwrap();
     let event = order_sent("orphan", 20_000);
@@ -137,7 +137,7 @@ async fn entries_stuck_with_a_dead_consumer_are_claimed_after_the_idle_time() {
         .unwrap();
     read_as(&mut redis, &stream, "ghost", ">").await;
     let app = spawn_voucher_app_with(stream, |s| {
-        s.common.event_transport = Transport::Streams;
+        s.events.event_transport = Transport::Streams;
         s.claim_idle_ms = 300;
     })
     .await;
@@ -149,7 +149,7 @@ async fn entries_stuck_with_a_dead_consumer_are_claimed_after_the_idle_time() {
 
 #[tokio::test]
 async fn an_entry_delivered_too_often_is_dead_lettered_without_another_try() {
-    let stream = shared::testing::unique_name("order.sent");
+    let stream = checkout_testing::unique_name("order.sent");
     let mut redis = test_redis().await;
     let _: () = redis.xgroup_create_mkstream(&stream, "voucher", "0").await.unwrap();
     let event = order_sent("crash-loop", 20_000);
@@ -161,7 +161,7 @@ async fn an_entry_delivered_too_often_is_dead_lettered_without_another_try() {
     for id in [">", "0", "0", "0", "0"] {
         read_as(&mut redis, &stream, "voucher-test", id).await;
     }
-    let app = spawn_voucher_app_with(stream, |s| s.common.event_transport = Transport::Streams).await;
+    let app = spawn_voucher_app_with(stream, |s| s.events.event_transport = Transport::Streams).await;
     assert!(eventually(Duration::from_secs(2), async || app.dead_letters().await.len() == 1).await);
     assert!(app.dead_letters().await[0].1.contains("delivered"));
     assert!(
@@ -191,18 +191,18 @@ async fn trimming_drops_acknowledged_entries_and_keeps_pending_ones() {
         infrastructure::events::{RedisDeadLetters, RedisStreamConsumer},
     };
 
-    let stream = shared::testing::unique_name("order.sent");
+    let stream = checkout_testing::unique_name("order.sent");
     let mut redis = test_redis().await;
     let endpoint =
-        shared::bus::RedisEndpoint::new(&shared::testing::servers().redis.url("voucher"), None, None).unwrap();
-    let conn = Arc::new(shared::bus::LazyConnection::new(&endpoint).unwrap());
+        checkout_bus::RedisEndpoint::new(&checkout_testing::servers().redis.url("voucher"), None, None).unwrap();
+    let conn = Arc::new(checkout_bus::LazyConnection::new(&endpoint).unwrap());
     let consumer = RedisStreamConsumer::new(
         conn.clone(),
         stream.clone(),
         "voucher".into(),
         "trimmer".into(),
         Duration::from_secs(30),
-        RedisDeadLetters::new(conn, shared::bus::dead_letter_key(&stream), 100),
+        RedisDeadLetters::new(conn, checkout_bus::dead_letter_key(&stream), 100),
     );
     consumer.ensure_group().await.unwrap();
     for _ in 0..10 {

@@ -1,9 +1,9 @@
 //! Errors that speak the client's language: a 400 names the parameter as the client wrote
 //! it and the rule it broke, and no voucher changes.
 
+use checkout_testing::{assert_each_400_names_nothing_internal, assert_each_invalid, assert_problem};
 use reqwest::Method;
 use serde_json::Value;
-use shared::testing::{assert_each_400_names_nothing_internal, assert_each_invalid, assert_problem};
 
 use crate::helpers::spawn_voucher_app;
 

@@ -97,14 +97,14 @@ async fn health_ready_openapi_and_docs_are_served() {
     );
     let list_params = spec["paths"]["/vouchers"]["get"]["parameters"].as_array().unwrap();
     let customer = list_params.iter().find(|p| p["name"] == "customer_id").unwrap();
-    assert_eq!(customer["schema"]["pattern"], shared::domain::TEXT_PATTERN);
+    assert_eq!(customer["schema"]["pattern"], checkout_domain::TEXT_PATTERN);
     assert_eq!(app.get("/docs").await.status(), 200);
 }
 
 #[tokio::test]
 async fn the_migrated_schema_states_the_domain_limits() {
+    use checkout_domain::MAX_TEXT_CHARS;
     use sea_orm::{ConnectionTrait, Statement};
-    use shared::domain::MAX_TEXT_CHARS;
     use voucher::application::domain::VOUCHER_CODE_LEN;
 
     let app = spawn_voucher_app().await;

@@ -2,10 +2,10 @@
 //! domain's, published in the document by [`super::rules`] and checked when a body is turned
 //! into domain values here.
 
+use checkout_http::{JsonBody, Violations, rfc3339};
 use chrono::{DateTime, Utc};
 use poem_openapi::{Enum, Object, types::Example};
 use serde::{Deserialize, Serialize};
-use shared::http::{JsonBody, Violations, rfc3339};
 use uuid::Uuid;
 
 use super::rules;
@@ -298,7 +298,7 @@ impl From<OrderPage> for OrderPageDto {
 
 #[cfg(test)]
 mod tests {
-    use shared::http::ApiError;
+    use checkout_http::ApiError;
 
     use super::*;
 
@@ -322,13 +322,13 @@ mod tests {
     #[test]
     fn responses_are_the_same_json_through_serde_as_through_the_documents_types() {
         let order = OrderDto::example();
-        shared::testing::assert_same_json(&order);
+        checkout_testing::assert_same_json(&order);
         let last = OrderPageDto::example();
-        shared::testing::assert_same_json(&OrderPageDto {
+        checkout_testing::assert_same_json(&OrderPageDto {
             next_cursor: None,
             ..last
         });
-        shared::testing::assert_same_json(&OrderPageDto {
+        checkout_testing::assert_same_json(&OrderPageDto {
             items: vec![order],
             next_cursor: Some(EXAMPLE_ID),
         });

@@ -1,12 +1,10 @@
+use checkout_contract::trace::TraceContext;
+use checkout_domain::CustomerId;
+use checkout_http::{ApiError, Authenticated, StrictJson, Violations};
 use poem::{Request, web::Data};
 use poem_openapi::{
     ApiResponse, OpenApi, Tags,
     param::{Header, Path, Query},
-};
-use shared::{
-    domain::CustomerId,
-    http::{ApiError, Authenticated, StrictJson, Violations},
-    trace::TraceContext,
 };
 
 use super::{

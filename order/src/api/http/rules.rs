@@ -2,8 +2,8 @@
 //! publishes for each request field and parameter, and the message a client gets when a
 //! value has the wrong type. Both come from the domain's constants and error messages.
 
+use checkout_http::{DocumentedRules, ProblemType, page_limit_field, text_field};
 use serde_json::{Value, json};
-use shared::http::{DocumentedRules, ProblemType, page_limit_field, text_field};
 
 use crate::application::domain::{
     Currency, IdempotencyKey, InvalidIdempotencyKey, InvalidItemCount, InvalidOrderId, InvalidPageLimit,

@@ -1,9 +1,7 @@
-use shared::{
-    backoff,
-    bus::{ChannelSubscription, RedisEndpoint},
-    error::Chain,
-    events::EventAck,
-};
+use checkout_bus::{ChannelSubscription, RedisEndpoint};
+use checkout_contract::events::EventAck;
+use checkout_runtime::backoff;
+use checkout_runtime::error::Chain;
 use tokio_util::sync::CancellationToken;
 
 use crate::application::usecases::AcknowledgeEvents;
@@ -68,7 +66,7 @@ fn read(messages: &[Vec<u8>]) -> Vec<EventAck> {
 
 #[cfg(test)]
 mod tests {
-    use shared::events::AckOutcome;
+    use checkout_contract::events::AckOutcome;
     use uuid::Uuid;
 
     use super::*;

@@ -16,7 +16,7 @@ pub async fn run_housekeeping(purge: PurgeExpired, shutdown: CancellationToken) 
             _ = tokio::time::sleep_until(next) => {}
         }
         if let Err(e) = purge.run_once().await {
-            tracing::warn!(error.message = %shared::error::Chain(&e), "purging expired rows failed; will try again");
+            tracing::warn!(error.message = %checkout_runtime::error::Chain(&e), "purging expired rows failed; will try again");
         }
         next += INTERVAL;
     }

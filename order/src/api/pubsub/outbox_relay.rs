@@ -1,6 +1,7 @@
 use std::{sync::Arc, time::Duration};
 
-use shared::{backoff::Backoff, error::Chain};
+use checkout_runtime::backoff::Backoff;
+use checkout_runtime::error::Chain;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 

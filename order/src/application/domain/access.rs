@@ -2,8 +2,8 @@
 //! it is comes from the token's `sub` (a customer's id) or, for a service's own token
 //! (client credentials), from the request.
 
-pub use shared::auth::{AccessDenied, Listing, Principal, Reach, acting_for};
-use shared::auth::{Permission, Scope};
+pub use checkout_auth::{AccessDenied, Listing, Principal, Reach, acting_for};
+use checkout_auth::{Permission, Scope};
 
 /// Creating an order.
 pub const CREATE: Permission = Permission {

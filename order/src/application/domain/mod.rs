@@ -6,7 +6,7 @@
 //! | what a status change emits (`order.sent`) | [`Order::transition`] |
 //! | the total (sum of quantity x unit price) | [`Order::new`] |
 //! | limits of a line (SKU text, quantity, unit price) and of an order (items) | `values.rs` |
-//! | currency (EUR only), money as cents, customer ids, page size of listings | `shared::domain`, re-exported here |
+//! | currency (EUR only), money as cents, customer ids, page size of listings | `checkout_domain`, re-exported here |
 //! | idempotency keys (1 to 255 characters) | [`IdempotencyKey`] |
 //! | who may create, read and change which orders (scopes, own orders only) | `access.rs` |
 //!
@@ -18,11 +18,11 @@ mod query;
 mod status;
 mod values;
 
-pub use order::{InvalidOrder, Order, OrderItem, StoredOrder, Transition, TransitionRefused};
-pub use query::{OrderPage, OrderQuery};
-pub use shared::domain::{
+pub use checkout_domain::{
     Cents, Currency, CustomerId, InvalidPageLimit, InvalidText, Money, PageLimit, UnsupportedCurrency,
 };
+pub use order::{InvalidOrder, Order, OrderItem, StoredOrder, Transition, TransitionRefused};
+pub use query::{OrderPage, OrderQuery};
 pub use status::{OrderStatus, UnknownStatus};
 pub use values::{
     CallersKey, IdempotencyKey, InvalidIdempotencyKey, InvalidItemCount, InvalidOrderId, InvalidQuantity,

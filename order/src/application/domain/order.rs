@@ -1,10 +1,8 @@
 //! The order aggregate: its lines, its total and its lifecycle.
 
+use checkout_contract::events::OrderSent;
+use checkout_domain::{Cents, Currency, CustomerId, Money};
 use chrono::{DateTime, SubsecRound, Utc};
-use shared::{
-    domain::{Cents, Currency, CustomerId, Money},
-    events::OrderSent,
-};
 use uuid::Uuid;
 
 use super::{

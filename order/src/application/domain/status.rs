@@ -54,7 +54,7 @@ impl FromStr for OrderStatus {
     type Err = UnknownStatus;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        shared::domain::by_name(&Self::ALL, Self::as_str, s).ok_or_else(|| UnknownStatus(s.to_owned()))
+        checkout_domain::by_name(&Self::ALL, Self::as_str, s).ok_or_else(|| UnknownStatus(s.to_owned()))
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use shared::domain::{Cents, InvalidText, parse_text};
+use checkout_domain::{Cents, InvalidText, parse_text};
 use uuid::Uuid;
 
 /// An order's id: a UUIDv7, so ids sort by creation time (keyset pagination relies on it).

@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use shared::events::EventAck;
+use checkout_contract::events::EventAck;
 
 use crate::application::ports::{OutboxRepository, RepositoryError};
 
@@ -37,7 +37,7 @@ impl AcknowledgeEvents {
 
 #[cfg(test)]
 mod tests {
-    use shared::events::AckOutcome;
+    use checkout_contract::events::AckOutcome;
     use uuid::Uuid;
 
     use super::*;

@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
+use checkout_contract::trace::TraceContext;
 use chrono::Utc;
-use shared::trace::TraceContext;
 
 use crate::application::{
     domain::{
@@ -94,8 +94,8 @@ impl ChangeOrderStatus {
 
 #[cfg(test)]
 mod tests {
+    use checkout_auth::Scope;
     use mockall::Sequence;
-    use shared::auth::Scope;
 
     use super::*;
     use crate::application::{

@@ -130,7 +130,7 @@ impl CreateOrder {
 
 #[cfg(test)]
 mod tests {
-    use shared::auth::Scope;
+    use checkout_auth::Scope;
 
     use super::*;
     use crate::application::{

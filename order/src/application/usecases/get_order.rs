@@ -45,7 +45,7 @@ impl GetOrder {
 
 #[cfg(test)]
 mod tests {
-    use shared::auth::Scope;
+    use checkout_auth::Scope;
 
     use super::*;
     use crate::application::{

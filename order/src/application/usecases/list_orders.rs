@@ -56,7 +56,7 @@ impl ListOrders {
 
 #[cfg(test)]
 mod tests {
-    use shared::auth::Scope;
+    use checkout_auth::Scope;
 
     use super::*;
     use crate::application::{

@@ -101,7 +101,7 @@ impl RelayEvents {
             }
             Err(e) => {
                 tracing::warn!(
-                    error.message = %shared::error::Chain(&e),
+                    error.message = %checkout_runtime::error::Chain(&e),
                     events = batch.len(),
                     "publishing failed; the batch will be retried"
                 );
@@ -156,8 +156,8 @@ fn log_delivery(pending: &PendingEvent, delivery: Delivery) {
 
 #[cfg(test)]
 mod tests {
+    use checkout_contract::events::OrderSent;
     use chrono::Utc;
-    use shared::events::OrderSent;
 
     use super::*;
     use crate::application::ports::{MockEventPublisher, MockOutboxRepository, PendingEvent, PublishError};

@@ -1,7 +1,9 @@
 use std::{sync::Arc, time::Duration};
 
 use async_trait::async_trait;
-use shared::{bus::LazyConnection, events::OrderSent, signing::EventSigner};
+use checkout_bus::LazyConnection;
+use checkout_contract::events::OrderSent;
+use checkout_contract::signing::EventSigner;
 
 use crate::application::ports::{Delivery, EventPublisher, PublishError};
 

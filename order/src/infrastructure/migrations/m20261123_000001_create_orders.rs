@@ -1,5 +1,5 @@
+use checkout_domain::MAX_TEXT_CHARS;
 use sea_orm_migration::prelude::*;
-use shared::domain::MAX_TEXT_CHARS;
 
 use crate::application::domain::OrderStatus;
 

@@ -4,12 +4,12 @@
 use std::collections::HashSet;
 
 use async_trait::async_trait;
+use checkout_contract::events::OrderSent;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use serde::Serialize;
-use shared::events::OrderSent;
 use uuid::Uuid;
 
-use shared::db::BatchWrite;
+use checkout_db::BatchWrite;
 
 use super::{repository_error, sea_orm_order_repository::StoredItem};
 use crate::application::ports::RepositoryError;

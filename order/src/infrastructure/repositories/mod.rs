@@ -7,4 +7,4 @@ mod sea_orm_outbox_repository;
 pub use sea_orm_order_repository::SeaOrmOrderRepository;
 pub use sea_orm_outbox_repository::SeaOrmOutboxRepository;
 
-use shared::db::repository_error;
+use checkout_db::repository_error;

@@ -1,14 +1,14 @@
 use std::{ops::Deref, time::Duration};
 
 use async_trait::async_trait;
+use checkout_contract::events::OrderSent;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
     EntityTrait, QueryFilter, QueryOrder, QuerySelect, RuntimeErr, Statement, TransactionTrait, sqlx,
 };
 use serde::{Deserialize, Serialize};
-use shared::events::OrderSent;
 
-use shared::db::GroupCommit;
+use checkout_db::GroupCommit;
 
 use super::{
     batched_writes::{EventRow, NewOrderRow, NewOrders, StatusChange, StatusChanges},
@@ -138,12 +138,12 @@ fn to_domain(model: orders::Model) -> Result<Order, RepositoryError> {
             .map(item)
             .collect::<Result<_, _>>()
             .map_err(corrupt)?,
-        total: shared::domain::Cents::new(model.total_cents).map_err(|e| corrupt(e.into()))?,
+        total: checkout_domain::Cents::new(model.total_cents).map_err(|e| corrupt(e.into()))?,
         currency: model
             .currency
             .trim_end()
             .parse()
-            .map_err(|e: shared::domain::UnsupportedCurrency| corrupt(e.into()))?,
+            .map_err(|e: checkout_domain::UnsupportedCurrency| corrupt(e.into()))?,
         status: model
             .status
             .parse()
@@ -339,6 +339,6 @@ impl OrderRepository for SeaOrmOrderRepository {
             DbBackend::Postgres,
             "DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours'",
         );
-        shared::db::rows_affected(&self.db, statement).await
+        checkout_db::rows_affected(&self.db, statement).await
     }
 }

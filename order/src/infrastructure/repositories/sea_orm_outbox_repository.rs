@@ -1,8 +1,8 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
+use checkout_contract::events::OrderSent;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, Statement};
-use shared::events::OrderSent;
 use uuid::Uuid;
 
 use super::repository_error;
@@ -90,7 +90,7 @@ impl OutboxRepository for SeaOrmOutboxRepository {
             "DELETE FROM outbox WHERE published_at < now() - make_interval(secs => $1)",
             [retention.as_secs_f64().into()],
         );
-        shared::db::rows_affected(&self.db, statement).await
+        checkout_db::rows_affected(&self.db, statement).await
     }
 
     async fn backlog(&self) -> Result<Backlog, RepositoryError> {

@@ -1,9 +1,9 @@
 //! Response bodies. Their doc comments are the OpenAPI text.
 
+use checkout_http::rfc3339;
 use chrono::{DateTime, Utc};
 use poem_openapi::{Enum, Object, types::Example};
 use serde::Serialize;
-use shared::http::rfc3339;
 use uuid::Uuid;
 
 use crate::application::domain::{Voucher, VoucherStatus};
@@ -108,14 +108,14 @@ mod tests {
     #[test]
     fn responses_are_the_same_json_through_serde_as_through_the_documents_types() {
         let active = VoucherDto::example();
-        shared::testing::assert_same_json(&active);
+        checkout_testing::assert_same_json(&active);
         let redeemed = VoucherDto {
             status: VoucherStatusDto::Redeemed,
             redeemed_at: Some(active.issued_at + chrono::Duration::microseconds(1_234_567)),
             ..VoucherDto::example()
         };
-        shared::testing::assert_same_json(&redeemed);
-        shared::testing::assert_same_json(&VoucherListDto {
+        checkout_testing::assert_same_json(&redeemed);
+        checkout_testing::assert_same_json(&VoucherListDto {
             items: vec![active, redeemed],
         });
     }

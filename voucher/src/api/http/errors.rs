@@ -1,6 +1,6 @@
 //! How use-case errors become HTTP problems: the only place that maps them.
 
-use shared::http::ApiError;
+use checkout_http::ApiError;
 
 use crate::application::{
     ports::RepositoryError,

@@ -2,8 +2,8 @@
 //! publishes for each parameter and the scopes each operation needs, from the domain's
 //! constants.
 
+use checkout_http::{DocumentedRules, ProblemType, page_limit_field, text_field};
 use serde_json::{Value, json};
-use shared::http::{DocumentedRules, ProblemType, page_limit_field, text_field};
 
 use crate::application::domain::{
     VOUCHER_CODE_PATTERN,

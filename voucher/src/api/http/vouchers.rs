@@ -1,8 +1,8 @@
+use checkout_http::{ApiError, Authenticated, StrictJson, Violations};
 use poem_openapi::{
     ApiResponse, OpenApi, Tags,
     param::{Path, Query},
 };
-use shared::http::{ApiError, Authenticated, StrictJson, Violations};
 use uuid::Uuid;
 
 use super::{

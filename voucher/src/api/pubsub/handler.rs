@@ -1,11 +1,9 @@
 use std::sync::Arc;
 
-use shared::{
-    backoff::Backoff,
-    error::Chain,
-    events::{AckOutcome, EventAck, OrderSent},
-    signing::EventVerifier,
-};
+use checkout_contract::events::{AckOutcome, EventAck, OrderSent};
+use checkout_contract::signing::EventVerifier;
+use checkout_runtime::backoff::Backoff;
+use checkout_runtime::error::Chain;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 use uuid::Uuid;

@@ -11,7 +11,7 @@ pub use stream_consumer::{StreamConsumerSettings, run_stream_consumer};
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use shared::http::DependencyCheck;
+use checkout_http::DependencyCheck;
 
 /// Readiness of the event consumer: ready once it is subscribed (pub/sub) or has joined its
 /// consumer group (streams), so `/ready` does not say 200 before events can arrive.

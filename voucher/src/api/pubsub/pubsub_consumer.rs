@@ -3,10 +3,8 @@ use std::sync::Arc;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
-use shared::{
-    backoff,
-    events::{AckOutcome, EventAck},
-};
+use checkout_contract::events::{AckOutcome, EventAck};
+use checkout_runtime::backoff;
 
 use super::{ConsumerCheck, EventHandler, Handled};
 use crate::application::ports::{Acknowledgements, DeadLetters, Subscriber};
@@ -75,7 +73,7 @@ async fn settle(handled: Handled, payload: &[u8], dead_letters: &dyn DeadLetters
         Handled::Poison { reason, event_id } => {
             if let Err(e) = dead_letters.add(payload, &reason, "pubsub").await {
                 tracing::error!(
-                    error.message = %shared::error::Chain(&e),
+                    error.message = %checkout_runtime::error::Chain(&e),
                     %reason,
                     "could not dead-letter an event; it will come again"
                 );
@@ -94,7 +92,7 @@ async fn settle(handled: Handled, payload: &[u8], dead_letters: &dyn DeadLetters
     };
     if let Err(e) = acks.acknowledge(&ack).await {
         tracing::warn!(
-            error.message = %shared::error::Chain(&e),
+            error.message = %checkout_runtime::error::Chain(&e),
             event_id = %ack.event_id,
             "could not acknowledge an event; it will be published again"
         );

@@ -4,10 +4,8 @@ use futures_util::{StreamExt, stream};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use shared::{
-    backoff::{self, Backoff},
-    error::Chain,
-};
+use checkout_runtime::backoff::{self, Backoff};
+use checkout_runtime::error::Chain;
 
 use super::{ConsumerCheck, EventHandler, Handled};
 use crate::application::ports::{StreamConsumer, StreamEntry};

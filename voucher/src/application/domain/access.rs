@@ -1,8 +1,8 @@
 //! Who may do what with vouchers. The scopes come from the caller's access token; whose
 //! voucher it is comes from the token's `sub`, a customer's id.
 
-pub use shared::auth::{AccessDenied, Listing, Principal, Reach};
-use shared::auth::{Permission, Scope};
+pub use checkout_auth::{AccessDenied, Listing, Principal, Reach};
+use checkout_auth::{Permission, Scope};
 
 use super::CustomerId;
 

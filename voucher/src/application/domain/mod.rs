@@ -8,8 +8,8 @@
 //! | listing needs a filter | [`VoucherQuery::new`] |
 //! | reading needs `vouchers:read` (own vouchers) or `vouchers:admin` (anyone's) | [`access::READ`], [`access::reach`] |
 //! | redeeming needs `vouchers:redeem`, and only the owner redeems | [`access::REDEEM`], [`access::is_owner`] |
-//! | another customer's voucher is not found, naming another customer is refused | `access.rs` (with `shared::auth::Reach`) |
-//! | money as cents, currency (EUR), customer ids, page size | `shared::domain`, re-exported here |
+//! | another customer's voucher is not found, naming another customer is refused | `access.rs` (with `checkout_auth::Reach`) |
+//! | money as cents, currency (EUR), customer ids, page size | `checkout_domain`, re-exported here |
 //!
 //! Nothing here does I/O; the use cases load, call and store.
 
@@ -19,12 +19,12 @@ mod policy;
 mod query;
 mod voucher;
 
+pub use checkout_domain::{
+    Cents, Currency, CustomerId, InvalidPageLimit, InvalidText, Money, PageLimit, UnsupportedCurrency,
+};
 pub use code::{InvalidCode, VOUCHER_CODE_LEN, VOUCHER_CODE_PATTERN, VoucherCode};
 pub use policy::{Decision, InvalidPolicy, NotEligible, VoucherPolicy};
 pub use query::{MissingFilter, VoucherQuery};
-pub use shared::domain::{
-    Cents, Currency, CustomerId, InvalidPageLimit, InvalidText, Money, PageLimit, UnsupportedCurrency,
-};
 pub use voucher::{AlreadyRedeemed, InvalidVoucher, StoredVoucher, Voucher, VoucherId, VoucherStatus};
 
 pub use voucher::UnknownVoucherStatus;

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use shared::domain::{Cents, Currency, Money};
+use checkout_domain::{Cents, Currency, Money};
 
 /// An order earns a voucher of `amount` when its total is strictly more than `threshold`,
 /// both in `currency`; orders in other currencies earn nothing.

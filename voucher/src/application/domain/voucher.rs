@@ -2,8 +2,8 @@
 
 use std::{fmt, str::FromStr};
 
+use checkout_domain::{CustomerId, Money};
 use chrono::{DateTime, SubsecRound, Utc};
-use shared::domain::{CustomerId, Money};
 use uuid::Uuid;
 
 use super::VoucherCode;
@@ -58,7 +58,7 @@ impl FromStr for VoucherStatus {
     type Err = UnknownVoucherStatus;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        shared::domain::by_name(&Self::ALL, Self::as_str, s).ok_or_else(|| UnknownVoucherStatus(s.to_owned()))
+        checkout_domain::by_name(&Self::ALL, Self::as_str, s).ok_or_else(|| UnknownVoucherStatus(s.to_owned()))
     }
 }
 
@@ -190,7 +190,7 @@ impl Voucher {
 
 #[cfg(test)]
 pub(crate) mod tests {
-    use shared::domain::{Cents, Currency};
+    use checkout_domain::{Cents, Currency};
 
     use super::*;
 

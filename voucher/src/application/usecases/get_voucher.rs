@@ -46,7 +46,7 @@ impl GetVoucher {
 
 #[cfg(test)]
 mod tests {
-    use shared::auth::Scope;
+    use checkout_auth::Scope;
 
     use super::*;
     use crate::application::{domain::fixtures::voucher, ports::MockVoucherRepository};

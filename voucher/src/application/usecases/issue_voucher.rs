@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
+use checkout_domain::{CustomerId, InvalidText};
 use chrono::Utc;
-use shared::domain::{CustomerId, InvalidText};
 
 use crate::application::{
     domain::{Decision, NotEligible, Voucher, VoucherCode, VoucherPolicy},

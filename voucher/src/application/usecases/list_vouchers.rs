@@ -62,7 +62,7 @@ impl ListVouchers {
 
 #[cfg(test)]
 mod tests {
-    use shared::auth::Scope;
+    use checkout_auth::Scope;
 
     use super::*;
     use crate::application::ports::MockVoucherRepository;

@@ -63,7 +63,7 @@ impl RedeemVoucher {
 
 #[cfg(test)]
 mod tests {
-    use shared::auth::Scope;
+    use checkout_auth::Scope;
 
     use super::*;
     use crate::application::{

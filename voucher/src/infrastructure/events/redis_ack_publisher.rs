@@ -1,7 +1,8 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use shared::{bus::LazyConnection, events::EventAck};
+use checkout_bus::LazyConnection;
+use checkout_contract::events::EventAck;
 
 use crate::application::ports::{Acknowledgements, BusError};
 

@@ -1,12 +1,12 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use checkout_bus::LazyConnection;
 use chrono::Utc;
-use shared::bus::LazyConnection;
 
 use crate::application::ports::{BusError, DeadLetters};
 
-/// The dead-letter stream (`{<channel>}.dead`, see [`shared::bus::dead_letter_key`]): events
+/// The dead-letter stream (`{<channel>}.dead`, see [`checkout_bus::dead_letter_key`]): events
 /// that could not be processed, each with the reason, kept for a person to inspect
 /// (`XRANGE {order.sent}.dead - +`) and replay.
 /// It holds at most `max_len` entries: each append drops the oldest beyond that, so a flood

@@ -1,11 +1,11 @@
 use std::{sync::Arc, time::Duration};
 
 use async_trait::async_trait;
+use checkout_bus::LazyConnection;
 use redis::{
     RedisResult, Value,
     streams::{StreamInfoGroupsReply, StreamPendingCountReply, StreamPendingReply, StreamReadReply},
 };
-use shared::bus::LazyConnection;
 
 use super::RedisDeadLetters;
 use crate::application::ports::{BusError, StreamConsumer, StreamEntry};

@@ -1,5 +1,5 @@
 use async_trait::async_trait;
-use shared::bus::{ChannelSubscription, RedisEndpoint};
+use checkout_bus::{ChannelSubscription, RedisEndpoint};
 
 use crate::application::ports::{BusError, Subscriber, Subscription};
 

@@ -1,6 +1,6 @@
 use async_trait::async_trait;
+use checkout_db::{BatchWrite, repository_error};
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, QueryTrait, sea_query::OnConflict};
-use shared::db::{BatchWrite, repository_error};
 use uuid::Uuid;
 
 use crate::{
@@ -80,7 +80,7 @@ async fn insert_one(db: &DatabaseConnection, row: vouchers::ActiveModel) -> Resu
     match inserted {
         Ok(0) => Ok(InsertOutcome::OrderAlreadyHasVoucher),
         Ok(_) => Ok(InsertOutcome::Inserted),
-        Err(e) if shared::db::violated_unique_constraint(&e).as_deref() == Some(CODE_CONSTRAINT) => {
+        Err(e) if checkout_db::violated_unique_constraint(&e).as_deref() == Some(CODE_CONSTRAINT) => {
             Ok(InsertOutcome::CodeTaken)
         }
         Err(e) => Err(repository_error(e)),

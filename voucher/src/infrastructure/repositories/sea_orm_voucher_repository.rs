@@ -4,10 +4,8 @@ use sea_orm::{
     sea_query::Expr,
 };
 
-use shared::{
-    db::{GroupCommit, repository_error},
-    domain::Cents,
-};
+use checkout_db::{GroupCommit, repository_error};
+use checkout_domain::Cents;
 
 use super::new_vouchers::NewVouchers;
 
@@ -64,7 +62,7 @@ fn to_domain(m: vouchers::Model) -> Result<Voucher, RepositoryError> {
             m.currency
                 .trim_end()
                 .parse()
-                .map_err(|e: shared::domain::UnsupportedCurrency| corrupt(e.into()))?,
+                .map_err(|e: checkout_domain::UnsupportedCurrency| corrupt(e.into()))?,
         ),
         status: m
             .status
