@@ -131,7 +131,7 @@ pub async fn fresh_database() -> TestDatabase {
         uuid::Uuid::new_v4().simple().to_string(),
         uuid::Uuid::new_v4().simple().to_string(),
     );
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/service-database");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/service-database");
     let output = tokio::process::Command::new(&script)
         .args([servers.postgres_url.as_str(), &name, &owner, &app])
         .env("OWNER_PASSWORD", &owner_password)
@@ -210,7 +210,7 @@ fn start_redis() -> RedisServer {
 }
 
 fn throwaway_script() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/throwaway")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/throwaway")
 }
 
 /// Starts a `server` ("postgres" or "redis") with `scripts/throwaway` in a new temporary
