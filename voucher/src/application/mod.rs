@@ -2,6 +2,5 @@
 //! need, and the use cases themselves. Knows nothing of HTTP, SQL or Redis.
 
 pub mod domain;
-pub mod events;
 pub mod ports;
 pub mod usecases;

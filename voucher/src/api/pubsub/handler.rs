@@ -8,6 +8,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 use uuid::Uuid;
 
+use super::sent_order::sent_order;
 use crate::application::{
     ports::RepositoryError,
     usecases::{IssueOutcome, IssueVoucher, IssueVoucherError},
@@ -98,30 +99,17 @@ impl EventHandler {
     }
 
     async fn process(&self, event: &OrderSent) -> Handled {
+        let order = sent_order(event);
         let mut backoff = Backoff::default();
         let mut failures = 0;
         loop {
-            let failure = match self.issue_voucher.execute(event).await {
-                Ok(outcome) => {
-                    let outcome = match outcome {
-                        IssueOutcome::Issued(_) => AckOutcome::Issued,
-                        IssueOutcome::AlreadyIssued => AckOutcome::AlreadyIssued,
-                        IssueOutcome::NotEligible(_) => AckOutcome::NotEligible,
-                    };
-                    metrics::counter!("events_consumed_total", "outcome" => outcome.as_str()).increment(1);
-                    return Handled::Done(EventAck {
-                        event_id: event.event_id,
-                        outcome,
-                    });
-                }
-                Err(e @ IssueVoucherError::InvalidCustomer(_)) => {
-                    tracing::warn!(error.message = %Chain(&e), "event cannot be processed");
-                    return Handled::Poison {
-                        reason: Chain(&e).to_string(),
-                        event_id: Some(event.event_id),
-                    };
-                }
-                Err(e) => e,
+            let result = match &order {
+                Ok(order) => self.issue_voucher.execute(order).await,
+                Err(invalid) => self.issue_voucher.refuse(invalid),
+            };
+            let failure = match handled(event.event_id, result) {
+                Ok(handled) => return handled,
+                Err(failure) => failure,
             };
             let pause = backoff.next_delay();
             if let IssueVoucherError::Repository(RepositoryError::Unavailable(_)) = failure {
@@ -156,4 +144,28 @@ fn event_id_of(payload: &[u8]) -> Option<Uuid> {
     serde_json::from_slice::<Named>(payload)
         .ok()
         .map(|named| named.event_id)
+}
+
+/// What the use case's `result` settles for the event `event_id`: processed, or never
+/// processable; `Err` with a failure worth retrying.
+fn handled(event_id: Uuid, result: Result<IssueOutcome, IssueVoucherError>) -> Result<Handled, IssueVoucherError> {
+    match result {
+        Ok(outcome) => {
+            let outcome = match outcome {
+                IssueOutcome::Issued(_) => AckOutcome::Issued,
+                IssueOutcome::AlreadyIssued => AckOutcome::AlreadyIssued,
+                IssueOutcome::NotEligible(_) => AckOutcome::NotEligible,
+            };
+            metrics::counter!("events_consumed_total", "outcome" => outcome.as_str()).increment(1);
+            Ok(Handled::Done(EventAck { event_id, outcome }))
+        }
+        Err(e @ IssueVoucherError::InvalidCustomer(_)) => {
+            tracing::warn!(error.message = %Chain(&e), "event cannot be processed");
+            Ok(Handled::Poison {
+                reason: Chain(&e).to_string(),
+                event_id: Some(event_id),
+            })
+        }
+        Err(e) => Err(e),
+    }
 }

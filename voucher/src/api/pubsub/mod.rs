@@ -1,8 +1,10 @@
 //! The bus side of the voucher service: consumers of `order.sent` events, one per transport,
-//! sharing one way of handling an event.
+//! sharing one way of handling an event. Each event is read into the domain's `SentOrder` here,
+//! at the edge, before the use case sees it.
 
 mod handler;
 mod pubsub_consumer;
+mod sent_order;
 mod stream_consumer;
 
 pub use handler::{EventHandler, Handled};

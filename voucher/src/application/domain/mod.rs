@@ -2,6 +2,7 @@
 //!
 //! | rule | where |
 //! |---|---|
+//! | what a sent order is: an order id, a valid customer id, a total in a known currency | [`SentOrder::parse`] |
 //! | who earns a voucher, and what it is worth (more than 100.00 EUR earns 5.00 EUR) | [`VoucherPolicy`] |
 //! | a voucher is redeemed once | [`Voucher::redeem`] |
 //! | what a code looks like, how it is drawn (CSPRNG) and read | `code.rs` |
@@ -17,6 +18,7 @@ pub mod access;
 mod code;
 mod policy;
 mod query;
+mod sent_order;
 mod voucher;
 
 pub use checkout_domain::{
@@ -25,6 +27,7 @@ pub use checkout_domain::{
 pub use code::{InvalidCode, VOUCHER_CODE_LEN, VOUCHER_CODE_PATTERN, VoucherCode};
 pub use policy::{Decision, InvalidPolicy, NotEligible, VoucherPolicy};
 pub use query::{MissingFilter, VoucherQuery};
+pub use sent_order::{InvalidSentOrder, OrderId, SentOrder};
 pub use voucher::{AlreadyRedeemed, InvalidVoucher, StoredVoucher, Voucher, VoucherId, VoucherStatus};
 
 pub use voucher::UnknownVoucherStatus;

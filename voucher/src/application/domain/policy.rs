@@ -2,7 +2,9 @@
 
 use std::fmt;
 
-use checkout_domain::{Cents, Currency, Money};
+use checkout_domain::{Cents, Currency, InvalidText, Money};
+
+use super::InvalidSentOrder;
 
 /// An order earns a voucher of `amount` when its total is strictly more than `threshold`,
 /// both in `currency`; orders in other currencies earn nothing.
@@ -62,14 +64,42 @@ impl VoucherPolicy {
         })
     }
 
-    /// Whether an order of `total_cents` in `currency` (as its event says) earns a voucher.
-    pub fn decide(&self, total_cents: i64, currency: &str) -> Decision {
-        if currency != self.currency.code() {
+    /// Whether an order worth `total` earns a voucher.
+    pub fn decide(&self, total: Money) -> Decision {
+        if total.currency != self.currency {
             return Decision::NotEligible(NotEligible::Currency {
-                order: currency.to_owned(),
+                order: total.currency.code().to_owned(),
                 policy: self.currency,
             });
         }
+        self.decide_total(total.amount.get())
+    }
+
+    /// Why an order whose values break a rule of the domain earns nothing, judged as far as
+    /// its values allow: a currency the system does not know is another currency, and a
+    /// negative total is below the threshold.
+    ///
+    /// # Errors
+    /// The customer id's [`InvalidText`] for an order whose total would earn a voucher: a
+    /// bad customer id does not change what the total earns, but no voucher can be issued to it.
+    pub fn decide_invalid(&self, order: &InvalidSentOrder) -> Result<NotEligible, InvalidText> {
+        match order {
+            InvalidSentOrder::Currency { currency, .. } => Ok(NotEligible::Currency {
+                order: currency.0.clone(),
+                policy: self.currency,
+            }),
+            InvalidSentOrder::Total(negative) => Ok(NotEligible::AtOrBelowThreshold {
+                total: negative.0,
+                threshold: self.threshold,
+            }),
+            InvalidSentOrder::Customer { total, error } => match self.decide(*total) {
+                Decision::NotEligible(reason) => Ok(reason),
+                Decision::Issue(_) => Err(*error),
+            },
+        }
+    }
+
+    fn decide_total(&self, total_cents: i64) -> Decision {
         if total_cents <= self.threshold.get() {
             return Decision::NotEligible(NotEligible::AtOrBelowThreshold {
                 total: total_cents,
@@ -92,30 +122,36 @@ impl Default for VoucherPolicy {
 
 #[cfg(test)]
 mod tests {
+    use checkout_domain::{NegativeAmount, UnsupportedCurrency};
+
     use super::*;
 
     fn five_euros() -> Decision {
         Decision::Issue(Money::new(Cents::new(500).unwrap(), Currency::Eur))
     }
 
+    fn eur(cents: i64) -> Money {
+        Money::new(Cents::new(cents).unwrap(), Currency::Eur)
+    }
+
     #[test]
     fn more_than_100_eur_earns_5_eur() {
         let policy = VoucherPolicy::default();
-        assert_eq!(policy.decide(10_001, "EUR"), five_euros());
-        assert_eq!(policy.decide(1_000_000, "EUR"), five_euros());
+        assert_eq!(policy.decide(eur(10_001)), five_euros());
+        assert_eq!(policy.decide(eur(1_000_000)), five_euros());
     }
 
     #[test]
     fn exactly_100_eur_or_less_earns_nothing() {
         let policy = VoucherPolicy::default();
         for total in [10_000, 9_999, 0] {
-            let decision = policy.decide(total, "EUR");
+            let decision = policy.decide(eur(total));
             assert!(
                 matches!(decision, Decision::NotEligible(NotEligible::AtOrBelowThreshold { .. })),
                 "{total}"
             );
         }
-        let Decision::NotEligible(reason) = policy.decide(10_000, "EUR") else {
+        let Decision::NotEligible(reason) = policy.decide(eur(10_000)) else {
             unreachable!()
         };
         assert_eq!(reason.to_string(), "total 10000 cents does not exceed 10000");
@@ -123,20 +159,47 @@ mod tests {
 
     #[test]
     fn another_currency_earns_nothing() {
-        let Decision::NotEligible(reason) = VoucherPolicy::default().decide(50_000, "USD") else {
+        let invalid = InvalidSentOrder::Currency {
+            currency: UnsupportedCurrency("USD".into()),
+            total_cents: 50_000,
+        };
+        let Ok(reason) = VoucherPolicy::default().decide_invalid(&invalid) else {
             panic!("USD earned a voucher");
         };
         assert_eq!(reason.to_string(), "currency USD is not EUR");
     }
 
     #[test]
+    fn a_negative_total_earns_nothing() {
+        let invalid = InvalidSentOrder::Total(NegativeAmount(-5));
+        let Ok(reason) = VoucherPolicy::default().decide_invalid(&invalid) else {
+            panic!("a negative total earned a voucher");
+        };
+        assert_eq!(reason.to_string(), "total -5 cents does not exceed 10000");
+    }
+
+    #[test]
+    fn a_bad_customer_id_does_not_change_what_the_total_earns() {
+        let policy = VoucherPolicy::default();
+        let customer = |total| InvalidSentOrder::Customer {
+            total: eur(total),
+            error: InvalidText,
+        };
+        assert_eq!(policy.decide_invalid(&customer(10_001)), Err(InvalidText));
+        assert!(matches!(
+            policy.decide_invalid(&customer(10_000)),
+            Ok(NotEligible::AtOrBelowThreshold { .. })
+        ));
+    }
+
+    #[test]
     fn the_threshold_and_amount_are_the_policy_s() {
         let policy = VoucherPolicy::new(Cents::new(5_000).unwrap(), Cents::new(1_000).unwrap(), Currency::Eur).unwrap();
         assert_eq!(
-            policy.decide(5_001, "EUR"),
+            policy.decide(eur(5_001)),
             Decision::Issue(Money::new(Cents::new(1_000).unwrap(), Currency::Eur))
         );
-        assert!(matches!(policy.decide(5_000, "EUR"), Decision::NotEligible(_)));
+        assert!(matches!(policy.decide(eur(5_000)), Decision::NotEligible(_)));
     }
 
     #[test]

@@ -1,11 +1,10 @@
 use std::sync::Arc;
 
-use checkout_domain::{CustomerId, InvalidText};
+use checkout_domain::InvalidText;
 use chrono::Utc;
 
 use crate::application::{
-    domain::{Decision, NotEligible, Voucher, VoucherCode, VoucherPolicy},
-    events::OrderSent,
+    domain::{Decision, InvalidSentOrder, NotEligible, SentOrder, Voucher, VoucherCode, VoucherPolicy},
     ports::{InsertOutcome, RepositoryError, VoucherRepository},
 };
 
@@ -15,7 +14,8 @@ const MAX_CODE_ATTEMPTS: usize = 5;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IssueVoucherError {
-    /// The event names a customer id that breaks the domain's rule: it can never be processed.
+    /// The event names a customer id that breaks the domain's rule for an order that would
+    /// earn a voucher: it can never be processed.
     #[error("the event's customer_id {0}")]
     InvalidCustomer(#[source] InvalidText),
     #[error("{MAX_CODE_ATTEMPTS} generated voucher codes in a row were already taken")]
@@ -47,24 +47,19 @@ impl IssueVoucher {
     /// Runs inside the caller's span, which names the event and the order.
     ///
     /// # Errors
-    /// [`IssueVoucherError::InvalidCustomer`] for an event that can never be processed, a
-    /// repository failure (the event should be retried; retrying is safe), or
+    /// A repository failure (the event should be retried; retrying is safe), or
     /// [`IssueVoucherError::CodesExhausted`].
-    #[tracing::instrument(name = "issue_voucher", skip_all, fields(total_cents = event.total_cents))]
-    pub async fn execute(&self, event: &OrderSent) -> Result<IssueOutcome, IssueVoucherError> {
-        let value = match self.policy.decide(event.total_cents, &event.currency) {
+    #[tracing::instrument(name = "issue_voucher", skip_all, fields(total_cents = order.total.amount.get()))]
+    pub async fn execute(&self, order: &SentOrder) -> Result<IssueOutcome, IssueVoucherError> {
+        let value = match self.policy.decide(order.total) {
             Decision::Issue(value) => value,
-            Decision::NotEligible(reason) => {
-                tracing::info!(%reason, "order not eligible for a voucher");
-                return Ok(IssueOutcome::NotEligible(reason));
-            }
+            Decision::NotEligible(reason) => return Ok(not_eligible(reason)),
         };
-        let customer_id = CustomerId::parse(event.customer_id.clone()).map_err(IssueVoucherError::InvalidCustomer)?;
         for _ in 0..MAX_CODE_ATTEMPTS {
             let voucher = Voucher::issue(
                 VoucherCode::generate(),
-                customer_id.clone(),
-                event.order_id,
+                order.customer_id.clone(),
+                order.order_id.as_uuid(),
                 value,
                 Utc::now(),
             );
@@ -85,6 +80,26 @@ impl IssueVoucher {
         }
         Err(IssueVoucherError::CodesExhausted)
     }
+
+    /// What a sent order whose values break a rule of the domain leads to: nothing to issue
+    /// when the policy finds it not eligible anyway (another currency, a total at or below
+    /// the threshold), else an error, since a voucher cannot be issued to a customer id that
+    /// breaks the domain's rule. Runs inside the caller's span, like [`Self::execute`].
+    ///
+    /// # Errors
+    /// [`IssueVoucherError::InvalidCustomer`] for an order that can never be processed.
+    #[tracing::instrument(name = "issue_voucher", skip_all, fields(total_cents = order.total_cents()))]
+    pub fn refuse(&self, order: &InvalidSentOrder) -> Result<IssueOutcome, IssueVoucherError> {
+        match self.policy.decide_invalid(order) {
+            Ok(reason) => Ok(not_eligible(reason)),
+            Err(customer) => Err(IssueVoucherError::InvalidCustomer(customer)),
+        }
+    }
+}
+
+fn not_eligible(reason: NotEligible) -> IssueOutcome {
+    tracing::info!(%reason, "order not eligible for a voucher");
+    IssueOutcome::NotEligible(reason)
 }
 
 #[cfg(test)]
@@ -96,21 +111,24 @@ mod tests {
     use super::*;
     use uuid::Uuid;
 
-    use crate::application::domain::VoucherStatus;
+    use crate::application::domain::{OrderId, VoucherStatus};
     use crate::application::{
         domain::{Cents, Currency},
         ports::MockVoucherRepository,
     };
 
-    fn event(total_cents: i64, currency: &str) -> OrderSent {
-        OrderSent::new(
-            Uuid::now_v7(),
-            Utc::now(),
-            Uuid::now_v7(),
-            "cust-3".into(),
+    fn parse(customer_id: &str, total_cents: i64, currency: &str) -> Result<SentOrder, InvalidSentOrder> {
+        SentOrder::parse(
+            OrderId::from_uuid(Uuid::now_v7()),
+            customer_id,
             total_cents,
-            currency.into(),
+            currency,
+            Utc::now(),
         )
+    }
+
+    fn order(total_cents: i64) -> SentOrder {
+        parse("cust-3", total_cents, "EUR").unwrap()
     }
 
     fn issue(repo: MockVoucherRepository) -> IssueVoucher {
@@ -121,19 +139,19 @@ mod tests {
     async fn an_order_of_exactly_100_eur_earns_nothing() {
         let mut repo = MockVoucherRepository::new();
         repo.expect_insert().never();
-        let outcome = issue(repo).execute(&event(10_000, "EUR")).await.unwrap();
+        let outcome = issue(repo).execute(&order(10_000)).await.unwrap();
         assert!(matches!(outcome, IssueOutcome::NotEligible(_)), "{outcome:?}");
     }
 
     #[tokio::test]
     async fn an_order_of_one_cent_more_earns_a_5_eur_voucher() {
-        let e = event(10_001, "EUR");
-        let (order_id, customer) = (e.order_id, e.customer_id.clone());
+        let e = order(10_001);
+        let (order_id, customer) = (e.order_id.as_uuid(), e.customer_id.clone());
         let mut repo = MockVoucherRepository::new();
         repo.expect_insert()
             .withf(move |v| {
                 v.order_id() == order_id
-                    && v.customer_id().as_str() == customer
+                    && *v.customer_id() == customer
                     && v.value().amount.get() == 500
                     && v.value().currency == Currency::Eur
                     && v.status() == VoucherStatus::Active
@@ -151,7 +169,8 @@ mod tests {
     async fn an_order_in_another_currency_earns_nothing() {
         let mut repo = MockVoucherRepository::new();
         repo.expect_insert().never();
-        let outcome = issue(repo).execute(&event(50_000, "USD")).await.unwrap();
+        let usd = parse("cust-3", 50_000, "USD").unwrap_err();
+        let outcome = issue(repo).refuse(&usd).unwrap();
         assert!(matches!(outcome, IssueOutcome::NotEligible(ref reason) if reason.to_string().contains("USD")));
     }
 
@@ -161,7 +180,7 @@ mod tests {
         repo.expect_insert()
             .times(1)
             .returning(|_| Ok(InsertOutcome::OrderAlreadyHasVoucher));
-        let outcome = issue(repo).execute(&event(12_000, "EUR")).await.unwrap();
+        let outcome = issue(repo).execute(&order(12_000)).await.unwrap();
         assert_eq!(outcome, IssueOutcome::AlreadyIssued);
     }
 
@@ -180,7 +199,7 @@ mod tests {
             second.lock().unwrap().push(v.code().clone());
             Ok(InsertOutcome::Inserted)
         });
-        let outcome = issue(repo).execute(&event(12_000, "EUR")).await.unwrap();
+        let outcome = issue(repo).execute(&order(12_000)).await.unwrap();
         let tried = tried.lock().unwrap();
         assert_eq!(tried.len(), 2);
         assert_ne!(tried[0], tried[1]);
@@ -193,7 +212,7 @@ mod tests {
         repo.expect_insert()
             .times(MAX_CODE_ATTEMPTS)
             .returning(|_| Ok(InsertOutcome::CodeTaken));
-        let err = issue(repo).execute(&event(12_000, "EUR")).await.unwrap_err();
+        let err = issue(repo).execute(&order(12_000)).await.unwrap_err();
         assert!(matches!(err, IssueVoucherError::CodesExhausted));
     }
 
@@ -206,7 +225,7 @@ mod tests {
             .returning(|_| Ok(InsertOutcome::Inserted));
         let policy = VoucherPolicy::new(Cents::new(5_000).unwrap(), Cents::new(1_000).unwrap(), Currency::Eur).unwrap();
         let outcome = IssueVoucher::new(Arc::new(repo), policy)
-            .execute(&event(5_001, "EUR"))
+            .execute(&order(5_001))
             .await
             .unwrap();
         assert!(matches!(outcome, IssueOutcome::Issued(_)));
@@ -216,10 +235,32 @@ mod tests {
     async fn an_event_with_an_invalid_customer_id_issues_nothing() {
         let mut repo = MockVoucherRepository::new();
         repo.expect_insert().never();
-        let mut e = event(12_000, "EUR");
-        e.customer_id = " ".into();
-        let err = issue(repo).execute(&e).await.unwrap_err();
+        let invalid = parse(" ", 12_000, "EUR").unwrap_err();
+        let err = issue(repo).refuse(&invalid).unwrap_err();
         assert!(matches!(err, IssueVoucherError::InvalidCustomer(_)), "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn an_invalid_customer_id_of_an_order_that_earns_nothing_is_not_eligible() {
+        let mut repo = MockVoucherRepository::new();
+        repo.expect_insert().never();
+        let issue = issue(repo);
+        for invalid in [parse(" ", 10_000, "EUR"), parse(" ", 50_000, "USD")] {
+            let outcome = issue.refuse(&invalid.unwrap_err()).unwrap();
+            assert!(matches!(outcome, IssueOutcome::NotEligible(_)), "{outcome:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_negative_total_earns_nothing() {
+        let mut repo = MockVoucherRepository::new();
+        repo.expect_insert().never();
+        let negative = parse("cust-3", -1, "EUR").unwrap_err();
+        let outcome = issue(repo).refuse(&negative).unwrap();
+        assert!(
+            matches!(outcome, IssueOutcome::NotEligible(ref reason) if reason.to_string() == "total -1 cents does not exceed 10000"),
+            "{outcome:?}"
+        );
     }
 
     #[tokio::test]
@@ -227,7 +268,7 @@ mod tests {
         let mut repo = MockVoucherRepository::new();
         repo.expect_insert()
             .returning(|_| Err(RepositoryError::Unavailable("down".into())));
-        let err = issue(repo).execute(&event(12_000, "EUR")).await.unwrap_err();
+        let err = issue(repo).execute(&order(12_000)).await.unwrap_err();
         assert!(matches!(
             err,
             IssueVoucherError::Repository(RepositoryError::Unavailable(_))
