@@ -199,7 +199,7 @@ async fn an_unknown_method_adds_no_metric_series_of_its_own() {
 #[tokio::test]
 async fn the_migrated_schema_states_the_domain_limits() {
     use checkout_domain::MAX_TEXT_CHARS;
-    use order::application::domain::OrderStatus;
+    use order::application::domain::{IdempotencyKey, OrderStatus};
 
     let app = spawn_app().await;
     let length = app
@@ -223,4 +223,11 @@ async fn the_migrated_schema_states_the_domain_limits() {
         ))
         .await;
     assert_eq!(check, 1, "the status CHECK names every domain status");
+    let key_length = app
+        .count(
+            "SELECT character_maximum_length::bigint FROM information_schema.columns \
+             WHERE table_name = 'idempotency_keys' AND column_name = 'key'",
+        )
+        .await;
+    assert_eq!(key_length, IdempotencyKey::MAX_STORED_CHARS as i64);
 }

@@ -105,7 +105,7 @@ async fn health_ready_openapi_and_docs_are_served() {
 async fn the_migrated_schema_states_the_domain_limits() {
     use checkout_domain::MAX_TEXT_CHARS;
     use sea_orm::{ConnectionTrait, Statement};
-    use voucher::application::domain::VOUCHER_CODE_LEN;
+    use voucher::application::domain::{VOUCHER_CODE_LEN, VoucherStatus};
 
     let app = spawn_voucher_app().await;
     let length_of = |column: &'static str| {
@@ -125,4 +125,23 @@ async fn the_migrated_schema_states_the_domain_limits() {
     };
     assert_eq!(length_of("code").await, VOUCHER_CODE_LEN as i64);
     assert_eq!(length_of("customer_id").await, MAX_TEXT_CHARS as i64);
+    // The status CHECK names each of the domain's statuses.
+    let names_every_status = VoucherStatus::ALL
+        .map(|s| format!("pg_get_constraintdef(oid) LIKE '%''{}''%'", s.as_str()))
+        .join(" AND ");
+    let sql = format!(
+        "SELECT count(*) FROM pg_constraint WHERE conrelid = 'vouchers'::regclass AND contype = 'c' \
+         AND pg_get_constraintdef(oid) LIKE '%status%' AND {names_every_status}"
+    );
+    let row = app
+        .db
+        .query_one_raw(Statement::from_string(app.db.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        row.try_get_by_index::<i64>(0).unwrap(),
+        1,
+        "the status CHECK names every domain status"
+    );
 }

@@ -1,7 +1,5 @@
 use sea_orm_migration::prelude::*;
 
-use crate::application::domain::IdempotencyKey;
-
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -11,18 +9,17 @@ impl MigrationTrait for Migration {
         // Every key belongs to the caller that sent it (the token's `sub`): the same key from
         // another caller is another key. Keys stored before have no caller, so nobody can
         // replay them; they expire within 24 hours. A key is stored with its bytes outside
-        // printable ASCII written as `\xNN`: up to four characters per byte.
-        let sql = format!(
-            r#"
+        // printable ASCII written as `\xNN`: up to four characters per byte, 4 * 255 = 1020
+        // (IdempotencyKey::MAX_STORED_CHARS, written out: an applied migration must not change
+        // meaning when a constant changes).
+        let sql = r#"
             ALTER TABLE idempotency_keys ADD COLUMN caller text NOT NULL DEFAULT '';
             ALTER TABLE idempotency_keys ALTER COLUMN caller DROP DEFAULT;
-            ALTER TABLE idempotency_keys ALTER COLUMN key TYPE varchar({stored});
+            ALTER TABLE idempotency_keys ALTER COLUMN key TYPE varchar(1020);
             ALTER TABLE idempotency_keys DROP CONSTRAINT idempotency_keys_pkey;
             ALTER TABLE idempotency_keys ADD PRIMARY KEY (caller, key);
-            "#,
-            stored = IdempotencyKey::MAX_STORED_CHARS
-        );
-        manager.get_connection().execute_unprepared(&sql).await?;
+            "#;
+        manager.get_connection().execute_unprepared(sql).await?;
         Ok(())
     }
 
