@@ -4,7 +4,7 @@ use std::{sync::Arc, time::Duration};
 
 use anyhow::Context;
 use checkout_bus::RedisCheck;
-use checkout_bus::{LazyConnection, RedisEndpoint, Transport};
+use checkout_bus::{LazyConnection, Transport};
 use checkout_contract::signing::EventSigner;
 use checkout_db::DatabaseCheck;
 use checkout_http::{HealthApi, Listeners, admin_endpoint, service_endpoint};
@@ -14,17 +14,18 @@ use tokio_util::sync::CancellationToken;
 use crate::{
     api::{
         http::{OrderApi, documented_rules},
-        pubsub::{run_ack_listener, run_housekeeping, run_outbox_relay},
+        pubsub::run_ack_listener,
+        workers::{run_housekeeping, run_outbox_relay},
     },
     application::{
-        ports::{EventPublisher, RelaySignal},
+        ports::{AckSubscriber, EventPublisher, RelaySignal},
         usecases::{
             AcknowledgeEvents, ChangeOrderStatus, CreateOrder, GetOrder, ListOrders, PurgeExpired, RelayEvents,
         },
     },
     config::Settings,
     infrastructure::{
-        events::{RedisPubSubPublisher, RedisStreamPublisher, Replicas},
+        events::{RedisAckSubscriber, RedisPubSubPublisher, RedisStreamPublisher, Replicas},
         repositories::{SeaOrmOrderRepository, SeaOrmOutboxRepository},
     },
 };
@@ -60,8 +61,7 @@ fn publisher(settings: &Settings, redis: Arc<LazyConnection>, signer: Arc<EventS
 /// In pub/sub, where the relay hears the voucher service's acknowledgements and what it
 /// records them with.
 struct AckListener {
-    endpoint: RedisEndpoint,
-    channel: String,
+    subscriber: Arc<dyn AckSubscriber>,
     acknowledge: AcknowledgeEvents,
 }
 
@@ -102,8 +102,10 @@ impl Application {
         );
         let purge = PurgeExpired::new(outbox.clone(), orders, settings.outbox_retention());
         let acks = (settings.events.event_transport == Transport::PubSub).then(|| AckListener {
-            endpoint,
-            channel: checkout_contract::events::ack_channel(&settings.events.order_sent_channel),
+            subscriber: Arc::new(RedisAckSubscriber::new(
+                endpoint,
+                checkout_contract::events::ack_channel(&settings.events.order_sent_channel),
+            )),
             acknowledge: AcknowledgeEvents::new(outbox.clone()),
         });
         let relay = RelayEvents::new(
@@ -159,14 +161,9 @@ impl Application {
     /// The HTTP server failed.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> std::io::Result<()> {
         let housekeeping = tokio::spawn(run_housekeeping(self.purge, shutdown.clone()));
-        let acks = self.acks.map(|acks| {
-            tokio::spawn(run_ack_listener(
-                acks.endpoint,
-                acks.channel,
-                acks.acknowledge,
-                shutdown.clone(),
-            ))
-        });
+        let acks = self
+            .acks
+            .map(|acks| tokio::spawn(run_ack_listener(acks.subscriber, acks.acknowledge, shutdown.clone())));
         let relay = tokio::spawn(run_outbox_relay(
             self.relay,
             self.outbox_written,

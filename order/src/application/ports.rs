@@ -179,3 +179,27 @@ pub trait EventPublisher: Send + Sync {
     /// [`PublishError`] when the bus is unreachable; the caller keeps every event for a retry.
     async fn publish(&self, events: &[OrderSent]) -> Result<Vec<Delivery>, PublishError>;
 }
+
+/// The bus could not be reached or refused a subscription (the bus's own error, as it says).
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct BusError(pub BoxError);
+
+/// An open subscription to the voucher service's acknowledgements (pub/sub transport).
+#[async_trait]
+pub trait AckSubscription: Send {
+    /// The next message and, without waiting, up to `max - 1` more already received; empty
+    /// once the subscription is gone for good.
+    async fn next_batch(&mut self, max: usize) -> Vec<Vec<u8>>;
+}
+
+/// Opens subscriptions to the voucher service's acknowledgements.
+#[async_trait]
+pub trait AckSubscriber: Send + Sync {
+    /// The channel the acknowledgements come on, for the logs.
+    fn channel(&self) -> &str;
+
+    /// # Errors
+    /// [`BusError`] when the bus is unreachable or refuses the subscription.
+    async fn subscribe(&self) -> Result<Box<dyn AckSubscription>, BusError>;
+}
