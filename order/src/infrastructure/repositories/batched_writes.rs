@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use checkout_db::BatchWrite;
 
-use super::{repository_error, sea_orm_order_repository::StoredItem};
+use super::{repository_error, rows::StoredItem};
 use crate::application::ports::RepositoryError;
 
 /// A new order's row, as the batch's JSON carries it to [`INSERT_ORDERS`].
@@ -72,10 +72,10 @@ async fn insert_orders(db: &DatabaseConnection, rows: &[NewOrderRow]) -> Result<
     Ok(())
 }
 
-/// A status change: the order's new status, only if its stored one is still `expected`
+/// A status change's row, as the batch's JSON carries it to [`CHANGE_STATUSES`]: the order's new status, only if its stored one is still `expected`
 /// (compare-and-set), and the event it emits, stored only with the change.
 #[derive(Debug, Clone, Serialize)]
-pub struct StatusChange {
+pub struct StatusChangeRow {
     pub id: Uuid,
     pub status: String,
     pub updated_at: chrono::DateTime<chrono::Utc>,
@@ -106,7 +106,7 @@ impl EventRow {
 
 /// The compare-and-set of a batch of orders and the insert of their events, as one statement
 /// (atomic, one round trip, one commit): `$1` is the batch as a JSON array of
-/// [`StatusChange`]s (one per order), and the ids of the orders changed come back.
+/// [`StatusChangeRow`]s (one per order), and the ids of the orders changed come back.
 const CHANGE_STATUSES: &str = r#"
 WITH input AS (
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(
@@ -138,17 +138,21 @@ pub struct StatusChanges;
 
 #[async_trait]
 impl BatchWrite for StatusChanges {
-    type Request = StatusChange;
+    type Request = StatusChangeRow;
     type Output = bool;
     const NAME: &'static str = "order_status_change";
 
-    async fn write(&self, db: &DatabaseConnection, changes: Vec<StatusChange>) -> Vec<Result<bool, RepositoryError>> {
+    async fn write(
+        &self,
+        db: &DatabaseConnection,
+        changes: Vec<StatusChangeRow>,
+    ) -> Vec<Result<bool, RepositoryError>> {
         let mut results: Vec<Option<Result<bool, RepositoryError>>> = changes.iter().map(|_| None).collect();
         let mut left: Vec<usize> = (0..changes.len()).collect();
         while !left.is_empty() {
             let mut ids = HashSet::new();
             let (round, later): (Vec<usize>, Vec<usize>) = left.iter().partition(|&&i| ids.insert(changes[i].id));
-            let batch: Vec<&StatusChange> = round.iter().map(|&i| &changes[i]).collect();
+            let batch: Vec<&StatusChangeRow> = round.iter().map(|&i| &changes[i]).collect();
             match change_statuses(db, &batch).await {
                 Ok(changed) => {
                     for (&i, change) in round.iter().zip(&batch) {
@@ -176,7 +180,10 @@ impl BatchWrite for StatusChanges {
     }
 }
 
-async fn change_statuses(db: &DatabaseConnection, batch: &[&StatusChange]) -> Result<HashSet<Uuid>, RepositoryError> {
+async fn change_statuses(
+    db: &DatabaseConnection,
+    batch: &[&StatusChangeRow],
+) -> Result<HashSet<Uuid>, RepositoryError> {
     let statement = with_batch(CHANGE_STATUSES, batch);
     let rows = db.query_all_raw(statement).await.map_err(repository_error)?;
     rows.iter()

@@ -1,6 +1,7 @@
 //! sea-orm adapters of the persistence ports.
 
 mod batched_writes;
+mod rows;
 mod sea_orm_order_repository;
 mod sea_orm_outbox_repository;
 

@@ -11,8 +11,9 @@ use serde::{Deserialize, Serialize};
 use checkout_db::GroupCommit;
 
 use super::{
-    batched_writes::{EventRow, NewOrderRow, NewOrders, StatusChange, StatusChanges},
+    batched_writes::{EventRow, NewOrderRow, NewOrders, StatusChangeRow, StatusChanges},
     repository_error,
+    rows::{StoredItem, stored_items},
 };
 use crate::{
     application::{
@@ -54,26 +55,6 @@ impl SeaOrmOrderRepository {
             db,
         }
     }
-}
-
-/// One line of an order's `items` column.
-#[derive(Debug, Serialize, Deserialize)]
-pub(super) struct StoredItem {
-    sku: String,
-    quantity: i64,
-    unit_price_cents: i64,
-}
-
-fn stored_items(order: &Order) -> Vec<StoredItem> {
-    order
-        .items()
-        .iter()
-        .map(|i| StoredItem {
-            sku: i.sku.as_str().to_owned(),
-            quantity: i64::from(i.quantity.get()),
-            unit_price_cents: i.unit_price.cents().get(),
-        })
-        .collect()
 }
 
 /// An order as the group-committed insert writes it.
@@ -324,7 +305,7 @@ impl OrderRepository for SeaOrmOrderRepository {
         expected: OrderStatus,
         event: Option<&'a OrderSent>,
     ) -> Result<bool, RepositoryError> {
-        let change = StatusChange {
+        let change = StatusChangeRow {
             id: order.id().as_uuid(),
             status: order.status().as_str().to_owned(),
             updated_at: order.updated_at(),
