@@ -6,7 +6,6 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
     EntityTrait, QueryFilter, QueryOrder, QuerySelect, RuntimeErr, Statement, TransactionTrait, sqlx,
 };
-use serde::{Deserialize, Serialize};
 
 use checkout_db::GroupCommit;
 
