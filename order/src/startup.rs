@@ -7,13 +7,13 @@ use checkout_bus::RedisCheck;
 use checkout_bus::{LazyConnection, Transport};
 use checkout_contract::signing::EventSigner;
 use checkout_db::DatabaseCheck;
-use checkout_http::{HealthApi, Listeners, admin_endpoint, service_endpoint};
+use checkout_http::{HealthApi, Listeners, admin_endpoint};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
     api::{
-        http::{OrderApi, documented_rules},
+        http,
         pubsub::run_ack_listener,
         workers::{run_housekeeping, run_outbox_relay},
     },
@@ -94,13 +94,7 @@ impl Application {
         let outbox_written = Arc::new(Notify::new());
         let outbox = Arc::new(SeaOrmOutboxRepository::new(db.clone()));
         let orders = Arc::new(SeaOrmOrderRepository::new(db.clone(), settings.db_writers as usize));
-        let api = OrderApi::new(
-            CreateOrder::new(orders.clone()),
-            GetOrder::new(orders.clone()),
-            ListOrders::new(orders.clone()),
-            ChangeOrderStatus::new(orders.clone(), outbox_written.clone()),
-        );
-        let purge = PurgeExpired::new(outbox.clone(), orders, settings.outbox_retention());
+        let purge = PurgeExpired::new(outbox.clone(), orders.clone(), settings.outbox_retention());
         let acks = (settings.events.event_transport == Transport::PubSub).then(|| AckListener {
             subscriber: Arc::new(RedisAckSubscriber::new(
                 endpoint,
@@ -121,11 +115,11 @@ impl Application {
             vec![Arc::new(DatabaseCheck(db))],
             vec![Arc::new(RedisCheck(redis))],
         );
-        let endpoint = service_endpoint(
-            api,
-            "Order service",
-            settings.http_limits.max_body_bytes as usize,
-            &documented_rules(),
+        let endpoint = http::endpoint(
+            CreateOrder::new(orders.clone()),
+            GetOrder::new(orders.clone()),
+            ListOrders::new(orders.clone()),
+            ChangeOrderStatus::new(orders, outbox_written.clone()),
             verifier,
             &settings.http_limits,
         );

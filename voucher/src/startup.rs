@@ -8,12 +8,12 @@ use checkout_bus::{LazyConnection, RedisEndpoint, Transport, dead_letter_key};
 use checkout_contract::events::ack_channel;
 use checkout_contract::signing::EventVerifier;
 use checkout_db::DatabaseCheck;
-use checkout_http::{HealthApi, Listeners, admin_endpoint, service_endpoint};
+use checkout_http::{HealthApi, Listeners, admin_endpoint};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
     api::{
-        http::{VoucherApi, documented_rules},
+        http,
         pubsub::{
             ConsumerCheck, EventHandler, PubSubBus, StreamConsumerSettings, run_pubsub_consumer, run_stream_consumer,
         },
@@ -56,11 +56,6 @@ impl Application {
 
         let vouchers = Arc::new(SeaOrmVoucherRepository::new(db.clone(), settings.db_writers as usize));
         let issue_voucher = Arc::new(IssueVoucher::new(vouchers.clone(), settings.policy()));
-        let api = VoucherApi::new(
-            GetVoucher::new(vouchers.clone()),
-            ListVouchers::new(vouchers.clone()),
-            RedeemVoucher::new(vouchers),
-        );
         let consuming = Arc::new(ConsumerCheck::default());
         // Ready means able to consume: the database, Redis and a running consumer.
         let health = HealthApi::new(
@@ -71,11 +66,10 @@ impl Application {
             ],
             vec![],
         );
-        let endpoint = service_endpoint(
-            api,
-            "Voucher service",
-            settings.http_limits.max_body_bytes as usize,
-            &documented_rules(),
+        let endpoint = http::endpoint(
+            ListVouchers::new(vouchers.clone()),
+            GetVoucher::new(vouchers.clone()),
+            RedeemVoucher::new(vouchers),
             verifier,
             &settings.http_limits,
         );

@@ -4,7 +4,7 @@ use poem::{
     Body, Endpoint, Middleware, Request, Result, error::ReadBodyError, http::StatusCode, web::headers::HeaderMapExt,
 };
 
-use super::spec::DocumentedRoutes;
+use super::Routes;
 
 /// Rejects request bodies larger than `max_bytes` with 413, whether or not the client sent a
 /// `Content-Length`. Bodies are small JSON documents, so reading them up front is cheap.
@@ -12,11 +12,11 @@ use super::spec::DocumentedRoutes;
 /// so that a GET can never answer 408 or 413 for a body it has no use for.
 pub struct BodyLimit {
     max_bytes: usize,
-    routes: Arc<DocumentedRoutes>,
+    routes: Arc<Routes>,
 }
 
 impl BodyLimit {
-    pub fn new(max_bytes: usize, routes: Arc<DocumentedRoutes>) -> Self {
+    pub fn new(max_bytes: usize, routes: Arc<Routes>) -> Self {
         Self { max_bytes, routes }
     }
 }
@@ -36,7 +36,7 @@ impl<E: Endpoint> Middleware<E> for BodyLimit {
 pub struct BodyLimitEndpoint<E> {
     inner: E,
     max_bytes: usize,
-    routes: Arc<DocumentedRoutes>,
+    routes: Arc<Routes>,
 }
 
 impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
@@ -45,8 +45,8 @@ impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
     async fn call(&self, mut req: Request) -> Result<Self::Output> {
         let takes_body = self
             .routes
-            .matching(req.uri().path())
-            .is_some_and(|route| route.takes_body(req.method()));
+            .operation(req.method(), req.uri().path())
+            .is_some_and(|operation| operation.takes_body);
         if !takes_body {
             drop(req.take_body());
             req.set_body(Body::empty());

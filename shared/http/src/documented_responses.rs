@@ -6,48 +6,38 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
-use super::{DocumentedRules, PROBLEM_JSON, ProblemType};
+use super::{Operation, PROBLEM_JSON, ProblemType, problem_types::RATE_LIMITED};
 
-/// Keeps, among the error responses poem-openapi generated for each operation in
-/// `rules.problems` (every status [`ApiError`](super::ApiError) has), those of the kinds the
-/// operation names, adds those it lacks (408), and gives each an example per kind. A 429
-/// (stated by the rate limits) stays where it is and gets its example too.
-///
-/// # Panics
-/// An operation names a kind that neither the service nor [`COMMON_PROBLEMS`](super::COMMON_PROBLEMS)
-/// defines: a mistake in the service's rules, which every test of the document shows.
-pub(super) fn document(spec: &mut Value, rules: &DocumentedRules) {
-    for (method, path, kinds) in &rules.problems {
-        let pointer = format!("/paths/{}/{method}/responses", path.replace('/', "~1"));
-        let Some(responses) = spec.pointer_mut(&pointer).and_then(Value::as_object_mut) else {
-            continue;
-        };
-        let mut declared: BTreeMap<u16, Vec<ProblemType>> = BTreeMap::new();
-        let rate_limited = responses.contains_key("429").then_some(&"rate-limited");
-        for kind in kinds.iter().chain(rate_limited) {
-            let problem = rules
-                .problem_type(kind)
-                .unwrap_or_else(|| panic!("{method} {path} names an undefined problem kind {kind:?}"));
-            declared.entry(problem.status).or_default().push(problem);
-        }
-        responses.retain(|status, _| {
-            status
-                .parse::<u16>()
-                .map_or(true, |s| s < 400 || declared.contains_key(&s))
-        });
-        for (status, problems) in declared {
-            let response = responses.entry(status.to_string()).or_insert_with(|| {
-                json!({
-                    "description": problems[0].example().title,
-                    "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-                })
-            });
-            describe(response, &problems);
-        }
-        let mut sorted: Vec<(String, Value)> = std::mem::take(responses).into_iter().collect();
-        sorted.sort_by(|(a, _), (b, _)| a.cmp(b));
-        responses.extend(sorted);
+/// Keeps, among the error responses poem-openapi generated for `operation` (every status
+/// [`ApiError`](super::ApiError) has), those of the problems it declares, adds those it lacks
+/// (408), and gives each an example per kind. A 429 (stated by the rate limit) stays and gets
+/// its example too.
+pub(super) fn document(responses: &mut Value, operation: &Operation) {
+    let Some(responses) = responses.as_object_mut() else {
+        return;
+    };
+    let mut declared: BTreeMap<u16, Vec<ProblemType>> = BTreeMap::new();
+    let rate_limited = operation.rate_limit.map(|_| RATE_LIMITED);
+    for problem in operation.problems.iter().copied().chain(rate_limited) {
+        declared.entry(problem.status).or_default().push(problem);
     }
+    responses.retain(|status, _| {
+        status
+            .parse::<u16>()
+            .map_or(true, |s| s < 400 || declared.contains_key(&s))
+    });
+    for (status, problems) in declared {
+        let response = responses.entry(status.to_string()).or_insert_with(|| {
+            json!({
+                "description": problems[0].example().title,
+                "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+            })
+        });
+        describe(response, &problems);
+    }
+    let mut sorted: Vec<(String, Value)> = std::mem::take(responses).into_iter().collect();
+    sorted.sort_by(|(a, _), (b, _)| a.cmp(b));
+    responses.extend(sorted);
 }
 
 fn describe(response: &mut Value, problems: &[ProblemType]) {
@@ -81,21 +71,35 @@ fn describe(response: &mut Value, problems: &[ProblemType]) {
 
 #[cfg(test)]
 mod tests {
+    use checkout_auth::{Permission, Scope};
+    use poem::http::Method;
+
     use super::*;
+    use crate::{
+        RateClass,
+        problem_types::{NOT_FOUND, REQUEST_TIMEOUT, VALIDATION},
+    };
 
     #[test]
     fn an_operation_keeps_exactly_the_statuses_of_its_kinds_each_with_examples() {
         let problem = json!({"description": "x", "content": {PROBLEM_JSON: {"schema": {}}}});
-        let mut spec = json!({"paths": {"/things/{id}": {"get": {"responses": {
+        let mut responses = json!({
             "200": {"description": "ok"},
             "400": problem, "404": problem, "409": problem, "415": problem, "429": problem,
-        }}}}});
-        let rules = DocumentedRules {
-            problems: vec![("get", "/things/{id}", &["validation", "not-found", "request-timeout"])],
-            ..DocumentedRules::default()
+        });
+        let operation = Operation {
+            method: Method::GET,
+            path: "/things/{id}",
+            permission: Permission {
+                scopes: &[Scope::OrdersRead],
+                rule: "",
+            },
+            rate_limit: Some(RateClass::Lookup),
+            takes_body: false,
+            problems: &[VALIDATION, NOT_FOUND, REQUEST_TIMEOUT],
         };
-        document(&mut spec, &rules);
-        let responses = spec["paths"]["/things/{id}"]["get"]["responses"].as_object().unwrap();
+        document(&mut responses, &operation);
+        let responses = responses.as_object().unwrap();
         let statuses: Vec<_> = responses.keys().map(String::as_str).collect();
         assert_eq!(statuses, ["200", "400", "404", "408", "429"]);
         assert_eq!(

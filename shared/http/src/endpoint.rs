@@ -15,9 +15,9 @@ use checkout_contract::trace::{TraceContext, continue_or_start};
 use crate::HttpLimits;
 
 use super::{
-    BodyLimit, DocumentedRules, ProblemType, problem_from_error,
+    BodyLimit, COMMON_PROBLEMS, Operation, ProblemType, Routes, problem_from_error,
     rate_limit::RateLimit,
-    spec::{DocumentedRoutes, docs_page, finished_spec, json_document},
+    spec::{docs_page, finished_spec, json_document},
 };
 
 /// Header carrying the request's correlation id.
@@ -32,29 +32,29 @@ pub const TRACEPARENT_HEADER: &str = "traceparent";
 /// `x-request-id`, and problem details for every error. Probes and metrics are served
 /// apart, by [`admin_endpoint`](super::admin_endpoint).
 ///
-/// `rules` are the constraints the service checks in its domain types, so the document can
-/// say so. `verifier` checks the access tokens of the operations that take an
-/// [`Authenticated`](super::Authenticated) caller.
+/// `operations` are the route table: every operation `apis` serves, as its module declares
+/// it; the document, the rate limits, the body limit, the metric labels and `Allow` all come
+/// from them. `description` is the document's `info.description`. `verifier` checks the
+/// access tokens of the operations that take an [`Authenticated`](super::Authenticated)
+/// caller.
 pub fn service_endpoint<T: OpenApi + 'static>(
     apis: T,
     title: &str,
-    max_body_bytes: usize,
-    rules: &DocumentedRules,
+    description: &str,
+    operations: &[Operation],
     verifier: Arc<TokenVerifier>,
     limits: &HttpLimits,
 ) -> BoxEndpoint<'static> {
     checkout_runtime::telemetry::install_metrics();
-    let mut service = OpenApiService::new(apis, title, env!("CARGO_PKG_VERSION"));
-    if !rules.description.is_empty() {
-        service = service.description(rules.description);
-    }
-    let spec = finished_spec(&service.spec(), rules);
-    let routes = Arc::new(DocumentedRoutes::from_spec(&spec).with_pages(PAGES));
+    let service = OpenApiService::new(apis, title, env!("CARGO_PKG_VERSION")).description(description);
+    let routes = Arc::new(Routes::new(operations, PAGES));
+    let spec = finished_spec(&service.spec(), &routes);
     // Swagger UI shows the document as served at /openapi.json, not the generated one.
     let docs = docs_page(&service.swagger_ui_html(), &spec);
-    let problems: Arc<[ProblemType]> = rules.all_problem_types().into();
-    let rate_limit = RateLimit::new(limits.rate_limits(), routes.clone(), rules, verifier.clone());
+    let problems: Arc<[ProblemType]> = problem_types(operations).into();
+    let rate_limit = RateLimit::new(limits.rate_limits(), routes.clone(), verifier.clone());
     let request_timeout = limits.request_timeout();
+    let max_body_bytes = usize::try_from(limits.max_body_bytes).unwrap_or(usize::MAX);
     Route::new()
         .at("/openapi.json", json_document(&spec))
         .nest("/docs", make_sync(move |_| Html(docs.clone())))
@@ -84,6 +84,23 @@ const PAGES: &[&str] = &[
     "/favicon.ico",
 ];
 
+/// Every kind of problem the service answers with: the common ones, then each operation's
+/// own, once.
+///
+/// # Panics
+/// Two different problems share a kind: a mistake in the declarations, which every test of
+/// the document shows.
+fn problem_types(operations: &[Operation]) -> Vec<ProblemType> {
+    let mut kinds: Vec<ProblemType> = COMMON_PROBLEMS.to_vec();
+    for problem in operations.iter().flat_map(|o| o.problems) {
+        match kinds.iter().find(|k| k.kind == problem.kind) {
+            Some(known) => assert_eq!(known, problem, "two problems are named {:?}", problem.kind),
+            None => kinds.push(*problem),
+        }
+    }
+    kinds
+}
+
 fn problem_page(kinds: Arc<[ProblemType]>) -> impl Endpoint<Output = Response> {
     make_sync(move |req| super::problem_types::page(&req, &kinds))
 }
@@ -92,11 +109,11 @@ fn problem_page(kinds: Arc<[ProblemType]>) -> impl Endpoint<Output = Response> {
 /// from the `x-request-id` header when the client sent a sane one and generated otherwise,
 /// and echoed in the response. Also records the request's metrics by documented route, and
 /// adds `Allow` to 405 answers (poem leaves it out).
-async fn log_request<E: Endpoint>(next: Arc<E>, req: Request, routes: Arc<DocumentedRoutes>) -> Result<Response> {
+async fn log_request<E: Endpoint>(next: Arc<E>, req: Request, routes: Arc<Routes>) -> Result<Response> {
     let method = method_label(req.method()).to_owned();
     // Label by documented route, not raw path, so ids do not explode the metric's cardinality.
     let matched = routes.matching(req.uri().path());
-    let route = matched.map_or("unmatched", |r| r.template.as_str()).to_owned();
+    let route = matched.map_or("unmatched", |r| r.template).to_owned();
     let allow = matched.map(|r| r.allow.clone());
     let request_id = req
         .headers()
@@ -192,8 +209,12 @@ mod tests {
     impl Api {
         /// Echo a limit
         #[oai(path = "/things", method = "get")]
-        async fn things(&self, limit: poem_openapi::param::Query<Option<String>>) -> PlainText<String> {
-            PlainText(limit.0.unwrap_or_default())
+        async fn things(
+            &self,
+            _caller: Authenticated,
+            limit: poem_openapi::param::Query<Option<crate::Documented<crate::PageLimitParam>>>,
+        ) -> PlainText<String> {
+            PlainText(limit.0.map(|l| l.0).unwrap_or_default())
         }
 
         /// Who is asking
@@ -214,8 +235,23 @@ mod tests {
         (Arc::new(verifier), dir)
     }
 
-    fn endpoint(rules: &DocumentedRules, verifier: Arc<TokenVerifier>) -> TestClient<BoxEndpoint<'static>> {
-        TestClient::new(service_endpoint(Api, "Test", 1024, rules, verifier, &limits()))
+    const ME: Operation = Operation {
+        method: poem::http::Method::GET,
+        path: "/me",
+        permission: READ,
+        rate_limit: None,
+        takes_body: false,
+        problems: &[crate::problem_types::INVALID_TOKEN],
+    };
+
+    const THINGS: Operation = Operation {
+        path: "/things",
+        problems: &[crate::problem_types::VALIDATION, crate::problem_types::INVALID_TOKEN],
+        ..ME
+    };
+
+    fn endpoint(verifier: Arc<TokenVerifier>) -> TestClient<BoxEndpoint<'static>> {
+        TestClient::new(service_endpoint(Api, "Test", "", &[ME, THINGS], verifier, &limits()))
     }
 
     fn limits() -> HttpLimits {
@@ -237,7 +273,7 @@ mod tests {
     async fn an_operation_with_an_authenticated_caller_needs_a_valid_token() {
         let key = DevSigningKey::generate().unwrap();
         let (verifier, dir) = verifier(&key);
-        let client = endpoint(&DocumentedRules::default(), verifier);
+        let client = endpoint(verifier);
 
         let anonymous = client.get("/me").send().await;
         anonymous.assert_status(StatusCode::UNAUTHORIZED);
@@ -296,11 +332,7 @@ mod tests {
     async fn the_document_declares_the_bearer_scheme_and_each_operations_scopes() {
         let key = DevSigningKey::generate().unwrap();
         let (verifier, dir) = verifier(&key);
-        let rules = DocumentedRules {
-            permissions: vec![("get", "/me", READ)],
-            ..DocumentedRules::default()
-        };
-        let document = endpoint(&rules, verifier).get("/openapi.json").send().await;
+        let document = endpoint(verifier).get("/openapi.json").send().await;
         let document: serde_json::Value =
             serde_json::from_str(&document.0.into_body().into_string().await.unwrap()).unwrap();
         assert_eq!(
@@ -316,22 +348,14 @@ mod tests {
             "{description}"
         );
         assert!(document["paths"]["/me"]["get"]["responses"]["401"].is_object());
-        assert!(
-            document["paths"]["/things"]["get"].get("security").is_none(),
-            "an operation without a caller stays open"
-        );
         std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[tokio::test]
     async fn the_docs_page_embeds_the_document_served_at_openapi_json() {
-        let rules = DocumentedRules {
-            parameters: vec![("limit", json!({"maximum": 77}))],
-            ..DocumentedRules::default()
-        };
         let key = DevSigningKey::generate().unwrap();
         let (verifier, dir) = verifier(&key);
-        let client = endpoint(&rules, verifier);
+        let client = endpoint(verifier);
         std::fs::remove_dir_all(dir).unwrap();
         let document = client.get("/openapi.json").send().await;
         document.assert_status_is_ok();
@@ -339,7 +363,7 @@ mod tests {
             serde_json::from_str(&document.0.into_body().into_string().await.unwrap()).unwrap();
         assert_eq!(
             document["paths"]["/things"]["get"]["parameters"][0]["schema"]["maximum"],
-            77
+            checkout_domain::PageLimit::MAX
         );
         let page = client.get("/docs").send().await;
         page.assert_status_is_ok();

@@ -46,118 +46,148 @@ impl ProblemType {
     }
 }
 
+pub const VALIDATION: ProblemType = ProblemType {
+    kind: "validation",
+    status: 400,
+    about: "A field, parameter or header breaks a rule. `errors` names each one as the client \
+            wrote it (`items[0].quantity`) with the rule it broke, and `detail` repeats them in \
+            one line. Nothing was changed: fix the request and send it again.",
+    detail: "customer_id: must be 1 to 64 characters, not blank, without control characters; \
+             items[0].quantity: must be an integer from 1 to 1000",
+    errors: &[
+        (
+            "customer_id",
+            "must be 1 to 64 characters, not blank, without control characters",
+        ),
+        ("items[0].quantity", "must be an integer from 1 to 1000"),
+    ],
+};
+
+pub const INVALID_JSON: ProblemType = ProblemType::new(
+    "invalid-json",
+    400,
+    "The body is empty or is not JSON. Nothing was changed.",
+    "the body is not valid JSON: EOF while parsing an object",
+);
+
+pub const INVALID_REQUEST: ProblemType = ProblemType::new(
+    "invalid-request",
+    400,
+    "The request could not be read as HTTP asks (a header or the query is malformed).",
+    "failed to parse query string",
+);
+
+pub const INVALID_TOKEN: ProblemType = ProblemType::new(
+    "invalid-token",
+    401,
+    "No valid access token: none was sent, or it is expired, not yet valid, issued by another \
+     issuer or for another audience, or its signature does not verify. Get a new token and \
+     send it as `Authorization: Bearer <token>`.",
+    "the token has expired",
+);
+
+pub const INSUFFICIENT_SCOPE: ProblemType = ProblemType::new(
+    "insufficient-scope",
+    403,
+    "The token is valid but grants none of the scopes the operation needs; \
+     `WWW-Authenticate` names the scopes that would do.",
+    "the token grants none of the scopes this needs (orders:write)",
+);
+
+pub const OTHER_CUSTOMER: ProblemType = ProblemType::new(
+    "other-customer",
+    403,
+    "A customer's token names another customer in the body or the query. A customer acts for \
+     itself only; a service acting for customers needs a token of its own.",
+    "customer_id must be the token's subject: a customer acts only for itself",
+);
+
+pub const NOT_FOUND: ProblemType = ProblemType::new(
+    "not-found",
+    404,
+    "No operation has this path. The API reference is at `/docs`.",
+    "not found",
+);
+
+pub const METHOD_NOT_ALLOWED: ProblemType = ProblemType::new(
+    "method-not-allowed",
+    405,
+    "The path exists but not with this method; `Allow` lists the methods it takes.",
+    "method not allowed",
+);
+
+pub const REQUEST_TIMEOUT: ProblemType = ProblemType::new(
+    "request-timeout",
+    408,
+    "The request's body did not arrive in time (`HTTP_REQUEST_TIMEOUT_SECS`, 30 s by default). \
+     Nothing was changed.",
+    "the request body did not arrive within 30 s",
+);
+
+pub const PAYLOAD_TOO_LARGE: ProblemType = ProblemType::new(
+    "payload-too-large",
+    413,
+    "The body is larger than the service takes (`HTTP_MAX_BODY_BYTES`, 64 KiB by default). \
+     Nothing was changed.",
+    "the body is larger than 65536 bytes",
+);
+
+pub const UNSUPPORTED_MEDIA_TYPE: ProblemType = ProblemType::new(
+    "unsupported-media-type",
+    415,
+    "The body is not sent as `application/json`. Nothing was changed.",
+    "the `Content-Type` requested by the client is not supported: text/plain",
+);
+
+pub const RATE_LIMITED: ProblemType = ProblemType::new(
+    "rate-limited",
+    429,
+    "The caller (the subject of its token, else its address) sent more requests of this kind \
+     than its limit allows. Nothing was done: retry after `Retry-After` seconds.",
+    "too many write requests from this caller; retry in 1 s",
+);
+
+pub const INTERNAL: ProblemType = ProblemType::new(
+    "internal",
+    500,
+    "An unexpected failure on the service's side, logged there with the request's \
+     `x-request-id`. The body says nothing more; report the request id.",
+    "an unexpected error occurred; it has been logged",
+);
+
+pub const UNAVAILABLE: ProblemType = ProblemType::new(
+    "unavailable",
+    503,
+    "A backing service (the database, or the identity provider's keys) cannot be reached. \
+     Nothing was changed; retry later.",
+    "a backing service is unavailable; retry later",
+);
+
+pub const TIMEOUT: ProblemType = ProblemType::new(
+    "timeout",
+    503,
+    "The service did not finish the request in time (`HTTP_REQUEST_TIMEOUT_SECS`); whatever \
+     it had begun was rolled back. Retry later.",
+    "the request was not done within 30 s; retry later",
+);
+
 /// The kinds both services answer with, whatever the operation.
 pub const COMMON_PROBLEMS: &[ProblemType] = &[
-    ProblemType {
-        kind: "validation",
-        status: 400,
-        about: "A field, parameter or header breaks a rule. `errors` names each one as the client \
-                wrote it (`items[0].quantity`) with the rule it broke, and `detail` repeats them in \
-                one line. Nothing was changed: fix the request and send it again.",
-        detail: "customer_id: must be 1 to 64 characters, not blank, without control characters; \
-                 items[0].quantity: must be an integer from 1 to 1000",
-        errors: &[
-            (
-                "customer_id",
-                "must be 1 to 64 characters, not blank, without control characters",
-            ),
-            ("items[0].quantity", "must be an integer from 1 to 1000"),
-        ],
-    },
-    ProblemType::new(
-        "invalid-json",
-        400,
-        "The body is empty or is not JSON. Nothing was changed.",
-        "the body is not valid JSON: EOF while parsing an object",
-    ),
-    ProblemType::new(
-        "invalid-request",
-        400,
-        "The request could not be read as HTTP asks (a header or the query is malformed).",
-        "failed to parse query string",
-    ),
-    ProblemType::new(
-        "invalid-token",
-        401,
-        "No valid access token: none was sent, or it is expired, not yet valid, issued by another \
-         issuer or for another audience, or its signature does not verify. Get a new token and \
-         send it as `Authorization: Bearer <token>`.",
-        "the token has expired",
-    ),
-    ProblemType::new(
-        "insufficient-scope",
-        403,
-        "The token is valid but grants none of the scopes the operation needs; \
-         `WWW-Authenticate` names the scopes that would do.",
-        "the token grants none of the scopes this needs (orders:write)",
-    ),
-    ProblemType::new(
-        "other-customer",
-        403,
-        "A customer's token names another customer in the body or the query. A customer acts for \
-         itself only; a service acting for customers needs a token of its own.",
-        "customer_id must be the token's subject: a customer acts only for itself",
-    ),
-    ProblemType::new(
-        "not-found",
-        404,
-        "No operation has this path. The API reference is at `/docs`.",
-        "not found",
-    ),
-    ProblemType::new(
-        "method-not-allowed",
-        405,
-        "The path exists but not with this method; `Allow` lists the methods it takes.",
-        "method not allowed",
-    ),
-    ProblemType::new(
-        "request-timeout",
-        408,
-        "The request's body did not arrive in time (`HTTP_REQUEST_TIMEOUT_SECS`, 30 s by default). \
-         Nothing was changed.",
-        "the request body did not arrive within 30 s",
-    ),
-    ProblemType::new(
-        "payload-too-large",
-        413,
-        "The body is larger than the service takes (`HTTP_MAX_BODY_BYTES`, 64 KiB by default). \
-         Nothing was changed.",
-        "the body is larger than 65536 bytes",
-    ),
-    ProblemType::new(
-        "unsupported-media-type",
-        415,
-        "The body is not sent as `application/json`. Nothing was changed.",
-        "the `Content-Type` requested by the client is not supported: text/plain",
-    ),
-    ProblemType::new(
-        "rate-limited",
-        429,
-        "The caller (the subject of its token, else its address) sent more requests of this kind \
-         than its limit allows. Nothing was done: retry after `Retry-After` seconds.",
-        "too many write requests from this caller; retry in 1 s",
-    ),
-    ProblemType::new(
-        "internal",
-        500,
-        "An unexpected failure on the service's side, logged there with the request's \
-         `x-request-id`. The body says nothing more; report the request id.",
-        "an unexpected error occurred; it has been logged",
-    ),
-    ProblemType::new(
-        "unavailable",
-        503,
-        "A backing service (the database, or the identity provider's keys) cannot be reached. \
-         Nothing was changed; retry later.",
-        "a backing service is unavailable; retry later",
-    ),
-    ProblemType::new(
-        "timeout",
-        503,
-        "The service did not finish the request in time (`HTTP_REQUEST_TIMEOUT_SECS`); whatever \
-         it had begun was rolled back. Retry later.",
-        "the request was not done within 30 s; retry later",
-    ),
+    VALIDATION,
+    INVALID_JSON,
+    INVALID_REQUEST,
+    INVALID_TOKEN,
+    INSUFFICIENT_SCOPE,
+    OTHER_CUSTOMER,
+    NOT_FOUND,
+    METHOD_NOT_ALLOWED,
+    REQUEST_TIMEOUT,
+    PAYLOAD_TOO_LARGE,
+    UNSUPPORTED_MEDIA_TYPE,
+    RATE_LIMITED,
+    INTERNAL,
+    UNAVAILABLE,
+    TIMEOUT,
 ];
 
 /// Serves `GET /problems` (every kind, one section each) and `GET /problems/<kind>`.

@@ -1,117 +1,198 @@
-//! The OpenAPI document as served, with what poem-openapi cannot express added, and the
-//! `Allow` header that 405 answers owe, taken from that same document.
+//! The OpenAPI document as served: poem-openapi's, completed from the operations'
+//! declarations, and the pages that show it.
 
 use std::sync::Arc;
 
-use poem::{Endpoint, IntoResponse, Response, http::HeaderValue};
+use checkout_auth::Permission;
+use poem::{Endpoint, IntoResponse, Response};
 use serde_json::Value;
 
-use super::{COMMON_PROBLEMS, ProblemType};
-use checkout_auth::Permission;
-use checkout_domain::{MAX_TEXT_CHARS, PageLimit, TEXT_PATTERN};
+use crate::Routes;
 
-/// What a service checks in its domain types and publishes in its document: JSON Schema
-/// keywords (`minLength`, `maximum`, `pattern`, `enum`, ...) by request property and by
-/// parameter name, and the request schemas that refuse unknown fields.
-#[derive(Debug, Clone, Default)]
-pub struct DocumentedRules {
-    pub closed_schemas: Vec<&'static str>,
-    pub properties: Vec<(&'static str, Value)>,
-    pub parameters: Vec<(&'static str, Value)>,
-    /// What each operation (method, path as documented) asks of the caller's token.
-    pub permissions: Vec<(&'static str, &'static str, Permission)>,
-    /// The reads (method, path as documented) rate-limited per caller like the writes,
-    /// against a limit of their own: lookups of things a caller could guess.
-    pub lookups: Vec<(&'static str, &'static str)>,
-    /// The kinds of problem each operation (method, path as documented) can answer with; its
-    /// error statuses in the document are exactly theirs (and 429 where it is rate-limited).
-    pub problems: Vec<(&'static str, &'static str, &'static [&'static str])>,
-    /// The service's own kinds of problem, beside [`COMMON_PROBLEMS`].
-    pub problem_types: Vec<ProblemType>,
-    /// What the API is for, its lifecycle and its rules: the document's `info.description`.
-    pub description: &'static str,
-}
-
-impl DocumentedRules {
-    /// The kind of problem named `kind`: the service's own, else a common one.
-    pub fn problem_type(&self, kind: &str) -> Option<ProblemType> {
-        self.problem_types
-            .iter()
-            .chain(COMMON_PROBLEMS)
-            .find(|p| p.kind == kind)
-            .copied()
-    }
-
-    /// Every kind of problem the service answers with.
-    pub fn all_problem_types(&self) -> Vec<ProblemType> {
-        self.problem_types.iter().chain(COMMON_PROBLEMS).copied().collect()
-    }
-}
-
-fn merge(schema: &mut Value, rules: &[(&'static str, Value)], name: &str) {
-    let constraints = rules.iter().find(|(n, _)| *n == name).map(|(_, c)| c);
-    if let (Some(Value::Object(constraints)), Some(schema)) = (constraints, schema.as_object_mut()) {
-        for (keyword, value) in constraints {
-            schema.insert(keyword.clone(), value.clone());
+/// The document as served: poem-openapi's, with what it cannot say added from the
+/// operations' declarations: every schema a request body reaches refuses unknown fields (the
+/// bodies are read with `deny_unknown_fields`), each operation states the scopes it needs,
+/// its 429 where it is rate-limited, and exactly the error statuses of its problems, each
+/// with an example.
+pub fn finished_spec(generated: &str, routes: &Routes) -> Value {
+    let Generated(mut spec) = serde_json::from_str(generated).expect("poem-openapi generates valid JSON");
+    close_request_schemas(&mut spec);
+    assert_served_as_declared(&spec, routes);
+    for operation in routes.operations() {
+        let pointer = format!(
+            "/paths/{}/{}",
+            operation.path.replace('/', "~1"),
+            operation.method.as_str().to_ascii_lowercase()
+        );
+        let documented = spec
+            .pointer_mut(&pointer)
+            .and_then(Value::as_object_mut)
+            .expect("every declared operation is served (assert_served_as_declared)");
+        // Secure by default: a declared scope is only checked if the handler takes the caller.
+        assert!(
+            documented.contains_key("security"),
+            "{} {} declares a permission but its handler takes no `Authenticated` caller",
+            operation.method,
+            operation.path
+        );
+        document_permission(documented, &operation.permission);
+        if let Some(class) = operation.rate_limit
+            && let Some(responses) = documented.get_mut("responses").and_then(Value::as_object_mut)
+        {
+            responses.insert("429".into(), super::rate_limit::too_many_requests_response(class));
+        }
+        if let Some(responses) = documented.get_mut("responses") {
+            super::documented_responses::document(responses, operation);
         }
     }
+    simplify_all_of(&mut spec);
+    spec
 }
 
-/// Patches the generated document with what the services check but poem-openapi cannot say:
-/// the closed request schemas get `additionalProperties: false`, their properties and the
-/// operations' parameters get the constraints `rules` names for them. The services check
-/// these rules in their domain types; the document only publishes them, from the same
-/// constants.
-pub fn finished_spec(generated: &str, rules: &DocumentedRules) -> Value {
-    let mut spec: Value = serde_json::from_str(generated).expect("poem-openapi generates valid JSON");
-    if let Some(schemas) = spec.pointer_mut("/components/schemas").and_then(Value::as_object_mut) {
-        for name in &rules.closed_schemas {
-            let Some(schema) = schemas.get_mut(*name).and_then(Value::as_object_mut) else {
-                continue;
-            };
-            schema.insert("additionalProperties".into(), Value::Bool(false));
-            for (property, definition) in schema
-                .get_mut("properties")
-                .and_then(Value::as_object_mut)
+/// Panics unless the document has exactly the operations of the route table: an operation
+/// served without a declaration, or declared but not served, is a defect found at start.
+fn assert_served_as_declared(spec: &Value, routes: &Routes) {
+    let mut served: Vec<String> = spec["paths"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .flat_map(|(path, ops)| {
+            ops.as_object()
                 .into_iter()
                 .flatten()
-            {
-                merge(definition, &rules.properties, property);
+                .map(move |(method, _)| format!("{} {path}", method.to_ascii_uppercase()))
+        })
+        .collect();
+    let mut declared: Vec<String> = routes
+        .operations()
+        .map(|o| format!("{} {}", o.method, o.path))
+        .collect();
+    served.sort();
+    declared.sort();
+    assert_eq!(
+        served, declared,
+        "the operations served are not those of the route table"
+    );
+}
+
+/// poem-openapi's document, read so that nothing of it is lost: each API of a tuple writes
+/// its own entry under `paths`, so a path that two operations share (`GET` and `POST
+/// /orders`) appears twice, and the entries are merged; limits come as floats (`1.0`) and
+/// integral ones are read back as integers, as the domain states them.
+struct Generated(Value);
+
+impl<'de> serde::Deserialize<'de> for Generated {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(GeneratedVisitor).map(Generated)
+    }
+}
+
+struct GeneratedVisitor;
+
+impl<'de> serde::de::Visitor<'de> for GeneratedVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an OpenAPI document")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        #[allow(clippy::cast_possible_truncation)]
+        let integral = v.fract() == 0.0 && v.abs() < 2f64.powi(53);
+        Ok(if integral { (v as i64).into() } else { v.into() })
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(Generated(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some((key, Generated(value))) = map.next_entry::<String, Generated>()? {
+            match (object.get_mut(&key), value) {
+                (Some(Value::Object(earlier)), Value::Object(more)) => earlier.extend(more),
+                (_, value) => {
+                    object.insert(key, value);
+                }
             }
         }
+        Ok(Value::Object(object))
     }
-    for (method, path, permission) in &rules.permissions {
-        if let Some(operation) = spec
-            .pointer_mut(&format!("/paths/{}/{method}", path.replace('/', "~1")))
-            .and_then(Value::as_object_mut)
-        {
-            document_permission(operation, permission);
-        }
-    }
-    super::rate_limit::document(&mut spec, rules);
-    super::documented_responses::document(&mut spec, rules);
-    simplify_all_of(&mut spec);
-    let operations = spec
-        .get_mut("paths")
-        .and_then(Value::as_object_mut)
+}
+
+/// Marks every schema a request body reaches (through properties, items and `allOf`) with
+/// `additionalProperties: false`.
+fn close_request_schemas(spec: &mut Value) {
+    let mut pending: Vec<String> = Vec::new();
+    for operation in spec["paths"]
+        .as_object()
         .into_iter()
-        .flatten();
-    for operation in operations.flat_map(|(_, ops)| ops.as_object_mut().into_iter().flatten().map(|(_, op)| op)) {
-        for parameter in operation
-            .get_mut("parameters")
-            .and_then(Value::as_array_mut)
-            .into_iter()
-            .flatten()
+        .flatten()
+        .flat_map(|(_, ops)| ops.as_object())
+        .flatten()
+    {
+        collect_refs(&operation.1["requestBody"], &mut pending);
+    }
+    let mut closed = std::collections::BTreeSet::new();
+    while let Some(name) = pending.pop() {
+        if !closed.insert(name.clone()) {
+            continue;
+        }
+        let Some(schema) = spec.pointer_mut(&format!("/components/schemas/{name}")) else {
+            continue;
+        };
+        collect_refs(schema, &mut pending);
+        if let Some(schema) = schema.as_object_mut()
+            && schema.get("type").and_then(Value::as_str) == Some("object")
         {
-            let Some(name) = parameter["name"].as_str().map(str::to_owned) else {
-                continue;
-            };
-            if let Some(schema) = parameter.get_mut("schema") {
-                merge(schema, &rules.parameters, &name);
-            }
+            schema.insert("additionalProperties".into(), Value::Bool(false));
         }
     }
-    spec
+}
+
+fn collect_refs(value: &Value, into: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(name) = map
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            {
+                into.push(name.to_owned());
+            }
+            map.values().for_each(|v| collect_refs(v, into));
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, into)),
+        _ => {}
+    }
 }
 
 /// poem-openapi states a described (or nullable) reference as `allOf: [{$ref}, {description}]`
@@ -160,21 +241,6 @@ fn document_permission(operation: &mut serde_json::Map<String, Value>, permissio
     operation.insert("x-required-scopes".into(), names.into());
 }
 
-/// The published constraints of a free-text identifier (customer ids, SKUs).
-pub fn text_field() -> Value {
-    serde_json::json!({"minLength": 1, "maxLength": MAX_TEXT_CHARS, "pattern": TEXT_PATTERN})
-}
-
-/// The published constraints of a listing's `limit` parameter.
-pub fn page_limit_field() -> Value {
-    serde_json::json!({
-        "type": "integer",
-        "minimum": PageLimit::MIN,
-        "maximum": PageLimit::MAX,
-        "default": PageLimit::DEFAULT.get(),
-    })
-}
-
 /// Serves a fixed JSON document, serialized once.
 pub fn json_document(document: &Value) -> impl Endpoint<Output = Response> + use<> {
     let body: Arc<str> = document.to_string().into();
@@ -213,118 +279,11 @@ pub fn docs_page(swagger_ui: &str, document: &Value) -> String {
         )
 }
 
-/// A documented path: its template (`/orders/{id}`), the `Allow` value of its methods
-/// (a header value, cheap to clone) and which of them take a request body.
-#[derive(Debug, Clone)]
-pub struct DocumentedRoute {
-    pub template: String,
-    pub allow: HeaderValue,
-    with_body: Vec<String>,
-    segments: Vec<String>,
-}
-
-impl DocumentedRoute {
-    fn new(template: &str, mut methods: Vec<String>, with_body: Vec<String>) -> Self {
-        if methods.iter().any(|m| m == "GET") {
-            methods.push("HEAD".into());
-        }
-        methods.sort();
-        Self {
-            template: template.to_owned(),
-            allow: HeaderValue::from_str(&methods.join(", ")).expect("method names are valid header text"),
-            with_body,
-            segments: template.trim_matches('/').split('/').map(str::to_owned).collect(),
-        }
-    }
-
-    /// Whether `method` on this path takes a request body.
-    pub fn takes_body(&self, method: &poem::http::Method) -> bool {
-        self.with_body.iter().any(|m| m == method.as_str())
-    }
-}
-
-/// The documented paths: for metric labels and the `Allow` header of 405 answers.
-#[derive(Debug, Clone, Default)]
-pub struct DocumentedRoutes(Vec<DocumentedRoute>);
-
-impl DocumentedRoutes {
-    pub fn from_spec(spec: &Value) -> Self {
-        let mut routes = Vec::new();
-        for (path, operations) in spec["paths"].as_object().into_iter().flatten() {
-            let operations: Vec<_> = operations.as_object().into_iter().flatten().collect();
-            let methods = operations.iter().map(|(m, _)| m.to_ascii_uppercase()).collect();
-            let with_body = operations
-                .iter()
-                .filter(|(_, op)| op.get("requestBody").is_some())
-                .map(|(m, _)| m.to_ascii_uppercase())
-                .collect();
-            routes.push(DocumentedRoute::new(path, methods, with_body));
-        }
-        Self(routes)
-    }
-
-    /// These routes and the pages served beside the operations (`/docs`, ...), read-only.
-    pub fn with_pages(mut self, templates: &[&str]) -> Self {
-        for template in templates {
-            self.0
-                .push(DocumentedRoute::new(template, vec!["GET".into()], Vec::new()));
-        }
-        self
-    }
-
-    /// The documented route a request path matches, if any.
-    pub fn matching(&self, path: &str) -> Option<&DocumentedRoute> {
-        let wanted: Vec<&str> = path.trim_matches('/').split('/').collect();
-        self.0.iter().find(|route| {
-            route.segments.len() == wanted.len()
-                && route
-                    .segments
-                    .iter()
-                    .zip(&wanted)
-                    .all(|(t, w)| t.starts_with('{') || t == w)
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use serde_json::json;
 
     use super::*;
-
-    fn spec() -> Value {
-        json!({
-            "paths": {
-                "/orders": {"get": {}, "post": {}},
-                "/orders/{id}/status": {"patch": {}},
-            },
-            "components": {"schemas": {"CreateOrderRequest": {"type": "object"}, "OrderDto": {"type": "object"}}}
-        })
-    }
-
-    #[test]
-    fn allowed_methods_follow_the_documented_paths() {
-        let allowed = DocumentedRoutes::from_spec(&spec());
-        assert_eq!(allowed.matching("/orders").unwrap().allow, "GET, HEAD, POST");
-        let status = allowed.matching("/orders/abc/status").unwrap();
-        assert_eq!(status.allow, "PATCH");
-        assert_eq!(status.template, "/orders/{id}/status");
-        assert!(allowed.matching("/nope").is_none());
-    }
-
-    #[test]
-    fn only_operations_with_a_request_body_take_one_and_pages_are_routes_of_their_own() {
-        let spec = json!({"paths": {"/orders": {"get": {}, "post": {"requestBody": {}}}}});
-        let routes = DocumentedRoutes::from_spec(&spec).with_pages(&["/docs"]);
-        let orders = routes.matching("/orders").unwrap();
-        assert!(orders.takes_body(&poem::http::Method::POST));
-        assert!(!orders.takes_body(&poem::http::Method::GET));
-        let docs = routes.matching("/docs").unwrap();
-        assert_eq!(
-            (docs.template.as_str(), docs.allow.to_str().unwrap()),
-            ("/docs", "GET, HEAD")
-        );
-    }
 
     #[test]
     fn the_docs_page_embeds_the_given_document_links_to_it_and_needs_no_favicon() {
@@ -339,35 +298,12 @@ mod tests {
     }
 
     #[test]
-    fn field_constraints_are_merged_into_request_properties_and_parameters() {
-        let generated = json!({
-            "paths": {"/orders": {"get": {"parameters": [{"name": "limit", "schema": {"type": "integer"}}]}}},
-            "components": {"schemas": {"CreateOrderRequest": {"properties": {"sku": {"type": "string"}}}}}
-        });
-        let rules = DocumentedRules {
-            closed_schemas: vec!["CreateOrderRequest"],
-            properties: vec![("sku", json!({"maxLength": 64})), ("limit", json!({"maxLength": 1}))],
-            parameters: vec![("limit", json!({"minimum": 1, "maximum": 100}))],
-            ..DocumentedRules::default()
-        };
-        let finished = finished_spec(&generated.to_string(), &rules);
-        assert_eq!(
-            finished["components"]["schemas"]["CreateOrderRequest"]["properties"]["sku"],
-            json!({"type": "string", "maxLength": 64})
-        );
-        assert_eq!(
-            finished["paths"]["/orders"]["get"]["parameters"][0]["schema"],
-            json!({"type": "integer", "minimum": 1, "maximum": 100})
-        );
-    }
-
-    #[test]
     fn a_described_reference_keeps_its_reference_alone_in_all_of() {
         let generated = json!({"components": {"schemas": {"Order": {"properties": {"status": {
             "allOf": [{"$ref": "#/components/schemas/Status"}, {"description": "Where it is."}],
             "description": "Where it is.",
         }}}}}});
-        let finished = finished_spec(&generated.to_string(), &DocumentedRules::default());
+        let finished = finished_spec(&generated.to_string(), &Routes::default());
         assert_eq!(
             finished["components"]["schemas"]["Order"]["properties"]["status"],
             json!({"allOf": [{"$ref": "#/components/schemas/Status"}], "description": "Where it is."})
@@ -375,20 +311,30 @@ mod tests {
     }
 
     #[test]
-    fn closed_schemas_refuse_additional_properties() {
-        let rules = DocumentedRules {
-            closed_schemas: vec!["CreateOrderRequest"],
-            ..DocumentedRules::default()
+    fn every_schema_a_request_body_reaches_refuses_additional_properties() {
+        let body = |name: &str| json!({"content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{name}")}}}});
+        let generated = json!({
+            "paths": {"/orders": {"post": {"requestBody": body("CreateOrderRequest"), "security": []}}},
+            "components": {"schemas": {
+                "CreateOrderRequest": {"type": "object", "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Item"}}}},
+                "Item": {"type": "object"},
+                "Currency": {"type": "string"},
+                "OrderDto": {"type": "object"},
+            }}
+        });
+        let create = crate::Operation {
+            method: poem::http::Method::POST,
+            path: "/orders",
+            permission: checkout_auth::Permission { scopes: &[], rule: "" },
+            rate_limit: None,
+            takes_body: true,
+            problems: &[],
         };
-        let finished = finished_spec(&spec().to_string(), &rules);
-        assert_eq!(
-            finished["components"]["schemas"]["CreateOrderRequest"]["additionalProperties"],
-            false
-        );
-        assert!(
-            finished["components"]["schemas"]["OrderDto"]
-                .get("additionalProperties")
-                .is_none()
-        );
+        let finished = finished_spec(&generated.to_string(), &Routes::new(&[create], &[]));
+        let schemas = &finished["components"]["schemas"];
+        assert_eq!(schemas["CreateOrderRequest"]["additionalProperties"], false);
+        assert_eq!(schemas["Item"]["additionalProperties"], false);
+        assert!(schemas["OrderDto"].get("additionalProperties").is_none());
+        assert!(schemas["Currency"].get("additionalProperties").is_none());
     }
 }

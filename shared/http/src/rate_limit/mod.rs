@@ -27,8 +27,8 @@ use poem::{
 };
 
 use self::caller::Caller;
-pub(super) use self::class::{Class, document};
-use super::{DocumentedRules, Problem, auth::verify_authorization, problem_response, spec::DocumentedRoutes};
+pub(super) use self::class::too_many_requests_response;
+use super::{Problem, RateClass, Routes, auth::verify_authorization, problem_response};
 use checkout_auth::{AuthError, Principal, TokenVerifier};
 
 /// How often keys whose bucket is full again are forgotten, so that memory holds only the
@@ -51,9 +51,9 @@ impl Rate {
 /// The limits of both kinds of operation, per caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimits {
-    /// POST, PUT, PATCH and DELETE on any documented path.
+    /// The operations declared [`RateClass::Write`].
     pub writes: Rate,
-    /// The reads a service names in [`DocumentedRules::lookups`].
+    /// The operations declared [`RateClass::Lookup`].
     pub lookups: Rate,
 }
 
@@ -69,20 +69,14 @@ pub(super) struct RateLimit {
 struct State {
     writes: DefaultKeyedRateLimiter<Caller>,
     lookups: DefaultKeyedRateLimiter<Caller>,
-    routes: Arc<DocumentedRoutes>,
-    rules: DocumentedRules,
+    routes: Arc<Routes>,
     verifier: Arc<TokenVerifier>,
     started: Instant,
     last_cleanup_secs: AtomicU64,
 }
 
 impl RateLimit {
-    pub(super) fn new(
-        limits: RateLimits,
-        routes: Arc<DocumentedRoutes>,
-        rules: &DocumentedRules,
-        verifier: Arc<TokenVerifier>,
-    ) -> Self {
+    pub(super) fn new(limits: RateLimits, routes: Arc<Routes>, verifier: Arc<TokenVerifier>) -> Self {
         metrics::describe_counter!(
             "http_rate_limited_total",
             "Requests refused with 429, by class (write, lookup) and caller (subject, address)"
@@ -92,7 +86,6 @@ impl RateLimit {
                 writes: RateLimiter::keyed(limits.writes.quota()),
                 lookups: RateLimiter::keyed(limits.lookups.quota()),
                 routes,
-                rules: rules.clone(),
                 verifier,
                 started: Instant::now(),
                 last_cleanup_secs: AtomicU64::new(0),
@@ -124,8 +117,8 @@ impl<E: Endpoint> Endpoint for RateLimitEndpoint<E> {
         let state = &self.state;
         let class = state
             .routes
-            .matching(req.uri().path())
-            .and_then(|route| Class::of(req.method(), &route.template, &state.rules));
+            .operation(req.method(), req.uri().path())
+            .and_then(|operation| operation.rate_limit);
         let Some(class) = class else {
             return self.inner.call(req).await.map(IntoResponse::into_response);
         };
@@ -136,8 +129,8 @@ impl<E: Endpoint> Endpoint for RateLimitEndpoint<E> {
         }
         state.cleanup_now_and_then();
         let limiter = match class {
-            Class::Write => &state.writes,
-            Class::Lookup => &state.lookups,
+            RateClass::Write => &state.writes,
+            RateClass::Lookup => &state.lookups,
         };
         if let Err(not_until) = limiter.check_key(&caller) {
             let wait = not_until.wait_time_from(limiter.clock().now());
@@ -167,7 +160,7 @@ impl State {
 
 /// The 429: a problem document and `Retry-After` in whole seconds, rounded up. Logged
 /// without the caller's token or identity.
-fn too_many_requests(class: Class, caller: &Caller, wait: Duration) -> Response {
+fn too_many_requests(class: RateClass, caller: &Caller, wait: Duration) -> Response {
     let retry_after = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
     let retry_after = retry_after.max(1);
     tracing::info!(
@@ -196,10 +189,10 @@ mod tests {
 
     #[test]
     fn retry_after_is_whole_seconds_rounded_up() {
-        let response = too_many_requests(Class::Write, &Caller::Unknown, Duration::from_millis(1_200));
+        let response = too_many_requests(RateClass::Write, &Caller::Unknown, Duration::from_millis(1_200));
         assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(response.headers()[header::RETRY_AFTER], "2");
-        let response = too_many_requests(Class::Lookup, &Caller::Unknown, Duration::ZERO);
+        let response = too_many_requests(RateClass::Lookup, &Caller::Unknown, Duration::ZERO);
         assert_eq!(response.headers()[header::RETRY_AFTER], "1");
     }
 }

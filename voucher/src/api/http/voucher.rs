@@ -1,12 +1,29 @@
-//! Response bodies. Their doc comments are the OpenAPI text.
+//! The voucher as every operation answers it, and the code that names one in a path.
 
-use checkout_http::rfc3339;
+use checkout_http::{Rule, rfc3339};
 use chrono::{DateTime, Utc};
-use poem_openapi::{Enum, Object, types::Example};
+use poem_openapi::{Enum, Object, registry::MetaSchema, types::Example};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::application::domain::{Voucher, VoucherStatus};
+use crate::application::domain::{VOUCHER_CODE_PATTERN, Voucher, VoucherStatus};
+
+/// A voucher code in a path: case-insensitive, hyphens optional.
+pub enum VoucherCodeParam {}
+
+impl Rule for VoucherCodeParam {
+    type Value = String;
+
+    fn schema() -> MetaSchema {
+        MetaSchema {
+            pattern: Some(VOUCHER_CODE_PATTERN.to_owned()),
+            example: Some(EXAMPLE_CODE.into()),
+            ..MetaSchema::new("string")
+        }
+    }
+}
+
+const EXAMPLE_CODE: &str = "7K3M-QX9P-2HBD-W4RT";
 
 /// Whether a voucher can still be redeemed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Serialize)]
@@ -47,14 +64,6 @@ pub struct VoucherDto {
     pub redeemed_at: Option<DateTime<Utc>>,
 }
 
-/// Vouchers matching the filters, newest first.
-#[derive(Debug, Object, Serialize)]
-#[oai(example)]
-pub struct VoucherListDto {
-    /// Up to `limit` vouchers, newest first.
-    pub items: Vec<VoucherDto>,
-}
-
 impl Example for VoucherDto {
     fn example() -> Self {
         let issued_at = DateTime::parse_from_rfc3339("2026-11-23T18:40:00.512Z")
@@ -62,7 +71,7 @@ impl Example for VoucherDto {
             .unwrap_or_default();
         Self {
             id: Uuid::from_u128(0x0193_a5c2_8011_7c4a_b2d9_5e1f_0a3c_6d7e),
-            code: "7K3M-QX9P-2HBD-W4RT".into(),
+            code: EXAMPLE_CODE.into(),
             customer_id: "alice".into(),
             order_id: Uuid::from_u128(0x0193_a5c2_7f4e_7b21_9c3d_2f6e_8a1b_4c5d),
             amount_cents: 500,
@@ -70,14 +79,6 @@ impl Example for VoucherDto {
             status: VoucherStatusDto::Active,
             issued_at,
             redeemed_at: None,
-        }
-    }
-}
-
-impl Example for VoucherListDto {
-    fn example() -> Self {
-        Self {
-            items: vec![VoucherDto::example()],
         }
     }
 }
@@ -106,17 +107,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn responses_are_the_same_json_through_serde_as_through_the_documents_types() {
+    fn a_voucher_is_the_same_json_through_serde_as_through_the_documents_types() {
         let active = VoucherDto::example();
         checkout_testing::assert_same_json(&active);
-        let redeemed = VoucherDto {
+        checkout_testing::assert_same_json(&VoucherDto {
             status: VoucherStatusDto::Redeemed,
             redeemed_at: Some(active.issued_at + chrono::Duration::microseconds(1_234_567)),
             ..VoucherDto::example()
-        };
-        checkout_testing::assert_same_json(&redeemed);
-        checkout_testing::assert_same_json(&VoucherListDto {
-            items: vec![active, redeemed],
         });
     }
 }

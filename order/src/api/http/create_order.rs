@@ -1,0 +1,337 @@
+//! `POST /orders`: its contract, request body, answers and problems.
+
+use checkout_http::{
+    ApiError, Authenticated, Documented, FieldError, JsonBody, Operation, ProblemType, RateClass, Rule, StrictJson,
+    Violations, problems::*, text_schema,
+};
+use poem::{Request, http::Method};
+use poem_openapi::{
+    ApiResponse, Object, OpenApi,
+    param::Header,
+    registry::MetaSchema,
+    types::{Example, Type},
+};
+use serde::Deserialize;
+
+use super::{
+    ApiTags,
+    order::{Currency, OrderDto, OrderItemDto, example_items},
+    repository,
+};
+use crate::application::{
+    domain::{
+        self, CustomerId, IdempotencyKey, InvalidItemCount, InvalidOrder, InvalidQuantity, InvalidText,
+        InvalidUnitPrice, ItemCount, OrderItem, Quantity, Sku, UnitPrice, access,
+    },
+    usecases::{CreateOrder, CreateOrderError, NewOrder},
+};
+
+/// No operation declares 500: it would mean a defect, which no request can be made to cause
+/// on purpose and no client can act on beyond retrying; `/problems/internal` still explains
+/// it. 503 is the database (or the identity provider's keys) being out of reach, or a request
+/// that took too long; 408, 413 and 415 only come where a body is read.
+pub const OPERATION: Operation = Operation {
+    method: Method::POST,
+    path: "/orders",
+    permission: access::CREATE,
+    rate_limit: Some(RateClass::Write),
+    takes_body: true,
+    problems: &[
+        VALIDATION,
+        INVALID_JSON,
+        INVALID_TOKEN,
+        INSUFFICIENT_SCOPE,
+        OTHER_CUSTOMER,
+        REQUEST_TIMEOUT,
+        IDEMPOTENCY_KEY_IN_FLIGHT,
+        PAYLOAD_TOO_LARGE,
+        UNSUPPORTED_MEDIA_TYPE,
+        IDEMPOTENCY_KEY_REUSED,
+        UNAVAILABLE,
+        TIMEOUT,
+    ],
+};
+
+pub const IDEMPOTENCY_KEY_IN_FLIGHT: ProblemType = ProblemType::new(
+    "idempotency-key-in-flight",
+    409,
+    "The first request with this `Idempotency-Key` has been in progress for more than 5 s. \
+     Retry with the same key: the answer will be that request's.",
+    "a request with this Idempotency-Key is still being processed; retry later",
+);
+
+pub const IDEMPOTENCY_KEY_REUSED: ProblemType = ProblemType::new(
+    "idempotency-key-reused",
+    422,
+    "This `Idempotency-Key` was used within 24 hours with another body. Nothing was created: \
+     a new order needs a new key.",
+    "this Idempotency-Key was already used with a different request body",
+);
+
+/// The customer a new order is for: the domain's free-text rule.
+pub enum CustomerIdField {}
+
+impl Rule for CustomerIdField {
+    type Value = String;
+
+    fn schema() -> MetaSchema {
+        text_schema("alice")
+    }
+}
+
+/// The lines of a new order: the domain's item count.
+pub enum ItemsField {}
+
+impl Rule for ItemsField {
+    type Value = Vec<OrderItemDto>;
+
+    fn schema() -> MetaSchema {
+        MetaSchema {
+            items: Some(Box::new(OrderItemDto::schema_ref())),
+            min_items: Some(ItemCount::MIN),
+            max_items: Some(ItemCount::MAX),
+            ..MetaSchema::new("array")
+        }
+    }
+}
+
+/// The `Idempotency-Key` header: the domain's length limit.
+pub enum IdempotencyKeyHeader {}
+
+impl Rule for IdempotencyKeyHeader {
+    type Value = String;
+
+    fn schema() -> MetaSchema {
+        MetaSchema {
+            min_length: Some(1),
+            max_length: Some(IdempotencyKey::MAX_BYTES),
+            example: Some("checkout-7f3a9c2e-0001".into()),
+            ..MetaSchema::new("string")
+        }
+    }
+}
+
+/// A new order. The total is computed by the server from the items.
+#[derive(Debug, Object, Deserialize)]
+#[oai(example)]
+#[serde(deny_unknown_fields)]
+pub struct CreateOrderRequest {
+    /// The customer placing the order: a customer's token may name only its own subject.
+    pub customer_id: Documented<CustomerIdField>,
+    /// The lines of the order, each a product, a quantity and a unit price.
+    pub items: Documented<ItemsField>,
+    /// Defaults to EUR (also when null), the only currency accepted.
+    #[oai(nullable)]
+    #[serde(default)]
+    pub currency: Option<Currency>,
+}
+
+impl JsonBody for CreateOrderRequest {
+    fn rule(field: &str) -> Option<String> {
+        Some(match field {
+            "customer_id" | "sku" => InvalidText.to_string(),
+            "quantity" => InvalidQuantity.to_string(),
+            "unit_price_cents" => InvalidUnitPrice.to_string(),
+            "items" => InvalidItemCount.to_string(),
+            "currency" => domain::Currency::rule(),
+            _ => return None,
+        })
+    }
+}
+
+impl Example for CreateOrderRequest {
+    fn example() -> Self {
+        Self {
+            customer_id: Documented::new("alice".into()),
+            items: Documented::new(example_items()),
+            currency: Some(Currency::EUR),
+        }
+    }
+}
+
+impl CreateOrderRequest {
+    /// The order the domain would take; every field that breaks one of its rules is
+    /// recorded in `violations` (as `items[2].quantity`), and then there is no order.
+    pub fn into_new_order(self, violations: &mut Violations) -> Option<NewOrder> {
+        let customer_id = violations.check("customer_id", CustomerId::parse(self.customer_id.into_inner()));
+        let items = self.items.into_inner();
+        let count = violations.check("items", ItemCount::check(items.len()));
+        let items: Option<Vec<OrderItem>> = items
+            .into_iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let sku = violations.check(format!("items[{i}].sku"), Sku::parse(item.sku.into_inner()));
+                let quantity = violations.check(format!("items[{i}].quantity"), Quantity::new(item.quantity.0));
+                let unit_price = violations.check(
+                    format!("items[{i}].unit_price_cents"),
+                    UnitPrice::new(item.unit_price_cents.0),
+                );
+                Some(OrderItem {
+                    sku: sku?,
+                    quantity: quantity?,
+                    unit_price: unit_price?,
+                })
+            })
+            // Every item is checked, not only those up to the first broken one.
+            .collect::<Vec<_>>()
+            .into_iter()
+            .collect();
+        count?;
+        Some(NewOrder {
+            customer_id: customer_id?,
+            items: items?,
+            currency: match self.currency {
+                None | Some(Currency::EUR) => domain::Currency::Eur,
+            },
+        })
+    }
+}
+
+#[derive(ApiResponse)]
+enum CreateOrderResponse {
+    /// The order was created, or, for a repeated `Idempotency-Key`, the order the first
+    /// request created (with `Idempotent-Replayed: true`).
+    #[oai(status = 201)]
+    Created(
+        StrictJson<OrderDto>,
+        /// The order's own URL, `/orders/{id}`.
+        #[oai(header = "Location")]
+        String,
+        /// `true` when this is the replay of the first request with the same
+        /// `Idempotency-Key`; absent otherwise.
+        #[oai(header = "Idempotent-Replayed")]
+        Option<String>,
+    ),
+}
+
+fn problem(err: CreateOrderError) -> ApiError {
+    match err {
+        CreateOrderError::Forbidden(denied) => ApiError::forbidden(&denied),
+        CreateOrderError::Invalid(InvalidOrder::ItemCount(e)) => {
+            ApiError::invalid(vec![FieldError::new("items", e.to_string())])
+        }
+        CreateOrderError::Invalid(e @ InvalidOrder::TotalMismatch { .. }) => ApiError::internal(&e),
+        CreateOrderError::KeyReused => ApiError::unprocessable(IDEMPOTENCY_KEY_REUSED.kind, err.to_string()),
+        CreateOrderError::KeyInFlight => ApiError::conflict(IDEMPOTENCY_KEY_IN_FLIGHT.kind, err.to_string()),
+        CreateOrderError::Repository(e) => repository(e),
+    }
+}
+
+pub struct CreateOrderApi(pub CreateOrder);
+
+#[OpenApi(tag = "ApiTags::Orders")]
+impl CreateOrderApi {
+    /// Create an order
+    ///
+    /// Validates the items and computes the total; the order starts in status `created`.
+    #[oai(path = "/orders", method = "post", operation_id = "create_order")]
+    async fn create_order(
+        &self,
+        caller: Authenticated,
+        body: StrictJson<CreateOrderRequest>,
+        /// Makes retries safe: the same key with the same body within 24 hours returns the
+        /// first request's order instead of creating another one. A request sent while the
+        /// first one with its key is still being stored waits for it (a 409 if that takes
+        /// more than 5 seconds).
+        #[oai(name = "Idempotency-Key")]
+        _idempotency_key: Header<Option<Documented<IdempotencyKeyHeader>>>,
+        request: &Request,
+    ) -> Result<CreateOrderResponse, ApiError> {
+        let mut violations = Violations::default();
+        // Read as bytes: poem's typed header (which documents it) drops a value that is not
+        // visible ASCII.
+        let key = request
+            .headers()
+            .get("Idempotency-Key")
+            .and_then(|value| violations.check("Idempotency-Key", IdempotencyKey::from_header(value.as_bytes())));
+        let new_order = body.0.into_new_order(&mut violations);
+        violations.finish()?;
+        let new_order = new_order.expect("an order without violations");
+        let created = self
+            .0
+            .execute(&caller.0, new_order, key.as_ref())
+            .await
+            .map_err(problem)?;
+        let location = format!("/orders/{}", created.order.id());
+        let replayed = created.replayed.then(|| "true".to_owned());
+        Ok(CreateOrderResponse::Created(
+            StrictJson(created.order.into()),
+            location,
+            replayed,
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(sku: &str, quantity: i64, unit_price_cents: i64) -> OrderItemDto {
+        OrderItemDto::new(sku, quantity, unit_price_cents)
+    }
+
+    fn request(customer_id: &str, items: Vec<OrderItemDto>) -> CreateOrderRequest {
+        CreateOrderRequest {
+            customer_id: Documented::new(customer_id.into()),
+            items: Documented::new(items),
+            currency: None,
+        }
+    }
+
+    fn violations_of(request: CreateOrderRequest) -> Vec<String> {
+        let mut violations = Violations::default();
+        assert!(request.into_new_order(&mut violations).is_none());
+        match violations.finish().unwrap_err() {
+            ApiError::BadRequest(problem) => problem.0.errors.iter().map(ToString::to_string).collect(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_broken_field_is_named_as_the_client_wrote_it() {
+        let request = request(" ", vec![item("A", 1, 100), item("", 0, 100), item("C", 2, 0)]);
+        assert_eq!(
+            violations_of(request),
+            [
+                "customer_id: must be 1 to 64 characters, not blank, without control characters",
+                "items[1].sku: must be 1 to 64 characters, not blank, without control characters",
+                "items[1].quantity: must be an integer from 1 to 1000",
+                "items[2].unit_price_cents: must be an integer from 1 to 100000000 (cents)",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_order_without_items_is_refused() {
+        assert_eq!(
+            violations_of(request("c", Vec::new())),
+            ["items: must hold 1 to 100 items"]
+        );
+    }
+
+    #[test]
+    fn the_examples_are_an_order_the_service_would_take_and_answer() {
+        let mut violations = Violations::default();
+        let order = CreateOrderRequest::example().into_new_order(&mut violations).unwrap();
+        assert!(violations.finish().is_ok());
+        let total: i64 = order
+            .items
+            .iter()
+            .map(|i| i64::from(i.quantity.get()) * i.unit_price.cents().get())
+            .sum();
+        let answer = OrderDto::example();
+        assert_eq!(answer.total_cents, total);
+        assert_eq!(answer.items.len(), order.items.len());
+    }
+
+    #[test]
+    fn a_valid_request_becomes_a_new_order_in_euros() {
+        let mut request = request("c", vec![item("A", 2, 150)]);
+        request.currency = Some(Currency::EUR);
+        let mut violations = Violations::default();
+        let order = request.into_new_order(&mut violations).unwrap();
+        assert!(violations.finish().is_ok());
+        assert_eq!(order.currency, domain::Currency::Eur);
+        assert_eq!(order.items[0].quantity.get(), 2);
+    }
+}

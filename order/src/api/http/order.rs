@@ -1,0 +1,203 @@
+//! An order as every operation answers it, and the order id as a parameter.
+
+use checkout_http::{Documented, Rule, integer_schema, rfc3339, text_schema, uuid_schema};
+use chrono::{DateTime, Utc};
+use poem_openapi::{Enum, Object, registry::MetaSchema, types::Example};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::application::domain::{self, Order, OrderStatus, Quantity, UnitPrice};
+
+/// The id the examples of the document share.
+pub const EXAMPLE_ID: Uuid = Uuid::from_u128(0x0193_a5c2_7f4e_7b21_9c3d_2f6e_8a1b_4c5d);
+
+/// An order's id as a path or query parameter: read as text, checked by the domain.
+pub enum OrderIdParam {}
+
+impl Rule for OrderIdParam {
+    type Value = String;
+
+    fn schema() -> MetaSchema {
+        uuid_schema(&EXAMPLE_ID.to_string())
+    }
+}
+
+/// A product's stock-keeping unit: the domain's free-text rule.
+pub enum SkuField {}
+
+impl Rule for SkuField {
+    type Value = String;
+
+    fn schema() -> MetaSchema {
+        text_schema("BOOK-1")
+    }
+}
+
+/// How many units of a line: the domain's limits.
+pub enum QuantityField {}
+
+impl Rule for QuantityField {
+    type Value = i64;
+
+    fn schema() -> MetaSchema {
+        integer_schema(Quantity::MIN.into(), Quantity::MAX.into())
+    }
+}
+
+/// The price of one unit in cents: the domain's limits.
+pub enum UnitPriceField {}
+
+impl Rule for UnitPriceField {
+    type Value = i64;
+
+    fn schema() -> MetaSchema {
+        integer_schema(UnitPrice::MIN_CENTS, UnitPrice::MAX_CENTS)
+    }
+}
+
+/// Currencies orders are accepted in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Deserialize, Serialize)]
+pub enum Currency {
+    #[allow(clippy::upper_case_acronyms)]
+    EUR,
+}
+
+/// Where an order is in its lifecycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Serialize)]
+#[oai(rename_all = "lowercase")]
+#[serde(rename_all = "lowercase")]
+pub enum OrderStatusDto {
+    Created,
+    Sent,
+    Delivered,
+    Cancelled,
+}
+
+/// One line of an order.
+#[derive(Debug, Clone, Object, Deserialize, Serialize)]
+#[oai(example)]
+#[serde(deny_unknown_fields)]
+pub struct OrderItemDto {
+    /// Stock-keeping unit of the product.
+    pub sku: Documented<SkuField>,
+    /// How many units.
+    pub quantity: Documented<QuantityField>,
+    /// Price of one unit in cents (6000 is 60.00 EUR).
+    pub unit_price_cents: Documented<UnitPriceField>,
+}
+
+/// An order.
+#[derive(Debug, Object, Serialize)]
+#[oai(example)]
+pub struct OrderDto {
+    /// The order's id (a UUIDv7: ids sort by creation time).
+    pub id: Uuid,
+    /// The customer the order is for.
+    pub customer_id: String,
+    /// The lines of the order, as created.
+    pub items: Vec<OrderItemDto>,
+    /// Sum of quantity times unit price over the items, in cents.
+    pub total_cents: i64,
+    /// The currency of every amount of the order.
+    pub currency: Currency,
+    /// Where the order is in its lifecycle.
+    pub status: OrderStatusDto,
+    /// When the order was created.
+    #[serde(serialize_with = "rfc3339::serialize")]
+    pub created_at: DateTime<Utc>,
+    /// When its status last changed (its creation time until then).
+    #[serde(serialize_with = "rfc3339::serialize")]
+    pub updated_at: DateTime<Utc>,
+}
+
+impl OrderItemDto {
+    pub fn new(sku: &str, quantity: i64, unit_price_cents: i64) -> Self {
+        Self {
+            sku: Documented::new(sku.to_owned()),
+            quantity: Documented::new(quantity),
+            unit_price_cents: Documented::new(unit_price_cents),
+        }
+    }
+}
+
+/// The lines of the examples: 2 x 60.00 + 12.50 = 132.50 EUR.
+pub fn example_items() -> Vec<OrderItemDto> {
+    vec![
+        OrderItemDto::new("BOOK-1", 2, 6000),
+        OrderItemDto::new("MUG-3", 1, 1250),
+    ]
+}
+
+impl Example for OrderItemDto {
+    fn example() -> Self {
+        example_items().remove(0)
+    }
+}
+
+impl Example for OrderDto {
+    fn example() -> Self {
+        let created_at = DateTime::parse_from_rfc3339("2026-11-23T18:40:00.123456Z")
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_default();
+        Self {
+            id: EXAMPLE_ID,
+            customer_id: "alice".into(),
+            items: example_items(),
+            total_cents: 13_250,
+            currency: Currency::EUR,
+            status: OrderStatusDto::Created,
+            created_at,
+            updated_at: created_at,
+        }
+    }
+}
+
+impl From<OrderStatus> for OrderStatusDto {
+    fn from(status: OrderStatus) -> Self {
+        match status {
+            OrderStatus::Created => Self::Created,
+            OrderStatus::Sent => Self::Sent,
+            OrderStatus::Delivered => Self::Delivered,
+            OrderStatus::Cancelled => Self::Cancelled,
+        }
+    }
+}
+
+impl From<domain::Currency> for Currency {
+    fn from(currency: domain::Currency) -> Self {
+        match currency {
+            domain::Currency::Eur => Self::EUR,
+        }
+    }
+}
+
+impl From<Order> for OrderDto {
+    fn from(order: Order) -> Self {
+        OrderDto {
+            id: order.id().as_uuid(),
+            customer_id: order.customer_id().as_str().to_owned(),
+            items: order
+                .items()
+                .iter()
+                .map(|i| OrderItemDto::new(i.sku.as_str(), i64::from(i.quantity.get()), i.unit_price.cents().get()))
+                .collect(),
+            total_cents: order.total().amount.get(),
+            currency: order.total().currency.into(),
+            status: order.status().into(),
+            created_at: order.created_at(),
+            updated_at: order.updated_at(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_order_is_the_same_json_through_serde_as_through_the_documents_types() {
+        checkout_testing::assert_same_json(&OrderDto::example());
+        let json = serde_json::to_string(&OrderDto::example()).unwrap();
+        assert!(json.starts_with(r#"{"id":"#), "{json}");
+    }
+}
