@@ -18,6 +18,31 @@ pub fn assert_same_json<T: serde::Serialize + poem_openapi::types::ToJSON>(value
     );
 }
 
+/// Panics unless a request body `value`, written as the document writes it (poem-openapi's
+/// `ToJSON`), reads back the same through serde (how `JsonBody` reads requests, refusing
+/// unknown fields) as through poem-openapi's `ParseFromJSON`: the two derives of a request
+/// type agree on every field's name and shape.
+pub fn assert_same_reading<T>(value: &T)
+where
+    T: serde::de::DeserializeOwned + poem_openapi::types::ParseFromJSON + poem_openapi::types::ToJSON,
+{
+    let written = value.to_json().expect("writes as JSON");
+    let through_serde: T = serde_json::from_value(written.clone())
+        .unwrap_or_else(|e| panic!("serde does not read what the document writes, {written}: {e}"));
+    let through_openapi = T::parse_from_json(Some(written.clone()))
+        .unwrap_or_else(|e| panic!("poem-openapi does not read {written}: {}", e.into_message()));
+    assert_eq!(
+        through_serde.to_json(),
+        Some(written.clone()),
+        "serde reads {written} differently"
+    );
+    assert_eq!(
+        through_openapi.to_json(),
+        Some(written),
+        "poem-openapi reads differently"
+    );
+}
+
 /// The top-level field names of the JSON object `text`, in the order they were written.
 pub fn field_order(text: &str) -> Vec<String> {
     serde_json::from_str::<serde_json::Map<String, Value>>(text)

@@ -159,6 +159,13 @@ mod tests {
     use crate::application::domain::UnknownStatus;
 
     #[test]
+    fn a_request_reads_the_same_through_serde_as_through_the_documents_types() {
+        for status in [TargetStatus::Sent, TargetStatus::Delivered, TargetStatus::Cancelled] {
+            checkout_testing::assert_same_reading(&UpdateStatusRequest { status });
+        }
+    }
+
+    #[test]
     fn status_rules_name_the_domain_statuses() {
         assert_eq!(
             UpdateStatusRequest::rule("status").unwrap(),

@@ -310,6 +310,15 @@ mod tests {
     }
 
     #[test]
+    fn a_request_reads_the_same_through_serde_as_through_the_documents_types() {
+        checkout_testing::assert_same_reading(&CreateOrderRequest::example());
+        checkout_testing::assert_same_reading(&CreateOrderRequest {
+            currency: None,
+            ..CreateOrderRequest::example()
+        });
+    }
+
+    #[test]
     fn the_examples_are_an_order_the_service_would_take_and_answer() {
         let mut violations = Violations::default();
         let order = CreateOrderRequest::example().into_new_order(&mut violations).unwrap();

@@ -32,7 +32,7 @@ pub trait JsonBody: DeserializeOwned + Type + Send + 'static {
 /// A JSON body of type `T`, read and written by serde itself (never through a
 /// `serde_json::Value`): as a request body strictly, as described above; as a response body
 /// in the order of `T`'s fields, which is the order of its schema. `T`'s serde names must be
-/// its poem-openapi names (`shared::testing::assert_same_json` checks an example).
+/// its poem-openapi names (`checkout_testing::assert_same_json` checks an example).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StrictJson<T>(pub T);
 
