@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use checkout_contract::events::OrderSent;
 use uuid::Uuid;
 
-pub use checkout_db::{BoxError, RepositoryError};
+pub use checkout_runtime::{BoxError, RepositoryError};
 
 use super::domain::{CallersKey, Order, OrderId, OrderQuery, OrderStatus};
 

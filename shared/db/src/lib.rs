@@ -10,13 +10,12 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, RuntimeErr, s
 mod budget;
 pub mod cli;
 mod group_commit;
-mod repository;
 mod settings;
 mod url;
 
 pub use budget::{ConnectionBudget, connection_budget, log_connection_budget};
+pub use checkout_runtime::{BoxError, RepositoryError};
 pub use group_commit::{BatchWrite, GroupCommit};
-pub use repository::{BoxError, RepositoryError};
 pub use settings::{DatabaseCheck, DatabaseSettings};
 pub use url::{DatabaseUrl, DatabaseUrlParser, InvalidDatabaseUrl};
 

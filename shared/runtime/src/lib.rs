@@ -1,14 +1,18 @@
 //! Process plumbing every service binary needs: settings from the command line and the
 //! environment ([`config`]), logs and the metrics recorder ([`telemetry`]), retry back-off
-//! ([`backoff`]), error cause chains ([`error`]), loopback addresses ([`net`]), shutdown on a
-//! signal, and the readiness checks of dependencies ([`DependencyCheck`]).
+//! ([`backoff`]), error cause chains ([`error`]), loopback addresses ([`net`]), the storage
+//! failure repository ports report ([`RepositoryError`]), shutdown on a signal, and the
+//! readiness checks of dependencies ([`DependencyCheck`]).
 #![forbid(unsafe_code)]
 
 pub mod backoff;
 pub mod config;
 pub mod error;
 pub mod net;
+mod repository;
 pub mod telemetry;
+
+pub use repository::{BoxError, RepositoryError};
 
 use tokio_util::sync::CancellationToken;
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use checkout_contract::events::EventAck;
 
-pub use checkout_db::{BoxError, RepositoryError};
+pub use checkout_runtime::{BoxError, RepositoryError};
 
 use super::domain::{Voucher, VoucherCode, VoucherQuery};
 
