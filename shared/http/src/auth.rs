@@ -10,7 +10,7 @@ use poem_openapi::{
     registry::{MetaSecurityScheme, Registry},
 };
 
-use super::{ApiError, rate_limit::VerifiedCaller};
+use super::ApiError;
 use checkout_auth::{AuthError, Principal, TokenVerifier, bearer_token};
 
 /// The security scheme's name in the OpenAPI documents.
@@ -85,6 +85,11 @@ impl<'a> ApiExtractor<'a> for Authenticated {
 
 /// The outcome of verifying the bearer token of the request's `Authorization` header, or
 /// `None` without that header.
+/// The outcome of verifying a request's token, left in the request by a middleware that
+/// verified it first (the rate limit), so that the extractor does not verify it twice.
+#[derive(Debug, Clone)]
+pub(crate) struct VerifiedCaller(pub(crate) Result<Principal, AuthError>);
+
 pub(super) async fn verify_authorization(
     verifier: &TokenVerifier,
     request: &Request,

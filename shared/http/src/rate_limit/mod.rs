@@ -28,8 +28,12 @@ use poem::{
 
 use self::caller::Caller;
 pub(super) use self::class::too_many_requests_response;
-use super::{Problem, RateClass, Routes, auth::verify_authorization, problem_response};
-use checkout_auth::{AuthError, Principal, TokenVerifier};
+use super::{
+    Problem, RateClass, Routes,
+    auth::{VerifiedCaller, verify_authorization},
+    problem_response,
+};
+use checkout_auth::TokenVerifier;
 
 /// How often keys whose bucket is full again are forgotten, so that memory holds only the
 /// callers of the last few seconds.
@@ -56,10 +60,6 @@ pub struct RateLimits {
     /// The operations declared [`RateClass::Lookup`].
     pub lookups: Rate,
 }
-
-/// The outcome of verifying a request's token, left in the request for the extractor.
-#[derive(Debug, Clone)]
-pub(super) struct VerifiedCaller(pub(super) Result<Principal, AuthError>);
 
 /// The middleware: answers 429 with `Retry-After` to a caller over its limit.
 pub(super) struct RateLimit {
