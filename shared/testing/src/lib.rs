@@ -28,8 +28,8 @@ pub use problem::{
     assert_insufficient_scope, assert_invalid, assert_problem, assert_unauthorized, field_errors,
 };
 pub use reference::{
-    StatusCoverage, assert_reference_is_complete, assert_same_json, assert_same_reading, field_order, operations,
-    served_document, take_the_database_away, until_limited,
+    StatusCoverage, assert_fields_in_documented_order, assert_reference_is_complete, assert_same_json,
+    assert_same_reading, field_order, operations, served_document, take_the_database_away, until_limited,
 };
 pub use roles::assert_runtime_role_cannot_change_the_schema;
 pub use servers::{RedisServer, Servers, TEST_CHANNELS, TestDatabase, free_port, fresh_database, servers, unique_name};

@@ -52,6 +52,30 @@ pub fn field_order(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Panics unless the JSON object `text` has the fields of the document's schema `schema`,
+/// in the document's order: no field the schema lacks, none out of order, every required one.
+pub fn assert_fields_in_documented_order(text: &str, document: &Value, schema: &str) {
+    let written = field_order(text);
+    let schema = &document["components"]["schemas"][schema];
+    let documented: Vec<String> = schema["properties"]
+        .as_object()
+        .unwrap_or_else(|| panic!("the document has no schema {schema}"))
+        .keys()
+        .cloned()
+        .collect();
+    let expected: Vec<String> = documented.iter().filter(|f| written.contains(f)).cloned().collect();
+    assert_eq!(
+        written, expected,
+        "fields of {text} against the document's {documented:?}"
+    );
+    for required in schema["required"].as_array().into_iter().flatten() {
+        assert!(
+            written.iter().any(|f| f == required.as_str().unwrap()),
+            "{text} lacks the required {required}"
+        );
+    }
+}
+
 /// Sends `request` until it is refused with 429 (at most 300 times); the refusal.
 pub async fn until_limited(request: impl Fn() -> reqwest::RequestBuilder) -> reqwest::Response {
     for _ in 0..300 {

@@ -2,8 +2,8 @@
 
 use checkout_auth::Scope;
 use checkout_testing::{
-    StatusCoverage, assert_every_metric_is_described, assert_reference_is_complete, field_order,
-    take_the_database_away, until_limited,
+    StatusCoverage, assert_every_metric_is_described, assert_fields_in_documented_order, assert_reference_is_complete,
+    field_order, served_document, take_the_database_away, until_limited,
 };
 use reqwest::Method;
 
@@ -23,19 +23,12 @@ async fn a_voucher_answers_with_its_fields_in_the_documented_order() {
     let voucher = app.issue("alice").await;
     let code = voucher["code"].as_str().unwrap();
     let text = app.get(&format!("/vouchers/{code}")).await.text().await.unwrap();
-    assert_eq!(
-        field_order(&text),
-        [
-            "id",
-            "code",
-            "customer_id",
-            "order_id",
-            "amount_cents",
-            "currency",
-            "status",
-            "issued_at"
-        ]
-    );
+    let document = served_document(&app.address).await;
+    assert_fields_in_documented_order(&text, &document, "VoucherDto");
+    assert!(!field_order(&text).contains(&"redeemed_at".to_owned()), "{text}");
+    let redeemed = app.redeem(code).await.text().await.unwrap();
+    assert_fields_in_documented_order(&redeemed, &document, "VoucherDto");
+    assert!(field_order(&redeemed).contains(&"redeemed_at".to_owned()), "{redeemed}");
 }
 
 #[tokio::test]
