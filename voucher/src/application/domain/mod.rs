@@ -34,4 +34,6 @@ pub use voucher::UnknownVoucherStatus;
 
 /// Vouchers for the use cases' unit tests, built through the domain's own rules.
 #[cfg(test)]
+pub(crate) use sent_order::tests::parse as parse_sent_order;
+#[cfg(test)]
 pub(crate) use voucher::tests as fixtures;

@@ -91,10 +91,11 @@ impl SentOrder {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn parse(customer_id: &str, total_cents: i64, currency: &str) -> Result<SentOrder, InvalidSentOrder> {
+    /// A sent order of a fresh id, sent now, read as the handler reads an event.
+    pub(crate) fn parse(customer_id: &str, total_cents: i64, currency: &str) -> Result<SentOrder, InvalidSentOrder> {
         SentOrder::parse(
             OrderId::from_uuid(Uuid::now_v7()),
             customer_id,

@@ -109,23 +109,12 @@ mod tests {
     use mockall::Sequence;
 
     use super::*;
-    use uuid::Uuid;
 
-    use crate::application::domain::{OrderId, VoucherStatus};
+    use crate::application::domain::{VoucherStatus, parse_sent_order as parse};
     use crate::application::{
         domain::{Cents, Currency},
         ports::MockVoucherRepository,
     };
-
-    fn parse(customer_id: &str, total_cents: i64, currency: &str) -> Result<SentOrder, InvalidSentOrder> {
-        SentOrder::parse(
-            OrderId::from_uuid(Uuid::now_v7()),
-            customer_id,
-            total_cents,
-            currency,
-            Utc::now(),
-        )
-    }
 
     fn order(total_cents: i64) -> SentOrder {
         parse("cust-3", total_cents, "EUR").unwrap()
