@@ -169,7 +169,6 @@ impl Rule for PageLimitParam {
 
     fn schema() -> MetaSchema {
         MetaSchema {
-            ty: "integer",
             minimum: Some(PageLimit::MIN as f64),
             maximum: Some(PageLimit::MAX as f64),
             default: Some(PageLimit::DEFAULT.get().into()),
