@@ -380,7 +380,7 @@ def cmd_drive(out, url, mode, work, connections, prefix="e2e"):
     auth = b"Authorization: Bearer %s\r\n" % os.environ.get("BENCH_TOKEN", "").encode()
     if mode == "create":
         n = int(work)
-        body = '{"customer_id":"' + prefix.replace("%", "%%") + '-%d","items":[{"sku":"BENCH-1","quantity":1,"unit_price_cents":12000}]}'
+        body = '{"customer_id":"' + prefix.replace("%", "%%") + '-%d","items":[{"sku":"BENCH-1","quantity":1}]}'
 
         def build(i):
             b = (body % (i % 1000)).encode()

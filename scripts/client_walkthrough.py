@@ -14,11 +14,13 @@ import sys
 import time
 
 from order_client import AuthenticatedClient as OrderClient
+from order_client.api.catalog import list_products
 from order_client.api.orders import change_order_status, create_order, get_order
 from order_client.models import (
     CreateOrderRequest,
     OrderDto,
-    OrderItemDto,
+    OrderLineRequest,
+    ProductPageDto,
     OrderStatusDto,
     Problem as OrderProblem,
     TargetStatus,
@@ -40,15 +42,21 @@ def main(order_url, voucher_url):
     as_fulfilment = OrderClient(base_url=order_url, token=fulfilment, raise_on_unexpected_status=True)
     vouchers = VoucherClient(base_url=voucher_url, token=alice, raise_on_unexpected_status=True)
 
-    # Alice orders 2 x 60.00 EUR; the server computes the total.
-    request = CreateOrderRequest(
-        customer_id="alice", items=[OrderItemDto(sku="BOOK-1", quantity=2, unit_price_cents=6000)]
-    )
+    # What the shop sells: the sample catalog.
+    products = list_products.sync_detailed(client=as_alice)
+    assert products.status_code == 200 and isinstance(products.parsed, ProductPageDto), products
+    [book] = [p for p in products.parsed.items if p.sku == "BOOK-1"]
+    assert book.unit_price_cents == 6000 and book.active, book
+    log(f"list_products: 200, {len(products.parsed.items)} products, BOOK-1 at {book.unit_price_cents} cents")
+
+    # Alice orders 2 of BOOK-1; the server prices them from the catalog and computes the total.
+    request = CreateOrderRequest(customer_id="alice", items=[OrderLineRequest(sku="BOOK-1", quantity=2)])
     created = create_order.sync_detailed(client=as_alice, body=request)
     assert created.status_code == 201, created
     order = created.parsed
     assert isinstance(order, OrderDto), order
     assert (order.total_cents, order.status) == (12000, OrderStatusDto.CREATED), order
+    assert order.items[0].name == book.name and order.items[0].unit_price_cents == 6000, order
     assert created.headers["location"] == f"/orders/{order.id}", created.headers
     log(f"create_order: 201, order {order.id}, total {order.total_cents} cents")
 

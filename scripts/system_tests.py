@@ -83,7 +83,7 @@ SETTLE_TIMEOUT = 60
 AUTH_DIR = None  # the run's development signing key and JWKS; set by main()
 EVENT_DIR = None  # the run's event signing key and the JWKS the voucher service trusts
 AUTH_ISSUER = "http://127.0.0.1/checkout-dev"
-ORDER_SCOPES = ("orders:write", "orders:read", "orders:status", "orders:admin")
+ORDER_SCOPES = ("orders:write", "orders:read", "orders:status", "orders:admin", "catalog:write")
 VOUCHER_SCOPES = ("vouchers:read", "vouchers:redeem", "vouchers:admin")
 _tokens = {}
 
@@ -458,6 +458,28 @@ RATE_LIMITS = {"HTTP_RATE_LIMIT_WRITES_PER_SEC": "100000", "HTTP_RATE_LIMIT_WRIT
                "HTTP_RATE_LIMIT_LOOKUPS_PER_SEC": "100000", "HTTP_RATE_LIMIT_LOOKUPS_BURST": "100000"}
 
 
+SAMPLE_CATALOG = os.path.join(ROOT, "deploy", "catalog.csv")
+PRICES = (500, 5_000, 12_000, 15_000, 20_000)
+
+
+def priced(cents):
+    """The SKU of the price list's product that costs CENTS."""
+    return f"P-{cents}"
+
+
+def price_list():
+    """A catalog file with a product `P-<cents>` for each of PRICES (written once per run),
+    which every scenario's order database is stocked with, as `scripts/up` stocks the sample
+    catalog."""
+    path = os.path.join(tempfile.gettempdir(), f"system-tests-prices-{os.getpid()}.csv")
+    if not os.path.exists(path):
+        with open(path, "w", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(["sku", "name", "unit_price_cents"])
+            writer.writerows([priced(cents), f"Priced {cents}", cents] for cents in PRICES)
+    return path
+
+
 class Service:
     """One service binary (`order` or `voucher`), started, killed and restarted at will, on
     ports of its own. `label` names a replica (`order-2`) in logs and messages."""
@@ -478,6 +500,9 @@ class Service:
         self.admin_url = f"http://127.0.0.1:{self.admin_port}"
         if migrate:
             self.run("migrate", "up")
+            if name == "order":
+                for catalog in (SAMPLE_CATALOG, price_list()):
+                    self.run("catalog", "import", catalog)
 
     def run(self, *args):
         subprocess.run([os.path.join(BIN, self.name), *args], env=self.env, check=True,
@@ -585,7 +610,7 @@ class System:
 
     def create_orders(self, n, cents=12_000):
         body = lambda i: {"customer_id": f"cust-{i % 50}",
-                          "items": [{"sku": "SKU", "quantity": 1, "unit_price_cents": cents}]}
+                          "items": [{"sku": priced(cents), "quantity": 1}]}
 
         def create(i):
             for _ in range(50):
@@ -777,7 +802,7 @@ def replicas_behind_haproxy(transport):
             created = writes.until_done(
                 "POST", f"{orders_url}/orders",
                 {"customer_id": f"cust-{i % customers}",
-                 "items": [{"sku": "SKU", "quantity": 1, "unit_price_cents": 12_000}]},
+                 "items": [{"sku": priced(12_000), "quantity": 1}]},
                 expected=201, headers={"Idempotency-Key": f"replicas-{uuid.uuid4()}"})
             sent = writes.until_done("PATCH", f"{orders_url}/orders/{created['id']}/status", {"status": "sent"})
             assert sent["status"] == "sent", sent
@@ -940,7 +965,7 @@ def redis_down_behind_haproxy(transport):
         for i in range(300):
             status, order = http("POST", f"{base}/orders",
                                  {"customer_id": f"cust-{i % 20}",
-                                  "items": [{"sku": "SKU", "quantity": 1, "unit_price_cents": 15_000}]})
+                                  "items": [{"sku": priced(15_000), "quantity": 1}]})
             assert status == 201, f"POST /orders through the load balancer with Redis down: {status} {order}"
             created.append(order["id"])
         for order_id in created:
@@ -1042,7 +1067,7 @@ def database_down():
             status, body = http("GET", f"{svc.admin_url}/ready", timeout=10)
             assert status == 503, f"{svc.name} /ready answered {status} with the database down"
         status, problem, headers = request("POST", f"{s.order.url}/orders", {
-            "customer_id": "c", "items": [{"sku": "S", "quantity": 1, "unit_price_cents": 20000}]})
+            "customer_id": "c", "items": [{"sku": priced(20000), "quantity": 1}]})
         assert status == 503, f"POST /orders answered {status} with the database down"
         assert headers["content-type"].startswith("application/problem+json")
         assert problem["status"] == 503 and "unavailable" in problem["detail"], problem
@@ -1120,13 +1145,13 @@ def readme_commands():
                 commands.append(current.strip())
                 current = ""
     assert len(assignments) == 2, f"expected the 2 token assignments, found {assignments}"
-    assert len(commands) == 5, f"expected the 5 walk-through commands, found {commands}"
+    assert len(commands) == 6, f"expected the 6 walk-through commands, found {commands}"
     return assignments, commands
 
 
 def readme_walkthrough():
-    """Every example request in the README works as written: tokens, create, send, see the
-    voucher, redeem, and another customer refused."""
+    """Every example request in the README works as written: tokens, the catalog, create,
+    send, see the voucher, redeem, and another customer refused."""
     def body(s):
         s.order.start()
         s.voucher.start()
@@ -1144,9 +1169,12 @@ def readme_walkthrough():
             out = subprocess.run(["bash", "-c", script], check=True, capture_output=True, text=True).stdout
             return json.loads(out)
 
-        create, send, vouchers, redeem, others = commands
+        products, create, send, vouchers, redeem, others = commands
+        book = next(p for p in run(products)["items"] if p["sku"] == "BOOK-1")
+        assert (book["name"], book["unit_price_cents"]) == ("The Rust Programming Language", 6000), book
         order = run(create)
         assert order["total_cents"] == 12000 and order["status"] == "created", order
+        assert order["items"][0]["name"] == book["name"], order
         substitutions["<id>"] = order["id"]
         assert run(send)["status"] == "sent"
         deadline = time.time() + 5
@@ -1176,7 +1204,7 @@ def attack():
         fulfilment = token("fulfilment", "orders:status", client=True)
         status, order = http("POST", f"{orders}/orders", {
             "customer_id": "victim",
-            "items": [{"sku": "TV", "quantity": 1, "unit_price_cents": 20_000}]}, bearer=victim)
+            "items": [{"sku": priced(20_000), "quantity": 1}]}, bearer=victim)
         assert status == 201, status
         assert http("PATCH", f"{orders}/orders/{order['id']}/status", {"status": "sent"},
                     bearer=fulfilment)[0] == 200
@@ -1205,11 +1233,18 @@ def attack():
         log("  refused: the victim's voucher found by its order id (mallory's listing holds her own only)")
         refused("read the victim's voucher by code as mallory", "GET", f"{vouchers}/vouchers/{code}", 404, mallory)
         refused("redeem the victim's voucher as mallory", "POST", f"{vouchers}/vouchers/{code}/redeem", 404, mallory)
-        big = {"items": [{"sku": "TV", "quantity": 1, "unit_price_cents": 20_000}]}
+        big = {"items": [{"sku": priced(20_000), "quantity": 1}]}
         refused("order 200 EUR in the victim's name as mallory", "POST", f"{orders}/orders", 403, mallory,
                 {"customer_id": "victim", **big})
+        refused("order a 200 EUR product at 1 cent as mallory", "POST", f"{orders}/orders", 400, mallory,
+                {"customer_id": "mallory", "items": [{**big["items"][0], "unit_price_cents": 1}]})
+        refused("reprice the product to 1 cent as mallory", "PUT", f"{orders}/products/{priced(20_000)}", 403,
+                mallory, {"name": "Bargain", "unit_price_cents": 1})
+        refused("reprice it with the checkout service's token", "PUT", f"{orders}/products/{priced(20_000)}", 403,
+                checkout, {"name": "Bargain", "unit_price_cents": 1})
+        refused("take the product off sale as mallory", "DELETE", f"{orders}/products/{priced(20_000)}", 403, mallory)
         status, own = http("POST", f"{orders}/orders", {"customer_id": "mallory", **big}, bearer=mallory)
-        assert status == 201, status
+        assert status == 201 and own["total_cents"] == 20_000, (status, own)
         refused("mark mallory's own order sent, to mint a voucher", "PATCH",
                 f"{orders}/orders/{own['id']}/status", 403, mallory, {"status": "sent"})
         refused("mark it sent with the checkout service's token", "PATCH",
@@ -1226,7 +1261,9 @@ def attack():
         assert psql(s.vouchers_db, "SELECT count(*) || '/' || count(redeemed_at) FROM vouchers") == ["1/0"], \
             "the victim's voucher was taken or another minted"
         assert psql(s.orders_db, "SELECT status FROM orders WHERE id = '%s'" % own["id"]) == ["created"]
-        log("  nothing changed: one voucher, unredeemed, and mallory's order still created")
+        assert psql(s.orders_db, f"SELECT unit_price_cents || '/' || active FROM products WHERE sku = '{priced(20_000)}'") \
+            == ["20000/true"], "the catalog was changed"
+        log("  nothing changed: one voucher, unredeemed, mallory's order still created, the catalog as it was")
         logs = "".join(open(svc.log_path).read() for svc in (s.order, s.voucher))
         assert "access token refused" in logs and "request refused" in logs, "refusals are not logged"
         for secret in (victim, mallory, checkout, fulfilment, forged_claims):

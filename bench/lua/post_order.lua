@@ -20,7 +20,7 @@ local headers = {
    ["Content-Type"] = "application/json",
    ["Authorization"] = "Bearer " .. (os.getenv("BENCH_TOKEN") or ""),
 }
-local body_fmt = '{"customer_id":"%s-%d-%d","items":[{"sku":"BENCH-1","quantity":1,"unit_price_cents":12000}]}'
+local body_fmt = '{"customer_id":"%s-%d-%d","items":[{"sku":"BENCH-1","quantity":1}]}'
 local prefix = "bench"
 local sent = 0
 

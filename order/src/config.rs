@@ -35,6 +35,30 @@ pub enum Command {
         #[command(subcommand)]
         action: MigrateAction,
     },
+    /// Import or export the product catalog as CSV (`sku,name,unit_price_cents`), as the
+    /// service's runtime role.
+    Catalog {
+        /// PostgreSQL URL of the order database, as its runtime role (as for `serve`).
+        #[arg(long, env = "ORDER_DATABASE_URL", hide_env_values = true, value_parser = DatabaseUrl::parser())]
+        database_url: DatabaseUrl,
+        #[command(flatten)]
+        log: LogSettings,
+        #[command(subcommand)]
+        action: CatalogAction,
+    },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum CatalogAction {
+    /// Create or replace every product of FILE, all in one transaction: a bad row (named by
+    /// its line and field) or a failure writes nothing. Products the file does not name stay
+    /// as they are. Running replicas take the change within ORDER_CATALOG_REFRESH_MS.
+    Import {
+        /// The CSV file; `-` reads standard input.
+        file: PathBuf,
+    },
+    /// Write the active products to standard output, in the format `import` reads.
+    Export,
 }
 
 /// Every setting of `order serve`.
@@ -96,6 +120,12 @@ pub struct Settings {
     #[arg(long, env = "ORDER_DB_WRITERS", default_value_t = 2,
           value_parser = clap::value_parser!(u32).range(1..=64))]
     pub db_writers: u32,
+    /// How often this replica checks whether the catalog changed (through another replica
+    /// or `order catalog import`) and reloads it: the bound on how long a price change takes
+    /// to reach its new orders (milliseconds).
+    #[arg(long, env = "ORDER_CATALOG_REFRESH_MS", default_value_t = 1_000,
+          value_parser = clap::value_parser!(u64).range(10..=3_600_000))]
+    pub catalog_refresh_ms: u64,
     /// Outbox relay: events published per round.
     #[arg(long, env = "ORDER_RELAY_BATCH_SIZE", default_value_t = 100,
           value_parser = clap::value_parser!(u32).range(1..=10_000))]
@@ -180,6 +210,10 @@ impl Settings {
             redis_password_file: self.redis_password_file.clone(),
             redis_ca_file: self.redis_ca_file.clone(),
         }
+    }
+
+    pub fn catalog_refresh_interval(&self) -> Duration {
+        Duration::from_millis(self.catalog_refresh_ms)
     }
 
     pub fn relay_poll_interval(&self) -> Duration {

@@ -1,8 +1,13 @@
 use checkout_db::cli::migrate;
 use checkout_runtime::{config, shutdown_on_signal, telemetry};
+use std::sync::Arc;
+
+use anyhow::Context;
 use order::{
-    config::{Cli, Command},
-    infrastructure::migrations::Migrator,
+    api::cli::catalog,
+    application::usecases::{ExportCatalog, ImportCatalog},
+    config::{CatalogAction, Cli, Command},
+    infrastructure::{migrations::Migrator, repositories::SeaOrmProductRepository},
     startup,
 };
 
@@ -25,6 +30,38 @@ async fn main() -> anyhow::Result<()> {
         } => {
             telemetry::init(log.log_format);
             migrate::<Migrator>(&migration_database_url, action).await?;
+        }
+        Command::Catalog {
+            database_url,
+            log,
+            action,
+        } => {
+            telemetry::init(log.log_format);
+            let db = checkout_db::connect(&database_url, 2)
+                .await
+                .context("cannot connect to PostgreSQL at ORDER_DATABASE_URL")?;
+            let products = Arc::new(SeaOrmProductRepository::new(db));
+            match action {
+                CatalogAction::Import { file } => {
+                    let imported = if file.as_os_str() == "-" {
+                        catalog::import(&ImportCatalog::new(products), std::io::stdin().lock()).await
+                    } else {
+                        let input =
+                            std::fs::File::open(&file).with_context(|| format!("cannot read {}", file.display()))?;
+                        catalog::import(&ImportCatalog::new(products), input).await
+                    }
+                    .with_context(|| format!("{} was not imported", file.display()))?;
+                    println!(
+                        "imported {}: {} created, {} replaced",
+                        file.display(),
+                        imported.created,
+                        imported.replaced
+                    );
+                }
+                CatalogAction::Export => {
+                    catalog::export(&ExportCatalog::new(products), std::io::stdout().lock()).await?;
+                }
+            }
         }
     }
     Ok(())

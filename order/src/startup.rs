@@ -15,18 +15,19 @@ use crate::{
     api::{
         http,
         pubsub::run_ack_listener,
-        workers::{run_housekeeping, run_outbox_relay},
+        workers::{run_catalog_refresh, run_housekeeping, run_outbox_relay},
     },
     application::{
         ports::{AckSubscriber, EventPublisher, RelaySignal},
         usecases::{
-            AcknowledgeEvents, ChangeOrderStatus, CreateOrder, GetOrder, ListOrders, PurgeExpired, RelayEvents,
+            AcknowledgeEvents, ChangeOrderStatus, CreateOrder, DeactivateProduct, GetOrder, GetProduct, ListOrders,
+            ListProducts, PurgeExpired, PutProduct, RefreshCatalog, RelayEvents,
         },
     },
     config::Settings,
     infrastructure::{
         events::{RedisAckSubscriber, RedisPubSubPublisher, RedisStreamPublisher, Replicas},
-        repositories::{SeaOrmOrderRepository, SeaOrmOutboxRepository},
+        repositories::{MemoryCatalog, SeaOrmOrderRepository, SeaOrmOutboxRepository, SeaOrmProductRepository},
     },
 };
 
@@ -73,6 +74,8 @@ pub struct Application {
     outbox_written: Arc<Notify>,
     relay_poll_interval: Duration,
     purge: PurgeExpired,
+    refresh_catalog: RefreshCatalog,
+    catalog_refresh_interval: Duration,
 }
 
 impl Application {
@@ -112,17 +115,25 @@ impl Application {
         let health = HealthApi::new(
             // Orders are taken while Redis is down (their events wait in the outbox), so a
             // load balancer keeps sending them; Redis is reported, not required.
-            vec![Arc::new(DatabaseCheck(db))],
+            vec![Arc::new(DatabaseCheck(db.clone()))],
             vec![Arc::new(RedisCheck(redis))],
         );
-        let endpoint = http::endpoint(
-            CreateOrder::new(orders.clone()),
-            GetOrder::new(orders.clone()),
-            ListOrders::new(orders.clone()),
-            ChangeOrderStatus::new(orders, outbox_written.clone()),
-            verifier,
-            &settings.http_limits,
-        );
+        let products = Arc::new(SeaOrmProductRepository::new(db.clone()));
+        let catalog = Arc::new(MemoryCatalog::default());
+        let refresh_catalog = RefreshCatalog::new(products.clone(), catalog.clone());
+        // Orders are priced from the copy in memory: it is loaded before the first request.
+        refresh_catalog.execute().await.context("loading the catalog")?;
+        let use_cases = http::UseCases {
+            list_products: ListProducts::new(products.clone()),
+            get_product: GetProduct::new(products.clone()),
+            put_product: PutProduct::new(products.clone(), refresh_catalog.clone()),
+            deactivate_product: DeactivateProduct::new(products, refresh_catalog.clone()),
+            create_order: CreateOrder::new(orders.clone(), catalog),
+            get_order: GetOrder::new(orders.clone()),
+            list_orders: ListOrders::new(orders.clone()),
+            change_order_status: ChangeOrderStatus::new(orders, outbox_written.clone()),
+        };
+        let endpoint = http::endpoint(use_cases, verifier, &settings.http_limits);
 
         let admin = admin_endpoint(health, "Order service");
         #[cfg(feature = "profiling")]
@@ -135,6 +146,8 @@ impl Application {
             purge,
             outbox_written,
             relay_poll_interval: settings.relay_poll_interval(),
+            refresh_catalog,
+            catalog_refresh_interval: settings.catalog_refresh_interval(),
         })
     }
 
@@ -155,6 +168,11 @@ impl Application {
     /// The HTTP server failed.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> std::io::Result<()> {
         let housekeeping = tokio::spawn(run_housekeeping(self.purge, shutdown.clone()));
+        let catalog_refresh = tokio::spawn(run_catalog_refresh(
+            self.refresh_catalog,
+            self.catalog_refresh_interval,
+            shutdown.clone(),
+        ));
         let acks = self
             .acks
             .map(|acks| tokio::spawn(run_ack_listener(acks.subscriber, acks.acknowledge, shutdown.clone())));
@@ -175,6 +193,7 @@ impl Application {
             tracing::error!(error.message = %e, "outbox relay task failed");
         }
         let _ = housekeeping.await;
+        let _ = catalog_refresh.await;
         if let Some(acks) = acks {
             let _ = acks.await;
         }

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 pub use checkout_runtime::{BoxError, RepositoryError};
 
-use super::domain::{CallersKey, Order, OrderId, OrderQuery, OrderStatus};
+use super::domain::{CallersKey, Order, OrderId, OrderQuery, OrderStatus, Product, ProductQuery, Sku};
 
 /// What [`OrderRepository::create`] did with an order sent with an idempotency key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -202,4 +202,70 @@ pub trait AckSubscriber: Send + Sync {
     /// # Errors
     /// [`BusError`] when the bus is unreachable or refuses the subscription.
     async fn subscribe(&self) -> Result<Box<dyn AckSubscription>, BusError>;
+}
+
+/// What [`ProductRepository::put`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PutOutcome {
+    Created,
+    Replaced,
+}
+
+/// The catalog as stored. Every write also moves the catalog's version on, in the same
+/// transaction, so that [`ProductRepository::version`] tells every replica that its copy is
+/// out of date.
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait ProductRepository: Send + Sync {
+    /// The product with this SKU, active or not, or `None`.
+    ///
+    /// # Errors
+    /// [`RepositoryError`] when the database fails or the row breaks a domain rule.
+    async fn find(&self, sku: &Sku) -> Result<Option<Product>, RepositoryError>;
+
+    /// Up to `limit` products matching `query`, by SKU, after `query.after`.
+    ///
+    /// # Errors
+    /// [`RepositoryError`] as for [`ProductRepository::find`].
+    async fn list(&self, query: &ProductQuery, limit: u64) -> Result<Vec<Product>, RepositoryError>;
+
+    /// Creates `product` or replaces the one with its SKU.
+    ///
+    /// # Errors
+    /// [`RepositoryError`] when it could not be written; then nothing was.
+    async fn put(&self, product: &Product) -> Result<PutOutcome, RepositoryError>;
+
+    /// Writes every product of `products` (creating or replacing each) in one transaction:
+    /// all of them, or none. Returns how many were created and how many replaced.
+    ///
+    /// # Errors
+    /// [`RepositoryError`] when they could not be written; then none was.
+    async fn put_all(&self, products: &[Product]) -> Result<(usize, usize), RepositoryError>;
+
+    /// Every product, active or not, by SKU, with the version of the catalog they are.
+    ///
+    /// # Errors
+    /// [`RepositoryError`] as for [`ProductRepository::find`].
+    async fn all(&self) -> Result<(u64, Vec<Product>), RepositoryError>;
+
+    /// The catalog's version: it moves on with every write.
+    ///
+    /// # Errors
+    /// [`RepositoryError`] when the database fails.
+    async fn version(&self) -> Result<u64, RepositoryError>;
+}
+
+/// The catalog as the order service prices new orders from: a copy in memory, so that
+/// taking an order asks the database nothing about its products.
+#[cfg_attr(test, mockall::automock)]
+pub trait Catalog: Send + Sync {
+    /// The active product with this SKU, as of the copy's version.
+    fn active(&self, sku: &Sku) -> Option<Product>;
+
+    /// The version of the copy (0 before it is loaded).
+    fn version(&self) -> u64;
+
+    /// Replaces the copy with `products`, the catalog at `version`, unless the copy is
+    /// already that recent.
+    fn replace(&self, version: u64, products: Vec<Product>);
 }

@@ -85,6 +85,7 @@ fn a_malformed_port_stops_the_service_naming_the_variable() {
 fn out_of_range_values_stop_the_service_naming_the_variable() {
     for (key, value) in [
         ("ORDER_RELAY_BATCH_SIZE", "0"),
+        ("ORDER_CATALOG_REFRESH_MS", "5"),
         ("ORDER_DB_MAX_CONNECTIONS", "0"),
         ("ORDER_RELAY_POLL_MS", "-5"),
         ("HTTP_MAX_BODY_BYTES", "0"),
@@ -152,6 +153,7 @@ fn serve_help_lists_every_variable_with_its_default_and_hides_secrets() {
         "ORDER_SENT_CHANNEL",
         "HTTP_MAX_BODY_BYTES",
         "LOG_FORMAT",
+        "ORDER_CATALOG_REFRESH_MS",
         "ORDER_RELAY_BATCH_SIZE",
         "ORDER_RELAY_POLL_MS",
         "ORDER_RELAY_LEASE_MS",

@@ -3,7 +3,10 @@ use std::{sync::Arc, time::Duration};
 use chrono::Utc;
 use order::{
     application::{
-        domain::{Currency, CustomerId, Order, OrderId, OrderItem, OrderStatus, Quantity, Sku, Transition, UnitPrice},
+        domain::{
+            Currency, CustomerId, Order, OrderId, OrderItem, OrderStatus, ProductName, Quantity, Sku, Transition,
+            UnitPrice,
+        },
         ports::{CreateOutcome, OrderRepository},
     },
     infrastructure::repositories::SeaOrmOrderRepository,
@@ -17,6 +20,7 @@ use crate::helpers::{order_body, spawn_app};
 fn new_order(id: OrderId, customer: &str) -> Order {
     let item = OrderItem {
         sku: Sku::parse("BOOK").unwrap(),
+        name: ProductName::parse("Book").unwrap(),
         quantity: Quantity::new(1).unwrap(),
         unit_price: UnitPrice::new(2_500).unwrap(),
     };

@@ -62,9 +62,14 @@ async fn the_openapi_document_and_swagger_ui_are_served() {
         checkout_domain::TEXT_PATTERN
     );
     assert_eq!(
-        schemas["OrderItemDto"]["properties"]["sku"]["pattern"],
+        schemas["OrderLineRequest"]["properties"]["sku"]["pattern"],
         checkout_domain::TEXT_PATTERN
     );
+    assert_eq!(
+        schemas["PutProductRequest"]["properties"]["name"]["pattern"],
+        checkout_domain::TEXT_PATTERN
+    );
+    assert!(spec["paths"]["/products/{sku}"]["put"]["responses"]["201"].is_object());
     let list_params = spec["paths"]["/orders"]["get"]["parameters"].as_array().unwrap();
     let customer = list_params.iter().find(|p| p["name"] == "customer_id").unwrap();
     assert_eq!(customer["schema"]["pattern"], checkout_domain::TEXT_PATTERN);
@@ -81,12 +86,14 @@ async fn the_document_states_the_domain_limits() {
     let app = spawn_app().await;
     let spec: serde_json::Value = app.get("/openapi.json").await.json().await.unwrap();
     let schemas = &spec["components"]["schemas"];
-    let item = &schemas["OrderItemDto"]["properties"];
-    assert_eq!(item["quantity"]["minimum"], Quantity::MIN);
-    assert_eq!(item["quantity"]["maximum"], Quantity::MAX);
-    assert_eq!(item["unit_price_cents"]["minimum"], UnitPrice::MIN_CENTS);
-    assert_eq!(item["unit_price_cents"]["maximum"], UnitPrice::MAX_CENTS);
-    assert_eq!(item["sku"]["maxLength"], MAX_TEXT_CHARS);
+    let line = &schemas["OrderLineRequest"]["properties"];
+    assert_eq!(line["quantity"]["minimum"], Quantity::MIN);
+    assert_eq!(line["quantity"]["maximum"], Quantity::MAX);
+    assert_eq!(line["sku"]["maxLength"], MAX_TEXT_CHARS);
+    let put = &schemas["PutProductRequest"]["properties"];
+    assert_eq!(put["unit_price_cents"]["minimum"], UnitPrice::MIN_CENTS);
+    assert_eq!(put["unit_price_cents"]["maximum"], UnitPrice::MAX_CENTS);
+    assert_eq!(put["name"]["maxLength"], MAX_TEXT_CHARS);
     let request = &schemas["CreateOrderRequest"]["properties"];
     assert_eq!(request["customer_id"]["maxLength"], MAX_TEXT_CHARS);
     assert_eq!(request["items"]["minItems"], ItemCount::MIN);

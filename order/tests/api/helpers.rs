@@ -21,13 +21,14 @@ pub struct TestApp {
     pub address: String,
     /// The admin listener: `/health`, `/ready`, `/metrics`.
     pub admin_address: String,
-    /// Sends every request with a service token that holds every order scope: for the tests
-    /// of everything but access control.
+    /// Sends every request with a service token that holds every order and catalog scope: for
+    /// the tests of everything but access control.
     pub client: reqwest::Client,
     /// Sends requests as they are written, without a token.
     pub anonymous: reqwest::Client,
     pub issuer: TestIssuer,
     pub db: DatabaseConnection,
+    pub database: checkout_testing::TestDatabase,
     /// The test's own view of Redis: the administrator, not the order service's user.
     pub admin_redis_url: String,
     pub channel: String,
@@ -81,10 +82,48 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
-/// Spawns the service with settings adjusted by `configure` (limits, timings, ...).
+/// The highest price in the test price list [`stock_price_list`] writes.
+pub const PRICE_LIST_MAX_CENTS: i64 = 20_000;
+
+/// The SKU of the test price list's product that costs `cents`.
+pub fn priced(cents: i64) -> String {
+    format!("P-{cents}")
+}
+
+/// Writes the test price list into the catalog: product `P-<n>` ("Priced n") costs `n` cents,
+/// for every `n` from 1 to [`PRICE_LIST_MAX_CENTS`], so [`order_body`] can order anything a
+/// test needs at the price it names. Bumps the catalog's version, as every write does.
+pub async fn stock_price_list(db: &DatabaseConnection) {
+    db.execute_unprepared(&format!(
+        "INSERT INTO products (sku, name, unit_price_cents, currency, active, updated_at) \
+         SELECT 'P-' || n, 'Priced ' || n, n, 'EUR', true, now() FROM generate_series(1, {PRICE_LIST_MAX_CENTS}) n; \
+         UPDATE catalog_version SET version = version + 1;"
+    ))
+    .await
+    .expect("stock the test price list");
+}
+
+/// Spawns the service with settings adjusted by `configure` (limits, timings, ...), its
+/// catalog stocked with the test price list.
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
-    checkout_runtime::telemetry::init_for_tests();
     let (database, db) = migrated_database::<Migrator>().await;
+    stock_price_list(&db).await;
+    spawn_on(database, db, configure).await
+}
+
+/// Spawns the service on an empty catalog.
+pub async fn spawn_app_without_products() -> TestApp {
+    let (database, db) = migrated_database::<Migrator>().await;
+    spawn_on(database, db, |_| {}).await
+}
+
+/// Spawns the service on `database`, migrated and stocked as the caller chose.
+pub async fn spawn_on(
+    database: checkout_testing::TestDatabase,
+    db: DatabaseConnection,
+    configure: impl FnOnce(&mut Settings),
+) -> TestApp {
+    checkout_runtime::telemetry::init_for_tests();
     let redis = &checkout_testing::servers().redis;
     let channel = checkout_testing::unique_name("order.sent");
     let issuer = TestIssuer::start().await;
@@ -106,6 +145,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
             Scope::OrdersRead,
             Scope::OrdersStatus,
             Scope::OrdersAdmin,
+            Scope::CatalogWrite,
         ],
     );
     TestApp {
@@ -115,6 +155,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         anonymous: reqwest::Client::new(),
         issuer,
         db,
+        database,
         admin_redis_url: redis.url("admin"),
         channel,
         _shutdown: shutdown,
@@ -133,22 +174,60 @@ pub fn client_with(token: &str) -> reqwest::Client {
         .expect("an HTTP client")
 }
 
+/// A create request for `customer_id` with one line per `(quantity, unit price in cents)`:
+/// each line orders the test price list's product of that price.
 pub fn order_body(customer_id: &str, items: &[(i64, i64)]) -> Value {
     json!({
         "customer_id": customer_id,
         "items": items
             .iter()
-            .enumerate()
-            .map(|(i, (quantity, unit_price_cents))| json!({
-                "sku": format!("SKU-{i}"),
-                "quantity": quantity,
-                "unit_price_cents": unit_price_cents,
-            }))
+            .map(|(quantity, cents)| json!({ "sku": priced(*cents), "quantity": quantity }))
             .collect::<Vec<_>>(),
     })
 }
 
+/// A second order service on a test app's database, Redis and identity provider: another
+/// replica behind the same load balancer.
+pub struct Replica {
+    pub address: String,
+    /// As [`TestApp::client`].
+    pub client: reqwest::Client,
+    _shutdown: Shutdown,
+}
+
+impl Replica {
+    pub async fn post_order(&self, body: &Value) -> reqwest::Response {
+        self.client
+            .post(format!("{}/orders", self.address))
+            .json(body)
+            .send()
+            .await
+            .expect("POST /orders to the replica")
+    }
+}
+
 impl TestApp {
+    /// Starts another replica of this service, with settings adjusted by `configure`.
+    pub async fn spawn_replica(&self, configure: impl FnOnce(&mut Settings)) -> Replica {
+        let mut settings = test_settings(
+            &self.database.url,
+            checkout_testing::servers().redis.url("order"),
+            self.channel.clone(),
+            self.issuer.settings(),
+            checkout_testing::event_keys().pem(),
+        );
+        configure(&mut settings);
+        let app = Application::build(settings)
+            .await
+            .expect("build a second order service");
+        let (address, shutdown) = serve(app.port(), |stop| app.run_until_stopped(stop));
+        Replica {
+            address,
+            client: self.client.clone(),
+            _shutdown: shutdown,
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }
@@ -185,6 +264,16 @@ impl TestApp {
         let response = self.post_order(&order_body(customer_id, items)).await;
         assert_eq!(response.status(), 201);
         response.json().await.unwrap()
+    }
+
+    /// `PUT /products/{sku}` as the catalog writer.
+    pub async fn put_product(&self, sku: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .put(self.url(&format!("/products/{sku}")))
+            .json(body)
+            .send()
+            .await
+            .expect("PUT /products/{sku}")
     }
 
     pub async fn patch_status(&self, id: &str, status: &str) -> reqwest::Response {

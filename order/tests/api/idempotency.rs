@@ -61,7 +61,7 @@ async fn the_same_key_with_another_body_is_a_422_and_creates_nothing() {
 /// A claim as versions before this one committed it, on its own before the order: no
 /// snapshot, held until `locked_until`. Such rows can exist while a rolling upgrade runs.
 async fn earlier_versions_claim(app: &TestApp, key: &str, locked_until: &str) {
-    let fingerprint = r#"{"customer_id":"idem","currency":"EUR","items":[["SKU-0",1,100]]}"#;
+    let fingerprint = r#"{"customer_id":"idem","currency":"EUR","items":[["P-100",1]]}"#;
     app.count(&format!(
         "WITH claimed AS (INSERT INTO idempotency_keys (caller, key, fingerprint, order_snapshot, created_at, locked_until) VALUES ('order-tests', '{key}', '{fingerprint}', NULL, now(), {locked_until}) RETURNING 1) SELECT count(*) FROM claimed"
     ))

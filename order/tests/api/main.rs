@@ -1,6 +1,7 @@
 //! Integration tests of the order service against real PostgreSQL and Redis.
 
 mod auth;
+mod catalog;
 mod cli;
 mod connections;
 mod database;

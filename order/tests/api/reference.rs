@@ -14,7 +14,7 @@ use tokio::{
     net::TcpStream,
 };
 
-use crate::helpers::{TestApp, client_with, eventually, order_body, spawn_app, spawn_app_with};
+use crate::helpers::{PRICE_LIST_MAX_CENTS, TestApp, client_with, eventually, order_body, spawn_app, spawn_app_with};
 
 const MISSING: &str = "/orders/0193a5c2-7f4e-7b21-9c3d-2f6e8a1b4c5d";
 
@@ -80,6 +80,7 @@ async fn every_operation_answers_each_declared_status_and_no_other() {
         Scope::OrdersRead,
         Scope::OrdersStatus,
         Scope::OrdersAdmin,
+        Scope::CatalogWrite,
     ];
     let anonymous = Client::new();
     let alice = client_with(&app.issuer.customer("alice", &[Scope::OrdersWrite, Scope::OrdersRead]));
@@ -110,12 +111,14 @@ async fn every_operation_answers_each_declared_status_and_no_other() {
     // A claim of the key that an earlier version of the service holds for a minute.
     app.count(
         "WITH claimed AS (INSERT INTO idempotency_keys (caller, key, fingerprint, order_snapshot, created_at, locked_until) \
-         VALUES ('order-tests', 'held', '{\"customer_id\":\"alice\",\"currency\":\"EUR\",\"items\":[[\"SKU-0\",2,6000],[\"SKU-1\",1,1250]]}', NULL, now(), now() + interval '1 minute') RETURNING 1) SELECT count(*) FROM claimed",
+         VALUES ('order-tests', 'held', '{\"customer_id\":\"alice\",\"currency\":\"EUR\",\"items\":[[\"P-6000\",2],[\"P-1250\",1]]}', NULL, now(), now() + interval '1 minute') RETURNING 1) SELECT count(*) FROM claimed",
     )
     .await;
     coverage
         .record(post, orders, app.post_order_with_key("held", &good).await)
         .await;
+    let unknown = order_body("alice", &[(1, 100), (1, PRICE_LIST_MAX_CENTS + 1)]);
+    coverage.record(post, orders, app.post_order(&unknown).await).await;
     let huge = order_body("alice", &[(1, 100)]).to_string() + &" ".repeat(70_000);
     coverage
         .record(post, orders, app.post_order_text(huge).send().await.unwrap())
@@ -199,6 +202,103 @@ async fn every_operation_answers_each_declared_status_and_no_other() {
     let limited = until_limited(|| flood.patch(url(&path)).json(&json!({"status": "sent"}))).await;
     coverage.record(patch, status_of, limited).await;
 
+    // GET /products
+    let products = "/products";
+    coverage.record(get, products, app.get("/products?limit=2").await).await;
+    coverage
+        .record(get, products, app.get("/products?active=maybe").await)
+        .await;
+    coverage
+        .record(get, products, of(&anonymous, products).await.unwrap())
+        .await;
+    coverage
+        .record(get, products, of(&unscoped, products).await.unwrap())
+        .await;
+
+    // GET /products/{sku}
+    let product = "/products/{sku}";
+    coverage
+        .record(get, product, of(&alice, "/products/P-100").await.unwrap())
+        .await;
+    coverage.record(get, product, app.get("/products/%20").await).await;
+    coverage
+        .record(get, product, of(&anonymous, "/products/P-100").await.unwrap())
+        .await;
+    coverage
+        .record(get, product, of(&unscoped, "/products/P-100").await.unwrap())
+        .await;
+    coverage
+        .record(get, product, app.get("/products/NO-SUCH-SKU").await)
+        .await;
+
+    // PUT /products/{sku}
+    let put = "put";
+    let mug = json!({"name": "Enamel mug", "unit_price_cents": 1250});
+    let write = |client: &Client, path: &str, body: &Value| client.put(url(path)).json(body).send();
+    coverage
+        .record(put, product, app.put_product("MUG-3", &mug).await)
+        .await;
+    coverage
+        .record(put, product, app.put_product("MUG-3", &mug).await)
+        .await;
+    let free = json!({"name": "Enamel mug", "unit_price_cents": 0});
+    coverage
+        .record(put, product, app.put_product("MUG-3", &free).await)
+        .await;
+    coverage
+        .record(put, product, write(&anonymous, "/products/MUG-3", &mug).await.unwrap())
+        .await;
+    coverage
+        .record(put, product, write(&alice, "/products/MUG-3", &mug).await.unwrap())
+        .await;
+    let (status, body) = stalled_body(&app, "PUT", "/products/MUG-3", &token).await;
+    coverage.record_text(put, product, status, &body);
+    let huge = format!(
+        r#"{{"name": "Enamel mug", "unit_price_cents": 1250{}}}"#,
+        " ".repeat(70_000)
+    );
+    let request = app
+        .client
+        .put(url("/products/MUG-3"))
+        .header("content-type", "application/json");
+    coverage
+        .record(put, product, request.body(huge).send().await.unwrap())
+        .await;
+    let request = app
+        .client
+        .put(url("/products/MUG-3"))
+        .header("content-type", "text/plain");
+    coverage
+        .record(put, product, request.body(mug.to_string()).send().await.unwrap())
+        .await;
+    let limited = until_limited(|| flood.put(url("/products/MUG-3")).json(&mug)).await;
+    coverage.record(put, product, limited).await;
+
+    // DELETE /products/{sku}
+    let delete = "delete";
+    let remove = |client: &Client, path: &str| client.delete(url(path)).send();
+    coverage
+        .record(delete, product, remove(&app.client, "/products/MUG-3").await.unwrap())
+        .await;
+    coverage
+        .record(delete, product, remove(&app.client, "/products/%20").await.unwrap())
+        .await;
+    coverage
+        .record(delete, product, remove(&anonymous, "/products/MUG-3").await.unwrap())
+        .await;
+    coverage
+        .record(delete, product, remove(&alice, "/products/MUG-3").await.unwrap())
+        .await;
+    coverage
+        .record(
+            delete,
+            product,
+            remove(&app.client, "/products/NO-SUCH-SKU").await.unwrap(),
+        )
+        .await;
+    let limited = until_limited(|| flood.delete(url("/products/MUG-3"))).await;
+    coverage.record(delete, product, limited).await;
+
     // Every operation with the database gone.
     take_the_database_away(&app.db).await;
     let down = caller(&app, "while-down", &all);
@@ -211,6 +311,16 @@ async fn every_operation_answers_each_declared_status_and_no_other() {
     coverage.record(get, list, of(&down, list).await.unwrap()).await;
     let delivered = change(&down, &path, json!({"status": "delivered"}));
     coverage.record(patch, status_of, delivered.await.unwrap()).await;
+    coverage.record(get, products, of(&down, products).await.unwrap()).await;
+    coverage
+        .record(get, product, of(&down, "/products/P-100").await.unwrap())
+        .await;
+    coverage
+        .record(put, product, write(&down, "/products/MUG-3", &mug).await.unwrap())
+        .await;
+    coverage
+        .record(delete, product, remove(&down, "/products/MUG-3").await.unwrap())
+        .await;
 
     coverage.finish();
 }

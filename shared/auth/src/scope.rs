@@ -7,6 +7,7 @@ pub enum Scope {
     OrdersRead,
     OrdersStatus,
     OrdersAdmin,
+    CatalogWrite,
     VouchersRead,
     VouchersRedeem,
     VouchersAdmin,
@@ -19,11 +20,12 @@ pub struct UnknownScope;
 
 impl Scope {
     /// Every scope, in declaration order.
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::OrdersWrite,
         Self::OrdersRead,
         Self::OrdersStatus,
         Self::OrdersAdmin,
+        Self::CatalogWrite,
         Self::VouchersRead,
         Self::VouchersRedeem,
         Self::VouchersAdmin,
@@ -36,6 +38,7 @@ impl Scope {
             Self::OrdersRead => "orders:read",
             Self::OrdersStatus => "orders:status",
             Self::OrdersAdmin => "orders:admin",
+            Self::CatalogWrite => "catalog:write",
             Self::VouchersRead => "vouchers:read",
             Self::VouchersRedeem => "vouchers:redeem",
             Self::VouchersAdmin => "vouchers:admin",

@@ -209,6 +209,14 @@ impl ApiError {
         Self::Unprocessable(Json(Problem::new(StatusCode::UNPROCESSABLE_ENTITY, kind, detail)))
     }
 
+    /// A 422 of `kind` naming each field it is about; the detail repeats them in one line.
+    pub fn unprocessable_fields(kind: &str, errors: Vec<FieldError>) -> Self {
+        let detail = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
+        let mut problem = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, kind, detail);
+        problem.errors = errors;
+        Self::Unprocessable(Json(problem))
+    }
+
     /// A 500 whose body says nothing about the cause; the cause is logged here, once.
     pub fn internal(error: &(dyn std::error::Error + 'static)) -> Self {
         tracing::error!(error.message = %checkout_runtime::error::Chain(error), error.cause_chain = ?error, "request failed");

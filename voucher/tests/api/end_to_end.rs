@@ -121,16 +121,26 @@ impl OrderApp<'_> {
         }
     }
 
-    /// Creates an order of one line worth `total_cents` as the customer, and marks it sent
+    /// Puts a product worth `total_cents` in the catalog, creates an order of one as the customer, and marks it sent
     /// as the fulfilment service; returns its id.
     async fn send_order(&self, customer_id: &str, total_cents: i64) -> String {
+        let sku = format!("BOOK-{total_cents}");
+        let stocked = self
+            .client
+            .put(format!("{}/products/{sku}", self.address))
+            .bearer_auth(self.issuer.client("merchandising", &[Scope::CatalogWrite]))
+            .json(&json!({"name": "Book", "unit_price_cents": total_cents}))
+            .send()
+            .await
+            .unwrap();
+        assert!(stocked.status().is_success(), "stock {sku}: {}", stocked.status());
         let created: Value = self
             .client
             .post(format!("{}/orders", self.address))
             .bearer_auth(self.issuer.customer(customer_id, &[Scope::OrdersWrite]))
             .json(&json!({
                 "customer_id": customer_id,
-                "items": [{"sku": "BOOK", "quantity": 1, "unit_price_cents": total_cents}],
+                "items": [{"sku": sku, "quantity": 1}],
                 "currency": "EUR",
             }))
             .send()

@@ -2,7 +2,7 @@
 
 use checkout_http::{
     ApiError, Authenticated, Documented, FieldError, JsonBody, Operation, ProblemType, RateClass, Rule, StrictJson,
-    Violations, problems::*, text_schema,
+    Violations, integer_schema, problems::*, text_schema,
 };
 use poem::{Request, http::Method};
 use poem_openapi::{
@@ -15,13 +15,14 @@ use serde::Deserialize;
 
 use super::{
     ApiTags,
-    order::{Currency, OrderDto, OrderItemDto, example_items},
+    order::{Currency, OrderDto, example_items},
+    product::SkuField,
     repository,
 };
 use crate::application::{
     domain::{
-        self, CustomerId, IdempotencyKey, InvalidItemCount, InvalidOrder, InvalidQuantity, InvalidText,
-        InvalidUnitPrice, ItemCount, OrderItem, Quantity, Sku, UnitPrice, access,
+        self, CustomerId, IdempotencyKey, InvalidItemCount, InvalidOrder, InvalidQuantity, InvalidText, ItemCount,
+        OrderLine, Quantity, Sku, access,
     },
     usecases::{CreateOrder, CreateOrderError, NewOrder},
 };
@@ -47,6 +48,7 @@ pub const OPERATION: Operation = Operation {
         PAYLOAD_TOO_LARGE,
         UNSUPPORTED_MEDIA_TYPE,
         IDEMPOTENCY_KEY_REUSED,
+        UNKNOWN_PRODUCT,
         UNAVAILABLE,
         TIMEOUT,
     ],
@@ -58,6 +60,15 @@ pub const IDEMPOTENCY_KEY_IN_FLIGHT: ProblemType = ProblemType::new(
     "The first request with this `Idempotency-Key` has been in progress for more than 5 s. \
      Retry with the same key: the answer will be that request's.",
     "a request with this Idempotency-Key is still being processed; retry later",
+);
+
+pub const UNKNOWN_PRODUCT: ProblemType = ProblemType::new(
+    "unknown-product",
+    422,
+    "A line names a SKU that is not an active product of the catalog: it never was, or it was \
+     deactivated. `errors` names each such line (`items[1].sku`). Nothing was created; \
+     `GET /products?active=true` lists what can be ordered.",
+    "items[1].sku: no active product with this SKU",
 );
 
 pub const IDEMPOTENCY_KEY_REUSED: ProblemType = ProblemType::new(
@@ -83,11 +94,11 @@ impl Rule for CustomerIdField {
 pub enum ItemsField {}
 
 impl Rule for ItemsField {
-    type Value = Vec<OrderItemDto>;
+    type Value = Vec<OrderLineRequest>;
 
     fn schema() -> MetaSchema {
         MetaSchema {
-            items: Some(Box::new(OrderItemDto::schema_ref())),
+            items: Some(Box::new(OrderLineRequest::schema_ref())),
             min_items: Some(ItemCount::MIN),
             max_items: Some(ItemCount::MAX),
             ..MetaSchema::new("array")
@@ -111,14 +122,54 @@ impl Rule for IdempotencyKeyHeader {
     }
 }
 
-/// A new order. The total is computed by the server from the items.
+/// How many units of a line: the domain's limits.
+pub enum QuantityField {}
+
+impl Rule for QuantityField {
+    type Value = i64;
+
+    fn schema() -> MetaSchema {
+        integer_schema(Quantity::MIN.into(), Quantity::MAX.into())
+    }
+}
+
+/// One line of a new order: a product of the catalog and how many. Its name and price are
+/// the catalog's.
+#[derive(Debug, Clone, Object, Deserialize)]
+#[oai(example)]
+#[serde(deny_unknown_fields)]
+pub struct OrderLineRequest {
+    /// The product's SKU: an active product of the catalog (`GET /products`).
+    pub sku: Documented<SkuField>,
+    /// How many units.
+    pub quantity: Documented<QuantityField>,
+}
+
+impl Example for OrderLineRequest {
+    fn example() -> Self {
+        example_lines().remove(0)
+    }
+}
+
+/// The lines of the examples: those of the example order.
+fn example_lines() -> Vec<OrderLineRequest> {
+    example_items()
+        .into_iter()
+        .map(|item| OrderLineRequest {
+            sku: Documented::new(item.sku),
+            quantity: Documented::new(item.quantity),
+        })
+        .collect()
+}
+
+/// A new order. The server prices it from the catalog and computes the total.
 #[derive(Debug, Object, Deserialize)]
 #[oai(example)]
 #[serde(deny_unknown_fields)]
 pub struct CreateOrderRequest {
     /// The customer placing the order: a customer's token may name only its own subject.
     pub customer_id: Documented<CustomerIdField>,
-    /// The lines of the order, each a product, a quantity and a unit price.
+    /// The lines of the order, each a product of the catalog and a quantity.
     pub items: Documented<ItemsField>,
     /// Defaults to EUR (also when null), the only currency accepted.
     #[oai(nullable)]
@@ -131,11 +182,14 @@ impl JsonBody for CreateOrderRequest {
         Some(match field {
             "customer_id" | "sku" => InvalidText.to_string(),
             "quantity" => InvalidQuantity.to_string(),
-            "unit_price_cents" => InvalidUnitPrice.to_string(),
             "items" => InvalidItemCount.to_string(),
             "currency" => domain::Currency::rule(),
             _ => return None,
         })
+    }
+
+    fn refused(field: &str) -> Option<&'static str> {
+        (field == "unit_price_cents").then_some("is not accepted: prices come from the catalog")
     }
 }
 
@@ -143,7 +197,7 @@ impl Example for CreateOrderRequest {
     fn example() -> Self {
         Self {
             customer_id: Documented::new("alice".into()),
-            items: Documented::new(example_items()),
+            items: Documented::new(example_lines()),
             currency: Some(Currency::EUR),
         }
     }
@@ -156,20 +210,15 @@ impl CreateOrderRequest {
         let customer_id = violations.check("customer_id", CustomerId::parse(self.customer_id.into_inner()));
         let items = self.items.into_inner();
         let count = violations.check("items", ItemCount::check(items.len()));
-        let items: Option<Vec<OrderItem>> = items
+        let lines: Option<Vec<OrderLine>> = items
             .into_iter()
             .enumerate()
             .map(|(i, item)| {
                 let sku = violations.check(format!("items[{i}].sku"), Sku::parse(item.sku.into_inner()));
                 let quantity = violations.check(format!("items[{i}].quantity"), Quantity::new(item.quantity.0));
-                let unit_price = violations.check(
-                    format!("items[{i}].unit_price_cents"),
-                    UnitPrice::new(item.unit_price_cents.0),
-                );
-                Some(OrderItem {
+                Some(OrderLine {
                     sku: sku?,
                     quantity: quantity?,
-                    unit_price: unit_price?,
                 })
             })
             // Every item is checked, not only those up to the first broken one.
@@ -179,7 +228,7 @@ impl CreateOrderRequest {
         count?;
         Some(NewOrder {
             customer_id: customer_id?,
-            items: items?,
+            lines: lines?,
             currency: match self.currency {
                 None | Some(Currency::EUR) => domain::Currency::Eur,
             },
@@ -211,6 +260,13 @@ fn problem(err: CreateOrderError) -> ApiError {
             ApiError::invalid(vec![FieldError::new("items", e.to_string())])
         }
         CreateOrderError::Invalid(e @ InvalidOrder::TotalMismatch { .. }) => ApiError::internal(&e),
+        CreateOrderError::UnknownProducts(lines) => ApiError::unprocessable_fields(
+            UNKNOWN_PRODUCT.kind,
+            lines
+                .into_iter()
+                .map(|i| FieldError::new(format!("items[{i}].sku"), "no active product with this SKU"))
+                .collect(),
+        ),
         CreateOrderError::KeyReused => ApiError::unprocessable(IDEMPOTENCY_KEY_REUSED.kind, err.to_string()),
         CreateOrderError::KeyInFlight => ApiError::conflict(IDEMPOTENCY_KEY_IN_FLIGHT.kind, err.to_string()),
         CreateOrderError::Repository(e) => repository(e),
@@ -223,7 +279,9 @@ pub struct CreateOrderApi(pub CreateOrder);
 impl CreateOrderApi {
     /// Create an order
     ///
-    /// Validates the items and computes the total; the order starts in status `created`.
+    /// Prices each line from the catalog (its product's name and price now) and computes the
+    /// total; the order starts in status `created`. Prices are the catalog's: a line that
+    /// states `unit_price_cents` is refused.
     #[oai(path = "/orders", method = "post", operation_id = "create_order")]
     async fn create_order(
         &self,
@@ -266,11 +324,14 @@ impl CreateOrderApi {
 mod tests {
     use super::*;
 
-    fn item(sku: &str, quantity: i64, unit_price_cents: i64) -> OrderItemDto {
-        OrderItemDto::new(sku, quantity, unit_price_cents)
+    fn line(sku: &str, quantity: i64) -> OrderLineRequest {
+        OrderLineRequest {
+            sku: Documented::new(sku.into()),
+            quantity: Documented::new(quantity),
+        }
     }
 
-    fn request(customer_id: &str, items: Vec<OrderItemDto>) -> CreateOrderRequest {
+    fn request(customer_id: &str, items: Vec<OrderLineRequest>) -> CreateOrderRequest {
         CreateOrderRequest {
             customer_id: Documented::new(customer_id.into()),
             items: Documented::new(items),
@@ -289,15 +350,27 @@ mod tests {
 
     #[test]
     fn every_broken_field_is_named_as_the_client_wrote_it() {
-        let request = request(" ", vec![item("A", 1, 100), item("", 0, 100), item("C", 2, 0)]);
+        let request = request(" ", vec![line("A", 1), line("", 0), line("C", 1001)]);
         assert_eq!(
             violations_of(request),
             [
                 "customer_id: must be 1 to 64 characters, not blank, without control characters",
                 "items[1].sku: must be 1 to 64 characters, not blank, without control characters",
                 "items[1].quantity: must be an integer from 1 to 1000",
-                "items[2].unit_price_cents: must be an integer from 1 to 100000000 (cents)",
+                "items[2].quantity: must be an integer from 1 to 1000",
             ]
+        );
+    }
+
+    #[test]
+    fn a_stated_price_is_refused_naming_the_field_and_why() {
+        let body = br#"{"customer_id": "c", "items": [{"sku": "A", "quantity": 1, "unit_price_cents": 1}]}"#;
+        let ApiError::BadRequest(problem) = checkout_http::parse_json::<CreateOrderRequest>(body).unwrap_err() else {
+            panic!("a 400");
+        };
+        assert_eq!(
+            problem.0.errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            ["items[0].unit_price_cents: is not accepted: prices come from the catalog"]
         );
     }
 
@@ -319,28 +392,30 @@ mod tests {
     }
 
     #[test]
-    fn the_examples_are_an_order_the_service_would_take_and_answer() {
+    fn the_examples_ask_for_the_lines_of_the_example_order() {
         let mut violations = Violations::default();
         let order = CreateOrderRequest::example().into_new_order(&mut violations).unwrap();
         assert!(violations.finish().is_ok());
-        let total: i64 = order
-            .items
-            .iter()
-            .map(|i| i64::from(i.quantity.get()) * i.unit_price.cents().get())
-            .sum();
         let answer = OrderDto::example();
+        let asked: Vec<_> = order
+            .lines
+            .iter()
+            .map(|l| (l.sku.as_str(), i64::from(l.quantity.get())))
+            .collect();
+        let answered: Vec<_> = answer.items.iter().map(|i| (i.sku.as_str(), i.quantity)).collect();
+        assert_eq!(asked, answered);
+        let total: i64 = answer.items.iter().map(|i| i.quantity * i.unit_price_cents).sum();
         assert_eq!(answer.total_cents, total);
-        assert_eq!(answer.items.len(), order.items.len());
     }
 
     #[test]
     fn a_valid_request_becomes_a_new_order_in_euros() {
-        let mut request = request("c", vec![item("A", 2, 150)]);
+        let mut request = request("c", vec![line("A", 2)]);
         request.currency = Some(Currency::EUR);
         let mut violations = Violations::default();
         let order = request.into_new_order(&mut violations).unwrap();
         assert!(violations.finish().is_ok());
         assert_eq!(order.currency, domain::Currency::Eur);
-        assert_eq!(order.items[0].quantity.get(), 2);
+        assert_eq!(order.lines[0].quantity.get(), 2);
     }
 }

@@ -4,9 +4,14 @@
 
 mod change_order_status;
 mod create_order;
+mod delete_product;
 mod get_order;
+mod get_product;
 mod list_orders;
+mod list_products;
 mod order;
+mod product;
+mod put_product;
 
 use std::sync::Arc;
 
@@ -17,11 +22,17 @@ use poem_openapi::Tags;
 
 use crate::application::{
     ports::RepositoryError,
-    usecases::{ChangeOrderStatus, CreateOrder, GetOrder, ListOrders},
+    usecases::{
+        ChangeOrderStatus, CreateOrder, DeactivateProduct, GetOrder, GetProduct, ListOrders, ListProducts, PutProduct,
+    },
 };
 
 /// The route table: every operation the API serves.
-pub const OPERATIONS: [Operation; 4] = [
+pub const OPERATIONS: [Operation; 8] = [
+    list_products::OPERATION,
+    get_product::OPERATION,
+    put_product::OPERATION,
+    delete_product::OPERATION,
     create_order::OPERATION,
     get_order::OPERATION,
     list_orders::OPERATION,
@@ -30,24 +41,35 @@ pub const OPERATIONS: [Operation; 4] = [
 
 #[derive(Tags)]
 enum ApiTags {
+    /// The shop's products and their prices, which new orders are priced from.
+    Catalog,
     /// Orders and their lifecycle.
     Orders,
 }
 
+/// The use cases the operations drive.
+pub struct UseCases {
+    pub list_products: ListProducts,
+    pub get_product: GetProduct,
+    pub put_product: PutProduct,
+    pub deactivate_product: DeactivateProduct,
+    pub create_order: CreateOrder,
+    pub get_order: GetOrder,
+    pub list_orders: ListOrders,
+    pub change_order_status: ChangeOrderStatus,
+}
+
 /// The public HTTP surface of the order service (see [`service_endpoint`]).
-pub fn endpoint(
-    create: CreateOrder,
-    get: GetOrder,
-    list: ListOrders,
-    change_status: ChangeOrderStatus,
-    verifier: Arc<TokenVerifier>,
-    limits: &HttpLimits,
-) -> BoxEndpoint<'static> {
+pub fn endpoint(use_cases: UseCases, verifier: Arc<TokenVerifier>, limits: &HttpLimits) -> BoxEndpoint<'static> {
     let apis = (
-        create_order::CreateOrderApi(create),
-        get_order::GetOrderApi(get),
-        list_orders::ListOrdersApi(list),
-        change_order_status::ChangeOrderStatusApi(change_status),
+        list_products::ListProductsApi(use_cases.list_products),
+        get_product::GetProductApi(use_cases.get_product),
+        put_product::PutProductApi(use_cases.put_product),
+        delete_product::DeleteProductApi(use_cases.deactivate_product),
+        create_order::CreateOrderApi(use_cases.create_order),
+        get_order::GetOrderApi(use_cases.get_order),
+        list_orders::ListOrdersApi(use_cases.list_orders),
+        change_order_status::ChangeOrderStatusApi(use_cases.change_order_status),
     );
     service_endpoint(apis, "Order service", DESCRIPTION, &OPERATIONS, verifier, limits)
 }
@@ -73,12 +95,16 @@ becomes `sent`, the service publishes an `order.sent` event; the **voucher servi
 order that totals **more than 100.00 EUR** (by default) with exactly one **5.00 EUR** voucher \
 for its customer.
 
-Money is integer cents (`6000` is 60.00 EUR); the only currency is EUR. The server computes an \
-order's total from its items. Unknown fields and repeated keys in a body are refused.
+Money is integer cents (`6000` is 60.00 EUR); the only currency is EUR. Prices are the \
+shop's: an order names products of the **catalog** (`GET /products`) and quantities, and the \
+server copies each product's name and price onto the order's line and computes the total; a \
+later change of the catalog never changes an order. Unknown fields and repeated keys in a body \
+are refused.
 
 **Access.** Every operation needs an OAuth 2.0 bearer access token (\"Authorize\"); each \
 operation says which scopes. A customer (the token's subject) orders, reads and lists for \
-itself only; another customer's order answers 404.
+itself only; another customer's order answers 404. Every caller reads the catalog; writing it \
+needs `catalog:write`.
 
 **Retries.** `POST /orders` takes an `Idempotency-Key`: the same key and body within 24 hours \
 replay the first answer (`Idempotent-Replayed: true`) and create nothing.

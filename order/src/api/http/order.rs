@@ -1,12 +1,12 @@
 //! An order as every operation answers it, and the order id as a parameter.
 
-use checkout_http::{Documented, Rule, integer_schema, rfc3339, text_schema, uuid_schema};
+use checkout_http::{Rule, rfc3339, uuid_schema};
 use chrono::{DateTime, Utc};
 use poem_openapi::{Enum, Object, registry::MetaSchema, types::Example};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::application::domain::{self, Order, OrderStatus, Quantity, UnitPrice};
+use crate::application::domain::{self, Order, OrderStatus};
 
 /// The id the examples of the document share.
 pub const EXAMPLE_ID: Uuid = Uuid::from_u128(0x0193_a5c2_7f4e_7b21_9c3d_2f6e_8a1b_4c5d);
@@ -19,39 +19,6 @@ impl Rule for OrderIdParam {
 
     fn schema() -> MetaSchema {
         uuid_schema(&EXAMPLE_ID.to_string())
-    }
-}
-
-/// A product's stock-keeping unit: the domain's free-text rule.
-pub enum SkuField {}
-
-impl Rule for SkuField {
-    type Value = String;
-
-    fn schema() -> MetaSchema {
-        text_schema("BOOK-1")
-    }
-}
-
-/// How many units of a line: the domain's limits.
-pub enum QuantityField {}
-
-impl Rule for QuantityField {
-    type Value = i64;
-
-    fn schema() -> MetaSchema {
-        integer_schema(Quantity::MIN.into(), Quantity::MAX.into())
-    }
-}
-
-/// The price of one unit in cents: the domain's limits.
-pub enum UnitPriceField {}
-
-impl Rule for UnitPriceField {
-    type Value = i64;
-
-    fn schema() -> MetaSchema {
-        integer_schema(UnitPrice::MIN_CENTS, UnitPrice::MAX_CENTS)
     }
 }
 
@@ -73,17 +40,19 @@ pub enum OrderStatusDto {
     Cancelled,
 }
 
-/// One line of an order.
-#[derive(Debug, Clone, Object, Deserialize, Serialize)]
+/// One line of an order: the product, and its name and price when the order was created
+/// (later changes of the catalog do not change an order).
+#[derive(Debug, Clone, Object, Serialize)]
 #[oai(example)]
-#[serde(deny_unknown_fields)]
 pub struct OrderItemDto {
     /// Stock-keeping unit of the product.
-    pub sku: Documented<SkuField>,
+    pub sku: String,
+    /// The product's name when the order was created.
+    pub name: String,
     /// How many units.
-    pub quantity: Documented<QuantityField>,
-    /// Price of one unit in cents (6000 is 60.00 EUR).
-    pub unit_price_cents: Documented<UnitPriceField>,
+    pub quantity: i64,
+    /// Price of one unit in cents when the order was created (6000 is 60.00 EUR).
+    pub unit_price_cents: i64,
 }
 
 /// An order.
@@ -110,21 +79,17 @@ pub struct OrderDto {
     pub updated_at: DateTime<Utc>,
 }
 
-impl OrderItemDto {
-    pub fn new(sku: &str, quantity: i64, unit_price_cents: i64) -> Self {
-        Self {
-            sku: Documented::new(sku.to_owned()),
-            quantity: Documented::new(quantity),
-            unit_price_cents: Documented::new(unit_price_cents),
-        }
-    }
-}
-
-/// The lines of the examples: 2 x 60.00 + 12.50 = 132.50 EUR.
+/// The lines of the examples, priced from the sample catalog: 2 x 60.00 + 12.50 = 132.50 EUR.
 pub fn example_items() -> Vec<OrderItemDto> {
+    let line = |sku: &str, name: &str, quantity, unit_price_cents| OrderItemDto {
+        sku: sku.into(),
+        name: name.into(),
+        quantity,
+        unit_price_cents,
+    };
     vec![
-        OrderItemDto::new("BOOK-1", 2, 6000),
-        OrderItemDto::new("MUG-3", 1, 1250),
+        line("BOOK-1", "The Rust Programming Language", 2, 6000),
+        line("MUG-3", "Enamel mug", 1, 1250),
     ]
 }
 
@@ -179,7 +144,12 @@ impl From<Order> for OrderDto {
             items: order
                 .items()
                 .iter()
-                .map(|i| OrderItemDto::new(i.sku.as_str(), i64::from(i.quantity.get()), i.unit_price.cents().get()))
+                .map(|i| OrderItemDto {
+                    sku: i.sku.as_str().to_owned(),
+                    name: i.name.as_str().to_owned(),
+                    quantity: i64::from(i.quantity.get()),
+                    unit_price_cents: i.unit_price.cents().get(),
+                })
                 .collect(),
             total_cents: order.total().amount.get(),
             currency: order.total().currency.into(),

@@ -27,6 +27,24 @@ pub const CHANGE_STATUS: Permission = Permission {
     rule: "For the fulfilment service: it may change any order's status.",
 };
 
+/// Reading the catalog: the shop's price list, the same for every caller.
+pub const READ_CATALOG: Permission = Permission {
+    scopes: &[
+        Scope::OrdersWrite,
+        Scope::OrdersRead,
+        Scope::OrdersStatus,
+        Scope::OrdersAdmin,
+        Scope::CatalogWrite,
+    ],
+    rule: "Any caller of the order service: every customer and service sees the same catalog.",
+};
+
+/// Creating, replacing and deactivating products.
+pub const WRITE_CATALOG: Permission = Permission {
+    scopes: &[Scope::CatalogWrite],
+    rule: "For the shop's staff and its product-information system; customers cannot change prices.",
+};
+
 /// Whose orders `caller` may read.
 ///
 /// # Errors

@@ -7,6 +7,7 @@
 //! | the total (sum of quantity x unit price) | [`Order::new`] |
 //! | limits of a line (SKU text, quantity, unit price) and of an order (items) | `values.rs` |
 //! | currency (EUR only), money as cents, customer ids, page size of listings | `checkout_domain`, re-exported here |
+//! | the catalog: products, their names and prices; orders copy them onto their lines | `product.rs` |
 //! | idempotency keys (1 to 255 characters) | [`IdempotencyKey`] |
 //! | who may create, read and change which orders (scopes, own orders only) | `access.rs` |
 //!
@@ -14,6 +15,7 @@
 
 pub mod access;
 mod order;
+mod product;
 mod query;
 mod status;
 mod values;
@@ -21,7 +23,8 @@ mod values;
 pub use checkout_domain::{
     Cents, Currency, CustomerId, InvalidPageLimit, InvalidText, Money, PageLimit, UnsupportedCurrency,
 };
-pub use order::{InvalidOrder, Order, OrderItem, StoredOrder, Transition, TransitionRefused};
+pub use order::{InvalidOrder, Order, OrderItem, OrderLine, StoredOrder, Transition, TransitionRefused};
+pub use product::{Product, ProductName, ProductPage, ProductQuery};
 pub use query::{OrderPage, OrderQuery};
 pub use status::{OrderStatus, UnknownStatus};
 pub use values::{

@@ -6,19 +6,38 @@ use chrono::{DateTime, SubsecRound, Utc};
 use uuid::Uuid;
 
 use super::{
-    OrderStatus,
+    OrderStatus, Product, ProductName,
     values::{InvalidItemCount, ItemCount, OrderId, Quantity, Sku, UnitPrice},
 };
 
-/// One line of an order.
+/// A line as a customer asks for it: a product of the catalog and how many.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderLine {
+    pub sku: Sku,
+    pub quantity: Quantity,
+}
+
+/// One line of an order: the product's SKU, and its name and price when the order was
+/// created (a snapshot; the catalog may change later).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderItem {
     pub sku: Sku,
+    pub name: ProductName,
     pub quantity: Quantity,
     pub unit_price: UnitPrice,
 }
 
 impl OrderItem {
+    /// `quantity` of `product`, at its name and price now.
+    pub fn of(product: &Product, quantity: Quantity) -> Self {
+        Self {
+            sku: product.sku.clone(),
+            name: product.name.clone(),
+            quantity,
+            unit_price: product.unit_price,
+        }
+    }
+
     /// `quantity x unit price`; at most 1,000 x 100,000,000 cents, far below `i64::MAX`.
     fn total(&self) -> Cents {
         self.unit_price
@@ -214,6 +233,7 @@ pub(crate) mod tests {
     pub(crate) fn item(quantity: i64, unit_price_cents: i64) -> OrderItem {
         OrderItem {
             sku: Sku::parse("SKU-1").unwrap(),
+            name: ProductName::parse("Product 1").unwrap(),
             quantity: Quantity::new(quantity).unwrap(),
             unit_price: UnitPrice::new(unit_price_cents).unwrap(),
         }

@@ -5,17 +5,18 @@ use serde::Serialize;
 
 use crate::application::{
     domain::{
-        Currency, CustomerId, IdempotencyKey, InvalidOrder, Order, OrderId, OrderItem,
+        Currency, CustomerId, IdempotencyKey, InvalidOrder, Order, OrderId, OrderItem, OrderLine,
         access::{self, AccessDenied, Principal},
     },
-    ports::{CreateOutcome, OrderRepository, RepositoryError},
+    ports::{Catalog, CreateOutcome, OrderRepository, RepositoryError},
 };
 
-/// A request to create an order, every part of it already valid.
+/// A request to create an order, every part of it already valid: which products and how
+/// many; their names and prices come from the catalog.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewOrder {
     pub customer_id: CustomerId,
-    pub items: Vec<OrderItem>,
+    pub lines: Vec<OrderLine>,
     pub currency: Currency,
 }
 
@@ -25,6 +26,9 @@ pub enum CreateOrderError {
     Forbidden(#[from] AccessDenied),
     #[error(transparent)]
     Invalid(#[from] InvalidOrder),
+    /// The lines (by index) whose SKU names no active product; nothing was stored.
+    #[error("no active product with this SKU")]
+    UnknownProducts(Vec<usize>),
     #[error("this Idempotency-Key was already used with a different request body")]
     KeyReused,
     #[error("a request with this Idempotency-Key is still being processed; retry later")]
@@ -40,37 +44,59 @@ pub struct Created {
     pub replayed: bool,
 }
 
-/// Builds a new order (the domain computes its total) and stores it in status `created`.
+/// Prices a new order from the catalog (each line takes its product's name and price now),
+/// builds it (the domain computes its total) and stores it in status `created`.
 pub struct CreateOrder {
     orders: Arc<dyn OrderRepository>,
+    catalog: Arc<dyn Catalog>,
 }
 
-/// What makes two creation requests with one key "the same body". (The key is its caller's:
-/// another caller's request with the same key is a request of its own.)
+/// What makes two creation requests with one key "the same body": what the customer asked
+/// for, not the prices it was given (a price change between a request and its retry still
+/// replays the first answer). The key is its caller's: another caller's request with the
+/// same key is a request of its own.
 #[derive(Serialize)]
 struct Fingerprint<'a> {
     customer_id: &'a str,
     currency: &'a str,
-    items: Vec<(&'a str, u32, i64)>,
+    items: Vec<(&'a str, u32)>,
 }
 
-fn fingerprint(order: &Order) -> String {
-    let items = order
-        .items()
-        .iter()
-        .map(|i| (i.sku.as_str(), i.quantity.get(), i.unit_price.cents().get()))
-        .collect();
+fn fingerprint(new: &NewOrder) -> String {
+    let items = new.lines.iter().map(|l| (l.sku.as_str(), l.quantity.get())).collect();
     let print = Fingerprint {
-        customer_id: order.customer_id().as_str(),
-        currency: order.total().currency.code(),
+        customer_id: new.customer_id.as_str(),
+        currency: new.currency.code(),
         items,
     };
     serde_json::to_string(&print).expect("fingerprints serialize")
 }
 
 impl CreateOrder {
-    pub fn new(orders: Arc<dyn OrderRepository>) -> Self {
-        Self { orders }
+    pub fn new(orders: Arc<dyn OrderRepository>, catalog: Arc<dyn Catalog>) -> Self {
+        Self { orders, catalog }
+    }
+
+    /// Each line at its product's name and price, or the indexes of the lines whose SKU
+    /// names no active product.
+    fn priced(&self, lines: &[OrderLine]) -> Result<Vec<OrderItem>, CreateOrderError> {
+        let mut unknown = Vec::new();
+        let items: Vec<OrderItem> = lines
+            .iter()
+            .enumerate()
+            .filter_map(|(i, line)| match self.catalog.active(&line.sku) {
+                Some(product) => Some(OrderItem::of(&product, line.quantity)),
+                None => {
+                    unknown.push(i);
+                    None
+                }
+            })
+            .collect();
+        if unknown.is_empty() {
+            Ok(items)
+        } else {
+            Err(CreateOrderError::UnknownProducts(unknown))
+        }
     }
 
     /// With an `idempotency_key`, the first request creates the order and any later one with
@@ -79,7 +105,8 @@ impl CreateOrder {
     ///
     /// # Errors
     /// [`CreateOrderError::Forbidden`] if `caller` may not create orders or not for this
-    /// customer, [`CreateOrderError::Invalid`] for an order the domain refuses (nothing is stored),
+    /// customer, [`CreateOrderError::UnknownProducts`] for lines whose SKU names no active
+    /// product, [`CreateOrderError::Invalid`] for an order the domain refuses (nothing is stored),
     /// [`CreateOrderError::KeyReused`] for a key used with another body,
     /// [`CreateOrderError::KeyInFlight`] when the first request with the key is still being
     /// stored after the repository's wait, or a repository failure.
@@ -93,14 +120,9 @@ impl CreateOrder {
         access::CREATE.check(caller)?;
         access::acting_for(caller, &new.customer_id)?;
         let idempotency_key = idempotency_key.map(|key| key.of_caller(caller.subject()));
-        let order = Order::new(
-            OrderId::generate(),
-            new.customer_id,
-            new.items,
-            new.currency,
-            Utc::now(),
-        )?;
-        let fingerprint = idempotency_key.as_ref().map(|_| fingerprint(&order));
+        let fingerprint = idempotency_key.as_ref().map(|_| fingerprint(&new));
+        let items = self.priced(&new.lines)?;
+        let order = Order::new(OrderId::generate(), new.customer_id, items, new.currency, Utc::now())?;
         let keyed = idempotency_key.as_ref().zip(fingerprint.as_deref());
         let span = tracing::Span::current();
         span.record("order_id", tracing::field::display(order.id()));
@@ -134,19 +156,92 @@ mod tests {
 
     use super::*;
     use crate::application::{
-        domain::{InvalidItemCount, OrderStatus},
+        domain::{InvalidItemCount, OrderStatus, Product, ProductName, Quantity, Sku, UnitPrice},
         ports::MockOrderRepository,
     };
 
-    fn request(items: &[(i64, i64)]) -> NewOrder {
+    /// A catalog in which `P-<cents>` is an active product at that price, `OFF-<cents>` an
+    /// inactive one, and nothing else is.
+    struct PriceList;
+
+    impl Catalog for PriceList {
+        fn active(&self, sku: &Sku) -> Option<Product> {
+            let cents = sku.as_str().strip_prefix("P-")?.parse().ok()?;
+            Some(Product {
+                sku: sku.clone(),
+                name: ProductName::parse(format!("Product at {cents}")).unwrap(),
+                unit_price: UnitPrice::new(cents).unwrap(),
+                currency: Currency::Eur,
+                active: true,
+                updated_at: Utc::now(),
+            })
+        }
+
+        fn version(&self) -> u64 {
+            1
+        }
+
+        fn replace(&self, _: u64, _: Vec<Product>) {}
+    }
+
+    fn create_order(repo: MockOrderRepository) -> CreateOrder {
+        CreateOrder::new(Arc::new(repo), Arc::new(PriceList))
+    }
+
+    fn lines(skus: &[(i64, &str)]) -> NewOrder {
         NewOrder {
             customer_id: CustomerId::parse("cust-7").unwrap(),
-            items: items
+            lines: skus
                 .iter()
-                .map(|(q, p)| crate::application::domain::fixtures::item(*q, *p))
+                .map(|(q, sku)| OrderLine {
+                    sku: Sku::parse(*sku).unwrap(),
+                    quantity: Quantity::new(*q).unwrap(),
+                })
                 .collect(),
             currency: Currency::Eur,
         }
+    }
+
+    /// An order of `(quantity, unit price)` lines, each of the product `P-<price>`.
+    fn request(items: &[(i64, i64)]) -> NewOrder {
+        let skus: Vec<(i64, String)> = items.iter().map(|(q, p)| (*q, format!("P-{p}"))).collect();
+        lines(&skus.iter().map(|(q, s)| (*q, s.as_str())).collect::<Vec<_>>())
+    }
+
+    #[tokio::test]
+    async fn each_line_takes_its_products_name_and_price_from_the_catalog() {
+        let mut repo = MockOrderRepository::new();
+        repo.expect_create()
+            .times(1)
+            .returning(|_, _| Ok(CreateOutcome::Created));
+        let created = create_order(repo)
+            .execute(&customer(), request(&[(2, 1_250)]), None)
+            .await
+            .unwrap();
+        let item = &created.order.items()[0];
+        assert_eq!(
+            (item.sku.as_str(), item.name.as_str(), item.unit_price.cents().get()),
+            ("P-1250", "Product at 1250", 1_250)
+        );
+        assert_eq!(created.order.total().amount.get(), 2_500);
+    }
+
+    #[tokio::test]
+    async fn unknown_and_inactive_products_are_named_by_line_and_nothing_is_stored() {
+        let mut repo = MockOrderRepository::new();
+        repo.expect_create().never();
+        let err = create_order(repo)
+            .execute(
+                &customer(),
+                lines(&[(1, "P-100"), (1, "NOPE"), (1, "OFF-100")]),
+                Some(&key("k")),
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, CreateOrderError::UnknownProducts(lines) if lines == &[1, 2]),
+            "{err:?}"
+        );
     }
 
     /// The customer of [`request`], allowed to create orders.
@@ -174,7 +269,7 @@ mod tests {
             })
             .times(1)
             .returning(|_, _| Ok(CreateOutcome::Created));
-        let created = CreateOrder::new(Arc::new(repo))
+        let created = create_order(repo)
             .execute(&customer(), request(&[(3, 1_999), (1, 500)]), None)
             .await
             .unwrap();
@@ -186,7 +281,7 @@ mod tests {
     async fn an_order_the_domain_refuses_is_not_stored_and_records_no_key() {
         let mut repo = MockOrderRepository::new();
         repo.expect_create().never();
-        let err = CreateOrder::new(Arc::new(repo))
+        let err = create_order(repo)
             .execute(&customer(), request(&[]), Some(&key("k")))
             .await
             .unwrap_err();
@@ -203,7 +298,7 @@ mod tests {
     async fn a_storage_failure_is_reported() {
         let mut repo = MockOrderRepository::new();
         repo.expect_create().times(1).returning(|_, _| Err(unavailable()));
-        let err = CreateOrder::new(Arc::new(repo))
+        let err = create_order(repo)
             .execute(&customer(), request(&[(1, 100)]), Some(&key("k-1")))
             .await
             .unwrap_err();
@@ -215,14 +310,15 @@ mod tests {
 
     #[tokio::test]
     async fn a_key_is_stored_with_the_order_as_its_callers_with_the_body_fingerprint() {
+        let expected = fingerprint(&request(&[(1, 100)]));
         let mut repo = MockOrderRepository::new();
         repo.expect_create()
-            .withf(|order, key| {
-                key.is_some_and(|(k, print)| k.key() == "k-2" && k.caller() == "cust-7" && print == fingerprint(order))
+            .withf(move |_, key| {
+                key.is_some_and(|(k, print)| k.key() == "k-2" && k.caller() == "cust-7" && print == expected)
             })
             .times(1)
             .returning(|_, _| Ok(CreateOutcome::Created));
-        let created = CreateOrder::new(Arc::new(repo))
+        let created = create_order(repo)
             .execute(&customer(), request(&[(1, 100)]), Some(&key("k-2")))
             .await
             .unwrap();
@@ -237,7 +333,7 @@ mod tests {
         repo.expect_create()
             .times(1)
             .returning(move |_, _| Ok(CreateOutcome::Replay(replay.clone())));
-        let created = CreateOrder::new(Arc::new(repo))
+        let created = create_order(repo)
             .execute(&customer(), request(&[(1, 100)]), Some(&key("k")))
             .await
             .unwrap();
@@ -253,7 +349,7 @@ mod tests {
         ] {
             let mut repo = MockOrderRepository::new();
             repo.expect_create().times(1).returning(move |_, _| Ok(outcome.clone()));
-            let err = CreateOrder::new(Arc::new(repo))
+            let err = create_order(repo)
                 .execute(&customer(), request(&[(1, 100)]), Some(&key("k")))
                 .await
                 .unwrap_err();
@@ -263,19 +359,9 @@ mod tests {
 
     #[test]
     fn equal_bodies_have_equal_fingerprints_and_different_ones_differ() {
-        let order = |items: &[(i64, i64)]| {
-            let new = request(items);
-            Order::new(
-                OrderId::generate(),
-                new.customer_id,
-                new.items,
-                new.currency,
-                Utc::now(),
-            )
-            .unwrap()
-        };
-        assert_eq!(fingerprint(&order(&[(1, 100)])), fingerprint(&order(&[(1, 100)])));
-        assert_ne!(fingerprint(&order(&[(1, 100)])), fingerprint(&order(&[(2, 100)])));
+        assert_eq!(fingerprint(&request(&[(1, 100)])), fingerprint(&request(&[(1, 100)])));
+        assert_ne!(fingerprint(&request(&[(1, 100)])), fingerprint(&request(&[(2, 100)])));
+        assert_ne!(fingerprint(&request(&[(1, 100)])), fingerprint(&request(&[(1, 200)])));
     }
 
     #[tokio::test]
@@ -293,7 +379,7 @@ mod tests {
         for (caller, expected) in refusals {
             let mut repo = MockOrderRepository::new();
             repo.expect_create().never();
-            let err = CreateOrder::new(Arc::new(repo))
+            let err = create_order(repo)
                 .execute(&caller, request(&[(1, 100)]), Some(&key("k")))
                 .await
                 .unwrap_err();
@@ -312,7 +398,7 @@ mod tests {
             .times(1)
             .returning(|_, _| Ok(CreateOutcome::Created));
         let checkout = Principal::new("checkout", [Scope::OrdersWrite]).with_token_ids(Some("checkout".into()), None);
-        let created = CreateOrder::new(Arc::new(repo))
+        let created = create_order(repo)
             .execute(&checkout, request(&[(1, 100)]), None)
             .await
             .unwrap();

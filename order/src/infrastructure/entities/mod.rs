@@ -4,3 +4,4 @@ pub mod idempotency_keys;
 pub mod orders;
 pub mod outbox;
 pub mod prelude;
+pub mod products;

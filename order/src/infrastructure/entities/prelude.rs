@@ -1,1 +1,4 @@
-pub use super::{idempotency_keys::Entity as IdempotencyKeys, orders::Entity as Orders, outbox::Entity as Outbox};
+pub use super::{
+    idempotency_keys::Entity as IdempotencyKeys, orders::Entity as Orders, outbox::Entity as Outbox,
+    products::Entity as Products,
+};

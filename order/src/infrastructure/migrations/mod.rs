@@ -6,6 +6,7 @@ mod m20261123_000001_create_orders;
 mod m20261123_000002_create_outbox;
 mod m20261123_000003_create_idempotency_keys;
 mod m20261201_000004_scope_idempotency_keys_by_caller;
+mod m20261207_000005_create_products;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_create_outbox::Migration),
             Box::new(m20261123_000003_create_idempotency_keys::Migration),
             Box::new(m20261201_000004_scope_idempotency_keys_by_caller::Migration),
+            Box::new(m20261207_000005_create_products::Migration),
         ]
     }
 }

@@ -17,8 +17,8 @@ use super::{
 use crate::{
     application::{
         domain::{
-            CallersKey, CustomerId, Order, OrderId, OrderItem, OrderQuery, OrderStatus, Quantity, Sku, StoredOrder,
-            UnitPrice,
+            CallersKey, CustomerId, Order, OrderId, OrderItem, OrderQuery, OrderStatus, ProductName, Quantity, Sku,
+            StoredOrder, UnitPrice,
         },
         ports::{BoxError, CreateOutcome, OrderRepository, RepositoryError},
     },
@@ -104,6 +104,7 @@ fn to_domain(model: orders::Model) -> Result<Order, RepositoryError> {
     let corrupt = |e: BoxError| RepositoryError::corrupt(format!("order {id}"), e);
     let item = |i: StoredItem| -> Result<OrderItem, BoxError> {
         Ok(OrderItem {
+            name: ProductName::parse(i.name.as_deref().unwrap_or(&i.sku))?,
             sku: Sku::parse(i.sku)?,
             quantity: Quantity::new(i.quantity)?,
             unit_price: UnitPrice::new(i.unit_price_cents)?,

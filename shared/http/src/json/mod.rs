@@ -27,6 +27,13 @@ use super::{ApiError, FieldError};
 pub trait JsonBody: DeserializeOwned + Type + Send + 'static {
     /// The rule of the field named `field` (its last path segment), if it has one.
     fn rule(field: &str) -> Option<String>;
+
+    /// Why `field` (its last path segment), which the body may not have, is refused, when
+    /// there is more to say than that it is not a known field.
+    fn refused(field: &str) -> Option<&'static str> {
+        let _ = field;
+        None
+    }
 }
 
 /// A JSON body of type `T`, read and written by serde itself (never through a
@@ -148,7 +155,10 @@ fn describe<T: JsonBody>(err: serde_path_to_error::Error<serde_json::Error>) -> 
     let error = if let Some(name) = quoted_after(&message, "missing field ") {
         FieldError::new(join(&path, Some(name)), "is required")
     } else if let Some(name) = quoted_after(&message, "unknown field ") {
-        FieldError::new(join(&path, Some(name)), "is not a known field")
+        FieldError::new(
+            join(&path, Some(name)),
+            T::refused(name).unwrap_or("is not a known field"),
+        )
     } else if let Some(name) = quoted_after(&message, "duplicate field ") {
         FieldError::new(join(&path, Some(name)), "appears more than once")
     } else {
