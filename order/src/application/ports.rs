@@ -47,6 +47,20 @@ pub trait OrderRepository: Send + Sync {
         idempotency_key: Option<(&'a CallersKey, &'a str)>,
     ) -> Result<CreateOutcome, RepositoryError>;
 
+    /// What an earlier, committed creation with this key (its caller's, within its 24 hours)
+    /// says about a request with `fingerprint`: `Replay` of its order, `Mismatch`, or
+    /// `InFlight` for an earlier version's claim under its lease; `None` when the key is
+    /// free. Writes nothing. For a retry that can no longer be priced (its product left the
+    /// catalog since), which still gets the order it created.
+    ///
+    /// # Errors
+    /// [`RepositoryError`] as for [`OrderRepository::find`].
+    async fn recorded<'a>(
+        &self,
+        key: &'a CallersKey,
+        fingerprint: &'a str,
+    ) -> Result<Option<CreateOutcome>, RepositoryError>;
+
     /// The order with this id, or `None`.
     ///
     /// # Errors

@@ -407,3 +407,25 @@ async fn the_sample_catalog_imports() {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert!(String::from_utf8_lossy(&output.stdout).contains("5 created, 0 replaced"));
 }
+
+#[tokio::test]
+async fn a_retry_with_its_key_after_the_product_left_the_catalog_gets_the_first_order() {
+    let app = spawn_app_without_products().await;
+    app.put_product("BOOK-1", &product("The Rust Programming Language", 6000))
+        .await;
+    let first = app.post_order_with_key("retry-1", &one_of("BOOK-1", 1)).await;
+    let first = json_of(first, 201).await;
+    app.client.delete(app.url("/products/BOOK-1")).send().await.unwrap();
+
+    let retry = app.post_order_with_key("retry-1", &one_of("BOOK-1", 1)).await;
+    assert_eq!(retry.headers()["idempotent-replayed"], "true");
+    assert_eq!(json_of(retry, 201).await, first);
+    let other = app.post_order_with_key("retry-1", &one_of("BOOK-1", 2)).await;
+    assert_eq!(
+        assert_problem(other, 422).await["type"],
+        "/problems/idempotency-key-reused"
+    );
+    let fresh = app.post_order_with_key("retry-2", &one_of("BOOK-1", 1)).await;
+    assert_eq!(assert_problem(fresh, 422).await["type"], "/problems/unknown-product");
+    assert_eq!(app.order_rows().await, 1);
+}

@@ -121,32 +121,52 @@ impl CreateOrder {
         access::acting_for(caller, &new.customer_id)?;
         let idempotency_key = idempotency_key.map(|key| key.of_caller(caller.subject()));
         let fingerprint = idempotency_key.as_ref().map(|_| fingerprint(&new));
-        let items = self.priced(&new.lines)?;
+        let items = match self.priced(&new.lines) {
+            Ok(items) => items,
+            // A retry of a creation whose product has left the catalog since still gets the
+            // order it created.
+            Err(unpriced) => match idempotency_key.as_ref().zip(fingerprint.as_deref()) {
+                Some((key, print)) => match self.orders.recorded(key, print).await? {
+                    Some(outcome) => return answer(outcome, None),
+                    None => return Err(unpriced),
+                },
+                None => return Err(unpriced),
+            },
+        };
         let order = Order::new(OrderId::generate(), new.customer_id, items, new.currency, Utc::now())?;
         let keyed = idempotency_key.as_ref().zip(fingerprint.as_deref());
         let span = tracing::Span::current();
         span.record("order_id", tracing::field::display(order.id()));
-        match self.orders.create(&order, keyed).await? {
-            CreateOutcome::Created => {
-                tracing::info!(
-                    total_cents = order.total().amount.get(),
-                    items = order.items().len(),
-                    "order created"
-                );
-                metrics::counter!("orders_created_total").increment(1);
-                Ok(Created { order, replayed: false })
-            }
-            CreateOutcome::Replay(first) => {
-                span.record("order_id", tracing::field::display(first.id()));
-                tracing::info!("idempotent replay");
-                Ok(Created {
-                    order: first,
-                    replayed: true,
-                })
-            }
-            CreateOutcome::Mismatch => Err(CreateOrderError::KeyReused),
-            CreateOutcome::InFlight => Err(CreateOrderError::KeyInFlight),
+        let outcome = self.orders.create(&order, keyed).await?;
+        answer(outcome, Some(order))
+    }
+}
+
+/// The answer to a creation: the `order` stored (`Created`), or what its key recorded.
+fn answer(outcome: CreateOutcome, order: Option<Order>) -> Result<Created, CreateOrderError> {
+    match (outcome, order) {
+        (CreateOutcome::Created, Some(order)) => {
+            tracing::info!(
+                total_cents = order.total().amount.get(),
+                items = order.items().len(),
+                "order created"
+            );
+            metrics::counter!("orders_created_total").increment(1);
+            Ok(Created { order, replayed: false })
         }
+        (CreateOutcome::Created, None) => Err(CreateOrderError::Repository(RepositoryError::Unexpected(
+            "a key's record answered Created".into(),
+        ))),
+        (CreateOutcome::Replay(first), _) => {
+            tracing::Span::current().record("order_id", tracing::field::display(first.id()));
+            tracing::info!("idempotent replay");
+            Ok(Created {
+                order: first,
+                replayed: true,
+            })
+        }
+        (CreateOutcome::Mismatch, _) => Err(CreateOrderError::KeyReused),
+        (CreateOutcome::InFlight, _) => Err(CreateOrderError::KeyInFlight),
     }
 }
 
@@ -230,6 +250,7 @@ mod tests {
     async fn unknown_and_inactive_products_are_named_by_line_and_nothing_is_stored() {
         let mut repo = MockOrderRepository::new();
         repo.expect_create().never();
+        repo.expect_recorded().times(1).returning(|_, _| Ok(None));
         let err = create_order(repo)
             .execute(
                 &customer(),
@@ -242,6 +263,46 @@ mod tests {
             matches!(&err, CreateOrderError::UnknownProducts(lines) if lines == &[1, 2]),
             "{err:?}"
         );
+    }
+
+    #[tokio::test]
+    async fn a_retry_whose_product_left_the_catalog_gets_the_order_its_key_created() {
+        let first = create_order(MockOrderRepository::new())
+            .priced(&lines(&[(1, "P-100")]).lines)
+            .map(|items| {
+                Order::new(
+                    OrderId::generate(),
+                    CustomerId::parse("cust-7").unwrap(),
+                    items,
+                    Currency::Eur,
+                    Utc::now(),
+                )
+            })
+            .unwrap()
+            .unwrap();
+        let expected = fingerprint(&lines(&[(1, "OFF-100")]));
+        let mut repo = MockOrderRepository::new();
+        repo.expect_create().never();
+        let stored = first.clone();
+        repo.expect_recorded()
+            .withf(move |key, print| key.key() == "k-9" && key.caller() == "cust-7" && print == expected)
+            .times(1)
+            .returning(move |_, _| Ok(Some(CreateOutcome::Replay(stored.clone()))));
+        let created = create_order(repo)
+            .execute(&customer(), lines(&[(1, "OFF-100")]), Some(&key("k-9")))
+            .await
+            .unwrap();
+        assert!(created.replayed);
+        assert_eq!(created.order.id(), first.id());
+
+        let mut repo = MockOrderRepository::new();
+        repo.expect_recorded()
+            .returning(|_, _| Ok(Some(CreateOutcome::Mismatch)));
+        let err = create_order(repo)
+            .execute(&customer(), lines(&[(1, "OFF-100")]), Some(&key("k-9")))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, CreateOrderError::KeyReused), "{err:?}");
     }
 
     /// The customer of [`request`], allowed to create orders.

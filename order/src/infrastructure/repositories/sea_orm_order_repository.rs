@@ -236,6 +236,15 @@ async fn existing_key(
         // The conflict locked the row for this transaction: it cannot have gone.
         .ok_or_else(|| RepositoryError::Unexpected("a conflicting idempotency key vanished".into()))?;
     txn.rollback().await.map_err(repository_error)?;
+    outcome_of(existing, key, fingerprint)
+}
+
+/// What a committed key record says about a request with `fingerprint`.
+fn outcome_of(
+    existing: idempotency_keys::Model,
+    key: &CallersKey,
+    fingerprint: &str,
+) -> Result<CreateOutcome, RepositoryError> {
     if existing.fingerprint != fingerprint {
         return Ok(CreateOutcome::Mismatch);
     }
@@ -263,6 +272,27 @@ impl OrderRepository for SeaOrmOrderRepository {
         }
         self.inserts.submit(new_order_row(order)).await?;
         Ok(CreateOutcome::Created)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn recorded<'a>(
+        &self,
+        key: &'a CallersKey,
+        fingerprint: &'a str,
+    ) -> Result<Option<CreateOutcome>, RepositoryError> {
+        let existing = idempotency_keys::Entity::find_by_id((key.caller().to_owned(), key.key().to_owned()))
+            .one(&self.db)
+            .await
+            .map_err(repository_error)?;
+        // As RECORD_KEY: a key past its 24 hours, or an earlier version's claim whose lease
+        // ran out, is free.
+        let day_ago = chrono::Utc::now() - chrono::Duration::hours(24);
+        match existing {
+            Some(row) if row.created_at < day_ago => Ok(None),
+            Some(row) if row.order_snapshot.is_none() && row.locked_until < chrono::Utc::now() => Ok(None),
+            Some(row) => outcome_of(row, key, fingerprint).map(Some),
+            None => Ok(None),
+        }
     }
 
     #[tracing::instrument(skip(self))]
