@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use checkout_contract::events::OrderSent;
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 pub use checkout_runtime::{BoxError, RepositoryError};
@@ -225,6 +226,16 @@ pub enum PutOutcome {
     Replaced,
 }
 
+/// What [`ProductRepository::deactivate`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Deactivation {
+    /// It was active and is not any more.
+    Deactivated(Product),
+    /// It was already inactive; nothing changed.
+    AlreadyInactive(Product),
+    NotFound,
+}
+
 /// The catalog as stored. Every write also moves the catalog's version on, in the same
 /// transaction, so that [`ProductRepository::version`] tells every replica that its copy is
 /// out of date.
@@ -248,6 +259,14 @@ pub trait ProductRepository: Send + Sync {
     /// # Errors
     /// [`RepositoryError`] when it could not be written; then nothing was.
     async fn put(&self, product: &Product) -> Result<PutOutcome, RepositoryError>;
+
+    /// Takes the product with this SKU out of sale in one statement, so that a write to it
+    /// at the same moment is neither lost nor undone; `at` becomes its `updated_at` if it was
+    /// active.
+    ///
+    /// # Errors
+    /// [`RepositoryError`] when it could not be written; then nothing was.
+    async fn deactivate(&self, sku: &Sku, at: DateTime<Utc>) -> Result<Deactivation, RepositoryError>;
 
     /// Writes every product of `products` (creating or replacing each) in one transaction:
     /// all of them, or none. Returns how many were created and how many replaced.

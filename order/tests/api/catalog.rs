@@ -429,3 +429,24 @@ async fn a_retry_with_its_key_after_the_product_left_the_catalog_gets_the_first_
     assert_eq!(assert_problem(fresh, 422).await["type"], "/problems/unknown-product");
     assert_eq!(app.order_rows().await, 1);
 }
+
+#[tokio::test]
+async fn a_deactivation_at_the_same_moment_as_a_price_change_keeps_the_new_price() {
+    let app = spawn_app().await;
+    for round in 0..30 {
+        let sku = format!("RACE-{round}");
+        assert_eq!(app.put_product(&sku, &product("Before", 100)).await.status(), 201);
+        let url = app.url(&format!("/products/{sku}"));
+        let delete = app.client.delete(url).send();
+        let after = product("After", 200);
+        let (put, delete) = tokio::join!(app.put_product(&sku, &after), delete);
+        assert_eq!(put.status(), 200);
+        assert_eq!(delete.unwrap().status(), 200);
+        let stored = json_of(app.get(&format!("/products/{sku}")).await, 200).await;
+        assert_eq!(
+            (&stored["name"], &stored["unit_price_cents"]),
+            (&json!("After"), &json!(200)),
+            "round {round}: the deactivation undid the change: {stored}"
+        );
+    }
+}

@@ -1,14 +1,15 @@
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, EntityTrait, IsolationLevel,
-    QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait, sea_query::Expr,
 };
 
 use super::repository_error;
 use crate::{
     application::{
         domain::{Product, ProductName, ProductQuery, Sku, UnitPrice},
-        ports::{BoxError, ProductRepository, PutOutcome, RepositoryError},
+        ports::{BoxError, Deactivation, ProductRepository, PutOutcome, RepositoryError},
     },
     infrastructure::entities::products,
 };
@@ -136,11 +137,35 @@ impl ProductRepository for SeaOrmProductRepository {
     }
 
     async fn put(&self, product: &Product) -> Result<PutOutcome, RepositoryError> {
+        let (created, _) = self.put_all(std::slice::from_ref(product)).await?;
+        Ok(if created == 1 {
+            PutOutcome::Created
+        } else {
+            PutOutcome::Replaced
+        })
+    }
+
+    async fn deactivate(&self, sku: &Sku, at: DateTime<Utc>) -> Result<Deactivation, RepositoryError> {
         let tx = self.db.begin().await.map_err(repository_error)?;
         bump(&tx).await?;
-        let outcome = upsert(&tx, product).await?;
-        tx.commit().await.map_err(repository_error)?;
-        Ok(outcome)
+        let updated = products::Entity::update_many()
+            .col_expr(products::Column::Active, Expr::value(false))
+            .col_expr(products::Column::UpdatedAt, Expr::value(at))
+            .filter(products::Column::Sku.eq(sku.as_str()))
+            .filter(products::Column::Active.eq(true))
+            .exec_with_returning(&tx)
+            .await
+            .map_err(repository_error)?;
+        if let Some(model) = updated.into_iter().next() {
+            tx.commit().await.map_err(repository_error)?;
+            return Ok(Deactivation::Deactivated(to_domain(model)?));
+        }
+        // Nothing changed, so the catalog's version does not move either.
+        tx.rollback().await.map_err(repository_error)?;
+        Ok(match self.find(sku).await? {
+            Some(product) => Deactivation::AlreadyInactive(product),
+            None => Deactivation::NotFound,
+        })
     }
 
     async fn put_all(&self, products: &[Product]) -> Result<(usize, usize), RepositoryError> {
