@@ -127,15 +127,7 @@ pub async fn spawn_on(
     let redis = &checkout_testing::servers().redis;
     let channel = checkout_testing::unique_name("order.sent");
     let issuer = TestIssuer::start().await;
-    let mut settings = test_settings(
-        &database.url,
-        redis.url("order"),
-        channel.clone(),
-        issuer.settings(),
-        checkout_testing::event_keys().pem(),
-    );
-    configure(&mut settings);
-    let app = Application::build(settings).await.expect("build the order service");
+    let app = build(&database.url, &channel, &issuer, configure).await;
     let admin_address = format!("http://127.0.0.1:{}", app.admin_port());
     let (address, shutdown) = serve(app.port(), |stop| app.run_until_stopped(stop));
     let superuser = issuer.client(
@@ -160,6 +152,25 @@ pub async fn spawn_on(
         channel,
         _shutdown: shutdown,
     }
+}
+
+/// An order service on `database_url` that publishes to `channel` and trusts `issuer`, with
+/// the test settings adjusted by `configure`.
+async fn build(
+    database_url: &str,
+    channel: &str,
+    issuer: &TestIssuer,
+    configure: impl FnOnce(&mut Settings),
+) -> Application {
+    let mut settings = test_settings(
+        database_url,
+        checkout_testing::servers().redis.url("order"),
+        channel.to_owned(),
+        issuer.settings(),
+        checkout_testing::event_keys().pem(),
+    );
+    configure(&mut settings);
+    Application::build(settings).await.expect("build the order service")
 }
 
 /// A client that sends `token` with every request.
@@ -209,17 +220,7 @@ impl Replica {
 impl TestApp {
     /// Starts another replica of this service, with settings adjusted by `configure`.
     pub async fn spawn_replica(&self, configure: impl FnOnce(&mut Settings)) -> Replica {
-        let mut settings = test_settings(
-            &self.database.url,
-            checkout_testing::servers().redis.url("order"),
-            self.channel.clone(),
-            self.issuer.settings(),
-            checkout_testing::event_keys().pem(),
-        );
-        configure(&mut settings);
-        let app = Application::build(settings)
-            .await
-            .expect("build a second order service");
+        let app = build(&self.database.url, &self.channel, &self.issuer, configure).await;
         let (address, shutdown) = serve(app.port(), |stop| app.run_until_stopped(stop));
         Replica {
             address,
