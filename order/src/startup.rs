@@ -4,10 +4,12 @@ use std::{sync::Arc, time::Duration};
 
 use anyhow::Context;
 use checkout_bus::RedisCheck;
+use checkout_bus::publish::{RedisPubSubPublisher, RedisStreamPublisher, Replicas};
 use checkout_bus::{LazyConnection, Transport};
 use checkout_contract::signing::EventSigner;
-use checkout_db::DatabaseCheck;
+use checkout_db::{DatabaseCheck, outbox::SeaOrmOutbox};
 use checkout_http::{HealthApi, Listeners, admin_endpoint};
+use checkout_outbox::{EventPublisher, RelayEvents, run_outbox_relay};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
@@ -15,28 +17,21 @@ use crate::{
     api::{
         http,
         pubsub::run_ack_listener,
-        workers::{run_catalog_refresh, run_housekeeping, run_outbox_relay},
+        workers::{run_catalog_refresh, run_housekeeping},
     },
     application::{
-        ports::{AckSubscriber, EventPublisher, RelaySignal},
+        ports::AckSubscriber,
         usecases::{
             AcknowledgeEvents, ChangeOrderStatus, CreateOrder, DeactivateProduct, GetOrder, GetProduct, ListOrders,
-            ListProducts, PurgeExpired, PutProduct, RefreshCatalog, RelayEvents,
+            ListProducts, PurgeExpired, PutProduct, RefreshCatalog,
         },
     },
     config::Settings,
     infrastructure::{
-        events::{RedisAckSubscriber, RedisPubSubPublisher, RedisStreamPublisher, Replicas},
-        repositories::{MemoryCatalog, SeaOrmOrderRepository, SeaOrmOutboxRepository, SeaOrmProductRepository},
+        events::RedisAckSubscriber,
+        repositories::{MemoryCatalog, SeaOrmOrderRepository, SeaOrmProductRepository},
     },
 };
-
-/// The relay waits on this `Notify`; a status change that stored an event wakes it.
-impl RelaySignal for Notify {
-    fn event_stored(&self) {
-        self.notify_one();
-    }
-}
 
 fn publisher(settings: &Settings, redis: Arc<LazyConnection>, signer: Arc<EventSigner>) -> Arc<dyn EventPublisher> {
     let name = settings.events.order_sent_channel.clone();
@@ -95,7 +90,7 @@ impl Application {
         let redis = Arc::new(LazyConnection::new(&endpoint).context("REDIS_CA_FILE")?);
 
         let outbox_written = Arc::new(Notify::new());
-        let outbox = Arc::new(SeaOrmOutboxRepository::new(db.clone()));
+        let outbox = Arc::new(SeaOrmOutbox::new(db.clone()));
         let orders = Arc::new(SeaOrmOrderRepository::new(db.clone(), settings.db_writers as usize));
         let purge = PurgeExpired::new(outbox.clone(), orders.clone(), settings.outbox_retention());
         let acks = (settings.events.event_transport == Transport::PubSub).then(|| AckListener {

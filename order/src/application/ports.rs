@@ -1,13 +1,13 @@
 //! The ports of the order service: what its use cases need from storage and from the bus,
 //! in the domain's terms. Adapters live in `infrastructure`; `startup` plugs them in.
 
-use std::time::Duration;
-
 use async_trait::async_trait;
 use checkout_contract::events::OrderSent;
 use chrono::{DateTime, Utc};
-use uuid::Uuid;
 
+#[cfg(test)]
+pub use checkout_outbox::{MockOutboxRepository, MockRelaySignal};
+pub use checkout_outbox::{OutboxRepository, RelaySignal};
 pub use checkout_runtime::{BoxError, RepositoryError};
 
 use super::domain::{CallersKey, Order, OrderId, OrderQuery, OrderStatus, Product, ProductQuery, Sku};
@@ -94,105 +94,6 @@ pub trait OrderRepository: Send + Sync {
     /// # Errors
     /// [`RepositoryError`].
     async fn purge_expired_keys(&self) -> Result<u64, RepositoryError>;
-}
-
-/// Tells the outbox relay that a status change just stored an event, so it leaves without
-/// waiting for the next poll. Wired to the relay in the composition root.
-#[cfg_attr(test, mockall::automock)]
-pub trait RelaySignal: Send + Sync {
-    fn event_stored(&self);
-}
-
-/// An event waiting in the outbox.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PendingEvent {
-    pub event: OrderSent,
-    /// How many times it has been claimed for publishing, this time included.
-    pub attempts: u32,
-}
-
-/// Unpublished events waiting in the outbox.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Backlog {
-    pub events: u64,
-    /// Age of the oldest unpublished event.
-    pub oldest_age: Option<Duration>,
-}
-
-/// The outbox as the relay sees it: it reads, claims and marks the events that
-/// [`OrderRepository::save_transition`] stored. Claims are leases, so several relays (one
-/// per order service instance) never publish the same event at the same time, and a relay
-/// that dies mid-batch only delays its events until the lease runs out.
-#[cfg_attr(test, mockall::automock)]
-#[async_trait]
-pub trait OutboxRepository: Send + Sync {
-    /// Claims up to `limit` unpublished events that are due, oldest first, hiding them from
-    /// other claims for `lease`.
-    ///
-    /// # Errors
-    /// [`RepositoryError`]; then nothing was claimed.
-    async fn claim_due(&self, limit: u32, lease: Duration) -> Result<Vec<PendingEvent>, RepositoryError>;
-
-    /// Marks events as delivered (published and, in pub/sub, acknowledged); they will not be
-    /// claimed again. Events already marked, or unknown, are left as they are.
-    ///
-    /// # Errors
-    /// [`RepositoryError`]; the events then stay claimed and are published again after the lease.
-    async fn mark_published(&self, event_ids: &[Uuid]) -> Result<(), RepositoryError>;
-
-    /// Deletes events published more than `retention` ago; returns how many.
-    ///
-    /// # Errors
-    /// [`RepositoryError`].
-    async fn purge_published(&self, retention: Duration) -> Result<u64, RepositoryError>;
-
-    /// How many events wait unpublished, and since when.
-    ///
-    /// # Errors
-    /// [`RepositoryError`].
-    async fn backlog(&self) -> Result<Backlog, RepositoryError>;
-
-    /// Makes events due again after `policy`'s back-off for their attempts so far.
-    ///
-    /// # Errors
-    /// [`RepositoryError`]; the events then become due when their lease runs out.
-    async fn retry_later(&self, event_ids: &[Uuid], policy: RetryPolicy) -> Result<(), RepositoryError>;
-}
-
-/// When an event the bus did not confirm is published again: `first` after its first
-/// attempt, doubling with each further attempt, never more than `max`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RetryPolicy {
-    pub first: Duration,
-    pub max: Duration,
-}
-
-/// What the bus did with one published event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Delivery {
-    /// The bus holds it durably until a consumer has processed it (a stream entry).
-    Delivered,
-    /// A consumer received it; it counts as delivered once the consumer acknowledges it
-    /// (pub/sub), and is published again if no acknowledgement comes in time.
-    AwaitingAck,
-    /// The bus took it but no consumer was there to receive it, so it must be sent again.
-    NoConsumer,
-}
-
-/// The bus could not be reached or refused the batch; nothing in it counts as delivered.
-#[derive(Debug, thiserror::Error)]
-#[error("event bus unavailable")]
-pub struct PublishError(#[source] pub BoxError);
-
-/// Publishes events to the message bus.
-#[cfg_attr(test, mockall::automock)]
-#[async_trait]
-pub trait EventPublisher: Send + Sync {
-    /// Publishes `events` in order and reports, for each, whether a consumer got it.
-    ///
-    /// # Errors
-    /// [`PublishError`] when the bus is unreachable; the caller keeps every event for a retry.
-    async fn publish(&self, events: &[OrderSent]) -> Result<Vec<Delivery>, PublishError>;
 }
 
 /// The bus could not be reached or refused a subscription (the bus's own error, as it says).

@@ -133,7 +133,8 @@ async fn the_event_carries_the_request_id_and_trace_of_the_patch() {
 
 #[tokio::test]
 async fn a_claim_takes_at_most_its_limit_and_hides_what_it_took() {
-    use order::{application::ports::OutboxRepository, infrastructure::repositories::SeaOrmOutboxRepository};
+    use checkout_db::outbox::SeaOrmOutbox;
+    use checkout_outbox::OutboxRepository;
     let app = spawn_app().await;
     // 250 events, made due at once: claims below race with the app's own relay, as two
     // instances would.
@@ -147,7 +148,7 @@ async fn a_claim_takes_at_most_its_limit_and_hides_what_it_took() {
     .await;
     app.count("WITH due AS (UPDATE outbox SET next_attempt_at = now() - interval '1 second' RETURNING 1) SELECT count(*) FROM due")
         .await;
-    let outbox = SeaOrmOutboxRepository::new(app.db.clone());
+    let outbox = SeaOrmOutbox::new(app.db.clone());
     let mut claimed = 0;
     loop {
         let batch = outbox.claim_due(100, Duration::from_secs(60)).await.unwrap();
@@ -171,9 +172,10 @@ async fn a_claim_takes_at_most_its_limit_and_hides_what_it_took() {
 async fn housekeeping_purges_old_published_events_and_expired_keys_only() {
     use std::sync::Arc;
 
+    use checkout_db::outbox::SeaOrmOutbox;
     use order::{
         application::usecases::{PurgeExpired, Purged},
-        infrastructure::repositories::{SeaOrmOrderRepository, SeaOrmOutboxRepository},
+        infrastructure::repositories::SeaOrmOrderRepository,
     };
     let app = spawn_app().await;
     let event = |published: &str| {
@@ -196,7 +198,7 @@ async fn housekeeping_purges_old_published_events_and_expired_keys_only() {
     )
     .await;
     let purge = PurgeExpired::new(
-        Arc::new(SeaOrmOutboxRepository::new(app.db.clone())),
+        Arc::new(SeaOrmOutbox::new(app.db.clone())),
         Arc::new(SeaOrmOrderRepository::new(app.db.clone(), 1)),
         Duration::from_secs(7 * 24 * 3600),
     );

@@ -7,6 +7,7 @@
 mod connection;
 mod endpoint;
 pub mod keys;
+pub mod publish;
 mod subscription;
 
 pub use connection::{BusConnection, LazyConnection, connect_subscriber, connection_config};

@@ -10,6 +10,7 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, RuntimeErr, s
 mod budget;
 pub mod cli;
 mod group_commit;
+pub mod outbox;
 mod settings;
 mod url;
 

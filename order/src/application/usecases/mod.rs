@@ -12,7 +12,6 @@ mod list_products;
 mod purge_expired;
 mod put_product;
 mod refresh_catalog;
-mod relay_events;
 
 pub use acknowledge_events::AcknowledgeEvents;
 pub use change_order_status::{ChangeOrderStatus, ChangeOrderStatusError, StatusChange};
@@ -26,4 +25,3 @@ pub use list_products::{ListProducts, ListProductsError};
 pub use purge_expired::{PurgeExpired, Purged};
 pub use put_product::{ProductChange, PutProduct, PutProductError};
 pub use refresh_catalog::RefreshCatalog;
-pub use relay_events::{RelayEvents, RelayReport};

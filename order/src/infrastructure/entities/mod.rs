@@ -2,6 +2,6 @@
 
 pub mod idempotency_keys;
 pub mod orders;
-pub mod outbox;
+pub use checkout_db::outbox::entity as outbox;
 pub mod prelude;
 pub mod products;

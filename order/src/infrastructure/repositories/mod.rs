@@ -4,12 +4,10 @@ mod batched_writes;
 mod memory_catalog;
 mod rows;
 mod sea_orm_order_repository;
-mod sea_orm_outbox_repository;
 mod sea_orm_product_repository;
 
 pub use memory_catalog::MemoryCatalog;
 pub use sea_orm_order_repository::SeaOrmOrderRepository;
-pub use sea_orm_outbox_repository::SeaOrmOutboxRepository;
 pub use sea_orm_product_repository::SeaOrmProductRepository;
 
 use checkout_db::repository_error;

@@ -5,12 +5,12 @@ use checkout_runtime::error::Chain;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use crate::application::usecases::RelayEvents;
+use crate::RelayEvents;
 
 /// How often the outbox backlog gauges are refreshed.
 const BACKLOG_REPORT_INTERVAL: Duration = Duration::from_secs(5);
 
-/// Drains the outbox until `shutdown` fires: immediately when a status change wrote events
+/// Drains the outbox until `shutdown` fires: immediately when a transaction stored events
 /// (`outbox_written`), otherwise every `poll_interval` to pick up retries and events other
 /// instances left behind. A round in progress when shutdown comes is finished first.
 pub async fn run_outbox_relay(

@@ -1,22 +1,22 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use checkout_contract::events::OrderSent;
+use checkout_contract::trace::TraceContext;
+use checkout_outbox::{Backlog, OutboxRepository, PendingEvent, RetryPolicy};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, Statement};
+use serde::Deserialize;
 use uuid::Uuid;
 
-use super::repository_error;
-use crate::{
-    application::ports::{Backlog, OutboxRepository, PendingEvent, RepositoryError, RetryPolicy},
-    infrastructure::entities::outbox,
-};
+use super::entity as outbox;
+use crate::{RepositoryError, repository_error};
 
-/// The outbox table in PostgreSQL.
-pub struct SeaOrmOutboxRepository {
+/// A service's `outbox` table in PostgreSQL (each service's migrations create it, with the
+/// same columns).
+pub struct SeaOrmOutbox {
     db: DatabaseConnection,
 }
 
-impl SeaOrmOutboxRepository {
+impl SeaOrmOutbox {
     pub fn new(db: DatabaseConnection) -> Self {
         Self { db }
     }
@@ -51,17 +51,31 @@ const RETRY_LATER: &str = "UPDATE outbox \
      SET next_attempt_at = now() + LEAST(make_interval(secs => $2) * power(2, LEAST(attempts - 1, 20)), make_interval(secs => $3)) \
      WHERE id = ANY($1) AND published_at IS NULL";
 
+/// The correlation every event of the contract carries at its top level.
+#[derive(Deserialize)]
+struct Correlation {
+    request_id: Option<String>,
+    traceparent: Option<String>,
+}
+
 fn to_pending(model: outbox::Model) -> Result<PendingEvent, RepositoryError> {
-    let event: OrderSent = serde_json::from_value(model.payload)
+    let correlation = Correlation::deserialize(&model.payload)
         .map_err(|e| RepositoryError::corrupt(format!("outbox row {}", model.id), e))?;
     Ok(PendingEvent {
-        event,
+        event_id: model.id,
+        event_type: model.event_type,
+        aggregate_id: model.aggregate_id,
+        payload: model.payload.to_string(),
+        trace: TraceContext {
+            request_id: correlation.request_id,
+            traceparent: correlation.traceparent,
+        },
         attempts: model.attempts.max(0) as u32,
     })
 }
 
 #[async_trait]
-impl OutboxRepository for SeaOrmOutboxRepository {
+impl OutboxRepository for SeaOrmOutbox {
     async fn claim_due(&self, limit: u32, lease: Duration) -> Result<Vec<PendingEvent>, RepositoryError> {
         let statement = Statement::from_sql_and_values(
             DbBackend::Postgres,
@@ -90,7 +104,7 @@ impl OutboxRepository for SeaOrmOutboxRepository {
             "DELETE FROM outbox WHERE published_at < now() - make_interval(secs => $1)",
             [retention.as_secs_f64().into()],
         );
-        checkout_db::rows_affected(&self.db, statement).await
+        crate::rows_affected(&self.db, statement).await
     }
 
     async fn backlog(&self) -> Result<Backlog, RepositoryError> {

@@ -1,11 +1,11 @@
 use std::{sync::Arc, time::Duration};
 
 use async_trait::async_trait;
-use checkout_bus::LazyConnection;
-use checkout_contract::events::OrderSent;
 use checkout_contract::signing::EventSigner;
 
-use crate::application::ports::{Delivery, EventPublisher, PublishError};
+use checkout_outbox::{Delivery, EventPublisher, PendingEvent, PublishError};
+
+use crate::LazyConnection;
 
 /// Appends events to a Redis stream with XADD, one pipeline per batch. An appended entry is
 /// durable in Redis until the consumer group acknowledges it, so it counts as delivered; with
@@ -54,7 +54,7 @@ impl RedisStreamPublisher {
 
 #[async_trait]
 impl EventPublisher for RedisStreamPublisher {
-    async fn publish(&self, events: &[OrderSent]) -> Result<Vec<Delivery>, PublishError> {
+    async fn publish(&self, events: &[PendingEvent]) -> Result<Vec<Delivery>, PublishError> {
         let mut conn = self.conn.get().await.map_err(|e| PublishError(Box::new(e)))?;
         let mut pipe = redis::pipe();
         for event in events {
@@ -64,7 +64,7 @@ impl EventPublisher for RedisStreamPublisher {
                 .arg("event_id")
                 .arg(event.event_id.to_string())
                 .arg("payload")
-                .arg(self.signer.seal(&event.to_json()));
+                .arg(self.signer.seal(&event.payload));
         }
         let Some(replicas) = self.replicas else {
             let ids: Vec<String> = pipe

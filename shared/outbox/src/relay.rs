@@ -2,9 +2,9 @@ use std::{sync::Arc, time::Duration};
 
 use uuid::Uuid;
 
-use crate::application::ports::{
-    Delivery, EventPublisher, OutboxRepository, PendingEvent, RepositoryError, RetryPolicy,
-};
+use checkout_runtime::RepositoryError;
+
+use crate::ports::{Delivery, EventPublisher, OutboxRepository, PendingEvent, RetryPolicy};
 
 /// What one relay round did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -86,16 +86,15 @@ impl RelayEvents {
         if batch.is_empty() {
             return Ok(RelayReport::default());
         }
-        let events: Vec<_> = batch.iter().map(|p| p.event.clone()).collect();
         let (mut published, mut awaiting, mut retry): (Vec<Uuid>, Vec<Uuid>, Vec<Uuid>) = Default::default();
-        match self.publisher.publish(&events).await {
+        match self.publisher.publish(&batch).await {
             Ok(deliveries) => {
                 for (pending, delivery) in batch.iter().zip(deliveries) {
                     log_delivery(pending, delivery);
                     match delivery {
-                        Delivery::Delivered => published.push(pending.event.event_id),
-                        Delivery::AwaitingAck => awaiting.push(pending.event.event_id),
-                        Delivery::NoConsumer => retry.push(pending.event.event_id),
+                        Delivery::Delivered => published.push(pending.event_id),
+                        Delivery::AwaitingAck => awaiting.push(pending.event_id),
+                        Delivery::NoConsumer => retry.push(pending.event_id),
                     }
                 }
             }
@@ -105,7 +104,7 @@ impl RelayEvents {
                     events = batch.len(),
                     "publishing failed; the batch will be retried"
                 );
-                retry.extend(events.iter().map(|e| e.event_id));
+                retry.extend(batch.iter().map(|e| e.event_id));
             }
         }
         if !published.is_empty() {
@@ -128,27 +127,29 @@ impl RelayEvents {
     }
 }
 
-fn log_delivery(pending: &PendingEvent, delivery: Delivery) {
-    let event = &pending.event;
+fn log_delivery(event: &PendingEvent, delivery: Delivery) {
     match delivery {
-        Delivery::Delivered | Delivery::AwaitingAck if pending.attempts > 1 => {
+        Delivery::Delivered | Delivery::AwaitingAck if event.attempts > 1 => {
             metrics::counter!("events_republished_total").increment(1);
             tracing::info!(
                 event_id = %event.event_id,
-                order_id = %event.order_id,
-                attempts = pending.attempts,
+                event_type = %event.event_type,
+                aggregate_id = %event.aggregate_id,
+                attempts = event.attempts,
                 "event published again (no earlier attempt was confirmed)"
             );
         }
         Delivery::Delivered | Delivery::AwaitingAck => tracing::info!(
             event_id = %event.event_id,
-            order_id = %event.order_id,
-            request_id = event.request_id.as_deref(),
-            trace_id = event.trace().trace_id(),
+            event_type = %event.event_type,
+            aggregate_id = %event.aggregate_id,
+            request_id = event.trace.request_id.as_deref(),
+            trace_id = event.trace.trace_id(),
             "event published"
         ),
         Delivery::NoConsumer => tracing::warn!(
-            event_id = %event.event_id, order_id = %event.order_id, attempts = pending.attempts,
+            event_id = %event.event_id, event_type = %event.event_type, aggregate_id = %event.aggregate_id,
+            attempts = event.attempts,
             "no consumer received the event; it will be published again"
         ),
     }
@@ -156,23 +157,17 @@ fn log_delivery(pending: &PendingEvent, delivery: Delivery) {
 
 #[cfg(test)]
 mod tests {
-    use checkout_contract::events::OrderSent;
-    use chrono::Utc;
-
     use super::*;
-    use crate::application::ports::{MockEventPublisher, MockOutboxRepository, PendingEvent, PublishError};
+    use crate::ports::{MockEventPublisher, MockOutboxRepository, PendingEvent, PublishError};
 
     fn pending(n: usize) -> Vec<PendingEvent> {
         (0..n)
             .map(|_| PendingEvent {
-                event: OrderSent::new(
-                    Uuid::now_v7(),
-                    Utc::now(),
-                    Uuid::now_v7(),
-                    "c".into(),
-                    20_000,
-                    "EUR".into(),
-                ),
+                event_id: Uuid::now_v7(),
+                event_type: "order.sent".into(),
+                aggregate_id: Uuid::now_v7(),
+                payload: "{}".into(),
+                trace: Default::default(),
                 attempts: 1,
             })
             .collect()
@@ -191,7 +186,7 @@ mod tests {
     #[tokio::test]
     async fn durable_events_are_marked_heard_ones_await_their_ack_and_unheard_ones_are_retried() {
         let batch = pending(4);
-        let ids: Vec<_> = batch.iter().map(|p| p.event.event_id).collect();
+        let ids: Vec<_> = batch.iter().map(|p| p.event_id).collect();
         let mut outbox = MockOutboxRepository::new();
         outbox
             .expect_claim_due()
@@ -260,7 +255,7 @@ mod tests {
     #[tokio::test]
     async fn a_bus_failure_marks_nothing_and_retries_the_batch() {
         let batch = pending(2);
-        let ids: Vec<_> = batch.iter().map(|p| p.event.event_id).collect();
+        let ids: Vec<_> = batch.iter().map(|p| p.event_id).collect();
         let mut outbox = MockOutboxRepository::new();
         outbox.expect_claim_due().returning(move |_, _| Ok(batch.clone()));
         outbox.expect_mark_published().never();

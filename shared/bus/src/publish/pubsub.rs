@@ -1,14 +1,14 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use checkout_bus::LazyConnection;
-use checkout_contract::events::OrderSent;
 use checkout_contract::signing::EventSigner;
 
-use crate::application::ports::{Delivery, EventPublisher, PublishError};
+use checkout_outbox::{Delivery, EventPublisher, PendingEvent, PublishError};
+
+use crate::LazyConnection;
 
 /// Publishes events with Redis PUBLISH, one pipeline per batch; an event is delivered once the
-/// voucher service acknowledges it on `<channel>.ack`. A single server answers PUBLISH with
+/// consumer acknowledges it on `<channel>.ack`. A single server answers PUBLISH with
 /// the number of subscribers that received the message, so zero means nobody heard it and
 /// the event is retried soon. A cluster node counts only its own subscribers (the message
 /// still reaches those of every node), so there every event waits for its acknowledgement.
@@ -27,13 +27,13 @@ impl RedisPubSubPublisher {
 
 #[async_trait]
 impl EventPublisher for RedisPubSubPublisher {
-    async fn publish(&self, events: &[OrderSent]) -> Result<Vec<Delivery>, PublishError> {
+    async fn publish(&self, events: &[PendingEvent]) -> Result<Vec<Delivery>, PublishError> {
         let mut conn = self.conn.get().await.map_err(|e| PublishError(Box::new(e)))?;
         let mut pipe = redis::pipe();
         for event in events {
             pipe.cmd("PUBLISH")
                 .arg(&self.channel)
-                .arg(self.signer.seal(&event.to_json()));
+                .arg(self.signer.seal(&event.payload));
         }
         let receivers: Vec<i64> = pipe
             .query_async(&mut conn)
