@@ -4,6 +4,9 @@ use std::{sync::Arc, time::Duration};
 
 use anyhow::Context;
 use checkout_bus::RedisCheck;
+use checkout_bus::consume::{
+    ConsumerCheck, RedisDeadLetters, RedisStreamConsumer, StreamConsumerSettings, run_stream_consumer,
+};
 use checkout_bus::{LazyConnection, RedisEndpoint, Transport, dead_letter_key};
 use checkout_contract::events::ack_channel;
 use checkout_contract::signing::EventVerifier;
@@ -14,14 +17,12 @@ use tokio_util::sync::CancellationToken;
 use crate::{
     api::{
         http,
-        pubsub::{
-            ConsumerCheck, EventHandler, PubSubBus, StreamConsumerSettings, run_pubsub_consumer, run_stream_consumer,
-        },
+        pubsub::{EventHandler, PubSubBus, run_pubsub_consumer},
     },
     application::usecases::{GetVoucher, IssueVoucher, ListVouchers, RedeemVoucher},
     config::Settings,
     infrastructure::{
-        events::{RedisAckPublisher, RedisDeadLetters, RedisStreamConsumer, RedisSubscriber},
+        events::{RedisAckPublisher, RedisSubscriber},
         repositories::SeaOrmVoucherRepository,
     },
 };
@@ -186,7 +187,7 @@ async fn consume(
                 claim_interval: settings.claim_idle() / 2,
                 trim_interval: Duration::from_secs(30),
             };
-            run_stream_consumer(Arc::new(consumer), handler, tuning, consuming, shutdown).await
+            run_stream_consumer("order.sent", Arc::new(consumer), handler, tuning, consuming, shutdown).await
         }
     }
 }

@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 mod connection;
+pub mod consume;
 mod endpoint;
 pub mod keys;
 pub mod publish;

@@ -2,8 +2,6 @@
 //! from the bus, in the domain's terms. Adapters live in `infrastructure`; `startup` plugs
 //! them in.
 
-use std::time::Duration;
-
 use async_trait::async_trait;
 use checkout_contract::events::EventAck;
 
@@ -56,63 +54,6 @@ pub trait VoucherRepository: Send + Sync {
 #[derive(Debug, thiserror::Error)]
 #[error("event bus unavailable")]
 pub struct BusError(#[source] pub BoxError);
-
-/// One stream entry handed to the consumer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StreamEntry {
-    pub id: String,
-    pub payload: Vec<u8>,
-    /// How many times the group has delivered this entry, this time included.
-    pub deliveries: u64,
-}
-
-/// A member of a consumer group on the order.sent stream. Entries stay pending until
-/// acknowledged; a consumer that restarts under the same name gets its own pending entries
-/// back first, and entries left pending by a dead consumer are claimed after an idle time.
-#[async_trait]
-pub trait StreamConsumer: Send + Sync {
-    /// Creates the stream and the group if missing; a new group starts at the beginning.
-    ///
-    /// # Errors
-    /// [`BusError`] when the bus is unreachable.
-    async fn ensure_group(&self) -> Result<(), BusError>;
-
-    /// This consumer's own pending entries after `after` (start with "0").
-    ///
-    /// # Errors
-    /// [`BusError`].
-    async fn own_pending(&self, after: &str, count: usize) -> Result<Vec<StreamEntry>, BusError>;
-
-    /// New entries, waiting up to `block` for some to arrive.
-    ///
-    /// # Errors
-    /// [`BusError`].
-    async fn new_entries(&self, count: usize, block: Duration) -> Result<Vec<StreamEntry>, BusError>;
-
-    /// Takes over entries another consumer left pending for too long.
-    ///
-    /// # Errors
-    /// [`BusError`].
-    async fn claim_stale(&self, count: usize) -> Result<Vec<StreamEntry>, BusError>;
-
-    /// Acknowledges processed entries; they will not be delivered again.
-    ///
-    /// # Errors
-    /// [`BusError`]; the entries stay pending and are processed again (harmlessly).
-    async fn ack(&self, ids: &[String]) -> Result<(), BusError>;
-
-    /// Moves an entry to the dead-letter stream and acknowledges it, atomically.
-    ///
-    /// # Errors
-    /// [`BusError`]; the entry stays pending.
-    async fn dead_letter(&self, entry: &StreamEntry, reason: &str) -> Result<(), BusError>;
-
-    /// Drops entries every group has acknowledged; never a pending one.
-    ///
-    /// # Errors
-    /// [`BusError`].
-    async fn trim_acknowledged(&self) -> Result<(), BusError>;
-}
 
 /// An open pub/sub subscription to order.sent.
 #[async_trait]

@@ -186,10 +186,7 @@ async fn poison_on_pubsub_goes_to_the_dead_letter_stream_too() {
 async fn trimming_drops_acknowledged_entries_and_keeps_pending_ones() {
     use std::sync::Arc;
 
-    use voucher::{
-        application::ports::StreamConsumer,
-        infrastructure::events::{RedisDeadLetters, RedisStreamConsumer},
-    };
+    use checkout_bus::consume::{RedisDeadLetters, RedisStreamConsumer};
 
     let stream = checkout_testing::unique_name("order.sent");
     let mut redis = test_redis().await;

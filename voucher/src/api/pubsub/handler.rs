@@ -1,5 +1,6 @@
 use std::sync::Arc;
 
+use checkout_bus::consume::{EntryHandler, Settled};
 use checkout_contract::events::{AckOutcome, EventAck, OrderSent};
 use checkout_contract::signing::EventVerifier;
 use checkout_runtime::backoff::Backoff;
@@ -131,6 +132,27 @@ impl EventHandler {
                 _ = tokio::time::sleep(pause) => {}
             }
         }
+    }
+}
+
+/// What the stream consumer needs of the handler: the same handling, with the entry
+/// acknowledged once settled.
+#[async_trait::async_trait]
+impl EntryHandler for EventHandler {
+    async fn handle(&self, payload: &[u8]) -> Settled {
+        settled(EventHandler::handle(self, payload).await)
+    }
+
+    fn give_up(&self, payload: &[u8], reason: String) -> Settled {
+        settled(EventHandler::give_up(self, payload, reason))
+    }
+}
+
+fn settled(handled: Handled) -> Settled {
+    match handled {
+        Handled::Done(_) => Settled::Done,
+        Handled::Poison { reason, .. } => Settled::Poison { reason },
+        Handled::Interrupted => Settled::Interrupted,
     }
 }
 

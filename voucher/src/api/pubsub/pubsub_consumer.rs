@@ -6,7 +6,9 @@ use tokio_util::sync::CancellationToken;
 use checkout_contract::events::{AckOutcome, EventAck};
 use checkout_runtime::backoff;
 
-use super::{ConsumerCheck, EventHandler, Handled};
+use checkout_bus::consume::ConsumerCheck;
+
+use super::{EventHandler, Handled};
 use crate::application::ports::{Acknowledgements, DeadLetters, Subscriber};
 
 /// The bus ends of the pub/sub consumer.

@@ -7,8 +7,7 @@ use tokio_util::sync::CancellationToken;
 use checkout_runtime::backoff::{self, Backoff};
 use checkout_runtime::error::Chain;
 
-use super::{ConsumerCheck, EventHandler, Handled};
-use crate::application::ports::{StreamConsumer, StreamEntry};
+use super::{ConsumerCheck, EntryHandler, RedisStreamConsumer, Settled, StreamEntry};
 
 /// Tuning of the stream consumer.
 #[derive(Debug, Clone)]
@@ -28,13 +27,15 @@ pub struct StreamConsumerSettings {
 
 const BLOCK: Duration = Duration::from_secs(1);
 
-/// Consumes `order.sent` from a Redis stream through a consumer group until `shutdown`.
-/// Starts with this consumer's own pending entries (left by a previous run that died),
-/// then alternates between new entries and entries stale in other consumers' hands.
-/// An entry is acknowledged only after its voucher transaction committed.
+/// Consumes a stream of events (`name` in the logs) through a consumer group until
+/// `shutdown`. Starts with this consumer's own pending entries (left by a previous run that
+/// died), then alternates between new entries and entries stale in other consumers' hands.
+/// An entry is acknowledged only once `handler` settled it: its outcome committed, or it is
+/// in the dead-letter stream.
 pub async fn run_stream_consumer(
-    consumer: Arc<dyn StreamConsumer>,
-    handler: Arc<EventHandler>,
+    name: &str,
+    consumer: Arc<RedisStreamConsumer>,
+    handler: Arc<dyn EntryHandler>,
     settings: StreamConsumerSettings,
     consuming: Arc<ConsumerCheck>,
     shutdown: CancellationToken,
@@ -47,10 +48,7 @@ pub async fn run_stream_consumer(
         return;
     }
     consuming.set(true);
-    tracing::info!(
-        batch_size = settings.batch_size,
-        "order.sent consumer started (streams)"
-    );
+    tracing::info!(batch_size = settings.batch_size, "{name} consumer started (streams)");
     let mut recovering = true;
     let mut pending_cursor = "0".to_owned();
     let mut next_claim = Instant::now();
@@ -93,7 +91,7 @@ pub async fn run_stream_consumer(
                 "re-processing entries left pending by a previous run"
             );
         }
-        process_batch(consumer.as_ref(), &handler, &settings, entries).await;
+        process_batch(consumer.as_ref(), handler.as_ref(), &settings, entries).await;
         if Instant::now() >= next_trim {
             next_trim = Instant::now() + settings.trim_interval;
             if let Err(e) = consumer.trim_acknowledged().await {
@@ -102,16 +100,16 @@ pub async fn run_stream_consumer(
         }
     }
     consuming.set(false);
-    tracing::info!("order.sent consumer stopped");
+    tracing::info!("{name} consumer stopped");
 }
 
 async fn process_batch(
-    consumer: &dyn StreamConsumer,
-    handler: &EventHandler,
+    consumer: &RedisStreamConsumer,
+    handler: &dyn EntryHandler,
     settings: &StreamConsumerSettings,
     entries: Vec<StreamEntry>,
 ) {
-    let outcomes: Vec<(StreamEntry, Handled)> = stream::iter(entries)
+    let outcomes: Vec<(StreamEntry, Settled)> = stream::iter(entries)
         .map(|entry| async move {
             let outcome = if entry.deliveries > settings.max_deliveries {
                 let reason = format!("delivered {} times without being acknowledged", entry.deliveries);
@@ -127,14 +125,14 @@ async fn process_batch(
     let mut done = Vec::new();
     for (entry, outcome) in outcomes {
         match outcome {
-            Handled::Done(_) => done.push(entry.id),
-            Handled::Poison { reason, .. } => {
+            Settled::Done => done.push(entry.id),
+            Settled::Poison { reason } => {
                 tracing::warn!(stream_id = %entry.id, %reason, "moving an event to the dead-letter stream");
                 if let Err(e) = consumer.dead_letter(&entry, &reason).await {
                     tracing::error!(error.message = %Chain(&e), stream_id = %entry.id, "dead-lettering failed; the entry stays pending");
                 }
             }
-            Handled::Interrupted => {}
+            Settled::Interrupted => {}
         }
     }
     if let Err(e) = consumer.ack(&done).await {

@@ -1,12 +1,10 @@
 use std::sync::Arc;
 
-use async_trait::async_trait;
-use checkout_bus::LazyConnection;
 use chrono::Utc;
 
-use crate::application::ports::{BusError, DeadLetters};
+use crate::LazyConnection;
 
-/// The dead-letter stream (`{<channel>}.dead`, see [`checkout_bus::dead_letter_key`]): events
+/// The dead-letter stream (`{<channel>}.dead`, see [`crate::dead_letter_key`]): events
 /// that could not be processed, each with the reason, kept for a person to inspect
 /// (`XRANGE {order.sent}.dead - +`) and replay.
 /// It holds at most `max_len` entries: each append drops the oldest beyond that, so a flood
@@ -40,11 +38,12 @@ impl RedisDeadLetters {
             .arg(Utc::now().to_rfc3339());
         cmd
     }
-}
 
-#[async_trait]
-impl DeadLetters for RedisDeadLetters {
-    async fn add(&self, payload: &[u8], reason: &str, source_id: &str) -> Result<(), BusError> {
+    /// Appends one dead letter; `source_id` says where the event came from.
+    ///
+    /// # Errors
+    /// Redis is unreachable.
+    pub async fn add(&self, payload: &[u8], reason: &str, source_id: &str) -> redis::RedisResult<()> {
         let mut conn = self.conn.get().await?;
         self.command(payload, reason, source_id)
             .query_async::<String>(&mut conn)

@@ -1,16 +1,14 @@
 use std::{sync::Arc, time::Duration};
 
-use async_trait::async_trait;
-use checkout_bus::LazyConnection;
 use redis::{
     RedisResult, Value,
     streams::{StreamInfoGroupsReply, StreamPendingCountReply, StreamPendingReply, StreamReadReply},
 };
 
-use super::RedisDeadLetters;
-use crate::application::ports::{BusError, StreamConsumer, StreamEntry};
+use super::{RedisDeadLetters, StreamEntry};
+use crate::LazyConnection;
 
-/// A member of a Redis consumer group on the order.sent stream. Entries stay pending until
+/// A member of a Redis consumer group on a stream of events. Entries stay pending until
 /// acknowledged; a consumer that restarts under the same name gets its own pending
 /// entries back first, and entries left pending by a dead consumer are claimed after
 /// `claim_idle`.
@@ -93,14 +91,13 @@ impl RedisStreamConsumer {
     }
 }
 
-#[async_trait]
-impl StreamConsumer for RedisStreamConsumer {
+impl RedisStreamConsumer {
     /// Creates the stream and the group if missing. A new group starts at the beginning of
     /// the stream, so events appended before the first consumer started are not skipped.
     ///
     /// # Errors
     /// Redis is unreachable.
-    async fn ensure_group(&self) -> Result<(), BusError> {
+    pub async fn ensure_group(&self) -> RedisResult<()> {
         let mut conn = self.conn.get().await?;
         let created: RedisResult<()> = redis::cmd("XGROUP")
             .arg("CREATE")
@@ -112,7 +109,7 @@ impl StreamConsumer for RedisStreamConsumer {
             .await;
         match created {
             Err(e) if e.code() == Some("BUSYGROUP") => Ok(()),
-            other => Ok(other?),
+            other => other,
         }
     }
 
@@ -120,23 +117,23 @@ impl StreamConsumer for RedisStreamConsumer {
     ///
     /// # Errors
     /// Redis is unreachable.
-    async fn own_pending(&self, after: &str, count: usize) -> Result<Vec<StreamEntry>, BusError> {
-        Ok(self.read(after, count, None).await?)
+    pub async fn own_pending(&self, after: &str, count: usize) -> RedisResult<Vec<StreamEntry>> {
+        self.read(after, count, None).await
     }
 
     /// New entries, waiting up to `block` for some to arrive.
     ///
     /// # Errors
     /// Redis is unreachable.
-    async fn new_entries(&self, count: usize, block: Duration) -> Result<Vec<StreamEntry>, BusError> {
-        Ok(self.read(">", count, Some(block)).await?)
+    pub async fn new_entries(&self, count: usize, block: Duration) -> RedisResult<Vec<StreamEntry>> {
+        self.read(">", count, Some(block)).await
     }
 
     /// Takes over entries another consumer left pending for longer than `claim_idle`.
     ///
     /// # Errors
     /// Redis is unreachable.
-    async fn claim_stale(&self, count: usize) -> Result<Vec<StreamEntry>, BusError> {
+    pub async fn claim_stale(&self, count: usize) -> RedisResult<Vec<StreamEntry>> {
         let mut conn = self.conn.get().await?;
         let reply: redis::streams::StreamAutoClaimReply = redis::cmd("XAUTOCLAIM")
             .arg(&self.stream)
@@ -153,14 +150,14 @@ impl StreamConsumer for RedisStreamConsumer {
             .into_iter()
             .map(|e| (e.id.clone(), payload_of(&e.map)))
             .collect();
-        Ok(self.with_deliveries(entries).await?)
+        self.with_deliveries(entries).await
     }
 
     /// Acknowledges processed entries; they will not be delivered again.
     ///
     /// # Errors
     /// Redis is unreachable; the entries stay pending and are processed again (harmlessly).
-    async fn ack(&self, ids: &[String]) -> Result<(), BusError> {
+    pub async fn ack(&self, ids: &[String]) -> RedisResult<()> {
         if ids.is_empty() {
             return Ok(());
         }
@@ -178,7 +175,7 @@ impl StreamConsumer for RedisStreamConsumer {
     ///
     /// # Errors
     /// Redis is unreachable; the entry stays pending.
-    async fn dead_letter(&self, entry: &StreamEntry, reason: &str) -> Result<(), BusError> {
+    pub async fn dead_letter(&self, entry: &StreamEntry, reason: &str) -> RedisResult<()> {
         let mut conn = self.conn.get().await?;
         redis::pipe()
             .atomic()
@@ -200,7 +197,7 @@ impl StreamConsumer for RedisStreamConsumer {
     ///
     /// # Errors
     /// Redis is unreachable.
-    async fn trim_acknowledged(&self) -> Result<(), BusError> {
+    pub async fn trim_acknowledged(&self) -> RedisResult<()> {
         let mut conn = self.conn.get().await?;
         let groups: StreamInfoGroupsReply = redis::cmd("XINFO")
             .arg("GROUPS")
