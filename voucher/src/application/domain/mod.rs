@@ -5,7 +5,7 @@
 //! | what a sent order is: an order id, a valid customer id, a total in a known currency | [`SentOrder::parse`] |
 //! | who earns a voucher, and what it is worth (more than 100.00 EUR earns 5.00 EUR) | [`VoucherPolicy`] |
 //! | a voucher is redeemed once | [`Voucher::redeem`] |
-//! | what a code looks like, how it is drawn (CSPRNG) and read | `code.rs` |
+//! | what a code looks like, how it is drawn (CSPRNG) and read | `checkout_domain::VoucherCode` (the order service reads codes too) |
 //! | listing needs a filter | [`VoucherQuery::new`] |
 //! | reading needs `vouchers:read` (own vouchers) or `vouchers:admin` (anyone's) | [`access::READ`], [`access::reach`] |
 //! | redeeming needs `vouchers:redeem`, and only the owner redeems | [`access::REDEEM`], [`access::is_owner`] |
@@ -15,16 +15,15 @@
 //! Nothing here does I/O; the use cases load, call and store.
 
 pub mod access;
-mod code;
 mod policy;
 mod query;
 mod sent_order;
 mod voucher;
 
 pub use checkout_domain::{
-    Cents, Currency, CustomerId, InvalidPageLimit, InvalidText, Money, PageLimit, UnsupportedCurrency,
+    Cents, Currency, CustomerId, InvalidCode, InvalidPageLimit, InvalidText, Money, PageLimit, UnsupportedCurrency,
+    VOUCHER_CODE_LEN, VOUCHER_CODE_PATTERN, VoucherCode,
 };
-pub use code::{InvalidCode, VOUCHER_CODE_LEN, VOUCHER_CODE_PATTERN, VoucherCode};
 pub use policy::{Decision, InvalidPolicy, NotEligible, VoucherPolicy};
 pub use query::{MissingFilter, VoucherQuery};
 pub use sent_order::{InvalidSentOrder, OrderId, SentOrder};

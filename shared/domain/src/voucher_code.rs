@@ -1,4 +1,7 @@
-//! Voucher codes: what they look like, how they are drawn and how input is read.
+//! Voucher codes: what they look like, how they are drawn, how input is read, and the
+//! digest by which the order service knows a code without holding it.
+
+use sha2::{Digest, Sha256};
 
 /// Random bytes per code: 80 bits, well over the 60 needed to make guessing hopeless.
 const CODE_BYTES: usize = 10;
@@ -65,6 +68,13 @@ impl VoucherCode {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The SHA-256 of the canonical form, in lowercase hex: what `voucher.issued` carries and
+    /// the order service stores, so that neither the bus nor the order database holds a
+    /// spendable code. With 80 random bits per code, no salt is needed against guessing.
+    pub fn digest(&self) -> String {
+        format!("{:x}", Sha256::digest(self.0.as_bytes()))
+    }
 }
 
 impl std::fmt::Display for VoucherCode {
@@ -87,6 +97,8 @@ mod tests {
 
     use super::*;
 
+    const SHA256_OF_SAMPLE: &str = "56962a2a20df369c3ba8cf90f93264eff6075dd23fe00eda6aad78729849ec6e";
+
     #[test]
     fn generated_codes_are_grouped_crockford_and_distinct() {
         let codes: HashSet<_> = (0..1_000).map(|_| VoucherCode::generate()).collect();
@@ -105,6 +117,15 @@ mod tests {
         let canonical = VoucherCode::parse("7K3M-QX9P-2HBD-W410").unwrap();
         assert_eq!(VoucherCode::parse("7k3mqx9p2hbdw4lo"), Ok(canonical.clone()));
         assert_eq!(VoucherCode::parse("7K3M-QX9P-2HBD-W4IO"), Ok(canonical));
+    }
+
+    #[test]
+    fn the_digest_is_of_the_canonical_form() {
+        let code = VoucherCode::parse("7K3M-QX9P-2HBD-W410").unwrap();
+        assert_eq!(VoucherCode::parse("7k3mqx9p2hbdw4lo").unwrap().digest(), code.digest());
+        // sha256("7K3M-QX9P-2HBD-W410"), computed independently (sha256sum).
+        assert_eq!(code.digest(), SHA256_OF_SAMPLE);
+        assert_ne!(VoucherCode::generate().digest(), code.digest());
     }
 
     #[test]
