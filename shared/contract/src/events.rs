@@ -2,8 +2,64 @@
 //! services must agree on; each service maps it to and from its own types.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use uuid::Uuid;
+
+/// What every event of the contract is: its type and the newest schema version of it this
+/// build understands, its JSON wire form, and the correlation it carries.
+///
+/// Consumers ignore unknown fields, so fields may be added without a version bump; a change
+/// that alters the meaning of an existing field bumps the version.
+pub trait Event: Serialize + DeserializeOwned {
+    /// The value of its `event_type` field.
+    const EVENT_TYPE: &'static str;
+    /// The newest `schema_version` this build understands and produces.
+    const SCHEMA_VERSION: u32;
+
+    fn event_id(&self) -> Uuid;
+
+    /// The correlation the event carries.
+    fn trace(&self) -> crate::trace::TraceContext;
+
+    /// Serializes the event to its JSON wire form.
+    fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("events have only infallibly serializable fields")
+    }
+
+    /// Parses and checks an event from its JSON wire form.
+    ///
+    /// # Errors
+    /// [`DecodeError::Malformed`] when the payload is not a JSON object with the contract's
+    /// fields and types, [`DecodeError::WrongEventType`] for another event type, and
+    /// [`DecodeError::UnsupportedSchemaVersion`] for a version newer than this build knows.
+    fn from_json(payload: &[u8]) -> Result<Self, DecodeError> {
+        #[derive(Deserialize)]
+        struct Envelope {
+            event_type: Option<String>,
+            schema_version: Option<u32>,
+        }
+        // Check the envelope first, so a newer schema is reported as such even when its
+        // fields no longer match this version's shape.
+        let envelope: Envelope = serde_json::from_slice(payload).map_err(|e| DecodeError::Malformed(e.to_string()))?;
+        if let Some(event_type) = envelope.event_type
+            && event_type != Self::EVENT_TYPE
+        {
+            return Err(DecodeError::WrongEventType {
+                found: event_type,
+                expected: Self::EVENT_TYPE,
+            });
+        }
+        if let Some(version) = envelope.schema_version
+            && version > Self::SCHEMA_VERSION
+        {
+            return Err(DecodeError::UnsupportedSchemaVersion {
+                found: version,
+                newest: Self::SCHEMA_VERSION,
+            });
+        }
+        serde_json::from_slice(payload).map_err(|e| DecodeError::Malformed(e.to_string()))
+    }
+}
 
 /// Default channel (pub/sub) on which order-sent events travel.
 pub const CHANNEL_ORDER_SENT: &str = "order.sent";
@@ -13,9 +69,6 @@ pub const ORDER_SENT_EVENT_TYPE: &str = "order.sent";
 pub const ORDER_SENT_SCHEMA_VERSION: u32 = 1;
 
 /// An order's status became `sent`. Published once per order by the order service's outbox.
-///
-/// Consumers ignore unknown fields, so fields may be added without a version bump; a change
-/// that alters the meaning of an existing field bumps `schema_version`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderSent {
     /// Identifier of this event, stable across re-publishes (the outbox row's id).
@@ -69,46 +122,79 @@ impl OrderSent {
             ..self
         }
     }
+}
 
-    /// The correlation the event carries.
-    pub fn trace(&self) -> crate::trace::TraceContext {
+impl Event for OrderSent {
+    const EVENT_TYPE: &'static str = ORDER_SENT_EVENT_TYPE;
+    const SCHEMA_VERSION: u32 = ORDER_SENT_SCHEMA_VERSION;
+
+    fn event_id(&self) -> Uuid {
+        self.event_id
+    }
+
+    fn trace(&self) -> crate::trace::TraceContext {
         crate::trace::TraceContext {
             request_id: self.request_id.clone(),
             traceparent: self.traceparent.clone(),
         }
     }
+}
 
-    /// Serializes the event to its JSON wire form.
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("OrderSent has only infallibly serializable fields")
+/// Default stream on which `voucher.issued` events travel, whatever the transport of the
+/// order service's events: the order service's copy of the vouchers is built from it, so it
+/// must not miss one, and a stream keeps each entry until the copy has it.
+pub const STREAM_VOUCHER_ISSUED: &str = "voucher.issued";
+/// Value of `event_type` for [`VoucherIssued`].
+pub const VOUCHER_ISSUED_EVENT_TYPE: &str = "voucher.issued";
+
+/// A voucher was issued. Published once per voucher by the voucher service's outbox, sealed
+/// with the voucher service's own key; the order service keeps what it needs to accept the
+/// voucher at checkout. The code itself never travels: `code_digest` is enough to recognise
+/// it when a customer gives it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoucherIssued {
+    /// Identifier of this event, stable across re-publishes (the outbox row's id).
+    pub event_id: Uuid,
+    /// Always [`VOUCHER_ISSUED_EVENT_TYPE`].
+    pub event_type: String,
+    pub schema_version: u32,
+    /// When the voucher was issued.
+    pub occurred_at: DateTime<Utc>,
+    pub voucher_id: Uuid,
+    /// `checkout_domain::VoucherCode::digest` of its code: SHA-256 of the canonical form,
+    /// lowercase hex.
+    pub code_digest: String,
+    /// The customer who may spend it, and nobody else.
+    pub customer_id: String,
+    /// Its value in minor units (cents).
+    pub amount_cents: i64,
+    /// ISO 4217 currency code.
+    pub currency: String,
+    /// From this instant on, no new order can take it.
+    pub expires_at: DateTime<Utc>,
+    /// The sent order that earned it.
+    pub order_id: Uuid,
+    /// `x-request-id` of the request that sent that order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// W3C `traceparent` of that request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traceparent: Option<String>,
+}
+
+impl Event for VoucherIssued {
+    const EVENT_TYPE: &'static str = VOUCHER_ISSUED_EVENT_TYPE;
+    const SCHEMA_VERSION: u32 = 1;
+
+    fn event_id(&self) -> Uuid {
+        self.event_id
     }
 
-    /// Parses and checks an event from its JSON wire form.
-    ///
-    /// # Errors
-    /// [`DecodeError::Malformed`] when the payload is not a JSON object with the contract's
-    /// fields and types, [`DecodeError::WrongEventType`] for another event type, and
-    /// [`DecodeError::UnsupportedSchemaVersion`] for a version newer than this build knows.
-    pub fn from_json(payload: &[u8]) -> Result<Self, DecodeError> {
-        #[derive(Deserialize)]
-        struct Envelope {
-            event_type: Option<String>,
-            schema_version: Option<u32>,
+    fn trace(&self) -> crate::trace::TraceContext {
+        crate::trace::TraceContext {
+            request_id: self.request_id.clone(),
+            traceparent: self.traceparent.clone(),
         }
-        // Check the envelope first, so a newer schema is reported as such even when its
-        // fields no longer match this version's shape.
-        let envelope: Envelope = serde_json::from_slice(payload).map_err(|e| DecodeError::Malformed(e.to_string()))?;
-        if let Some(event_type) = envelope.event_type
-            && event_type != ORDER_SENT_EVENT_TYPE
-        {
-            return Err(DecodeError::WrongEventType(event_type));
-        }
-        if let Some(version) = envelope.schema_version
-            && version > ORDER_SENT_SCHEMA_VERSION
-        {
-            return Err(DecodeError::UnsupportedSchemaVersion(version));
-        }
-        serde_json::from_slice(payload).map_err(|e| DecodeError::Malformed(e.to_string()))
     }
 }
 
@@ -165,15 +251,15 @@ impl EventAck {
     }
 }
 
-/// Why a payload could not be read as an [`OrderSent`].
+/// Why a payload could not be read as an event of the contract.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DecodeError {
-    #[error("malformed order.sent event: {0}")]
+    #[error("malformed event: {0}")]
     Malformed(String),
-    #[error("unexpected event_type {0:?}, expected \"order.sent\"")]
-    WrongEventType(String),
-    #[error("unsupported schema_version {0}, this consumer understands up to 1")]
-    UnsupportedSchemaVersion(u32),
+    #[error("unexpected event_type {found:?}, expected {expected:?}")]
+    WrongEventType { found: String, expected: &'static str },
+    #[error("unsupported schema_version {found}, this consumer understands up to {newest}")]
+    UnsupportedSchemaVersion { found: u32, newest: u32 },
 }
 
 #[cfg(test)]
@@ -231,7 +317,7 @@ mod tests {
         let payload = br#"{"event_type":"order.sent","schema_version":2,"order":{}}"#;
         assert_eq!(
             OrderSent::from_json(payload),
-            Err(DecodeError::UnsupportedSchemaVersion(2))
+            Err(DecodeError::UnsupportedSchemaVersion { found: 2, newest: 1 })
         );
     }
 
@@ -241,8 +327,41 @@ mod tests {
         value["event_type"] = "order.created".into();
         assert_eq!(
             OrderSent::from_json(value.to_string().as_bytes()),
-            Err(DecodeError::WrongEventType("order.created".into()))
+            Err(DecodeError::WrongEventType {
+                found: "order.created".into(),
+                expected: "order.sent"
+            })
         );
+    }
+
+    #[test]
+    fn a_voucher_issued_event_survives_a_round_trip_and_is_not_an_order_sent() {
+        let event = VoucherIssued {
+            event_id: Uuid::new_v4(),
+            event_type: VOUCHER_ISSUED_EVENT_TYPE.into(),
+            schema_version: 1,
+            occurred_at: Utc::now(),
+            voucher_id: Uuid::new_v4(),
+            code_digest: "ab".repeat(32),
+            customer_id: "cust-1".into(),
+            amount_cents: 500,
+            currency: "EUR".into(),
+            expires_at: Utc::now(),
+            order_id: Uuid::new_v4(),
+            request_id: None,
+            traceparent: None,
+        };
+        let json = event.to_json();
+        assert!(!json.contains("\"code\""), "the code never travels: {json}");
+        assert_eq!(VoucherIssued::from_json(json.as_bytes()), Ok(event));
+        assert!(matches!(
+            OrderSent::from_json(json.as_bytes()),
+            Err(DecodeError::WrongEventType { .. })
+        ));
+        assert!(matches!(
+            VoucherIssued::from_json(sample().to_json().as_bytes()),
+            Err(DecodeError::WrongEventType { .. })
+        ));
     }
 
     #[test]

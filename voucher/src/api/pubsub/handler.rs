@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use checkout_bus::consume::{EntryHandler, Settled};
-use checkout_contract::events::{AckOutcome, EventAck, OrderSent};
+use checkout_contract::events::{AckOutcome, Event, EventAck, OrderSent};
 use checkout_contract::signing::EventVerifier;
 use checkout_runtime::backoff::Backoff;
 use checkout_runtime::error::Chain;
