@@ -122,7 +122,8 @@ stop_postgres() {
 # DIR and its pid in DIR/redis.pid. It speaks TLS on TLS_PORT with a certificate for
 # `localhost` (DIR/tls/, by scripts/certs: clients verify it against DIR/tls/ca.crt) and
 # plain RESP on PORT (0: TLS only). Its users are those of scripts/redis-acl for the event
-# CHANNEL (a glob; passwords in DIR/acl/); the default user is disabled. Each OPTION is one
+# CHANNEL and the voucher stream $VOUCHER_STREAM_PATTERN (globs; default voucher.issued;
+# passwords in DIR/acl/); the default user is disabled. Each OPTION is one
 # redis-server argument, so `--save ""` works; later options override earlier ones. Returns
 # once TLS_PORT accepts connections; DIR can be started again, with the same passwords.
 start_redis() {
@@ -134,7 +135,7 @@ start_redis() {
         [ "$p" != 0 ] && port_in_use "$p" && die "port $p is already in use"
     done
     "$scripts/certs" "$dir/tls"
-    "$scripts/redis-acl" "$dir/acl" "$channel"
+    "$scripts/redis-acl" "$dir/acl" "$channel" "${VOUCHER_STREAM_PATTERN:-voucher.issued}"
     redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --daemonize yes \
         --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" \
         --tls-port "$tls_port" --tls-cert-file "$dir/tls/server.crt" \
@@ -194,7 +195,7 @@ start_redis_cluster() {
     done
     scripts=$(dirname "${BASH_SOURCE[0]}")
     "$scripts/certs" "$dir/tls"
-    "$scripts/redis-acl" "$dir/acl" "$channel"
+    "$scripts/redis-acl" "$dir/acl" "$channel" "${VOUCHER_STREAM_PATTERN:-voucher.issued}"
     redis_cluster_config "$dir"
     : >"$dir/options"
     if [ $# -gt 0 ]; then printf '%s\0' "$@" >"$dir/options"; fi

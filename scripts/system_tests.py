@@ -82,6 +82,7 @@ WORKERS = 16
 SETTLE_TIMEOUT = 60
 AUTH_DIR = None  # the run's development signing key and JWKS; set by main()
 EVENT_DIR = None  # the run's event signing key and the JWKS the voucher service trusts
+VOUCHER_EVENT_DIR = None  # the voucher service's event key and the JWKS the order service trusts
 AUTH_ISSUER = "http://127.0.0.1/checkout-dev"
 ORDER_SCOPES = ("orders:write", "orders:read", "orders:status", "orders:admin", "catalog:write")
 VOUCHER_SCOPES = ("vouchers:read", "vouchers:redeem", "vouchers:admin")
@@ -570,11 +571,13 @@ class System:
                          ORDER_DATABASE_URL=orders_app,
                          ORDER_MIGRATION_DATABASE_URL=orders_owner,
                          ORDER_RELAY_POLL_MS="50",
-                         EVENT_SIGNING_KEY=os.path.join(EVENT_DIR, "signing-key.pem"))
+                         EVENT_SIGNING_KEY=os.path.join(EVENT_DIR, "signing-key.pem"),
+                         VOUCHER_EVENT_VERIFY_KEYS=os.path.join(VOUCHER_EVENT_DIR, "jwks.json"))
         voucher_env = dict(common, **self.redis.env("voucher"),
                            VOUCHER_DATABASE_URL=vouchers_app,
                            VOUCHER_MIGRATION_DATABASE_URL=vouchers_owner,
                            EVENT_VERIFY_KEYS=os.path.join(EVENT_DIR, "jwks.json"),
+                           VOUCHER_EVENT_SIGNING_KEY=os.path.join(VOUCHER_EVENT_DIR, "signing-key.pem"),
                            VOUCHER_CLAIM_IDLE_MS="2000")
         label = lambda name, i: f"{name}-{i}" if replicas > 1 else None
         # Only the first replica migrates, as a deployment's migration job would. Each voucher
@@ -1337,12 +1340,13 @@ def main(args):
     if unknown:
         print(f"unknown scenario(s): {' '.join(unknown)} (see --help)", file=sys.stderr)
         return 2
-    global SERVER_URL, AUTH_DIR, EVENT_DIR
+    global SERVER_URL, AUTH_DIR, EVENT_DIR, VOUCHER_EVENT_DIR
     workdir = tempfile.mkdtemp(prefix="system-tests-")
     os.chmod(workdir, 0o755)  # PostgreSQL may run as another user and must reach its directory
     AUTH_DIR = os.path.join(workdir, "auth")
     EVENT_DIR = os.path.join(workdir, "events")
-    for directory in (AUTH_DIR, EVENT_DIR):
+    VOUCHER_EVENT_DIR = os.path.join(workdir, "voucher-events")
+    for directory in (AUTH_DIR, EVENT_DIR, VOUCHER_EVENT_DIR):
         subprocess.run([os.path.join(BIN, "checkout-token"), "keygen", directory], check=True,
                        capture_output=True)
     if os.environ.get("DATABASE_URL"):

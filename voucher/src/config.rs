@@ -6,13 +6,16 @@
 use std::{path::PathBuf, time::Duration};
 
 use checkout_auth::AuthSettings;
-use checkout_bus::{EventSettings, RedisSettings, keys::VerifySettings};
+use checkout_bus::{
+    EventSettings, RedisSettings,
+    keys::{VerifySettings, VoucherSigningSettings},
+};
 use checkout_db::{DatabaseSettings, DatabaseUrl, cli::MigrateAction};
 use checkout_http::{HttpLimits, HttpSettings};
 use checkout_runtime::config::{LogSettings, refuse};
 use clap::{Args, Parser, Subcommand};
 
-use crate::application::domain::{Cents, Currency, VoucherPolicy};
+use crate::application::domain::{Cents, Currency, Validity, VoucherPolicy};
 
 /// `voucher serve | migrate ...`
 #[derive(Debug, Parser)]
@@ -100,6 +103,14 @@ pub struct Settings {
     /// Value of each voucher (cents, EUR); at least 1.
     #[arg(long, env = "VOUCHER_AMOUNT_CENTS", default_value_t = VoucherPolicy::DEFAULT_AMOUNT_CENTS)]
     pub amount_cents: i64,
+    /// How long a voucher can be spent after it is issued, in seconds (default 90 days; from
+    /// 1 second to 10 years). Orders already holding a voucher keep it past its expiry.
+    #[arg(long, env = "VOUCHER_VALIDITY_SECONDS", default_value_t = Validity::DEFAULT_SECONDS,
+          value_parser = clap::value_parser!(u64).range(1..=Validity::MAX.as_secs()))]
+    pub validity_seconds: u64,
+    /// The voucher service's signing key, for the `voucher.issued` events it publishes.
+    #[command(flatten)]
+    pub signing: VoucherSigningSettings,
     /// Group commit: tasks that write new vouchers, each one multi-row INSERT at a time for
     /// the vouchers of whatever events are waiting (each holds one pool connection while it
     /// writes); a lone voucher is written at once.
@@ -150,6 +161,7 @@ impl Settings {
         self.try_policy().map_err(|(key, reason)| refuse(key, reason))?;
         self.auth.check(&self.auth_audience)?;
         self.verify.check()?;
+        self.signing.check()?;
         self.redis().check("VOUCHER")
     }
     /// Where the service listens.
@@ -194,6 +206,11 @@ impl Settings {
     pub fn policy(&self) -> VoucherPolicy {
         self.try_policy()
             .unwrap_or_else(|(key, reason)| panic!("{key}: {reason}"))
+    }
+
+    /// How long a voucher can be spent after it is issued.
+    pub fn validity(&self) -> Validity {
+        Validity::new(Duration::from_secs(self.validity_seconds)).expect("the range is checked when it is read")
     }
 
     pub fn claim_idle(&self) -> Duration {

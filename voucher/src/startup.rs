@@ -7,11 +7,14 @@ use checkout_bus::RedisCheck;
 use checkout_bus::consume::{
     ConsumerCheck, RedisDeadLetters, RedisStreamConsumer, StreamConsumerSettings, run_stream_consumer,
 };
+use checkout_bus::publish::{RedisStreamPublisher, Replicas};
 use checkout_bus::{LazyConnection, RedisEndpoint, Transport, dead_letter_key};
 use checkout_contract::events::ack_channel;
 use checkout_contract::signing::EventVerifier;
-use checkout_db::DatabaseCheck;
+use checkout_db::{DatabaseCheck, outbox::SeaOrmOutbox};
 use checkout_http::{HealthApi, Listeners, admin_endpoint};
+use checkout_outbox::{OutboxRepository as _, RelayEvents, run_outbox_relay};
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
@@ -27,9 +30,22 @@ use crate::{
     },
 };
 
+/// The outbox relay of `voucher.issued`: batches, polling and leases as the order service's
+/// defaults. It appends to a stream, so an event counts as delivered once Redis has it (and,
+/// on a Redis Cluster, one replica).
+const RELAY_BATCH_SIZE: u32 = 100;
+const RELAY_POLL_INTERVAL: Duration = Duration::from_millis(250);
+const RELAY_LEASE: Duration = Duration::from_secs(30);
+const REPLICA_WAIT: Duration = Duration::from_millis(1_000);
+/// How long published events stay in the outbox, for inspection.
+const OUTBOX_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
+
 /// A built voucher service, bound to its port but not yet serving or consuming.
 pub struct Application {
     listeners: Listeners,
+    relay: RelayEvents,
+    outbox: Arc<SeaOrmOutbox>,
+    outbox_written: Arc<Notify>,
     settings: Settings,
     issue_voucher: Arc<IssueVoucher>,
     events: Arc<EventVerifier>,
@@ -55,8 +71,34 @@ impl Application {
         let redis_endpoint = settings.redis().endpoint("VOUCHER")?;
         let redis = Arc::new(LazyConnection::new(&redis_endpoint).context("REDIS_CA_FILE")?);
 
+        let signer = Arc::new(settings.signing.signer()?);
+        tracing::info!(kid = signer.kid(), "voucher events are signed");
+
         let vouchers = Arc::new(SeaOrmVoucherRepository::new(db.clone(), settings.db_writers as usize));
-        let issue_voucher = Arc::new(IssueVoucher::new(vouchers.clone(), settings.policy()));
+        let outbox_written = Arc::new(Notify::new());
+        let issue_voucher = Arc::new(IssueVoucher::new(
+            vouchers.clone(),
+            settings.policy(),
+            settings.validity(),
+            outbox_written.clone(),
+        ));
+        let outbox = Arc::new(SeaOrmOutbox::new(db.clone()));
+        let replicas = redis.is_cluster().then_some(Replicas {
+            count: 1,
+            timeout: REPLICA_WAIT,
+        });
+        let relay = RelayEvents::new(
+            outbox.clone(),
+            Arc::new(RedisStreamPublisher::new(
+                redis.clone(),
+                settings.events.voucher_issued_stream.clone(),
+                signer,
+                replicas,
+            )),
+            RELAY_BATCH_SIZE,
+            RELAY_LEASE,
+            RELAY_LEASE,
+        );
         let consuming = Arc::new(ConsumerCheck::default());
         // Ready means able to consume: the database, Redis and a running consumer.
         let health = HealthApi::new(
@@ -81,6 +123,9 @@ impl Application {
         let listeners = Listeners::bind(&settings.http(), "VOUCHER", endpoint, admin).await?;
         Ok(Self {
             listeners,
+            relay,
+            outbox,
+            outbox_written,
             settings,
             issue_voucher,
             events,
@@ -106,6 +151,13 @@ impl Application {
     /// # Errors
     /// The HTTP server failed.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> std::io::Result<()> {
+        let relay = tokio::spawn(run_outbox_relay(
+            self.relay,
+            self.outbox_written,
+            RELAY_POLL_INTERVAL,
+            shutdown.clone(),
+        ));
+        let purge = tokio::spawn(purge_published(self.outbox, shutdown.clone()));
         let consumer = tokio::spawn(consume(
             self.settings,
             self.issue_voucher,
@@ -125,8 +177,26 @@ impl Application {
         if let Err(e) = consumer.await {
             tracing::error!(error.message = %e, "event consumer task failed");
         }
+        if let Err(e) = relay.await {
+            tracing::error!(error.message = %e, "outbox relay task failed");
+        }
+        let _ = purge.await;
         tracing::info!("voucher service stopped");
         served
+    }
+}
+
+/// Every hour until `shutdown`, deletes the events published more than a week ago.
+async fn purge_published(outbox: Arc<SeaOrmOutbox>, shutdown: CancellationToken) {
+    let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = every_hour.tick() => match outbox.purge_published(OUTBOX_RETENTION).await {
+                Ok(purged) => tracing::info!(outbox_events = purged, "housekeeping done"),
+                Err(e) => tracing::warn!(error.message = %checkout_runtime::error::Chain(&e), "housekeeping failed; trying again in an hour"),
+            },
+        }
     }
 }
 

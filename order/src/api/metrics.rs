@@ -2,8 +2,10 @@
 
 use checkout_runtime::telemetry::{MetricKind::*, describe_metrics};
 
-/// Describes every metric the order service records beside the HTTP ones.
+/// Describes every metric the order service records beside the HTTP ones (and the outbox
+/// relay's, which `checkout_outbox::describe_metrics` describes).
 pub fn describe() {
+    checkout_outbox::describe_metrics();
     describe_metrics(&[
         (
             "orders_created_total",
@@ -15,17 +17,6 @@ pub fn describe() {
             Counter,
             "Status changes of orders, by the status reached",
         ),
-        ("events_published_total", Counter, "Outbox events published on the bus"),
-        (
-            "events_publish_retries_total",
-            Counter,
-            "Outbox events whose publication failed and will be retried",
-        ),
-        (
-            "events_republished_total",
-            Counter,
-            "Outbox events published again after no acknowledgement came in time (pub/sub)",
-        ),
         (
             "events_acknowledged_total",
             Counter,
@@ -35,12 +26,6 @@ pub fn describe() {
             "acks_rejected_total",
             Counter,
             "Messages on the acknowledgement channel that were not valid acknowledgements",
-        ),
-        ("outbox_backlog", Gauge, "Outbox events not yet delivered"),
-        (
-            "outbox_oldest_age_seconds",
-            Gauge,
-            "Age of the oldest outbox event not yet delivered, in seconds",
         ),
         (
             "order_insert_batch_size",

@@ -1,5 +1,8 @@
-//! The event keys a service is configured with: the order service's signing key, the keys
-//! the voucher service trusts. Each is given as its text or as the path of a file.
+//! The event keys a service is configured with. Each service signs its own events with its
+//! own key, and trusts another's events only under that service's keys: the order service
+//! signs with `EVENT_SIGNING_KEY` and the voucher service trusts `EVENT_VERIFY_KEYS`; the
+//! voucher service signs with `VOUCHER_EVENT_SIGNING_KEY` and the order service trusts
+//! `VOUCHER_EVENT_VERIFY_KEYS`. Each is given as its text or as the path of a file.
 
 use std::path::PathBuf;
 
@@ -41,12 +44,10 @@ impl SigningSettings {
     /// # Errors
     /// No key is configured, or it cannot be read; the message names the variable.
     pub fn signer(&self) -> Result<EventSigner, EventKeyError> {
-        let pem = configured_key(
+        signer(
             self.event_signing_key.as_deref(),
             "EVENT_SIGNING_KEY is required: the Ed25519 key events are signed with (PEM, or a file holding it)",
-            "-----BEGIN",
-        )?;
-        EventSigner::from_pem(&pem)
+        )
     }
 
     /// Whether a usable key is configured; the error names the variable.
@@ -58,6 +59,43 @@ impl SigningSettings {
             .map(drop)
             .map_err(|error| refuse("EVENT_SIGNING_KEY", error))
     }
+}
+
+/// The voucher service's signing key, for `voucher.issued`.
+#[derive(Debug, Clone, Args)]
+pub struct VoucherSigningSettings {
+    /// The Ed25519 private key (PKCS#8 PEM) the voucher service signs its events with: the
+    /// PEM itself, or the path of a file holding it. Not the order service's key: each
+    /// service can only speak for itself.
+    #[arg(long, env = "VOUCHER_EVENT_SIGNING_KEY", hide_env_values = true)]
+    pub voucher_event_signing_key: Option<String>,
+}
+
+impl VoucherSigningSettings {
+    /// # Errors
+    /// No key is configured, or it cannot be read; the message names the variable.
+    pub fn signer(&self) -> Result<EventSigner, EventKeyError> {
+        signer(
+            self.voucher_event_signing_key.as_deref(),
+            "VOUCHER_EVENT_SIGNING_KEY is required: the Ed25519 key voucher events are signed with (PEM, or a file holding it)",
+        )
+    }
+
+    /// # Errors
+    /// As [`signer`](Self::signer).
+    pub fn check(&self) -> Result<(), clap::Error> {
+        self.signer()
+            .map(drop)
+            .map_err(|error| refuse("VOUCHER_EVENT_SIGNING_KEY", error))
+    }
+}
+
+fn signer(value: Option<&str>, missing: &'static str) -> Result<EventSigner, EventKeyError> {
+    EventSigner::from_pem(&configured_key(value, missing, "-----BEGIN")?)
+}
+
+fn verifier(value: Option<&str>, missing: &'static str) -> Result<EventVerifier, EventKeyError> {
+    EventVerifier::from_jwks(configured_key(value, missing, "{")?.as_bytes())
 }
 
 /// The public keys the voucher service trusts events from.
@@ -75,12 +113,10 @@ impl VerifySettings {
     /// # Errors
     /// No keys are configured, or they cannot be read; the message names the variable.
     pub fn verifier(&self) -> Result<EventVerifier, EventKeyError> {
-        let jwks = configured_key(
+        verifier(
             self.event_verify_keys.as_deref(),
             "EVENT_VERIFY_KEYS is required: the JWKS of the keys events are signed with (JSON, or a file holding it)",
-            "{",
-        )?;
-        EventVerifier::from_jwks(jwks.as_bytes())
+        )
     }
 
     /// Whether usable keys are configured; the error names the variable.
@@ -91,6 +127,34 @@ impl VerifySettings {
         self.verifier()
             .map(drop)
             .map_err(|error| refuse("EVENT_VERIFY_KEYS", error))
+    }
+}
+
+/// The public keys the order service trusts `voucher.issued` events from.
+#[derive(Debug, Clone, Args)]
+pub struct VoucherVerifySettings {
+    /// The JWKS of the Ed25519 public keys the voucher service signs its events with
+    /// (several during a key rotation): the JSON itself, or the path of a file holding it.
+    #[arg(long, env = "VOUCHER_EVENT_VERIFY_KEYS")]
+    pub voucher_event_verify_keys: Option<String>,
+}
+
+impl VoucherVerifySettings {
+    /// # Errors
+    /// No keys are configured, or they cannot be read; the message names the variable.
+    pub fn verifier(&self) -> Result<EventVerifier, EventKeyError> {
+        verifier(
+            self.voucher_event_verify_keys.as_deref(),
+            "VOUCHER_EVENT_VERIFY_KEYS is required: the JWKS of the keys voucher events are signed with (JSON, or a file holding it)",
+        )
+    }
+
+    /// # Errors
+    /// As [`verifier`](Self::verifier).
+    pub fn check(&self) -> Result<(), clap::Error> {
+        self.verifier()
+            .map(drop)
+            .map_err(|error| refuse("VOUCHER_EVENT_VERIFY_KEYS", error))
     }
 }
 

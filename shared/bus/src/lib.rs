@@ -18,7 +18,7 @@ pub use subscription::ChannelSubscription;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use checkout_contract::events::CHANNEL_ORDER_SENT;
+use checkout_contract::events::{CHANNEL_ORDER_SENT, STREAM_VOUCHER_ISSUED};
 use checkout_runtime::DependencyCheck;
 use clap::Args;
 
@@ -91,6 +91,10 @@ pub struct EventSettings {
     /// Channel (pubsub) or stream key (streams) of order.sent events. Both services must agree.
     #[arg(long, env = "ORDER_SENT_CHANNEL", default_value = CHANNEL_ORDER_SENT)]
     pub order_sent_channel: String,
+    /// Stream key of voucher.issued events, a stream whatever `EVENT_TRANSPORT` says. Both
+    /// services must agree.
+    #[arg(long, env = "VOUCHER_ISSUED_STREAM", default_value = STREAM_VOUCHER_ISSUED)]
+    pub voucher_issued_stream: String,
 }
 
 /// The URL may hold a password: only its address is printed.

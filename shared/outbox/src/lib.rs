@@ -20,3 +20,27 @@ pub use ports::{
 pub use ports::{MockEventPublisher, MockOutboxRepository, MockRelaySignal};
 pub use relay::{NO_CONSUMER_RETRY, RelayEvents, RelayReport};
 pub use worker::run_outbox_relay;
+
+/// Describes the relay's metrics: their `# HELP` text on `/metrics`.
+pub fn describe_metrics() {
+    use checkout_runtime::telemetry::{MetricKind::*, describe_metrics};
+    describe_metrics(&[
+        ("events_published_total", Counter, "Outbox events published on the bus"),
+        (
+            "events_publish_retries_total",
+            Counter,
+            "Outbox events whose publication failed and will be retried",
+        ),
+        (
+            "events_republished_total",
+            Counter,
+            "Outbox events published again after no acknowledgement came in time (pub/sub)",
+        ),
+        ("outbox_backlog", Gauge, "Outbox events not yet delivered"),
+        (
+            "outbox_oldest_age_seconds",
+            Gauge,
+            "Age of the oldest outbox event not yet delivered, in seconds",
+        ),
+    ]);
+}

@@ -1,5 +1,7 @@
-//! The event signing key of a test process: the order service under test signs with it,
-//! the voucher service under test trusts it, and tests seal the events they publish with it.
+//! The event signing keys of a test process: the order service under test signs with
+//! [`event_keys`] and the voucher service under test trusts it; the voucher service signs with
+//! [`voucher_event_keys`] and the order service trusts that one. Tests seal the events they
+//! publish as either service with its key.
 
 use std::sync::OnceLock;
 
@@ -47,6 +49,12 @@ impl EventKeys {
 
 /// The test process's event keys.
 pub fn event_keys() -> &'static EventKeys {
+    static KEYS: OnceLock<EventKeys> = OnceLock::new();
+    KEYS.get_or_init(EventKeys::generate)
+}
+
+/// The test process's keys of the voucher service's events.
+pub fn voucher_event_keys() -> &'static EventKeys {
     static KEYS: OnceLock<EventKeys> = OnceLock::new();
     KEYS.get_or_init(EventKeys::generate)
 }

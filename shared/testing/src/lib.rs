@@ -32,10 +32,13 @@ pub use reference::{
     assert_same_reading, field_order, operations, served_document, take_the_database_away, until_limited,
 };
 pub use roles::assert_runtime_role_cannot_change_the_schema;
-pub use servers::{RedisServer, Servers, TEST_CHANNELS, TestDatabase, free_port, fresh_database, servers, unique_name};
+pub use servers::{
+    RedisServer, Servers, TEST_CHANNELS, TEST_VOUCHER_STREAMS, TestDatabase, free_port, fresh_database, servers,
+    unique_name,
+};
 
 mod event_keys;
-pub use event_keys::{EventKeys, event_keys};
+pub use event_keys::{EventKeys, event_keys, voucher_event_keys};
 
 /// The default limits, with rate limits no test reaches by accident.
 pub fn http_limits() -> HttpLimits {

@@ -35,6 +35,10 @@ pub struct Servers {
 /// among them).
 pub const TEST_CHANNELS: &str = "order.sent.????????????????????????????????";
 
+/// The voucher streams the test Redis grants the services: those of
+/// [`unique_name`]`("voucher.issued")`.
+pub const TEST_VOUCHER_STREAMS: &str = "voucher.issued.????????????????????????????????";
+
 /// The test Redis: TLS on `tls_port` with a certificate for `localhost` only, plain RESP on
 /// `port`, the users of `scripts/redis-acl` with their passwords in `dir/acl/`.
 #[derive(Debug, Clone)]
@@ -225,6 +229,7 @@ fn start_throwaway(server: &str, options: &[&str]) -> (u16, PathBuf) {
         .arg(&dir)
         .arg(port.to_string())
         .args(options)
+        .env("VOUCHER_STREAM_PATTERN", TEST_VOUCHER_STREAMS)
         .stdin(Stdio::null())
         .output()
         .unwrap_or_else(|e| panic!("run {}: {e}", script.display()));

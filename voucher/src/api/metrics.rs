@@ -2,8 +2,10 @@
 
 use checkout_runtime::telemetry::{MetricKind::*, describe_metrics};
 
-/// Describes every metric the voucher service records beside the HTTP ones.
+/// Describes every metric the voucher service records beside the HTTP ones (and the outbox
+/// relay's, which `checkout_outbox::describe_metrics` describes).
 pub fn describe() {
+    checkout_outbox::describe_metrics();
     describe_metrics(&[
         ("vouchers_issued_total", Counter, "Vouchers issued"),
         ("vouchers_redeemed_total", Counter, "Vouchers redeemed"),

@@ -1,6 +1,7 @@
-//! The application core: the domain (every rule), the ports the use cases and consumers
-//! need, and the use cases themselves. Knows nothing of HTTP, SQL or Redis.
+//! The application core: the domain (every rule), the events it emits, the ports the use
+//! cases and consumers need, and the use cases themselves. Knows nothing of HTTP, SQL or Redis.
 
 pub mod domain;
+pub mod events;
 pub mod ports;
 pub mod usecases;

@@ -3,7 +3,10 @@
 //! them in.
 
 use async_trait::async_trait;
-use checkout_contract::events::EventAck;
+use checkout_contract::events::{EventAck, VoucherIssued};
+#[cfg(test)]
+pub use checkout_outbox::MockRelaySignal;
+pub use checkout_outbox::RelaySignal;
 
 pub use checkout_runtime::{BoxError, RepositoryError};
 
@@ -24,11 +27,12 @@ pub enum InsertOutcome {
 #[cfg_attr(test, mockall::automock)]
 #[async_trait]
 pub trait VoucherRepository: Send + Sync {
-    /// Stores `voucher` unless its order already has one or its code is taken.
+    /// Stores `voucher` unless its order already has one or its code is taken, and `event`
+    /// in the outbox in the same transaction: a voucher is stored with its event or not at all.
     ///
     /// # Errors
     /// [`RepositoryError`] when the database fails; then nothing was stored.
-    async fn insert(&self, voucher: &Voucher) -> Result<InsertOutcome, RepositoryError>;
+    async fn insert(&self, voucher: &Voucher, event: &VoucherIssued) -> Result<InsertOutcome, RepositoryError>;
 
     /// The voucher with this code, or `None`.
     ///

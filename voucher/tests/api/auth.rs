@@ -244,6 +244,10 @@ fn the_service_refuses_to_start_without_authentication_naming_what_to_set() {
         ("AUTH_JWKS_FILE", "/nonexistent/jwks.json"),
         ("VOUCHER_AUTH_AUDIENCE", ""),
         ("EVENT_VERIFY_KEYS", checkout_testing::event_keys().jwks()),
+        (
+            "VOUCHER_EVENT_SIGNING_KEY",
+            checkout_testing::voucher_event_keys().pem(),
+        ),
     ];
     let stderr = refused_start(VOUCHER, &complete);
     assert!(
@@ -262,6 +266,10 @@ fn unreachable_keys_do_not_stop_the_start() {
             ("AUTH_ISSUER", "https://id.example.test/"),
             ("AUTH_JWKS_URL", "http://127.0.0.1:1/jwks"),
             ("EVENT_VERIFY_KEYS", checkout_testing::event_keys().jwks()),
+            (
+                "VOUCHER_EVENT_SIGNING_KEY",
+                checkout_testing::voucher_event_keys().pem(),
+            ),
         ],
     );
     assert!(!output.status.success());

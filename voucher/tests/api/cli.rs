@@ -19,6 +19,8 @@ fn out_of_range_values_stop_the_service_naming_the_variable() {
         ("VOUCHER_AMOUNT_CENTS", "0"),
         ("VOUCHER_THRESHOLD_CENTS", "100.5"),
         ("VOUCHER_HTTP_PORT", "70000"),
+        ("VOUCHER_VALIDITY_SECONDS", "0"),
+        ("VOUCHER_VALIDITY_SECONDS", "316224001"),
     ] {
         let vars = [
             AUTH[0],
@@ -50,6 +52,27 @@ fn without_usable_event_keys_the_service_refuses_to_start_naming_them() {
         assert!(
             stderr.contains("EVENT_VERIFY_KEYS") && !stderr.contains("VOUCHER_DATABASE_URL"),
             "{keys:?}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn without_a_usable_signing_key_of_its_own_the_service_refuses_to_start_naming_it() {
+    let database = ("VOUCHER_DATABASE_URL", "postgres://127.0.0.1:1/none");
+    let verify = ("EVENT_VERIFY_KEYS", checkout_testing::event_keys().jwks());
+    for key in [
+        None,
+        Some("/nonexistent/key.pem"),
+        Some("-----BEGIN PRIVATE KEY-----\nnot a key"),
+    ] {
+        let vars: Vec<_> = [AUTH[0], AUTH[1], database, verify]
+            .into_iter()
+            .chain(key.map(|k| ("VOUCHER_EVENT_SIGNING_KEY", k)))
+            .collect();
+        let stderr = checkout_testing::refused_start(VOUCHER, &vars);
+        assert!(
+            stderr.contains("VOUCHER_EVENT_SIGNING_KEY") && !stderr.contains("VOUCHER_DATABASE_URL"),
+            "{key:?}: {stderr}"
         );
     }
 }

@@ -60,6 +60,7 @@ fn order_settings(database_url: &str, redis_url: String, channel: String, auth: 
         redis_url,
         events: EventSettings {
             event_transport: Transport::PubSub,
+            voucher_issued_stream: checkout_testing::unique_name("voucher.issued"),
             order_sent_channel: channel,
         },
         auth,

@@ -7,7 +7,8 @@ use sea_orm::{ConnectionTrait, TransactionTrait};
 use uuid::Uuid;
 use voucher::{
     application::{
-        domain::{Currency, CustomerId, Money, Voucher, VoucherCode},
+        domain::{Currency, CustomerId, Money, Validity, Voucher, VoucherCode},
+        events::voucher_issued,
         ports::{InsertOutcome, VoucherRepository},
     },
     infrastructure::repositories::SeaOrmVoucherRepository,
@@ -17,7 +18,21 @@ use crate::helpers::{order_sent, spawn_voucher_app};
 
 fn voucher(code: VoucherCode, order_id: Uuid) -> Voucher {
     let value = Money::new(Cents::new(500).unwrap(), Currency::Eur);
-    Voucher::issue(code, CustomerId::parse("cust").unwrap(), order_id, value, Utc::now())
+    Voucher::issue(
+        code,
+        CustomerId::parse("cust").unwrap(),
+        order_id,
+        value,
+        Utc::now(),
+        Validity::default(),
+    )
+}
+
+/// `voucher` stored with its event.
+async fn insert(repo: &SeaOrmVoucherRepository, voucher: &Voucher) -> InsertOutcome {
+    repo.insert(voucher, &voucher_issued(voucher, &Default::default()))
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -26,7 +41,7 @@ async fn in_one_batch_a_taken_code_and_a_second_voucher_for_an_order_are_answere
     let repo = Arc::new(SeaOrmVoucherRepository::new(app.db.clone(), 1));
     let taken = VoucherCode::generate();
     let first = voucher(taken.clone(), Uuid::now_v7());
-    assert_eq!(repo.insert(&first).await.unwrap(), InsertOutcome::Inserted);
+    assert_eq!(insert(&repo, &first).await, InsertOutcome::Inserted);
 
     // Hold the table so that the inserts below queue behind the writer's first one and are
     // then written as one batch.
@@ -45,7 +60,7 @@ async fn in_one_batch_a_taken_code_and_a_second_voucher_for_an_order_are_answere
     let mut inserts = Vec::new();
     for v in vouchers {
         let repo = repo.clone();
-        inserts.push(tokio::spawn(async move { repo.insert(&v).await.unwrap() }));
+        inserts.push(tokio::spawn(async move { insert(&repo, &v).await }));
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -61,6 +76,25 @@ async fn in_one_batch_a_taken_code_and_a_second_voucher_for_an_order_are_answere
     expected[8] = InsertOutcome::OrderAlreadyHasVoucher;
     assert_eq!(outcomes, expected);
     assert_eq!(app.voucher_rows().await, 10, "the first voucher and the 9 inserted");
+    let announced = app
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT count(*) AS events, count(v.id) AS of_vouchers FROM outbox o \
+             LEFT JOIN vouchers v ON v.id = o.aggregate_id AND o.payload->>'voucher_id' = v.id::text",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let counts: (i64, i64) = (
+        announced.try_get("", "events").unwrap(),
+        announced.try_get("", "of_vouchers").unwrap(),
+    );
+    assert_eq!(
+        counts,
+        (10, 10),
+        "each stored voucher has its one event, and no refused one has any"
+    );
 }
 
 #[tokio::test]

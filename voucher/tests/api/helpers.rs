@@ -2,7 +2,10 @@ use std::time::Duration;
 
 use checkout_auth::AuthSettings;
 use checkout_auth::Scope;
-use checkout_bus::{EventSettings, Transport, keys::VerifySettings};
+use checkout_bus::{
+    EventSettings, Transport,
+    keys::{VerifySettings, VoucherSigningSettings},
+};
 pub use checkout_testing::assert_problem;
 use checkout_testing::{Shutdown, TestIssuer, migrated_database, serve};
 use chrono::Utc;
@@ -29,6 +32,8 @@ pub struct VoucherApp {
     /// Redis as the administrator (the test publishes and inspects; the service has its own user).
     pub redis: redis::aio::MultiplexedConnection,
     pub channel: String,
+    /// The stream this app announces its vouchers on (`voucher.issued`).
+    pub voucher_stream: String,
     pub streams: bool,
     pub issuer: TestIssuer,
     _shutdown: Shutdown,
@@ -75,11 +80,15 @@ pub fn test_settings(
         redis_url,
         events: EventSettings {
             event_transport: Transport::PubSub,
+            voucher_issued_stream: checkout_testing::unique_name("voucher.issued"),
             order_sent_channel: channel,
         },
         auth,
         verify: VerifySettings {
             event_verify_keys: Some(jwks.to_owned()),
+        },
+        signing: VoucherSigningSettings {
+            voucher_event_signing_key: Some(checkout_testing::voucher_event_keys().pem().to_owned()),
         },
         ..*settings
     }
@@ -100,6 +109,7 @@ pub async fn spawn_voucher_app_with(channel: String, configure: impl FnOnce(&mut
     );
     configure(&mut settings);
     let streams = settings.events.event_transport == checkout_bus::Transport::Streams;
+    let voucher_stream = settings.events.voucher_issued_stream.clone();
     let app = Application::build(settings).await.expect("build the voucher service");
     let admin_address = format!("http://127.0.0.1:{}", app.admin_port());
     let (address, shutdown) = serve(app.port(), |stop| app.run_until_stopped(stop));
@@ -112,6 +122,7 @@ pub async fn spawn_voucher_app_with(channel: String, configure: impl FnOnce(&mut
         db,
         redis,
         channel,
+        voucher_stream,
         streams,
         issuer,
         _shutdown: shutdown,
@@ -280,6 +291,17 @@ impl VoucherApp {
             .xadd(&self.channel, "*", &[("payload", message)])
             .await
             .unwrap()
+    }
+
+    /// The payloads of the `voucher.issued` stream, as sealed by the service.
+    pub async fn announcements(&self) -> Vec<String> {
+        let reply: redis::streams::StreamRangeReply =
+            self.redis.clone().xrange_all(&self.voucher_stream).await.unwrap();
+        reply
+            .ids
+            .iter()
+            .map(|entry| entry.get::<String>("payload").expect("an entry has a payload"))
+            .collect()
     }
 
     /// Entries of the dead-letter stream, as (payload, reason).

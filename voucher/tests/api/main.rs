@@ -1,6 +1,7 @@
 //! Integration tests of the voucher service, and of both services together, against real
 //! PostgreSQL and Redis.
 
+mod announcements;
 mod auth;
 mod cli;
 mod consumer;

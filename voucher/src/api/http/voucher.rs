@@ -55,6 +55,10 @@ pub struct VoucherDto {
     /// When the voucher was issued (shortly after its order became `sent`).
     #[serde(serialize_with = "rfc3339::serialize")]
     pub issued_at: DateTime<Utc>,
+    /// From this instant on, no new order can take it (`VOUCHER_VALIDITY_SECONDS` after it
+    /// was issued; 90 days by default). An order that took it before keeps it.
+    #[serde(serialize_with = "rfc3339::serialize")]
+    pub expires_at: DateTime<Utc>,
     /// Present once redeemed.
     #[oai(skip_serializing_if_is_none)]
     #[serde(
@@ -78,6 +82,7 @@ impl Example for VoucherDto {
             currency: "EUR".into(),
             status: VoucherStatusDto::Active,
             issued_at,
+            expires_at: issued_at + chrono::Duration::days(90),
             redeemed_at: None,
         }
     }
@@ -97,6 +102,7 @@ impl From<Voucher> for VoucherDto {
                 VoucherStatus::Redeemed => VoucherStatusDto::Redeemed,
             },
             issued_at: v.issued_at(),
+            expires_at: v.expires_at(),
             redeemed_at: v.redeemed_at(),
         }
     }

@@ -101,11 +101,12 @@ impl EventHandler {
 
     async fn process(&self, event: &OrderSent) -> Handled {
         let order = sent_order(event);
+        let trace = event.trace();
         let mut backoff = Backoff::default();
         let mut failures = 0;
         loop {
             let result = match &order {
-                Ok(order) => self.issue_voucher.execute(order).await,
+                Ok(order) => self.issue_voucher.execute(order, &trace).await,
                 Err(invalid) => self.issue_voucher.refuse(invalid),
             };
             let failure = match handled(event.event_id, result) {

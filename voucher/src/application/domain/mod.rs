@@ -5,6 +5,7 @@
 //! | what a sent order is: an order id, a valid customer id, a total in a known currency | [`SentOrder::parse`] |
 //! | who earns a voucher, and what it is worth (more than 100.00 EUR earns 5.00 EUR) | [`VoucherPolicy`] |
 //! | a voucher is redeemed once | [`Voucher::redeem`] |
+//! | a voucher expires its validity (default 90 days) after it is issued | [`Validity`], [`Voucher::issue`] |
 //! | what a code looks like, how it is drawn (CSPRNG) and read | `checkout_domain::VoucherCode` (the order service reads codes too) |
 //! | listing needs a filter | [`VoucherQuery::new`] |
 //! | reading needs `vouchers:read` (own vouchers) or `vouchers:admin` (anyone's) | [`access::READ`], [`access::reach`] |
@@ -27,7 +28,9 @@ pub use checkout_domain::{
 pub use policy::{Decision, InvalidPolicy, NotEligible, VoucherPolicy};
 pub use query::{MissingFilter, VoucherQuery};
 pub use sent_order::{InvalidSentOrder, OrderId, SentOrder};
-pub use voucher::{AlreadyRedeemed, InvalidVoucher, StoredVoucher, Voucher, VoucherId, VoucherStatus};
+pub use voucher::{
+    AlreadyRedeemed, InvalidValidity, InvalidVoucher, StoredVoucher, Validity, Voucher, VoucherId, VoucherStatus,
+};
 
 pub use voucher::UnknownVoucherStatus;
 

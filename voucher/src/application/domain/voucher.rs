@@ -1,12 +1,49 @@
 //! The voucher entity.
 
-use std::{fmt, str::FromStr};
+use std::{fmt, str::FromStr, time::Duration};
 
 use checkout_domain::{CustomerId, Money};
 use chrono::{DateTime, SubsecRound, Utc};
 use uuid::Uuid;
 
 use super::VoucherCode;
+
+/// How long a voucher can be spent after it is issued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Validity(Duration);
+
+/// A validity outside [`Validity::MIN`]..=[`Validity::MAX`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a voucher's validity must be from 1 second to 10 years")]
+pub struct InvalidValidity;
+
+impl Validity {
+    /// 90 days.
+    pub const DEFAULT_SECONDS: u64 = 90 * 24 * 3600;
+    pub const MIN: Duration = Duration::from_secs(1);
+    pub const MAX: Duration = Duration::from_secs(10 * 366 * 24 * 3600);
+
+    /// # Errors
+    /// [`InvalidValidity`] outside the bounds.
+    pub fn new(validity: Duration) -> Result<Self, InvalidValidity> {
+        if (Self::MIN..=Self::MAX).contains(&validity) {
+            Ok(Self(validity))
+        } else {
+            Err(InvalidValidity)
+        }
+    }
+
+    /// When a voucher issued at `issued_at` expires.
+    pub fn expiry(self, issued_at: DateTime<Utc>) -> DateTime<Utc> {
+        issued_at + chrono::Duration::from_std(self.0).expect("the validity is at most 10 years")
+    }
+}
+
+impl Default for Validity {
+    fn default() -> Self {
+        Self(Duration::from_secs(Self::DEFAULT_SECONDS))
+    }
+}
 
 /// A voucher's id: a UUIDv7, so ids sort by issue time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -74,6 +111,8 @@ pub enum InvalidVoucher {
     RedemptionTime,
     #[error("a voucher must be worth at least 1 cent")]
     Worthless,
+    #[error("a voucher expires after it is issued")]
+    ExpiresBeforeIssue,
 }
 
 /// A voucher as stored, before the domain has checked it.
@@ -86,6 +125,7 @@ pub struct StoredVoucher {
     pub value: Money,
     pub status: VoucherStatus,
     pub issued_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
     pub redeemed_at: Option<DateTime<Utc>>,
 }
 
@@ -99,12 +139,23 @@ pub struct Voucher {
     value: Money,
     status: VoucherStatus,
     issued_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
     redeemed_at: Option<DateTime<Utc>>,
 }
 
 impl Voucher {
-    /// A new, active voucher worth `value` for the customer of order `order_id`.
-    pub fn issue(code: VoucherCode, customer_id: CustomerId, order_id: Uuid, value: Money, now: DateTime<Utc>) -> Self {
+    /// A new, active voucher worth `value` for the customer of order `order_id`, spendable
+    /// for `validity` from `now`.
+    pub fn issue(
+        code: VoucherCode,
+        customer_id: CustomerId,
+        order_id: Uuid,
+        value: Money,
+        now: DateTime<Utc>,
+        validity: Validity,
+    ) -> Self {
+        // PostgreSQL keeps microseconds; so does the model.
+        let issued_at = now.trunc_subsecs(6);
         Self {
             id: VoucherId::generate(),
             code,
@@ -112,8 +163,8 @@ impl Voucher {
             order_id,
             value,
             status: VoucherStatus::Active,
-            // PostgreSQL keeps microseconds; so does the model.
-            issued_at: now.trunc_subsecs(6),
+            issued_at,
+            expires_at: validity.expiry(issued_at),
             redeemed_at: None,
         }
     }
@@ -129,6 +180,9 @@ impl Voucher {
         if stored.value.amount.get() == 0 {
             return Err(InvalidVoucher::Worthless);
         }
+        if stored.expires_at <= stored.issued_at {
+            return Err(InvalidVoucher::ExpiresBeforeIssue);
+        }
         Ok(Self {
             id: stored.id,
             code: stored.code,
@@ -137,6 +191,7 @@ impl Voucher {
             value: stored.value,
             status: stored.status,
             issued_at: stored.issued_at,
+            expires_at: stored.expires_at,
             redeemed_at: stored.redeemed_at,
         })
     }
@@ -183,6 +238,11 @@ impl Voucher {
         self.issued_at
     }
 
+    /// From this instant on, no new order can take it.
+    pub fn expires_at(&self) -> DateTime<Utc> {
+        self.expires_at
+    }
+
     pub fn redeemed_at(&self) -> Option<DateTime<Utc>> {
         self.redeemed_at
     }
@@ -201,7 +261,29 @@ pub(crate) mod tests {
             Uuid::now_v7(),
             Money::new(Cents::new(500).unwrap(), Currency::Eur),
             Utc::now(),
+            Validity::default(),
         )
+    }
+
+    #[test]
+    fn a_voucher_expires_its_validity_after_it_is_issued() {
+        let now = Utc::now();
+        let validity = Validity::new(Duration::from_secs(60)).unwrap();
+        let v = Voucher::issue(
+            VoucherCode::generate(),
+            CustomerId::parse("cust-3").unwrap(),
+            Uuid::now_v7(),
+            Money::new(Cents::new(500).unwrap(), Currency::Eur),
+            now,
+            validity,
+        );
+        assert_eq!(v.expires_at() - v.issued_at(), chrono::Duration::seconds(60));
+        assert_eq!(Validity::default().expiry(now) - now, chrono::Duration::days(90));
+        assert_eq!(Validity::new(Duration::ZERO), Err(InvalidValidity));
+        assert_eq!(
+            Validity::new(Validity::MAX + Duration::from_secs(1)),
+            Err(InvalidValidity)
+        );
     }
 
     #[test]
@@ -243,9 +325,18 @@ pub(crate) mod tests {
             value: v.value(),
             status: v.status(),
             issued_at: v.issued_at(),
+            expires_at: v.expires_at(),
             redeemed_at: None,
         };
         assert_eq!(Voucher::restore(stored.clone()), Ok(v));
+        let expired_at_issue = StoredVoucher {
+            expires_at: stored.issued_at,
+            ..stored.clone()
+        };
+        assert_eq!(
+            Voucher::restore(expired_at_issue),
+            Err(InvalidVoucher::ExpiresBeforeIssue)
+        );
         let inconsistent = StoredVoucher {
             status: VoucherStatus::Redeemed,
             ..stored.clone()

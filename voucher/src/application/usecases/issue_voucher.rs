@@ -3,9 +3,12 @@ use std::sync::Arc;
 use checkout_domain::InvalidText;
 use chrono::Utc;
 
+use checkout_contract::trace::TraceContext;
+
 use crate::application::{
-    domain::{Decision, InvalidSentOrder, NotEligible, SentOrder, Voucher, VoucherCode, VoucherPolicy},
-    ports::{InsertOutcome, RepositoryError, VoucherRepository},
+    domain::{Decision, InvalidSentOrder, NotEligible, SentOrder, Validity, Voucher, VoucherCode, VoucherPolicy},
+    events::voucher_issued,
+    ports::{InsertOutcome, RelaySignal, RepositoryError, VoucherRepository},
 };
 
 /// Fresh codes to try when one collides. With 80-bit codes a single collision is already
@@ -33,24 +36,39 @@ pub enum IssueOutcome {
     NotEligible(NotEligible),
 }
 
-/// Issues one voucher per sent order that the policy finds eligible.
+/// Issues one voucher per sent order that the policy finds eligible, valid for `validity`,
+/// and announces it (`voucher.issued`, through the outbox).
 pub struct IssueVoucher {
     vouchers: Arc<dyn VoucherRepository>,
     policy: VoucherPolicy,
+    validity: Validity,
+    relay: Arc<dyn RelaySignal>,
 }
 
 impl IssueVoucher {
-    pub fn new(vouchers: Arc<dyn VoucherRepository>, policy: VoucherPolicy) -> Self {
-        Self { vouchers, policy }
+    /// `relay` hears of every voucher stored, so that its event leaves at once.
+    pub fn new(
+        vouchers: Arc<dyn VoucherRepository>,
+        policy: VoucherPolicy,
+        validity: Validity,
+        relay: Arc<dyn RelaySignal>,
+    ) -> Self {
+        Self {
+            vouchers,
+            policy,
+            validity,
+            relay,
+        }
     }
 
-    /// Runs inside the caller's span, which names the event and the order.
+    /// Runs inside the caller's span, which names the event and the order; `trace` is the
+    /// correlation of that event, carried on by the voucher's.
     ///
     /// # Errors
     /// A repository failure (the event should be retried; retrying is safe), or
     /// [`IssueVoucherError::CodesExhausted`].
     #[tracing::instrument(name = "issue_voucher", skip_all, fields(total_cents = order.total.amount.get()))]
-    pub async fn execute(&self, order: &SentOrder) -> Result<IssueOutcome, IssueVoucherError> {
+    pub async fn execute(&self, order: &SentOrder, trace: &TraceContext) -> Result<IssueOutcome, IssueVoucherError> {
         let value = match self.policy.decide(order.total) {
             Decision::Issue(value) => value,
             Decision::NotEligible(reason) => return Ok(not_eligible(reason)),
@@ -62,10 +80,12 @@ impl IssueVoucher {
                 order.order_id.as_uuid(),
                 value,
                 Utc::now(),
+                self.validity,
             );
-            match self.vouchers.insert(&voucher).await? {
+            match self.vouchers.insert(&voucher, &voucher_issued(&voucher, trace)).await? {
                 InsertOutcome::Inserted => {
-                    tracing::info!(voucher_id = %voucher.id(), customer_id = %voucher.customer_id(), "voucher issued");
+                    self.relay.event_stored();
+                    tracing::info!(voucher_id = %voucher.id(), customer_id = %voucher.customer_id(), expires_at = %voucher.expires_at(), "voucher issued");
                     metrics::counter!("vouchers_issued_total").increment(1);
                     return Ok(IssueOutcome::Issued(voucher));
                 }
@@ -113,22 +133,32 @@ mod tests {
     use crate::application::domain::{VoucherStatus, parse_sent_order as parse};
     use crate::application::{
         domain::{Cents, Currency},
-        ports::MockVoucherRepository,
+        ports::{MockRelaySignal, MockVoucherRepository},
     };
 
     fn order(total_cents: i64) -> SentOrder {
         parse("cust-3", total_cents, "EUR").unwrap()
     }
 
+    /// A relay that may hear of any number of stored vouchers.
+    fn relay() -> Arc<MockRelaySignal> {
+        let mut relay = MockRelaySignal::new();
+        relay.expect_event_stored().return_const(());
+        Arc::new(relay)
+    }
+
     fn issue(repo: MockVoucherRepository) -> IssueVoucher {
-        IssueVoucher::new(Arc::new(repo), VoucherPolicy::default())
+        IssueVoucher::new(Arc::new(repo), VoucherPolicy::default(), Validity::default(), relay())
     }
 
     #[tokio::test]
     async fn an_order_of_exactly_100_eur_earns_nothing() {
         let mut repo = MockVoucherRepository::new();
         repo.expect_insert().never();
-        let outcome = issue(repo).execute(&order(10_000)).await.unwrap();
+        let outcome = issue(repo)
+            .execute(&order(10_000), &TraceContext::default())
+            .await
+            .unwrap();
         assert!(matches!(outcome, IssueOutcome::NotEligible(_)), "{outcome:?}");
     }
 
@@ -138,16 +168,18 @@ mod tests {
         let (order_id, customer) = (e.order_id.as_uuid(), e.customer_id.clone());
         let mut repo = MockVoucherRepository::new();
         repo.expect_insert()
-            .withf(move |v| {
-                v.order_id() == order_id
+            .withf(move |v, event| {
+                event.voucher_id == v.id().as_uuid()
+                    && event.code_digest == v.code().digest()
+                    && v.order_id() == order_id
                     && *v.customer_id() == customer
                     && v.value().amount.get() == 500
                     && v.value().currency == Currency::Eur
                     && v.status() == VoucherStatus::Active
             })
             .times(1)
-            .returning(|_| Ok(InsertOutcome::Inserted));
-        let outcome = issue(repo).execute(&e).await.unwrap();
+            .returning(|_, _| Ok(InsertOutcome::Inserted));
+        let outcome = issue(repo).execute(&e, &TraceContext::default()).await.unwrap();
         assert!(
             matches!(outcome, IssueOutcome::Issued(ref v) if v.value().amount.get() == 500),
             "{outcome:?}"
@@ -164,12 +196,40 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_relay_hears_of_a_stored_voucher_and_of_nothing_else() {
+        let mut repo = MockVoucherRepository::new();
+        let mut seq = Sequence::new();
+        repo.expect_insert()
+            .times(1)
+            .in_sequence(&mut seq)
+            .returning(|_, _| Ok(InsertOutcome::Inserted));
+        repo.expect_insert()
+            .times(1)
+            .in_sequence(&mut seq)
+            .returning(|_, _| Ok(InsertOutcome::OrderAlreadyHasVoucher));
+        let mut relay = MockRelaySignal::new();
+        relay.expect_event_stored().times(1).return_const(());
+        let issue = IssueVoucher::new(
+            Arc::new(repo),
+            VoucherPolicy::default(),
+            Validity::default(),
+            Arc::new(relay),
+        );
+        for _ in 0..2 {
+            issue.execute(&order(12_000), &TraceContext::default()).await.unwrap();
+        }
+    }
+
+    #[tokio::test]
     async fn a_duplicate_event_is_absorbed_as_success() {
         let mut repo = MockVoucherRepository::new();
         repo.expect_insert()
             .times(1)
-            .returning(|_| Ok(InsertOutcome::OrderAlreadyHasVoucher));
-        let outcome = issue(repo).execute(&order(12_000)).await.unwrap();
+            .returning(|_, _| Ok(InsertOutcome::OrderAlreadyHasVoucher));
+        let outcome = issue(repo)
+            .execute(&order(12_000), &TraceContext::default())
+            .await
+            .unwrap();
         assert_eq!(outcome, IssueOutcome::AlreadyIssued);
     }
 
@@ -179,16 +239,25 @@ mod tests {
         let mut seq = Sequence::new();
         let mut repo = MockVoucherRepository::new();
         let first = tried.clone();
-        repo.expect_insert().times(1).in_sequence(&mut seq).returning(move |v| {
-            first.lock().unwrap().push(v.code().clone());
-            Ok(InsertOutcome::CodeTaken)
-        });
+        repo.expect_insert()
+            .times(1)
+            .in_sequence(&mut seq)
+            .returning(move |v, _| {
+                first.lock().unwrap().push(v.code().clone());
+                Ok(InsertOutcome::CodeTaken)
+            });
         let second = tried.clone();
-        repo.expect_insert().times(1).in_sequence(&mut seq).returning(move |v| {
-            second.lock().unwrap().push(v.code().clone());
-            Ok(InsertOutcome::Inserted)
-        });
-        let outcome = issue(repo).execute(&order(12_000)).await.unwrap();
+        repo.expect_insert()
+            .times(1)
+            .in_sequence(&mut seq)
+            .returning(move |v, _| {
+                second.lock().unwrap().push(v.code().clone());
+                Ok(InsertOutcome::Inserted)
+            });
+        let outcome = issue(repo)
+            .execute(&order(12_000), &TraceContext::default())
+            .await
+            .unwrap();
         let tried = tried.lock().unwrap();
         assert_eq!(tried.len(), 2);
         assert_ne!(tried[0], tried[1]);
@@ -200,8 +269,11 @@ mod tests {
         let mut repo = MockVoucherRepository::new();
         repo.expect_insert()
             .times(MAX_CODE_ATTEMPTS)
-            .returning(|_| Ok(InsertOutcome::CodeTaken));
-        let err = issue(repo).execute(&order(12_000)).await.unwrap_err();
+            .returning(|_, _| Ok(InsertOutcome::CodeTaken));
+        let err = issue(repo)
+            .execute(&order(12_000), &TraceContext::default())
+            .await
+            .unwrap_err();
         assert!(matches!(err, IssueVoucherError::CodesExhausted));
     }
 
@@ -209,12 +281,12 @@ mod tests {
     async fn the_threshold_and_amount_come_from_the_policy() {
         let mut repo = MockVoucherRepository::new();
         repo.expect_insert()
-            .withf(|v| v.value().amount.get() == 1_000)
+            .withf(|v, _| v.value().amount.get() == 1_000)
             .times(1)
-            .returning(|_| Ok(InsertOutcome::Inserted));
+            .returning(|_, _| Ok(InsertOutcome::Inserted));
         let policy = VoucherPolicy::new(Cents::new(5_000).unwrap(), Cents::new(1_000).unwrap(), Currency::Eur).unwrap();
-        let outcome = IssueVoucher::new(Arc::new(repo), policy)
-            .execute(&order(5_001))
+        let outcome = IssueVoucher::new(Arc::new(repo), policy, Validity::default(), relay())
+            .execute(&order(5_001), &TraceContext::default())
             .await
             .unwrap();
         assert!(matches!(outcome, IssueOutcome::Issued(_)));
@@ -256,8 +328,11 @@ mod tests {
     async fn a_storage_failure_is_an_error_to_retry() {
         let mut repo = MockVoucherRepository::new();
         repo.expect_insert()
-            .returning(|_| Err(RepositoryError::Unavailable("down".into())));
-        let err = issue(repo).execute(&order(12_000)).await.unwrap_err();
+            .returning(|_, _| Err(RepositoryError::Unavailable("down".into())));
+        let err = issue(repo)
+            .execute(&order(12_000), &TraceContext::default())
+            .await
+            .unwrap_err();
         assert!(matches!(
             err,
             IssueVoucherError::Repository(RepositoryError::Unavailable(_))

@@ -14,6 +14,7 @@ pub struct Model {
     pub currency: String,
     pub status: String,
     pub issued_at: DateTimeUtc,
+    pub expires_at: DateTimeUtc,
     pub redeemed_at: Option<DateTimeUtc>,
 }
 

@@ -3,11 +3,15 @@
 use sea_orm_migration::{MigrationTrait, MigratorTrait};
 
 mod m20261123_000001_create_vouchers;
+mod m20261207_000002_expire_and_announce_vouchers;
 
 pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261123_000001_create_vouchers::Migration)]
+        vec![
+            Box::new(m20261123_000001_create_vouchers::Migration),
+            Box::new(m20261207_000002_expire_and_announce_vouchers::Migration),
+        ]
     }
 }

@@ -1,13 +1,11 @@
 use async_trait::async_trait;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    sea_query::Expr,
-};
+use checkout_contract::events::VoucherIssued;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr};
 
 use checkout_db::{GroupCommit, repository_error};
 use checkout_domain::Cents;
 
-use super::new_vouchers::NewVouchers;
+use super::new_vouchers::{NewVoucher, NewVouchers};
 
 use crate::{
     application::{
@@ -34,17 +32,18 @@ impl SeaOrmVoucherRepository {
     }
 }
 
-fn from_domain(v: &Voucher) -> vouchers::ActiveModel {
-    vouchers::ActiveModel {
-        id: Set(v.id().as_uuid()),
-        code: Set(v.code().as_str().to_owned()),
-        customer_id: Set(v.customer_id().as_str().to_owned()),
-        order_id: Set(v.order_id()),
-        amount_cents: Set(v.value().amount.get()),
-        currency: Set(v.value().currency.code().to_owned()),
-        status: Set(v.status().as_str().to_owned()),
-        issued_at: Set(v.issued_at()),
-        redeemed_at: Set(v.redeemed_at()),
+fn from_domain(v: &Voucher, event: &VoucherIssued) -> NewVoucher {
+    NewVoucher {
+        id: v.id().as_uuid(),
+        code: v.code().as_str().to_owned(),
+        customer_id: v.customer_id().as_str().to_owned(),
+        order_id: v.order_id(),
+        amount_cents: v.value().amount.get(),
+        currency: v.value().currency.code().to_owned(),
+        status: v.status().as_str().to_owned(),
+        issued_at: v.issued_at(),
+        expires_at: v.expires_at(),
+        event: serde_json::to_value(event).expect("events serialize to JSON"),
     }
 }
 
@@ -69,6 +68,7 @@ fn to_domain(m: vouchers::Model) -> Result<Voucher, RepositoryError> {
             .parse()
             .map_err(|e: crate::application::domain::UnknownVoucherStatus| corrupt(e.into()))?,
         issued_at: m.issued_at,
+        expires_at: m.expires_at,
         redeemed_at: m.redeemed_at,
     };
     Voucher::restore(stored).map_err(|e| corrupt(e.into()))
@@ -77,8 +77,8 @@ fn to_domain(m: vouchers::Model) -> Result<Voucher, RepositoryError> {
 #[async_trait]
 impl VoucherRepository for SeaOrmVoucherRepository {
     #[tracing::instrument(skip_all, fields(order_id = %voucher.order_id()))]
-    async fn insert(&self, voucher: &Voucher) -> Result<InsertOutcome, RepositoryError> {
-        self.inserts.submit(from_domain(voucher)).await
+    async fn insert(&self, voucher: &Voucher, event: &VoucherIssued) -> Result<InsertOutcome, RepositoryError> {
+        self.inserts.submit(from_domain(voucher, event)).await
     }
 
     async fn find_by_code(&self, code: &VoucherCode) -> Result<Option<Voucher>, RepositoryError> {
