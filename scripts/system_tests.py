@@ -580,10 +580,12 @@ class System:
                            VOUCHER_EVENT_SIGNING_KEY=os.path.join(VOUCHER_EVENT_DIR, "signing-key.pem"),
                            VOUCHER_CLAIM_IDLE_MS="2000")
         label = lambda name, i: f"{name}-{i}" if replicas > 1 else None
-        # Only the first replica migrates, as a deployment's migration job would. Each voucher
-        # replica keeps its consumer name across restarts, so it re-reads its own pending
-        # entries; the others claim them after VOUCHER_CLAIM_IDLE_MS.
-        self.orders = [Service("order", order_env, self.workdir, label("order", i), migrate=i == 1)
+        # Only the first replica migrates, as a deployment's migration job would. Each replica
+        # keeps its consumer name across restarts (order.sent for the voucher service,
+        # voucher.issued for the order service), so it re-reads its own pending entries; the
+        # others claim them after the claim idle time.
+        self.orders = [Service("order", dict(order_env, ORDER_CONSUMER_NAME=f"order-{i}"), self.workdir,
+                               label("order", i), migrate=i == 1)
                        for i in range(1, replicas + 1)]
         self.vouchers = [Service("voucher", dict(voucher_env, VOUCHER_CONSUMER_NAME=f"voucher-{i}"),
                                  self.workdir, label("voucher", i), migrate=i == 1)

@@ -6,7 +6,10 @@
 use std::{path::PathBuf, time::Duration};
 
 use checkout_auth::AuthSettings;
-use checkout_bus::{EventSettings, RedisSettings, keys::SigningSettings};
+use checkout_bus::{
+    EventSettings, RedisSettings,
+    keys::{SigningSettings, VoucherVerifySettings},
+};
 use checkout_db::{DatabaseSettings, DatabaseUrl, cli::MigrateAction};
 use checkout_http::{HttpLimits, HttpSettings};
 use checkout_runtime::config::{LogSettings, refuse};
@@ -115,6 +118,14 @@ pub struct Settings {
     pub auth_audience: String,
     #[command(flatten)]
     pub signing: SigningSettings,
+    /// The voucher service's public keys, for the `voucher.issued` events the order service
+    /// keeps its copy of the vouchers from.
+    #[command(flatten)]
+    pub voucher_keys: VoucherVerifySettings,
+    /// This instance's stable name in the consumer group of `voucher.issued` (defaults to the
+    /// host name), so that a restarted instance finds the entries it left pending.
+    #[arg(long, env = "ORDER_CONSUMER_NAME", default_value_t = checkout_runtime::config::host_name())]
+    pub consumer_name: String,
     /// Group commit: tasks that write new orders, each one multi-row INSERT at a time for
     /// whatever requests are waiting (each holds one pool connection while it writes).
     #[arg(long, env = "ORDER_DB_WRITERS", default_value_t = 2,
@@ -180,6 +191,7 @@ impl Settings {
         }
         self.auth.check(&self.auth_audience)?;
         self.signing.check()?;
+        self.voucher_keys.check()?;
         self.redis().check("ORDER")
     }
 

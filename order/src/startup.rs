@@ -3,10 +3,14 @@
 use std::{sync::Arc, time::Duration};
 
 use anyhow::Context;
-use checkout_bus::RedisCheck;
+use checkout_bus::consume::{
+    ConsumerCheck, RedisDeadLetters, RedisStreamConsumer, StreamConsumerSettings, run_stream_consumer,
+};
 use checkout_bus::publish::{RedisPubSubPublisher, RedisStreamPublisher, Replicas};
 use checkout_bus::{LazyConnection, Transport};
+use checkout_bus::{RedisCheck, dead_letter_key};
 use checkout_contract::signing::EventSigner;
+use checkout_contract::signing::EventVerifier;
 use checkout_db::{DatabaseCheck, outbox::SeaOrmOutbox};
 use checkout_http::{HealthApi, Listeners, admin_endpoint};
 use checkout_outbox::{EventPublisher, RelayEvents, run_outbox_relay};
@@ -16,20 +20,20 @@ use tokio_util::sync::CancellationToken;
 use crate::{
     api::{
         http,
-        pubsub::run_ack_listener,
+        pubsub::{VoucherIssuedHandler, run_ack_listener},
         workers::{run_catalog_refresh, run_housekeeping},
     },
     application::{
         ports::AckSubscriber,
         usecases::{
             AcknowledgeEvents, ChangeOrderStatus, CreateOrder, DeactivateProduct, GetOrder, GetProduct, ListOrders,
-            ListProducts, PurgeExpired, PutProduct, RefreshCatalog,
+            ListProducts, PurgeExpired, PutProduct, RecordVoucher, RefreshCatalog,
         },
     },
     config::Settings,
     infrastructure::{
         events::RedisAckSubscriber,
-        repositories::{MemoryCatalog, SeaOrmOrderRepository, SeaOrmProductRepository},
+        repositories::{MemoryCatalog, SeaOrmOrderRepository, SeaOrmProductRepository, SeaOrmVoucherRepository},
     },
 };
 
@@ -61,9 +65,26 @@ struct AckListener {
     acknowledge: AcknowledgeEvents,
 }
 
+/// How the `voucher.issued` stream is read: entries a dead replica left pending are taken
+/// over after `VOUCHER_CLAIM_IDLE`; an entry delivered more than `MAX_DELIVERIES` times is
+/// dead-lettered, and the dead-letter stream keeps the newest `DEAD_LETTER_MAX_LEN`.
+const VOUCHER_CONSUMER_GROUP: &str = "order";
+const VOUCHER_CLAIM_IDLE: Duration = Duration::from_secs(30);
+const VOUCHER_MAX_DELIVERIES: u64 = 5;
+const DEAD_LETTER_MAX_LEN: u64 = 100_000;
+
+/// What reads the vouchers the voucher service announces.
+struct VoucherConsumer {
+    consumer: Arc<RedisStreamConsumer>,
+    record: RecordVoucher,
+    keys: Arc<EventVerifier>,
+    consuming: Arc<ConsumerCheck>,
+}
+
 /// A built order service, bound to its port but not yet serving.
 pub struct Application {
     listeners: Listeners,
+    vouchers: VoucherConsumer,
     relay: RelayEvents,
     acks: Option<AckListener>,
     outbox_written: Arc<Notify>,
@@ -83,6 +104,11 @@ impl Application {
         let verifier = settings.auth.verifier_at_start(&settings.auth_audience).await?;
         let signer = Arc::new(settings.signing.signer()?);
         tracing::info!(kid = signer.kid(), "events are signed");
+        let voucher_keys = Arc::new(settings.voucher_keys.verifier()?);
+        tracing::info!(
+            keys = voucher_keys.len(),
+            "voucher events are accepted only signed by the voucher service"
+        );
         let db = settings.database().connect().await?;
         // Redis is opened on first use: the service takes orders while Redis is down, and
         // their events wait in the outbox until it is back.
@@ -107,11 +133,26 @@ impl Application {
             settings.relay_lease(),
             settings.relay_ack_timeout(),
         );
+        let stream = settings.events.voucher_issued_stream.clone();
+        let vouchers = VoucherConsumer {
+            consumer: Arc::new(RedisStreamConsumer::new(
+                redis.clone(),
+                stream.clone(),
+                VOUCHER_CONSUMER_GROUP.to_owned(),
+                settings.consumer_name.clone(),
+                VOUCHER_CLAIM_IDLE,
+                RedisDeadLetters::new(redis.clone(), dead_letter_key(&stream), DEAD_LETTER_MAX_LEN),
+            )),
+            record: RecordVoucher::new(Arc::new(SeaOrmVoucherRepository::new(db.clone()))),
+            keys: voucher_keys,
+            consuming: Arc::new(ConsumerCheck::default()),
+        };
         let health = HealthApi::new(
             // Orders are taken while Redis is down (their events wait in the outbox), so a
-            // load balancer keeps sending them; Redis is reported, not required.
+            // load balancer keeps sending them; Redis and the voucher consumer are reported,
+            // not required.
             vec![Arc::new(DatabaseCheck(db.clone()))],
-            vec![Arc::new(RedisCheck(redis))],
+            vec![Arc::new(RedisCheck(redis)), vouchers.consuming.clone()],
         );
         let products = Arc::new(SeaOrmProductRepository::new(db.clone()));
         let catalog = Arc::new(MemoryCatalog::default());
@@ -136,6 +177,7 @@ impl Application {
         let listeners = Listeners::bind(&settings.http(), "ORDER", endpoint, admin).await?;
         Ok(Self {
             listeners,
+            vouchers,
             relay,
             acks,
             purge,
@@ -171,6 +213,24 @@ impl Application {
         let acks = self
             .acks
             .map(|acks| tokio::spawn(run_ack_listener(acks.subscriber, acks.acknowledge, shutdown.clone())));
+        let VoucherConsumer {
+            consumer,
+            record,
+            keys,
+            consuming,
+        } = self.vouchers;
+        let handler = Arc::new(VoucherIssuedHandler::new(record, keys, shutdown.clone()));
+        let tuning = StreamConsumerSettings {
+            batch_size: 64,
+            concurrency: 8,
+            max_deliveries: VOUCHER_MAX_DELIVERIES,
+            claim_interval: VOUCHER_CLAIM_IDLE / 2,
+            trim_interval: Duration::from_secs(30),
+        };
+        let stop = shutdown.clone();
+        let voucher_consumer = tokio::spawn(async move {
+            run_stream_consumer("voucher.issued", consumer, handler, tuning, consuming, stop).await
+        });
         let relay = tokio::spawn(run_outbox_relay(
             self.relay,
             self.outbox_written,
@@ -188,6 +248,7 @@ impl Application {
             tracing::error!(error.message = %e, "outbox relay task failed");
         }
         let _ = housekeeping.await;
+        let _ = voucher_consumer.await;
         let _ = catalog_refresh.await;
         if let Some(acks) = acks {
             let _ = acks.await;

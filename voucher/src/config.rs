@@ -138,7 +138,7 @@ pub struct Settings {
     #[arg(long, env = "VOUCHER_CONSUMER_GROUP", default_value = "voucher")]
     pub consumer_group: String,
     /// Streams: this instance's stable name in the group (defaults to the host name).
-    #[arg(long, env = "VOUCHER_CONSUMER_NAME", default_value_t = default_consumer_name())]
+    #[arg(long, env = "VOUCHER_CONSUMER_NAME", default_value_t = checkout_runtime::config::host_name())]
     pub consumer_name: String,
     /// Streams: entries read per round.
     #[arg(long, env = "VOUCHER_CONSUMER_BATCH", default_value_t = 64,
@@ -216,17 +216,6 @@ impl Settings {
     pub fn claim_idle(&self) -> Duration {
         Duration::from_millis(self.claim_idle_ms)
     }
-}
-
-/// The host name, which is stable across restarts of one instance and differs between
-/// instances (containers get their own), so a restarted consumer finds its pending entries.
-fn default_consumer_name() -> String {
-    std::env::var("HOSTNAME")
-        .ok()
-        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
-        .map(|h| h.trim().to_owned())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "voucher".to_owned())
 }
 
 #[cfg(test)]

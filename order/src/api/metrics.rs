@@ -28,6 +28,26 @@ pub fn describe() {
             "Messages on the acknowledgement channel that were not valid acknowledgements",
         ),
         (
+            "voucher_events_consumed_total",
+            Counter,
+            "voucher.issued events recorded (new or already known)",
+        ),
+        (
+            "vouchers_known_total",
+            Counter,
+            "Vouchers added to this service's copy, spendable at checkout",
+        ),
+        (
+            "events_rejected_total",
+            Counter,
+            "voucher.issued events refused before processing, by reason (bad_signature)",
+        ),
+        (
+            "events_dead_lettered_total",
+            Counter,
+            "voucher.issued events set aside on the dead-letter stream",
+        ),
+        (
             "order_insert_batch_size",
             Histogram,
             "New orders written per group-committed statement",

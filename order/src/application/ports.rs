@@ -10,7 +10,7 @@ pub use checkout_outbox::{MockOutboxRepository, MockRelaySignal};
 pub use checkout_outbox::{OutboxRepository, RelaySignal};
 pub use checkout_runtime::{BoxError, RepositoryError};
 
-use super::domain::{CallersKey, Order, OrderId, OrderQuery, OrderStatus, Product, ProductQuery, Sku};
+use super::domain::{CallersKey, Order, OrderId, OrderQuery, OrderStatus, Product, ProductQuery, Sku, Voucher};
 
 /// What [`OrderRepository::create`] did with an order sent with an idempotency key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -202,4 +202,16 @@ pub trait Catalog: Send + Sync {
     /// Replaces the copy with `products`, the catalog at `version`, unless the copy is
     /// already that recent.
     fn replace(&self, version: u64, products: Vec<Product>);
+}
+
+/// The order service's copy of the vouchers, fed by `voucher.issued`.
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait VoucherRepository: Send + Sync {
+    /// Adds `voucher` unless it is already known (a redelivered announcement changes
+    /// nothing, whatever became of the voucher since); `true` if it was new.
+    ///
+    /// # Errors
+    /// [`RepositoryError`] when the database fails; then nothing was written.
+    async fn record(&self, voucher: &Voucher) -> Result<bool, RepositoryError>;
 }

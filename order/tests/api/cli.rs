@@ -7,6 +7,13 @@ use sea_orm_migration::MigratorTrait;
 
 const ORDER: &str = env!("CARGO_BIN_EXE_order");
 const NO_DATABASE: (&str, &str) = ("ORDER_DATABASE_URL", "postgres://127.0.0.1:1/none");
+/// The voucher service's public keys, which the order service requires.
+fn voucher_keys() -> (&'static str, &'static str) {
+    (
+        "VOUCHER_EVENT_VERIFY_KEYS",
+        checkout_testing::voucher_event_keys().jwks(),
+    )
+}
 const AUTH: [(&str, &str); 2] = [
     ("AUTH_ISSUER", "https://id.example.test/"),
     ("AUTH_JWKS_FILE", "/nonexistent/jwks.json"),
@@ -19,7 +26,7 @@ fn refused_start(vars: &[(&str, &str)]) -> String {
     let signing = ("EVENT_SIGNING_KEY", checkout_testing::event_keys().pem());
     let vars: Vec<_> = std::iter::once(NO_DATABASE)
         .chain(AUTH)
-        .chain([signing])
+        .chain([signing, voucher_keys()])
         .chain(vars.iter().copied())
         .collect();
     checkout_testing::refused_start(ORDER, &vars)
@@ -45,6 +52,24 @@ fn without_a_usable_event_signing_key_the_service_refuses_to_start_naming_it() {
 }
 
 #[test]
+fn without_the_voucher_services_keys_the_service_refuses_to_start_naming_them() {
+    let signing = ("EVENT_SIGNING_KEY", checkout_testing::event_keys().pem());
+    // The order service's own JWKS is not the voucher service's, but it is a usable key set:
+    // what is refused is a missing or unreadable one.
+    for keys in [None, Some("/nonexistent/jwks.json"), Some(r#"{"keys": []}"#)] {
+        let vars: Vec<_> = [NO_DATABASE, AUTH[0], AUTH[1], signing]
+            .into_iter()
+            .chain(keys.map(|k| ("VOUCHER_EVENT_VERIFY_KEYS", k)))
+            .collect();
+        let stderr = checkout_testing::refused_start(ORDER, &vars);
+        assert!(
+            stderr.contains("VOUCHER_EVENT_VERIFY_KEYS") && !stderr.contains("ORDER_DATABASE_URL"),
+            "{keys:?}: {stderr}"
+        );
+    }
+}
+
+#[test]
 fn without_authentication_settings_the_service_refuses_to_start_naming_them() {
     let stderr = checkout_testing::refused_start(ORDER, &[NO_DATABASE]);
     assert!(
@@ -61,7 +86,14 @@ fn without_authentication_settings_the_service_refuses_to_start_naming_them() {
     let signing = ("EVENT_SIGNING_KEY", checkout_testing::event_keys().pem());
     let stderr = checkout_testing::refused_start(
         ORDER,
-        &[NO_DATABASE, AUTH[0], AUTH[1], signing, ("ORDER_AUTH_AUDIENCE", "")],
+        &[
+            NO_DATABASE,
+            AUTH[0],
+            AUTH[1],
+            signing,
+            voucher_keys(),
+            ("ORDER_AUTH_AUDIENCE", ""),
+        ],
     );
     assert!(
         stderr.contains("ORDER_DATABASE_URL"),
@@ -164,6 +196,9 @@ fn serve_help_lists_every_variable_with_its_default_and_hides_secrets() {
         "AUTH_LEEWAY_SECS",
         "ORDER_AUTH_AUDIENCE",
         "EVENT_SIGNING_KEY",
+        "VOUCHER_EVENT_VERIFY_KEYS",
+        "VOUCHER_ISSUED_STREAM",
+        "ORDER_CONSUMER_NAME",
     ] {
         assert!(help.contains(&format!("[env: {key}")), "{key} missing from:\n{help}");
     }

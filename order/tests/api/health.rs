@@ -15,7 +15,7 @@ async fn health_and_ready_answer_200_when_dependencies_are_up() {
         .iter()
         .map(|d| d["name"].clone())
         .collect();
-    assert_eq!(names, ["database", "redis"]);
+    assert_eq!(names, ["database", "redis", "event_consumer"]);
 }
 
 #[tokio::test]

@@ -2,7 +2,10 @@ use std::time::Duration;
 
 use checkout_auth::AuthSettings;
 use checkout_auth::Scope;
-use checkout_bus::{EventSettings, Transport, keys::SigningSettings};
+use checkout_bus::{
+    EventSettings, Transport,
+    keys::{SigningSettings, VoucherVerifySettings},
+};
 use checkout_contract::events::{AckOutcome, EventAck};
 pub use checkout_testing::assert_problem;
 use checkout_testing::{Shutdown, TestIssuer, migrated_database, serve};
@@ -32,6 +35,8 @@ pub struct TestApp {
     /// The test's own view of Redis: the administrator, not the order service's user.
     pub admin_redis_url: String,
     pub channel: String,
+    /// The stream the voucher service would announce vouchers on, which this app reads.
+    pub voucher_stream: String,
     _shutdown: Shutdown,
 }
 
@@ -68,12 +73,15 @@ pub fn test_settings(
         redis_url,
         events: EventSettings {
             event_transport: Transport::PubSub,
-            voucher_issued_stream: checkout_testing::unique_name("voucher.issued"),
+            voucher_issued_stream: checkout_testing::voucher_stream_of(&channel),
             order_sent_channel: channel,
         },
         auth,
         signing: SigningSettings {
             event_signing_key: Some(key_pem.to_owned()),
+        },
+        voucher_keys: VoucherVerifySettings {
+            voucher_event_verify_keys: Some(checkout_testing::voucher_event_keys().jwks().to_owned()),
         },
         ..*settings
     }
@@ -150,6 +158,7 @@ pub async fn spawn_on(
         db,
         database,
         admin_redis_url: redis.url("admin"),
+        voucher_stream: checkout_testing::voucher_stream_of(&channel),
         channel,
         _shutdown: shutdown,
     }
@@ -310,6 +319,44 @@ impl TestApp {
         row.try_get_by_index::<i64>(0).unwrap()
     }
 
+    /// Appends `message` as given to the voucher stream this app reads, as an administrator.
+    pub async fn announce_raw(&self, message: &str) -> String {
+        let client = redis::Client::open(self.admin_redis_url.as_str()).unwrap();
+        let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+        redis::cmd("XADD")
+            .arg(&self.voucher_stream)
+            .arg("*")
+            .arg("payload")
+            .arg(message)
+            .query_async(&mut conn)
+            .await
+            .unwrap()
+    }
+
+    /// Announces a voucher as the voucher service does: `event` sealed with its key.
+    pub async fn announce(&self, event: &Value) -> String {
+        self.announce_raw(&checkout_testing::voucher_event_keys().seal(&event.to_string()))
+            .await
+    }
+
+    /// The entries of the voucher stream's dead-letter stream, as (payload, reason).
+    pub async fn voucher_dead_letters(&self) -> Vec<(String, String)> {
+        let client = redis::Client::open(self.admin_redis_url.as_str()).unwrap();
+        let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+        let reply: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
+            .arg(checkout_bus::dead_letter_key(&self.voucher_stream))
+            .arg("-")
+            .arg("+")
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        reply
+            .ids
+            .iter()
+            .map(|e| (e.get("payload").unwrap(), e.get("reason").unwrap()))
+            .collect()
+    }
+
     pub async fn outbox_rows(&self) -> i64 {
         self.count("SELECT count(*) FROM outbox").await
     }
@@ -391,4 +438,23 @@ where
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// A `voucher.issued` event as the voucher service publishes it, for `customer_id`, worth
+/// `amount_cents`, with the digest of `code` and valid for `valid_for`.
+pub fn voucher_issued(code: &str, customer_id: &str, amount_cents: i64, valid_for: chrono::Duration) -> Value {
+    let issued_at = chrono::Utc::now();
+    json!({
+        "event_id": uuid::Uuid::now_v7(),
+        "event_type": "voucher.issued",
+        "schema_version": 1,
+        "occurred_at": issued_at,
+        "voucher_id": uuid::Uuid::now_v7(),
+        "code_digest": checkout_domain::VoucherCode::parse(code).expect("a voucher code").digest(),
+        "customer_id": customer_id,
+        "amount_cents": amount_cents,
+        "currency": "EUR",
+        "expires_at": issued_at + valid_for,
+        "order_id": uuid::Uuid::now_v7(),
+    })
 }

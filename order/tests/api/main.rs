@@ -15,3 +15,4 @@ mod reference;
 mod relay;
 mod status;
 mod validation;
+mod vouchers;

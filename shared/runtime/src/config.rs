@@ -67,6 +67,18 @@ fn named_by_variable(command: Command) -> Command {
         .fold(command, |command, name| command.mut_subcommand(name, named_by_variable))
 }
 
+/// The host name, which is stable across restarts of one instance and differs between
+/// instances (containers and pods get their own): the default name of a stream consumer, so
+/// that a restarted consumer finds its pending entries.
+pub fn host_name() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "consumer".to_owned())
+}
+
 /// The error for a value that parses but makes no sense, naming its variable: what the
 /// settings' `check`s return, and `main` prints before it exits.
 pub fn refuse(key: &str, reason: impl std::fmt::Display) -> clap::Error {

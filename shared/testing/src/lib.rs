@@ -34,7 +34,7 @@ pub use reference::{
 pub use roles::assert_runtime_role_cannot_change_the_schema;
 pub use servers::{
     RedisServer, Servers, TEST_CHANNELS, TEST_VOUCHER_STREAMS, TestDatabase, free_port, fresh_database, servers,
-    unique_name,
+    unique_name, voucher_stream_of,
 };
 
 mod event_keys;

@@ -169,6 +169,16 @@ pub fn unique_name(prefix: &str) -> String {
     format!("{prefix}.{}", uuid::Uuid::new_v4().simple())
 }
 
+/// The voucher stream that goes with a test's channel: `order.sent.<id>` gives
+/// `voucher.issued.<id>` (among [`TEST_VOUCHER_STREAMS`]), so that every service of one test
+/// (replicas, or both services together) agrees on it without being told.
+pub fn voucher_stream_of(channel: &str) -> String {
+    match channel.strip_prefix("order.sent.") {
+        Some(id) => format!("voucher.issued.{id}"),
+        None => unique_name("voucher.issued"),
+    }
+}
+
 /// Picks a port that is free on 127.0.0.1 right now.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")

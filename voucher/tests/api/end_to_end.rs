@@ -7,7 +7,10 @@ use futures_util::StreamExt;
 use checkout_auth::AuthSettings;
 use checkout_auth::Scope;
 use checkout_bus::Transport;
-use checkout_bus::{EventSettings, keys::SigningSettings};
+use checkout_bus::{
+    EventSettings,
+    keys::{SigningSettings, VoucherVerifySettings},
+};
 use checkout_testing::{Shutdown, TestIssuer, migrated_database, serve};
 use order::{
     config::{Cli, Command, Settings},
@@ -60,12 +63,15 @@ fn order_settings(database_url: &str, redis_url: String, channel: String, auth: 
         redis_url,
         events: EventSettings {
             event_transport: Transport::PubSub,
-            voucher_issued_stream: checkout_testing::unique_name("voucher.issued"),
+            voucher_issued_stream: checkout_testing::voucher_stream_of(&channel),
             order_sent_channel: channel,
         },
         auth,
         signing: SigningSettings {
             event_signing_key: Some(checkout_testing::event_keys().pem().to_owned()),
+        },
+        voucher_keys: VoucherVerifySettings {
+            voucher_event_verify_keys: Some(checkout_testing::voucher_event_keys().jwks().to_owned()),
         },
         ..*settings
     }
@@ -97,6 +103,31 @@ async fn spawn_order_app_with<'a>(
 }
 
 impl OrderApp<'_> {
+    /// Waits until the order service knows the voucher `id` (from `voucher.issued`); false
+    /// after `timeout`.
+    async fn knows_voucher(&self, id: &str, timeout: Duration) -> bool {
+        use sea_orm::ConnectionTrait;
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let row = self
+                .db
+                .query_one_raw(sea_orm::Statement::from_string(
+                    self.db.get_database_backend(),
+                    format!("SELECT count(*) FROM vouchers WHERE id = '{id}' AND held_by IS NULL"),
+                ))
+                .await
+                .unwrap()
+                .unwrap();
+            if row.try_get_by_index::<i64>(0).unwrap() == 1 {
+                return true;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     /// Waits until every event in the outbox is marked delivered; false after `timeout`.
     async fn all_delivered(&self, timeout: Duration) -> bool {
         use sea_orm::ConnectionTrait;
@@ -175,6 +206,12 @@ async fn an_order_of_120_eur_sent_yields_one_voucher_within_2_s_and_one_of_100_e
     assert_eq!(issued.len(), 1, "a voucher within 2 s");
     assert_eq!(issued[0]["amount_cents"], 500);
     assert_eq!(issued[0]["customer_id"], "e2e-customer");
+    assert!(
+        orders
+            .knows_voucher(issued[0]["id"].as_str().unwrap(), Duration::from_secs(2))
+            .await,
+        "the order service learns of the voucher (voucher.issued) within 2 s"
+    );
     let listed: Value = vouchers
         .get("/vouchers?customer_id=e2e-customer")
         .await

@@ -80,7 +80,7 @@ pub fn test_settings(
         redis_url,
         events: EventSettings {
             event_transport: Transport::PubSub,
-            voucher_issued_stream: checkout_testing::unique_name("voucher.issued"),
+            voucher_issued_stream: checkout_testing::voucher_stream_of(&channel),
             order_sent_channel: channel,
         },
         auth,

@@ -9,6 +9,7 @@
 //! | currency (EUR only), money as cents, customer ids, page size of listings | `checkout_domain`, re-exported here |
 //! | the catalog: products, their names and prices; orders copy them onto their lines | `product.rs` |
 //! | idempotency keys (1 to 255 characters) | [`IdempotencyKey`] |
+//! | vouchers as announced (digest of the code, owner, value, expiry) | `voucher.rs` |
 //! | who may create, read and change which orders (scopes, own orders only) | `access.rs` |
 //!
 //! Nothing here does I/O; the use cases load, call and store.
@@ -19,6 +20,7 @@ mod product;
 mod query;
 mod status;
 mod values;
+mod voucher;
 
 pub use checkout_domain::{
     Cents, Currency, CustomerId, InvalidPageLimit, InvalidText, Money, PageLimit, UnsupportedCurrency,
@@ -31,7 +33,10 @@ pub use values::{
     CallersKey, IdempotencyKey, InvalidIdempotencyKey, InvalidItemCount, InvalidOrderId, InvalidQuantity,
     InvalidUnitPrice, ItemCount, OrderId, Quantity, Sku, UnitPrice,
 };
+pub use voucher::{InvalidVoucher, Voucher};
 
 /// Orders for the use cases' unit tests, built through the domain's own rules.
 #[cfg(test)]
 pub(crate) use order::tests as fixtures;
+#[cfg(test)]
+pub(crate) use voucher::tests as voucher_fixtures;

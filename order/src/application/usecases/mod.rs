@@ -11,6 +11,7 @@ mod list_orders;
 mod list_products;
 mod purge_expired;
 mod put_product;
+mod record_voucher;
 mod refresh_catalog;
 
 pub use acknowledge_events::AcknowledgeEvents;
@@ -24,4 +25,5 @@ pub use list_orders::{ListOrders, ListOrdersError};
 pub use list_products::{ListProducts, ListProductsError};
 pub use purge_expired::{PurgeExpired, Purged};
 pub use put_product::{ProductChange, PutProduct, PutProductError};
+pub use record_voucher::RecordVoucher;
 pub use refresh_catalog::RefreshCatalog;

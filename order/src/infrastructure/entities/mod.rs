@@ -5,3 +5,4 @@ pub mod orders;
 pub use checkout_db::outbox::entity as outbox;
 pub mod prelude;
 pub mod products;
+pub mod vouchers;

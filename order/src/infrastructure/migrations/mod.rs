@@ -7,6 +7,7 @@ mod m20261123_000002_create_outbox;
 mod m20261123_000003_create_idempotency_keys;
 mod m20261201_000004_scope_idempotency_keys_by_caller;
 mod m20261207_000005_create_products;
+mod m20261207_000006_create_vouchers;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_create_idempotency_keys::Migration),
             Box::new(m20261201_000004_scope_idempotency_keys_by_caller::Migration),
             Box::new(m20261207_000005_create_products::Migration),
+            Box::new(m20261207_000006_create_vouchers::Migration),
         ]
     }
 }
