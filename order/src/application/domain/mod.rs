@@ -10,6 +10,7 @@
 //! | the catalog: products, their names and prices; orders copy them onto their lines | `product.rs` |
 //! | idempotency keys (1 to 255 characters) | [`IdempotencyKey`] |
 //! | vouchers as announced (digest of the code, owner, value, expiry) | `voucher.rs` |
+//! | what a voucher takes off an order (its value, at most the subtotal) and why it may not (unknown, another customer's, expired, used, held) | [`Voucher::discount`] |
 //! | who may create, read and change which orders (scopes, own orders only) | `access.rs` |
 //!
 //! Nothing here does I/O; the use cases load, call and store.
@@ -33,7 +34,7 @@ pub use values::{
     CallersKey, IdempotencyKey, InvalidIdempotencyKey, InvalidItemCount, InvalidOrderId, InvalidQuantity,
     InvalidUnitPrice, ItemCount, OrderId, Quantity, Sku, UnitPrice,
 };
-pub use voucher::{InvalidVoucher, Voucher};
+pub use voucher::{Hold, InvalidVoucher, Refusal, Voucher};
 
 /// Orders for the use cases' unit tests, built through the domain's own rules.
 #[cfg(test)]

@@ -6,6 +6,31 @@ use checkout_domain::{Cents, Currency, CustomerId, InvalidText, Money, NegativeA
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::OrderId;
+
+/// Which order has a voucher: none, an open one (it is reserved for it), or a sent one (it
+/// is spent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hold {
+    Free,
+    Reserved(OrderId),
+    Redeemed(OrderId),
+}
+
+/// Why a code cannot be used at checkout. Another customer's code is [`Refusal::Unknown`],
+/// exactly as a code that does not exist: the answer must not tell that it does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("no voucher with this code can be used by this customer")]
+    Unknown,
+    #[error("the voucher has expired")]
+    Expired,
+    #[error("the voucher was already used by another order")]
+    Used,
+    #[error("the voucher is held by another open order; it is given back if that order is cancelled")]
+    Held,
+}
+
 /// A voucher as announced by the voucher service.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Voucher {
@@ -76,6 +101,35 @@ impl Voucher {
     }
 }
 
+impl Voucher {
+    /// What the voucher takes off an order of `subtotal` that `customer` places at `now`,
+    /// given which order has it: its value, never more than the subtotal.
+    ///
+    /// # Errors
+    /// The [`Refusal`]: another customer's voucher is unknown; then a spent one is used, a
+    /// reserved one held, and one past `expires_at` expired.
+    pub fn discount(
+        &self,
+        hold: Hold,
+        customer: &CustomerId,
+        subtotal: Money,
+        now: DateTime<Utc>,
+    ) -> Result<Money, Refusal> {
+        if self.customer_id != *customer || self.value.currency != subtotal.currency {
+            return Err(Refusal::Unknown);
+        }
+        match hold {
+            Hold::Redeemed(_) => return Err(Refusal::Used),
+            Hold::Reserved(_) => return Err(Refusal::Held),
+            Hold::Free => {}
+        }
+        if now >= self.expires_at {
+            return Err(Refusal::Expired);
+        }
+        Ok(Money::new(self.value.amount.min(subtotal.amount), subtotal.currency))
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -109,6 +163,52 @@ pub(crate) mod tests {
         assert_eq!(voucher.customer_id.as_str(), "alice");
         assert_eq!(voucher.value, Money::new(Cents::new(500).unwrap(), Currency::Eur));
         assert_eq!(voucher.expires_at - voucher.issued_at, chrono::Duration::seconds(60));
+    }
+
+    fn eur(cents: i64) -> Money {
+        Money::new(Cents::new(cents).unwrap(), Currency::Eur)
+    }
+
+    #[test]
+    fn a_voucher_takes_its_value_off_the_subtotal_and_never_more() {
+        let voucher = parse(&digest(), "alice", 500, "EUR", 60).unwrap();
+        let alice = CustomerId::parse("alice").unwrap();
+        let now = Utc::now();
+        assert_eq!(voucher.discount(Hold::Free, &alice, eur(10_400), now), Ok(eur(500)));
+        assert_eq!(voucher.discount(Hold::Free, &alice, eur(300), now), Ok(eur(300)));
+    }
+
+    #[test]
+    fn each_refusal_has_its_kind_and_another_customers_voucher_is_unknown() {
+        let voucher = parse(&digest(), "alice", 500, "EUR", 60).unwrap();
+        let (alice, bob) = (CustomerId::parse("alice").unwrap(), CustomerId::parse("bob").unwrap());
+        let other = OrderId::from_uuid(Uuid::now_v7());
+        let now = Utc::now();
+        let subtotal = eur(10_000);
+        assert_eq!(voucher.discount(Hold::Free, &bob, subtotal, now), Err(Refusal::Unknown));
+        // Whatever became of it, it stays unknown to another customer: no oracle.
+        assert_eq!(
+            voucher.discount(Hold::Redeemed(other), &bob, subtotal, now),
+            Err(Refusal::Unknown)
+        );
+        assert_eq!(
+            voucher.discount(Hold::Redeemed(other), &alice, subtotal, now),
+            Err(Refusal::Used)
+        );
+        assert_eq!(
+            voucher.discount(Hold::Reserved(other), &alice, subtotal, now),
+            Err(Refusal::Held)
+        );
+        let later = voucher.expires_at;
+        assert_eq!(
+            voucher.discount(Hold::Free, &alice, subtotal, later),
+            Err(Refusal::Expired)
+        );
+        assert_eq!(
+            voucher.discount(Hold::Free, &alice, subtotal, later - chrono::Duration::microseconds(1)),
+            Ok(eur(500)),
+            "usable until the instant it expires"
+        );
     }
 
     #[test]
