@@ -210,9 +210,14 @@ def http(method, url, body=None, timeout=10, bearer=None):
     return status, answer if status is not None and status < 400 else None
 
 
+VOUCHER_STREAM = "voucher.issued"  # the services' VOUCHER_ISSUED_STREAM, which Redis grants
+
+
 def throwaway(*args):
-    """scripts/throwaway: starts or stops a server; returns once it is up or gone."""
-    subprocess.run([THROWAWAY, *map(str, args)], check=True, stdout=subprocess.DEVNULL)
+    """scripts/throwaway: starts or stops a server; returns once it is up or gone. A Redis
+    grants the services VOUCHER_STREAM (whatever the caller's environment says)."""
+    env = dict(os.environ, VOUCHER_STREAM_PATTERN=VOUCHER_STREAM)
+    subprocess.run([THROWAWAY, *map(str, args)], check=True, stdout=subprocess.DEVNULL, env=env)
 
 
 class Redis:
@@ -565,7 +570,7 @@ class System:
         self.redis = (RedisCluster if redis_cluster else Redis)(self.workdir, self.channel)
         self.haproxy = None
         common = {"EVENT_TRANSPORT": transport,
-                  "ORDER_SENT_CHANNEL": self.channel, "AUTH_ISSUER": AUTH_ISSUER,
+                  "ORDER_SENT_CHANNEL": self.channel, "VOUCHER_ISSUED_STREAM": VOUCHER_STREAM, "AUTH_ISSUER": AUTH_ISSUER,
                   "AUTH_JWKS_FILE": os.path.join(AUTH_DIR, "jwks.json"), **(log_env or {})}
         order_env = dict(common, **self.redis.env("order"),
                          ORDER_DATABASE_URL=orders_app,

@@ -14,13 +14,19 @@
 -- 1. ChangeOrderStatus reads the order by id (sea-orm: every column, LIMIT 1). The
 --    ids/code/payload the service computes in Rust are computed here in the same round trip.
 SELECT o."id", o."customer_id", o."items", o."total_cents", o."currency", o."status", o."created_at", o."updated_at",
-       x.eid, x.vid, x.code,
+       x.eid, x.vid, x.code, x.veid,
+       jsonb_build_object('event_id', x.veid, 'event_type', 'voucher.issued', 'schema_version', 1,
+                          'occurred_at', now(), 'voucher_id', x.vid,
+                          'code_digest', encode(sha256(convert_to(x.code, 'UTF8')), 'hex'),
+                          'customer_id', o.customer_id, 'amount_cents', 500, 'currency', 'EUR',
+                          'expires_at', now() + interval '90 days', 'order_id', o.id)::text AS vpayload,
        jsonb_build_object('event_id', x.eid, 'event_type', 'order.sent', 'schema_version', 1,
                           'occurred_at', now(), 'order_id', o.id, 'customer_id', o.customer_id,
                           'total_cents', o.total_cents, 'currency', 'EUR')::text AS payload
 FROM "orders" o,
      LATERAL (SELECT (lpad(to_hex((extract(epoch FROM clock_timestamp()) * 1000)::bigint), 12, '0') || '7' || substr(md5(random()::text), 1, 19))::uuid AS eid,
                      (lpad(to_hex((extract(epoch FROM clock_timestamp()) * 1000)::bigint), 12, '0') || '7' || substr(md5(random()::text), 1, 19))::uuid AS vid,
+                     (lpad(to_hex((extract(epoch FROM clock_timestamp()) * 1000)::bigint), 12, '0') || '7' || substr(md5(random()::text), 1, 19))::uuid AS veid,
                      regexp_replace(upper(substr(md5(random()::text), 1, 16)), '(....)(....)(....)(....)', '\1-\2-\3-\4') AS code) x
 WHERE o."id" = ('00000000-0000-7000-8000-' || lpad(to_hex(:n::bigint), 12, '0'))::uuid
 LIMIT 1 \gset o_
@@ -59,7 +65,16 @@ UPDATE "outbox" SET "published_at" = CURRENT_TIMESTAMP WHERE "outbox"."published
 \endif
 \endif
 
--- 4. SeaOrmVoucherRepository::insert (the voucher table lives in the same database here).
-INSERT INTO "vouchers" ("id", "code", "customer_id", "order_id", "amount_cents", "currency", "status", "issued_at", "redeemed_at")
-VALUES (:o_vid, :o_code, :o_customer_id, :o_id, 500, 'EUR', 'active', now(), NULL)
-ON CONFLICT ("order_id") DO NOTHING;
+-- 4. SeaOrmVoucherRepository::insert: the voucher and its voucher.issued outbox row in one
+--    statement, as new_vouchers.rs does (the voucher table lives in the same database here,
+--    and its events share the outbox with order.sent, so the relay rounds above claim both).
+--    The order service's copy of the voucher (one more INSERT in its database) is left out:
+--    without it the ceiling is higher, so it stays an upper bound.
+WITH inserted AS (
+    INSERT INTO "vouchers" ("id", "code", "customer_id", "order_id", "amount_cents", "currency", "status", "issued_at", "expires_at")
+    VALUES (:o_vid, :o_code, :o_customer_id, :o_id, 500, 'EUR', 'active', now(), now() + interval '90 days')
+    ON CONFLICT ("order_id") DO NOTHING
+    RETURNING id
+)
+INSERT INTO outbox (id, aggregate_id, event_type, payload, created_at, next_attempt_at)
+SELECT :o_veid::uuid, id, 'voucher.issued', :o_vpayload::jsonb, now(), now() FROM inserted;
