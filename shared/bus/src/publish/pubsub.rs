@@ -28,17 +28,14 @@ impl RedisPubSubPublisher {
 #[async_trait]
 impl EventPublisher for RedisPubSubPublisher {
     async fn publish(&self, events: &[PendingEvent]) -> Result<Vec<Delivery>, PublishError> {
-        let mut conn = self.conn.get().await.map_err(|e| PublishError(Box::new(e)))?;
+        let mut conn = self.conn.get().await.map_err(super::publish_error)?;
         let mut pipe = redis::pipe();
         for event in events {
             pipe.cmd("PUBLISH")
                 .arg(&self.channel)
                 .arg(self.signer.seal(&event.payload));
         }
-        let receivers: Vec<i64> = pipe
-            .query_async(&mut conn)
-            .await
-            .map_err(|e| PublishError(Box::new(e)))?;
+        let receivers: Vec<i64> = pipe.query_async(&mut conn).await.map_err(super::publish_error)?;
         let counted = !self.conn.is_cluster();
         Ok(receivers
             .into_iter()

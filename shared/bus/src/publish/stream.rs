@@ -55,7 +55,7 @@ impl RedisStreamPublisher {
 #[async_trait]
 impl EventPublisher for RedisStreamPublisher {
     async fn publish(&self, events: &[PendingEvent]) -> Result<Vec<Delivery>, PublishError> {
-        let mut conn = self.conn.get().await.map_err(|e| PublishError(Box::new(e)))?;
+        let mut conn = self.conn.get().await.map_err(super::publish_error)?;
         let mut pipe = redis::pipe();
         for event in events {
             pipe.cmd("XADD")
@@ -67,19 +67,13 @@ impl EventPublisher for RedisStreamPublisher {
                 .arg(self.signer.seal(&event.payload));
         }
         let Some(replicas) = self.replicas else {
-            let ids: Vec<String> = pipe
-                .query_async(&mut conn)
-                .await
-                .map_err(|e| PublishError(Box::new(e)))?;
+            let ids: Vec<String> = pipe.query_async(&mut conn).await.map_err(super::publish_error)?;
             return Ok(ids.iter().map(|_| Delivery::Delivered).collect());
         };
         pipe.cmd("WAIT")
             .arg(replicas.count)
             .arg(replicas.timeout.as_millis() as u64);
-        let mut replies: Vec<redis::Value> = pipe
-            .query_async(&mut conn)
-            .await
-            .map_err(|e| PublishError(Box::new(e)))?;
+        let mut replies: Vec<redis::Value> = pipe.query_async(&mut conn).await.map_err(super::publish_error)?;
         let confirmed = replies
             .pop()
             .and_then(|v| redis::from_redis_value::<i64>(v).ok())
