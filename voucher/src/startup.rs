@@ -36,6 +36,9 @@ use crate::{
 const RELAY_BATCH_SIZE: u32 = 100;
 const RELAY_POLL_INTERVAL: Duration = Duration::from_millis(250);
 const RELAY_LEASE: Duration = Duration::from_secs(30);
+/// Unused in practice: a stream entry is delivered when appended, so no event ever waits for
+/// an acknowledgement (that is pub/sub's).
+const RELAY_ACK_TIMEOUT: Duration = Duration::from_secs(5);
 const REPLICA_WAIT: Duration = Duration::from_millis(1_000);
 /// How long published events stay in the outbox, for inspection.
 const OUTBOX_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
@@ -97,7 +100,7 @@ impl Application {
             )),
             RELAY_BATCH_SIZE,
             RELAY_LEASE,
-            RELAY_LEASE,
+            RELAY_ACK_TIMEOUT,
         );
         let consuming = Arc::new(ConsumerCheck::default());
         // Ready means able to consume: the database, Redis and a running consumer.
