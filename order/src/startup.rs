@@ -118,6 +118,7 @@ impl Application {
         let outbox_written = Arc::new(Notify::new());
         let outbox = Arc::new(SeaOrmOutbox::new(db.clone()));
         let orders = Arc::new(SeaOrmOrderRepository::new(db.clone(), settings.db_writers as usize));
+        let voucher_copy = Arc::new(SeaOrmVoucherRepository::new(db.clone()));
         let purge = PurgeExpired::new(outbox.clone(), orders.clone(), settings.outbox_retention());
         let acks = (settings.events.event_transport == Transport::PubSub).then(|| AckListener {
             subscriber: Arc::new(RedisAckSubscriber::new(
@@ -143,7 +144,7 @@ impl Application {
                 VOUCHER_CLAIM_IDLE,
                 RedisDeadLetters::new(redis.clone(), dead_letter_key(&stream), DEAD_LETTER_MAX_LEN),
             )),
-            record: RecordVoucher::new(Arc::new(SeaOrmVoucherRepository::new(db.clone()))),
+            record: RecordVoucher::new(voucher_copy.clone()),
             keys: voucher_keys,
             consuming: Arc::new(ConsumerCheck::default()),
         };
@@ -164,7 +165,7 @@ impl Application {
             get_product: GetProduct::new(products.clone()),
             put_product: PutProduct::new(products.clone(), refresh_catalog.clone()),
             deactivate_product: DeactivateProduct::new(products, refresh_catalog.clone()),
-            create_order: CreateOrder::new(orders.clone(), catalog),
+            create_order: CreateOrder::new(orders.clone(), catalog, voucher_copy, outbox_written.clone()),
             get_order: GetOrder::new(orders.clone()),
             list_orders: ListOrders::new(orders.clone()),
             change_order_status: ChangeOrderStatus::new(orders, outbox_written.clone()),

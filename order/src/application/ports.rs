@@ -2,7 +2,7 @@
 //! in the domain's terms. Adapters live in `infrastructure`; `startup` plugs them in.
 
 use async_trait::async_trait;
-use checkout_contract::events::OrderSent;
+use checkout_contract::events::OrderEvent;
 use chrono::{DateTime, Utc};
 
 #[cfg(test)]
@@ -10,7 +10,7 @@ pub use checkout_outbox::{MockOutboxRepository, MockRelaySignal};
 pub use checkout_outbox::{OutboxRepository, RelaySignal};
 pub use checkout_runtime::{BoxError, RepositoryError};
 
-use super::domain::{CallersKey, Order, OrderId, OrderQuery, OrderStatus, Product, ProductQuery, Sku, Voucher};
+use super::domain::{CallersKey, Hold, Order, OrderId, OrderQuery, OrderStatus, Product, ProductQuery, Sku, Voucher};
 
 /// What [`OrderRepository::create`] did with an order sent with an idempotency key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,11 +25,15 @@ pub enum CreateOutcome {
     /// Another request with this key is still being stored and did not finish within the
     /// adapter's wait; nothing was stored.
     InFlight,
+    /// The order's voucher was no longer free for it when it came to be stored (another
+    /// order took it since it was read); nothing was stored.
+    VoucherTaken,
 }
 
-/// Orders, and everything written together with them: the outbox event of a status change
-/// and the idempotency record of a creation. This one port owns those writes, so each is one
-/// transaction and no other adapter writes these rows.
+/// Orders, and everything written together with them: the outbox event of a creation or a
+/// status change, the idempotency record of a creation, and the hold an order has on its
+/// voucher. This one port owns those writes, so each is one transaction and no other adapter
+/// writes these rows.
 #[cfg_attr(test, mockall::automock)]
 #[async_trait]
 pub trait OrderRepository: Send + Sync {
@@ -40,11 +44,16 @@ pub trait OrderRepository: Send + Sync {
     /// transaction to end, then replays the order it stored (same fingerprint) or reports a
     /// mismatch. Keys are kept for 24 hours; an older one is taken over.
     ///
+    /// An order that uses a voucher holds it in the same transaction, only if no order holds
+    /// it and it is its customer's (else [`CreateOutcome::VoucherTaken`]), and appends
+    /// `event` (its `order.placed`) to the outbox.
+    ///
     /// # Errors
     /// [`RepositoryError`] when the order could not be stored; then nothing was stored.
     async fn create<'a>(
         &self,
         order: &Order,
+        event: Option<&'a OrderEvent>,
         idempotency_key: Option<(&'a CallersKey, &'a str)>,
     ) -> Result<CreateOutcome, RepositoryError>;
 
@@ -76,9 +85,10 @@ pub trait OrderRepository: Send + Sync {
     async fn list(&self, query: &OrderQuery, limit: u64) -> Result<Vec<Order>, RepositoryError>;
 
     /// Saves `order`'s status and `updated_at` only if its stored status is still
-    /// `expected`, and appends `event` to the outbox in the same transaction. Returns
-    /// `false`, having written nothing, when the stored status was not `expected` (another
-    /// request changed it first).
+    /// `expected`, and appends `event` to the outbox in the same transaction. The order's
+    /// voucher follows it there: spent when the order becomes `sent`, free again when it
+    /// becomes `cancelled`. Returns `false`, having written nothing, when the stored status
+    /// was not `expected` (another request changed it first).
     ///
     /// # Errors
     /// [`RepositoryError`] when the write failed; then nothing was written.
@@ -86,7 +96,7 @@ pub trait OrderRepository: Send + Sync {
         &self,
         order: &Order,
         expected: OrderStatus,
-        event: Option<&'a OrderSent>,
+        event: Option<&'a OrderEvent>,
     ) -> Result<bool, RepositoryError>;
 
     /// Deletes keys older than 24 hours (they can no longer be replayed); returns how many.
@@ -214,4 +224,11 @@ pub trait VoucherRepository: Send + Sync {
     /// # Errors
     /// [`RepositoryError`] when the database fails; then nothing was written.
     async fn record(&self, voucher: &Voucher) -> Result<bool, RepositoryError>;
+
+    /// The voucher whose code has this digest (`VoucherCode::digest`), with which order has
+    /// it, or `None` if none is known.
+    ///
+    /// # Errors
+    /// [`RepositoryError`] when the database fails or the row breaks a domain rule.
+    async fn find(&self, code_digest: &str) -> Result<Option<(Voucher, Hold)>, RepositoryError>;
 }

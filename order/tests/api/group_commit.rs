@@ -1,3 +1,4 @@
+use checkout_contract::events::OrderEvent;
 use std::{sync::Arc, time::Duration};
 
 use chrono::Utc;
@@ -71,7 +72,7 @@ async fn a_bad_row_fails_alone_and_its_batch_is_still_written() {
     let repo = Arc::new(SeaOrmOrderRepository::new(app.db.clone(), 1));
     let taken = OrderId::generate();
     assert_eq!(
-        repo.create(&new_order(taken, "first"), None).await.unwrap(),
+        repo.create(&new_order(taken, "first"), None, None).await.unwrap(),
         CreateOutcome::Created
     );
 
@@ -86,7 +87,7 @@ async fn a_bad_row_fails_alone_and_its_batch_is_still_written() {
         let repo = repo.clone();
         let id = if i == 10 { taken } else { OrderId::generate() };
         creations.push(tokio::spawn(async move {
-            repo.create(&new_order(id, &format!("c-{i}")), None).await
+            repo.create(&new_order(id, &format!("c-{i}")), None, None).await
         }));
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
@@ -132,7 +133,7 @@ async fn a_status_change_whose_event_cannot_be_stored_fails_alone() {
     let mut orders = Vec::new();
     for i in 0..10 {
         let order = new_order(OrderId::generate(), &format!("c-{i}"));
-        repo.create(&order, None).await.unwrap();
+        repo.create(&order, None, None).await.unwrap();
         orders.push(order);
     }
     let mut changes = Vec::new();
@@ -143,8 +144,11 @@ async fn a_status_change_whose_event_cannot_be_stored_fails_alone() {
         changes.push((order.clone(), from, event.unwrap()));
     }
     // The fifth change's event reuses the first one's id: its outbox insert must fail.
-    let reused = changes[0].2.event_id;
-    changes[4].2.event_id = reused;
+    let reused = changes[0].2.event_id();
+    let OrderEvent::Sent(fifth) = &mut changes[4].2 else {
+        panic!("sending emits order.sent")
+    };
+    fifth.event_id = reused;
     let first = changes.remove(0);
     assert!(repo.save_transition(&first.0, first.1, Some(&first.2)).await.unwrap());
 

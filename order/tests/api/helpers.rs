@@ -319,6 +319,18 @@ impl TestApp {
         row.try_get_by_index::<i64>(0).unwrap()
     }
 
+    /// The rows `sql` returns, each as a JSON object of its columns.
+    pub async fn query(&self, sql: &str) -> Vec<Value> {
+        let wrapped = format!("SELECT to_jsonb(t) AS row FROM ({sql}) t");
+        self.db
+            .query_all_raw(Statement::from_string(self.db.get_database_backend(), wrapped))
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.try_get::<Value>("", "row").unwrap())
+            .collect()
+    }
+
     /// Appends `message` as given to the voucher stream this app reads, as an administrator.
     pub async fn announce_raw(&self, message: &str) -> String {
         let client = redis::Client::open(self.admin_redis_url.as_str()).unwrap();

@@ -2,6 +2,7 @@
 
 mod auth;
 mod catalog;
+mod checkout;
 mod cli;
 mod connections;
 mod database;

@@ -18,6 +18,9 @@ pub trait Event: Serialize + DeserializeOwned {
 
     fn event_id(&self) -> Uuid;
 
+    /// When what it tells of happened.
+    fn occurred_at(&self) -> DateTime<Utc>;
+
     /// The correlation the event carries.
     fn trace(&self) -> crate::trace::TraceContext;
 
@@ -61,7 +64,9 @@ pub trait Event: Serialize + DeserializeOwned {
     }
 }
 
-/// Default channel (pub/sub) on which order-sent events travel.
+/// Default channel (pub/sub) or stream on which the order service's events travel:
+/// [`OrderSent`], and for orders that use a voucher [`OrderPlaced`] and [`OrderCancelled`]
+/// ([`OrderEvent`] reads any of them). It is named after the first of them.
 pub const CHANNEL_ORDER_SENT: &str = "order.sent";
 /// Value of `event_type` for [`OrderSent`].
 pub const ORDER_SENT_EVENT_TYPE: &str = "order.sent";
@@ -79,10 +84,20 @@ pub struct OrderSent {
     pub occurred_at: DateTime<Utc>,
     pub order_id: Uuid,
     pub customer_id: String,
-    /// Order total in minor units (cents).
+    /// What the customer pays, in minor units (cents): `subtotal_cents - discount_cents`.
     pub total_cents: i64,
     /// ISO 4217 currency code.
     pub currency: String,
+    /// The sum of the order's lines; absent in events of earlier versions (then it is
+    /// `total_cents`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subtotal_cents: Option<i64>,
+    /// What the order's voucher took off; absent in events of earlier versions (then 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount_cents: Option<i64>,
+    /// The voucher the order used, now spent; absent if it used none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voucher_id: Option<Uuid>,
     /// `x-request-id` of the request that sent the order, for following it across services.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
@@ -109,8 +124,22 @@ impl OrderSent {
             customer_id,
             total_cents,
             currency,
+            subtotal_cents: Some(total_cents),
+            discount_cents: Some(0),
+            voucher_id: None,
             request_id: None,
             traceparent: None,
+        }
+    }
+
+    /// The same event of an order that used `voucher_id` for `discount_cents` off its
+    /// subtotal (`total_cents` stays what the customer pays).
+    pub fn with_voucher(self, voucher_id: Uuid, discount_cents: i64) -> Self {
+        Self {
+            subtotal_cents: Some(self.total_cents + discount_cents),
+            discount_cents: Some(discount_cents),
+            voucher_id: Some(voucher_id),
+            ..self
         }
     }
 
@@ -132,10 +161,202 @@ impl Event for OrderSent {
         self.event_id
     }
 
+    fn occurred_at(&self) -> DateTime<Utc> {
+        self.occurred_at
+    }
+
     fn trace(&self) -> crate::trace::TraceContext {
         crate::trace::TraceContext {
             request_id: self.request_id.clone(),
             traceparent: self.traceparent.clone(),
+        }
+    }
+}
+
+/// Value of `event_type` for [`OrderPlaced`].
+pub const ORDER_PLACED_EVENT_TYPE: &str = "order.placed";
+
+/// An order that uses a voucher was placed: the voucher is held for it. Published once per
+/// such order (orders without a voucher concern no other service at creation).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderPlaced {
+    /// Identifier of this event, stable across re-publishes (the outbox row's id).
+    pub event_id: Uuid,
+    /// Always [`ORDER_PLACED_EVENT_TYPE`].
+    pub event_type: String,
+    pub schema_version: u32,
+    /// When the order was created.
+    pub occurred_at: DateTime<Utc>,
+    pub order_id: Uuid,
+    pub customer_id: String,
+    /// The voucher the order holds.
+    pub voucher_id: Uuid,
+    /// The sum of the order's lines, in minor units (cents).
+    pub subtotal_cents: i64,
+    /// What the voucher takes off it.
+    pub discount_cents: i64,
+    /// What the customer pays: `subtotal_cents - discount_cents`.
+    pub total_cents: i64,
+    /// ISO 4217 currency code.
+    pub currency: String,
+    /// `x-request-id` of the request that placed the order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// W3C `traceparent` of that request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traceparent: Option<String>,
+}
+
+/// Value of `event_type` for [`OrderCancelled`].
+pub const ORDER_CANCELLED_EVENT_TYPE: &str = "order.cancelled";
+
+/// An order that used a voucher was cancelled: the voucher is free again (usable by another
+/// order until it expires). Published once per such order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderCancelled {
+    /// Identifier of this event, stable across re-publishes (the outbox row's id).
+    pub event_id: Uuid,
+    /// Always [`ORDER_CANCELLED_EVENT_TYPE`].
+    pub event_type: String,
+    pub schema_version: u32,
+    /// When the order was cancelled.
+    pub occurred_at: DateTime<Utc>,
+    pub order_id: Uuid,
+    pub customer_id: String,
+    /// The voucher the order held, given back.
+    pub voucher_id: Uuid,
+    /// `x-request-id` of the request that cancelled the order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// W3C `traceparent` of that request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traceparent: Option<String>,
+}
+
+macro_rules! order_event {
+    ($event:ty, $event_type:expr) => {
+        impl Event for $event {
+            const EVENT_TYPE: &'static str = $event_type;
+            const SCHEMA_VERSION: u32 = 1;
+
+            fn event_id(&self) -> Uuid {
+                self.event_id
+            }
+
+            fn occurred_at(&self) -> DateTime<Utc> {
+                self.occurred_at
+            }
+
+            fn trace(&self) -> crate::trace::TraceContext {
+                crate::trace::TraceContext {
+                    request_id: self.request_id.clone(),
+                    traceparent: self.traceparent.clone(),
+                }
+            }
+        }
+
+        impl $event {
+            /// The same event, carrying the correlation of the request that caused it.
+            pub fn with_trace(self, trace: &crate::trace::TraceContext) -> Self {
+                Self {
+                    request_id: trace.request_id.clone(),
+                    traceparent: trace.traceparent.clone(),
+                    ..self
+                }
+            }
+        }
+    };
+}
+
+order_event!(OrderPlaced, ORDER_PLACED_EVENT_TYPE);
+order_event!(OrderCancelled, ORDER_CANCELLED_EVENT_TYPE);
+
+/// Any event of the order service's channel, read by its `event_type`; it serializes as the
+/// event it holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum OrderEvent {
+    Placed(OrderPlaced),
+    Sent(OrderSent),
+    Cancelled(OrderCancelled),
+}
+
+impl OrderEvent {
+    /// Parses and checks an event of the order service from its JSON wire form.
+    ///
+    /// # Errors
+    /// As [`Event::from_json`]; [`DecodeError::WrongEventType`] names `order.sent` as
+    /// expected for a type that is none of the three.
+    pub fn from_json(payload: &[u8]) -> Result<Self, DecodeError> {
+        #[derive(Deserialize)]
+        struct Envelope {
+            event_type: Option<String>,
+        }
+        let envelope: Envelope = serde_json::from_slice(payload).map_err(|e| DecodeError::Malformed(e.to_string()))?;
+        match envelope.event_type.as_deref() {
+            Some(ORDER_PLACED_EVENT_TYPE) => OrderPlaced::from_json(payload).map(Self::Placed),
+            Some(ORDER_CANCELLED_EVENT_TYPE) => OrderCancelled::from_json(payload).map(Self::Cancelled),
+            // Events of the first version carry no type: they are all `order.sent`.
+            _ => OrderSent::from_json(payload).map(Self::Sent),
+        }
+    }
+
+    pub fn event_id(&self) -> Uuid {
+        match self {
+            Self::Placed(e) => e.event_id,
+            Self::Sent(e) => e.event_id,
+            Self::Cancelled(e) => e.event_id,
+        }
+    }
+
+    pub fn event_type(&self) -> &'static str {
+        match self {
+            Self::Placed(_) => OrderPlaced::EVENT_TYPE,
+            Self::Sent(_) => OrderSent::EVENT_TYPE,
+            Self::Cancelled(_) => OrderCancelled::EVENT_TYPE,
+        }
+    }
+
+    pub fn occurred_at(&self) -> DateTime<Utc> {
+        match self {
+            Self::Placed(e) => e.occurred_at,
+            Self::Sent(e) => e.occurred_at,
+            Self::Cancelled(e) => e.occurred_at,
+        }
+    }
+
+    pub fn order_id(&self) -> Uuid {
+        match self {
+            Self::Placed(e) => e.order_id,
+            Self::Sent(e) => e.order_id,
+            Self::Cancelled(e) => e.order_id,
+        }
+    }
+
+    pub fn trace(&self) -> crate::trace::TraceContext {
+        match self {
+            Self::Placed(e) => e.trace(),
+            Self::Sent(e) => e.trace(),
+            Self::Cancelled(e) => e.trace(),
+        }
+    }
+
+    /// The event's JSON wire form.
+    pub fn to_json(&self) -> String {
+        match self {
+            Self::Placed(e) => e.to_json(),
+            Self::Sent(e) => e.to_json(),
+            Self::Cancelled(e) => e.to_json(),
+        }
+    }
+
+    /// The same event, carrying the correlation of the request that caused it.
+    #[must_use]
+    pub fn with_trace(self, trace: &crate::trace::TraceContext) -> Self {
+        match self {
+            Self::Placed(e) => Self::Placed(e.with_trace(trace)),
+            Self::Sent(e) => Self::Sent(e.with_trace(trace)),
+            Self::Cancelled(e) => Self::Cancelled(e.with_trace(trace)),
         }
     }
 }
@@ -190,6 +411,10 @@ impl Event for VoucherIssued {
         self.event_id
     }
 
+    fn occurred_at(&self) -> DateTime<Utc> {
+        self.occurred_at
+    }
+
     fn trace(&self) -> crate::trace::TraceContext {
         crate::trace::TraceContext {
             request_id: self.request_id.clone(),
@@ -213,6 +438,9 @@ pub enum AckOutcome {
     AlreadyIssued,
     /// The order does not earn a voucher.
     NotEligible,
+    /// What the event tells of an order's voucher (held, given back, spent) was recorded,
+    /// or already had been.
+    Recorded,
     /// The event could not be processed and is kept in the dead-letter stream.
     DeadLettered,
 }
@@ -223,6 +451,7 @@ impl AckOutcome {
             Self::Issued => "issued",
             Self::AlreadyIssued => "already_issued",
             Self::NotEligible => "not_eligible",
+            Self::Recorded => "recorded",
             Self::DeadLettered => "dead_lettered",
         }
     }
@@ -293,11 +522,13 @@ mod tests {
             [
                 "currency",
                 "customer_id",
+                "discount_cents",
                 "event_id",
                 "event_type",
                 "occurred_at",
                 "order_id",
                 "schema_version",
+                "subtotal_cents",
                 "total_cents"
             ]
         );
@@ -392,5 +623,75 @@ mod tests {
             OrderSent::from_json(value.to_string().as_bytes()),
             Err(DecodeError::Malformed(_))
         ));
+    }
+
+    #[test]
+    fn each_order_event_is_read_by_its_type_and_keeps_its_fields() {
+        let voucher_id = Uuid::new_v4();
+        let placed = OrderPlaced {
+            event_id: Uuid::new_v4(),
+            event_type: ORDER_PLACED_EVENT_TYPE.into(),
+            schema_version: 1,
+            occurred_at: Utc::now(),
+            order_id: Uuid::new_v4(),
+            customer_id: "cust-1".into(),
+            voucher_id,
+            subtotal_cents: 10_400,
+            discount_cents: 500,
+            total_cents: 9_900,
+            currency: "EUR".into(),
+            request_id: Some("req-1".into()),
+            traceparent: None,
+        };
+        let cancelled = OrderCancelled {
+            event_id: Uuid::new_v4(),
+            event_type: ORDER_CANCELLED_EVENT_TYPE.into(),
+            schema_version: 1,
+            occurred_at: Utc::now(),
+            order_id: placed.order_id,
+            customer_id: "cust-1".into(),
+            voucher_id,
+            request_id: None,
+            traceparent: None,
+        };
+        let sent = sample().with_voucher(voucher_id, 500);
+        assert_eq!(
+            (sent.subtotal_cents, sent.discount_cents, sent.voucher_id),
+            (Some(12_500), Some(500), Some(voucher_id))
+        );
+        for event in [
+            OrderEvent::Placed(placed.clone()),
+            OrderEvent::Sent(sent),
+            OrderEvent::Cancelled(cancelled),
+        ] {
+            let read = OrderEvent::from_json(event.to_json().as_bytes()).unwrap();
+            assert_eq!(read, event);
+            assert_eq!(read.event_type(), event.event_type());
+        }
+        assert!(matches!(
+            OrderSent::from_json(placed.to_json().as_bytes()),
+            Err(DecodeError::WrongEventType { .. })
+        ));
+        let mut other: serde_json::Value = serde_json::from_str(&placed.to_json()).unwrap();
+        other["event_type"] = "order.lost".into();
+        assert_eq!(
+            OrderEvent::from_json(other.to_string().as_bytes()),
+            Err(DecodeError::WrongEventType {
+                found: "order.lost".into(),
+                expected: "order.sent"
+            })
+        );
+    }
+
+    #[test]
+    fn an_order_sent_of_the_first_version_reads_without_subtotal_discount_or_voucher() {
+        let payload = br#"{"event_id":"0193a5c2-7f4e-7b21-9c3d-2f6e8a1b4c5d","event_type":"order.sent","schema_version":1,"occurred_at":"2026-11-23T18:40:00Z","order_id":"0193a5c2-7f4e-7b21-9c3d-2f6e8a1b4c5e","customer_id":"c","total_cents":100,"currency":"EUR"}"#;
+        let OrderEvent::Sent(sent) = OrderEvent::from_json(payload).unwrap() else {
+            panic!("an order.sent")
+        };
+        assert_eq!(
+            (sent.subtotal_cents, sent.discount_cents, sent.voucher_id),
+            (None, None, None)
+        );
     }
 }

@@ -1,9 +1,12 @@
 //! `POST /orders`: its contract, request body, answers and problems.
 
+use checkout_contract::trace::TraceContext;
+use checkout_domain::VoucherCode;
 use checkout_http::{
     ApiError, Authenticated, Documented, FieldError, JsonBody, Operation, ProblemType, RateClass, Rule, StrictJson,
     Violations, integer_schema, problems::*, text_schema,
 };
+use poem::web::Data;
 use poem::{Request, http::Method};
 use poem_openapi::{
     ApiResponse, Object, OpenApi,
@@ -22,7 +25,7 @@ use super::{
 use crate::application::{
     domain::{
         self, CustomerId, IdempotencyKey, InvalidItemCount, InvalidOrder, InvalidQuantity, InvalidText, ItemCount,
-        OrderLine, Quantity, Sku, access,
+        OrderLine, Quantity, Refusal, Sku, access,
     },
     usecases::{CreateOrder, CreateOrderError, NewOrder},
 };
@@ -49,6 +52,10 @@ pub const OPERATION: Operation = Operation {
         UNSUPPORTED_MEDIA_TYPE,
         IDEMPOTENCY_KEY_REUSED,
         UNKNOWN_PRODUCT,
+        VOUCHER_UNKNOWN,
+        VOUCHER_EXPIRED,
+        VOUCHER_USED,
+        VOUCHER_HELD,
         UNAVAILABLE,
         TIMEOUT,
     ],
@@ -78,6 +85,53 @@ pub const IDEMPOTENCY_KEY_REUSED: ProblemType = ProblemType::new(
      a new order needs a new key.",
     "this Idempotency-Key was already used with a different request body",
 );
+
+pub const VOUCHER_UNKNOWN: ProblemType = ProblemType::new(
+    "voucher-unknown",
+    422,
+    "No voucher with this `voucher_code` can be used by this customer: the code was never \
+     issued, or is another customer's (both get this same answer). A voucher issued a moment \
+     ago can take up to a second to become usable. Nothing was created.",
+    "no voucher with this code can be used by this customer",
+);
+
+pub const VOUCHER_EXPIRED: ProblemType = ProblemType::new(
+    "voucher-expired",
+    422,
+    "The voucher's `expires_at` has passed: no new order can use it. Nothing was created.",
+    "the voucher has expired",
+);
+
+pub const VOUCHER_USED: ProblemType = ProblemType::new(
+    "voucher-used",
+    422,
+    "The voucher was spent by an order that was sent. Nothing was created.",
+    "the voucher was already used by another order",
+);
+
+pub const VOUCHER_HELD: ProblemType = ProblemType::new(
+    "voucher-held",
+    422,
+    "The voucher is held by another open order of this customer. It is given back if that \
+     order is cancelled, and spent if it is sent. Nothing was created.",
+    "the voucher is held by another open order; it is given back if that order is cancelled",
+);
+
+/// A voucher's code as a customer types it: the domain's rule.
+pub enum VoucherCodeField {}
+
+impl Rule for VoucherCodeField {
+    type Value = String;
+
+    fn schema() -> MetaSchema {
+        MetaSchema {
+            min_length: Some(16),
+            max_length: Some(19),
+            example: Some("7K3M-QX9P-2HBD-W4RT".into()),
+            ..MetaSchema::new("string")
+        }
+    }
+}
 
 /// The customer a new order is for: the domain's free-text rule.
 pub enum CustomerIdField {}
@@ -175,6 +229,12 @@ pub struct CreateOrderRequest {
     #[oai(nullable)]
     #[serde(default)]
     pub currency: Option<Currency>,
+    /// A voucher of this customer to spend on the order (dashes and case do not matter):
+    /// its amount comes off the subtotal, never more than the subtotal. The voucher is held
+    /// for the order until it is sent (then it is spent) or cancelled (then it is given back).
+    #[oai(nullable)]
+    #[serde(default)]
+    pub voucher_code: Option<Documented<VoucherCodeField>>,
 }
 
 impl JsonBody for CreateOrderRequest {
@@ -184,6 +244,7 @@ impl JsonBody for CreateOrderRequest {
             "quantity" => InvalidQuantity.to_string(),
             "items" => InvalidItemCount.to_string(),
             "currency" => domain::Currency::rule(),
+            "voucher_code" => checkout_domain::InvalidCode.to_string(),
             _ => return None,
         })
     }
@@ -199,6 +260,7 @@ impl Example for CreateOrderRequest {
             customer_id: Documented::new("alice".into()),
             items: Documented::new(example_lines()),
             currency: Some(Currency::EUR),
+            voucher_code: Some(Documented::new("7K3M-QX9P-2HBD-W4RT".into())),
         }
     }
 }
@@ -208,6 +270,9 @@ impl CreateOrderRequest {
     /// recorded in `violations` (as `items[2].quantity`), and then there is no order.
     pub fn into_new_order(self, violations: &mut Violations) -> Option<NewOrder> {
         let customer_id = violations.check("customer_id", CustomerId::parse(self.customer_id.into_inner()));
+        let voucher_code = self
+            .voucher_code
+            .map(|code| violations.check("voucher_code", VoucherCode::parse(&code.into_inner())));
         let items = self.items.into_inner();
         let count = violations.check("items", ItemCount::check(items.len()));
         let lines: Option<Vec<OrderLine>> = items
@@ -232,6 +297,7 @@ impl CreateOrderRequest {
             currency: match self.currency {
                 None | Some(Currency::EUR) => domain::Currency::Eur,
             },
+            voucher_code: voucher_code.map(|code| code.ok_or(())).transpose().ok()?,
         })
     }
 }
@@ -259,7 +325,18 @@ fn problem(err: CreateOrderError) -> ApiError {
         CreateOrderError::Invalid(InvalidOrder::ItemCount(e)) => {
             ApiError::invalid(vec![FieldError::new("items", e.to_string())])
         }
-        CreateOrderError::Invalid(e @ InvalidOrder::TotalMismatch { .. }) => ApiError::internal(&e),
+        CreateOrderError::Invalid(e @ (InvalidOrder::TotalMismatch { .. } | InvalidOrder::Discount { .. })) => {
+            ApiError::internal(&e)
+        }
+        CreateOrderError::Voucher(refusal) => {
+            let kind = match refusal {
+                Refusal::Unknown => VOUCHER_UNKNOWN,
+                Refusal::Expired => VOUCHER_EXPIRED,
+                Refusal::Used => VOUCHER_USED,
+                Refusal::Held => VOUCHER_HELD,
+            };
+            ApiError::unprocessable(kind.kind, refusal.to_string())
+        }
         CreateOrderError::UnknownProducts(lines) => ApiError::unprocessable_fields(
             UNKNOWN_PRODUCT.kind,
             lines
@@ -294,6 +371,7 @@ impl CreateOrderApi {
         #[oai(name = "Idempotency-Key")]
         _idempotency_key: Header<Option<Documented<IdempotencyKeyHeader>>>,
         request: &Request,
+        trace: Data<&TraceContext>,
     ) -> Result<CreateOrderResponse, ApiError> {
         let mut violations = Violations::default();
         // Read as bytes: poem's typed header (which documents it) drops a value that is not
@@ -307,7 +385,7 @@ impl CreateOrderApi {
         let new_order = new_order.expect("an order without violations");
         let created = self
             .0
-            .execute(&caller.0, new_order, key.as_ref())
+            .execute(&caller.0, new_order, key.as_ref(), trace.0)
             .await
             .map_err(problem)?;
         let location = format!("/orders/{}", created.order.id());
@@ -336,6 +414,7 @@ mod tests {
             customer_id: Documented::new(customer_id.into()),
             items: Documented::new(items),
             currency: None,
+            voucher_code: None,
         }
     }
 
@@ -404,8 +483,10 @@ mod tests {
             .collect();
         let answered: Vec<_> = answer.items.iter().map(|i| (i.sku.as_str(), i.quantity)).collect();
         assert_eq!(asked, answered);
-        let total: i64 = answer.items.iter().map(|i| i.quantity * i.unit_price_cents).sum();
-        assert_eq!(answer.total_cents, total);
+        let subtotal: i64 = answer.items.iter().map(|i| i.quantity * i.unit_price_cents).sum();
+        assert_eq!(answer.subtotal_cents, subtotal);
+        assert_eq!(answer.total_cents, subtotal - answer.discount_cents);
+        assert!(order.voucher_code.is_some() && answer.voucher_id.is_some());
     }
 
     #[test]

@@ -66,7 +66,17 @@ pub struct OrderDto {
     /// The lines of the order, as created.
     pub items: Vec<OrderItemDto>,
     /// Sum of quantity times unit price over the items, in cents.
+    pub subtotal_cents: i64,
+    /// What the order's voucher takes off the subtotal (its amount, at most the subtotal);
+    /// 0 without a voucher.
+    pub discount_cents: i64,
+    /// What the customer pays: `subtotal_cents - discount_cents`. The voucher service's
+    /// earning rule reads this amount.
     pub total_cents: i64,
+    /// The voucher the order spends: held while the order is `created`, spent once it is
+    /// `sent`, given back if it is `cancelled`; null without one.
+    #[oai(nullable)]
+    pub voucher_id: Option<Uuid>,
     /// The currency of every amount of the order.
     pub currency: Currency,
     /// Where the order is in its lifecycle.
@@ -108,7 +118,10 @@ impl Example for OrderDto {
             id: EXAMPLE_ID,
             customer_id: "alice".into(),
             items: example_items(),
-            total_cents: 13_250,
+            subtotal_cents: 13_250,
+            discount_cents: 500,
+            total_cents: 12_750,
+            voucher_id: Some(Uuid::from_u128(0x0193_a5c2_7f4e_7b21_9c3d_2f6e_8a1b_4c6e)),
             currency: Currency::EUR,
             status: OrderStatusDto::Created,
             created_at,
@@ -151,7 +164,10 @@ impl From<Order> for OrderDto {
                     unit_price_cents: i.unit_price.cents().get(),
                 })
                 .collect(),
+            subtotal_cents: order.subtotal().amount.get(),
+            discount_cents: order.discount().amount.get(),
             total_cents: order.total().amount.get(),
+            voucher_id: order.voucher().map(|v| v.id),
             currency: order.total().currency.into(),
             status: order.status().into(),
             created_at: order.created_at(),

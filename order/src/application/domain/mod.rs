@@ -26,7 +26,9 @@ mod voucher;
 pub use checkout_domain::{
     Cents, Currency, CustomerId, InvalidPageLimit, InvalidText, Money, PageLimit, UnsupportedCurrency,
 };
-pub use order::{InvalidOrder, Order, OrderItem, OrderLine, StoredOrder, Transition, TransitionRefused};
+pub use order::{
+    AppliedVoucher, InvalidOrder, Order, OrderItem, OrderLine, StoredOrder, Transition, TransitionRefused,
+};
 pub use product::{Product, ProductName, ProductPage, ProductQuery};
 pub use query::{OrderPage, OrderQuery};
 pub use status::{OrderStatus, UnknownStatus};

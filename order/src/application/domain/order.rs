@@ -1,6 +1,8 @@
 //! The order aggregate: its lines, its total and its lifecycle.
 
-use checkout_contract::events::OrderSent;
+use checkout_contract::events::{
+    ORDER_CANCELLED_EVENT_TYPE, ORDER_PLACED_EVENT_TYPE, OrderCancelled, OrderEvent, OrderPlaced, OrderSent,
+};
 use checkout_domain::{Cents, Currency, CustomerId, Money};
 use chrono::{DateTime, SubsecRound, Utc};
 use uuid::Uuid;
@@ -8,6 +10,7 @@ use uuid::Uuid;
 use super::{
     OrderStatus, Product, ProductName,
     values::{InvalidItemCount, ItemCount, OrderId, Quantity, Sku, UnitPrice},
+    voucher::{Hold, Refusal, Voucher},
 };
 
 /// A line as a customer asks for it: a product of the catalog and how many.
@@ -52,8 +55,17 @@ impl OrderItem {
 pub enum InvalidOrder {
     #[error("items {0}")]
     ItemCount(#[from] InvalidItemCount),
-    #[error("the stored total {stored} differs from the total of the items, {computed}")]
+    #[error("the stored total {stored} differs from the total of the items less the discount, {computed}")]
     TotalMismatch { stored: Cents, computed: Cents },
+    #[error("a discount of {discount} is more than the subtotal")]
+    Discount { discount: Cents },
+}
+
+/// The voucher an order uses, and what it takes off the order's subtotal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AppliedVoucher {
+    pub id: Uuid,
+    pub discount: Cents,
 }
 
 /// A status change that was refused, because the lifecycle does not allow it.
@@ -66,13 +78,18 @@ pub struct TransitionRefused {
 
 /// What [`Order::transition`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one per request, moved once: boxing would only add an allocation"
+)]
 pub enum Transition {
     /// The order already had that status: nothing changed, nothing is emitted.
     Unchanged,
-    /// The status changed from `from`; becoming `sent` emits `order.sent`.
+    /// The status changed from `from`; becoming `sent` emits `order.sent`, and becoming
+    /// `cancelled` emits `order.cancelled` if the order used a voucher.
     Changed {
         from: OrderStatus,
-        event: Option<OrderSent>,
+        event: Option<OrderEvent>,
     },
 }
 
@@ -82,21 +99,25 @@ pub struct StoredOrder {
     pub id: OrderId,
     pub customer_id: CustomerId,
     pub items: Vec<OrderItem>,
+    /// What the customer pays: the items' sum less the voucher's discount.
     pub total: Cents,
     pub currency: Currency,
+    pub voucher: Option<AppliedVoucher>,
     pub status: OrderStatus,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
-/// An order. Its fields are private: the total is computed from the items when the order is
-/// created, and the status moves only through [`Order::transition`].
+/// An order. Its fields are private: the subtotal is computed from the items when the order
+/// is created, a voucher's discount comes only through [`Order::apply`], and the status
+/// moves only through [`Order::transition`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Order {
     id: OrderId,
     customer_id: CustomerId,
     items: Vec<OrderItem>,
-    total: Money,
+    subtotal: Money,
+    voucher: Option<AppliedVoucher>,
     status: OrderStatus,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
@@ -133,21 +154,46 @@ impl Order {
         Ok(Self {
             id,
             customer_id,
-            total: Money::new(total_of(&items), currency),
+            subtotal: Money::new(total_of(&items), currency),
             items,
+            voucher: None,
             status: OrderStatus::Created,
             created_at: now,
             updated_at: now,
         })
     }
 
+    /// Takes `voucher` (which `hold` says which order has) off this new order placed at
+    /// `now`, by the domain's rule [`Voucher::discount`].
+    ///
+    /// # Errors
+    /// The [`Refusal`]; the order is unchanged.
+    pub fn apply(&mut self, voucher: &Voucher, hold: Hold, now: DateTime<Utc>) -> Result<(), Refusal> {
+        let discount = voucher.discount(hold, &self.customer_id, self.subtotal, now)?;
+        self.voucher = Some(AppliedVoucher {
+            id: voucher.id,
+            discount: discount.amount,
+        });
+        Ok(())
+    }
+
     /// An order read back from storage, checked against the same rules.
     ///
     /// # Errors
-    /// [`InvalidOrder`] when the stored order breaks a rule or its total is not its items'.
+    /// [`InvalidOrder`] when the stored order breaks a rule or its total is not its items'
+    /// less its discount.
     pub fn restore(stored: StoredOrder) -> Result<Self, InvalidOrder> {
         ItemCount::check(stored.items.len())?;
-        let computed = total_of(&stored.items);
+        let subtotal = total_of(&stored.items);
+        if let Some(voucher) = stored.voucher
+            && voucher.discount > subtotal
+        {
+            return Err(InvalidOrder::Discount {
+                discount: voucher.discount,
+            });
+        }
+        let discount = stored.voucher.map_or(0, |v| v.discount.get());
+        let computed = Cents::new(subtotal.get() - discount).expect("a discount is at most the subtotal");
         if computed != stored.total {
             return Err(InvalidOrder::TotalMismatch {
                 stored: stored.total,
@@ -158,7 +204,8 @@ impl Order {
             id: stored.id,
             customer_id: stored.customer_id,
             items: stored.items,
-            total: Money::new(computed, stored.currency),
+            subtotal: Money::new(subtotal, stored.currency),
+            voucher: stored.voucher,
             status: stored.status,
             created_at: stored.created_at,
             updated_at: stored.updated_at,
@@ -180,19 +227,62 @@ impl Order {
         }
         self.status = to;
         self.updated_at = stored_precision(at);
-        let event = (to == OrderStatus::Sent).then(|| self.sent_event());
+        let event = match to {
+            OrderStatus::Sent => Some(OrderEvent::Sent(self.sent_event())),
+            OrderStatus::Cancelled => self.voucher.map(|voucher| {
+                OrderEvent::Cancelled(OrderCancelled {
+                    event_id: Uuid::now_v7(),
+                    event_type: ORDER_CANCELLED_EVENT_TYPE.to_owned(),
+                    schema_version: 1,
+                    occurred_at: self.updated_at,
+                    order_id: self.id.as_uuid(),
+                    customer_id: self.customer_id.as_str().to_owned(),
+                    voucher_id: voucher.id,
+                    request_id: None,
+                    traceparent: None,
+                })
+            }),
+            _ => None,
+        };
         Ok(Transition::Changed { from, event })
     }
 
     fn sent_event(&self) -> OrderSent {
-        OrderSent::new(
+        let total = self.total();
+        let event = OrderSent::new(
             Uuid::now_v7(),
             self.updated_at,
             self.id.as_uuid(),
             self.customer_id.as_str().to_owned(),
-            self.total.amount.get(),
-            self.total.currency.code().to_owned(),
-        )
+            total.amount.get(),
+            total.currency.code().to_owned(),
+        );
+        match self.voucher {
+            Some(voucher) => event.with_voucher(voucher.id, voucher.discount.get()),
+            None => event,
+        }
+    }
+
+    /// The `order.placed` event a new order that uses a voucher is stored with; `None` for
+    /// an order without one.
+    pub fn placed_event(&self) -> Option<OrderEvent> {
+        let voucher = self.voucher?;
+        let total = self.total();
+        Some(OrderEvent::Placed(OrderPlaced {
+            event_id: Uuid::now_v7(),
+            event_type: ORDER_PLACED_EVENT_TYPE.to_owned(),
+            schema_version: 1,
+            occurred_at: self.created_at,
+            order_id: self.id.as_uuid(),
+            customer_id: self.customer_id.as_str().to_owned(),
+            voucher_id: voucher.id,
+            subtotal_cents: self.subtotal.amount.get(),
+            discount_cents: voucher.discount.get(),
+            total_cents: total.amount.get(),
+            currency: total.currency.code().to_owned(),
+            request_id: None,
+            traceparent: None,
+        }))
     }
 
     pub fn id(&self) -> OrderId {
@@ -208,8 +298,28 @@ impl Order {
     }
 
     /// Sum of quantity x unit price over the items.
+    pub fn subtotal(&self) -> Money {
+        self.subtotal
+    }
+
+    /// The voucher the order uses, if any, with its discount.
+    pub fn voucher(&self) -> Option<AppliedVoucher> {
+        self.voucher
+    }
+
+    /// What the voucher takes off the subtotal (zero without one).
+    pub fn discount(&self) -> Money {
+        let cents = self.voucher.map_or(Cents::ZERO, |v| v.discount);
+        Money::new(cents, self.subtotal.currency)
+    }
+
+    /// What the customer pays: the subtotal less the discount.
     pub fn total(&self) -> Money {
-        self.total
+        let cents = self.subtotal.amount.get() - self.discount().amount.get();
+        Money::new(
+            Cents::new(cents).expect("a discount is at most the subtotal"),
+            self.subtotal.currency,
+        )
     }
 
     pub fn status(&self) -> OrderStatus {
@@ -306,7 +416,7 @@ pub(crate) mod tests {
                 assert_eq!((was, order.status()), (from, to));
                 assert_eq!(order.updated_at(), stored_precision(at));
                 match event {
-                    Some(event) => {
+                    Some(OrderEvent::Sent(event)) => {
                         assert_eq!(to, OrderStatus::Sent);
                         assert_eq!(event.order_id, order.id().as_uuid());
                         assert_eq!(event.customer_id, "cust-1");
@@ -315,6 +425,7 @@ pub(crate) mod tests {
                         assert_eq!(event.occurred_at, order.updated_at());
                     }
                     None => assert_ne!(to, OrderStatus::Sent, "becoming sent must emit order.sent"),
+                    Some(other) => panic!("an order without a voucher emits only order.sent: {other:?}"),
                 }
             }
         }
@@ -354,6 +465,7 @@ pub(crate) mod tests {
             items: order.items().to_vec(),
             total: order.total().amount,
             currency: Currency::Eur,
+            voucher: None,
             status: order.status(),
             created_at: order.created_at(),
             updated_at: order.updated_at(),
@@ -373,5 +485,139 @@ pub(crate) mod tests {
             ..stored
         };
         assert_eq!(Order::restore(no_items), Err(InvalidOrder::ItemCount(InvalidItemCount)));
+    }
+
+    /// A voucher of `cents` for `cust-1`, valid for an hour.
+    fn voucher(cents: i64) -> Voucher {
+        let now = Utc::now();
+        Voucher::parse(
+            Uuid::now_v7(),
+            crate::application::domain::voucher::tests::digest(),
+            "cust-1".into(),
+            cents,
+            "EUR",
+            now,
+            now + chrono::Duration::hours(1),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_voucher_makes_the_total_the_subtotal_less_its_discount() {
+        let mut order = order_in(OrderStatus::Created, &[(1, 10_400)]);
+        let voucher = voucher(500);
+        order.apply(&voucher, Hold::Free, Utc::now()).unwrap();
+        assert_eq!(
+            (
+                order.subtotal().amount.get(),
+                order.discount().amount.get(),
+                order.total().amount.get()
+            ),
+            (10_400, 500, 9_900)
+        );
+        let Some(OrderEvent::Placed(placed)) = order.placed_event() else {
+            panic!("an order with a voucher is placed with an event")
+        };
+        assert_eq!(
+            (
+                placed.voucher_id,
+                placed.subtotal_cents,
+                placed.discount_cents,
+                placed.total_cents
+            ),
+            (voucher.id, 10_400, 500, 9_900)
+        );
+        assert_eq!(placed.order_id, order.id().as_uuid());
+
+        let mut sent = order.clone();
+        let Transition::Changed {
+            event: Some(OrderEvent::Sent(event)),
+            ..
+        } = sent.transition(OrderStatus::Sent, Utc::now()).unwrap()
+        else {
+            panic!("sending emits order.sent")
+        };
+        assert_eq!(
+            (
+                event.total_cents,
+                event.subtotal_cents,
+                event.discount_cents,
+                event.voucher_id
+            ),
+            (9_900, Some(10_400), Some(500), Some(voucher.id)),
+            "the earning rule reads total_cents: what the customer paid"
+        );
+
+        let mut cancelled = order.clone();
+        let Transition::Changed {
+            event: Some(OrderEvent::Cancelled(event)),
+            ..
+        } = cancelled.transition(OrderStatus::Cancelled, Utc::now()).unwrap()
+        else {
+            panic!("cancelling an order with a voucher emits order.cancelled")
+        };
+        assert_eq!((event.order_id, event.voucher_id), (order.id().as_uuid(), voucher.id));
+    }
+
+    #[test]
+    fn an_order_without_a_voucher_is_placed_and_cancelled_without_an_event() {
+        let mut order = order_in(OrderStatus::Created, &[(1, 10_400)]);
+        assert_eq!(order.placed_event(), None);
+        assert_eq!(order.discount().amount, Cents::ZERO);
+        assert!(matches!(
+            order.transition(OrderStatus::Cancelled, Utc::now()),
+            Ok(Transition::Changed { event: None, .. })
+        ));
+    }
+
+    #[test]
+    fn a_refused_voucher_leaves_the_order_as_it_was() {
+        let mut order = order_in(OrderStatus::Created, &[(1, 10_400)]);
+        let before = order.clone();
+        let taken = Hold::Reserved(OrderId::generate());
+        assert_eq!(order.apply(&voucher(500), taken, Utc::now()), Err(Refusal::Held));
+        assert_eq!(order, before);
+    }
+
+    #[test]
+    fn a_voucher_worth_more_than_the_subtotal_makes_it_free_and_no_less() {
+        let mut order = order_in(OrderStatus::Created, &[(1, 300)]);
+        order.apply(&voucher(500), Hold::Free, Utc::now()).unwrap();
+        assert_eq!((order.discount().amount.get(), order.total().amount.get()), (300, 0));
+    }
+
+    #[test]
+    fn a_stored_order_with_a_voucher_is_checked_against_its_discount() {
+        let mut order = order_in(OrderStatus::Created, &[(1, 10_400)]);
+        order.apply(&voucher(500), Hold::Free, Utc::now()).unwrap();
+        let stored = StoredOrder {
+            id: order.id(),
+            customer_id: order.customer_id().clone(),
+            items: order.items().to_vec(),
+            total: order.total().amount,
+            currency: Currency::Eur,
+            voucher: order.voucher(),
+            status: order.status(),
+            created_at: order.created_at(),
+            updated_at: order.updated_at(),
+        };
+        assert_eq!(Order::restore(stored.clone()), Ok(order.clone()));
+        let undiscounted = StoredOrder {
+            total: order.subtotal().amount,
+            ..stored.clone()
+        };
+        assert!(matches!(
+            Order::restore(undiscounted),
+            Err(InvalidOrder::TotalMismatch { .. })
+        ));
+        let too_much = StoredOrder {
+            voucher: Some(AppliedVoucher {
+                id: Uuid::now_v7(),
+                discount: Cents::new(10_401).unwrap(),
+            }),
+            total: Cents::ZERO,
+            ..stored
+        };
+        assert!(matches!(Order::restore(too_much), Err(InvalidOrder::Discount { .. })));
     }
 }

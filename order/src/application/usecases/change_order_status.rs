@@ -81,7 +81,7 @@ impl ChangeOrderStatus {
                 if event.is_some() {
                     self.relay.event_stored();
                 }
-                let event_id = event.map(|e| e.event_id.to_string());
+                let event_id = event.map(|e| e.event_id().to_string());
                 tracing::info!(%from, event_id, "order status changed");
                 metrics::counter!("order_status_changes_total", "to" => target.as_str()).increment(1);
                 return Ok(StatusChange { order, changed: true });
@@ -95,6 +95,7 @@ impl ChangeOrderStatus {
 #[cfg(test)]
 mod tests {
     use checkout_auth::Scope;
+    use checkout_contract::events::OrderEvent;
     use mockall::Sequence;
 
     use super::*;
@@ -199,7 +200,7 @@ mod tests {
         repo.expect_save_transition()
             .withf(move |_, _, event| {
                 event.is_some_and(|e| {
-                    e.order_id == id.as_uuid() && e.total_cents == 12_000 && e.request_id.as_deref() == Some("req-1")
+                    matches!(e, OrderEvent::Sent(e) if e.order_id == id.as_uuid() && e.total_cents == 12_000 && e.request_id.as_deref() == Some("req-1"))
                 })
             })
             .times(1)

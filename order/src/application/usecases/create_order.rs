@@ -1,23 +1,31 @@
 use std::sync::Arc;
 
+use checkout_contract::trace::TraceContext;
+use checkout_domain::VoucherCode;
 use chrono::Utc;
 use serde::Serialize;
 
 use crate::application::{
     domain::{
-        Currency, CustomerId, IdempotencyKey, InvalidOrder, Order, OrderId, OrderItem, OrderLine,
+        CallersKey, Currency, CustomerId, IdempotencyKey, InvalidOrder, Order, OrderId, OrderItem, OrderLine, Refusal,
         access::{self, AccessDenied, Principal},
     },
-    ports::{Catalog, CreateOutcome, OrderRepository, RepositoryError},
+    ports::{Catalog, CreateOutcome, OrderRepository, RelaySignal, RepositoryError, VoucherRepository},
 };
 
+/// How many times to re-read a voucher that another order took between its reading and the
+/// order's storing. A voucher can be given back in between, so a second round may find it
+/// free; a third that still loses reports it held.
+const VOUCHER_ROUNDS: usize = 3;
+
 /// A request to create an order, every part of it already valid: which products and how
-/// many; their names and prices come from the catalog.
+/// many (their names and prices come from the catalog), and the voucher to spend on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewOrder {
     pub customer_id: CustomerId,
     pub lines: Vec<OrderLine>,
     pub currency: Currency,
+    pub voucher_code: Option<VoucherCode>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +41,9 @@ pub enum CreateOrderError {
     KeyReused,
     #[error("a request with this Idempotency-Key is still being processed; retry later")]
     KeyInFlight,
+    /// The voucher cannot be used by this order; nothing was stored.
+    #[error(transparent)]
+    Voucher(#[from] Refusal),
     #[error(transparent)]
     Repository(#[from] RepositoryError),
 }
@@ -45,10 +56,13 @@ pub struct Created {
 }
 
 /// Prices a new order from the catalog (each line takes its product's name and price now),
-/// builds it (the domain computes its total) and stores it in status `created`.
+/// builds it (the domain computes its total, and its discount if it spends a voucher) and
+/// stores it in status `created`, holding its voucher.
 pub struct CreateOrder {
     orders: Arc<dyn OrderRepository>,
     catalog: Arc<dyn Catalog>,
+    vouchers: Arc<dyn VoucherRepository>,
+    relay: Arc<dyn RelaySignal>,
 }
 
 /// What makes two creation requests with one key "the same body": what the customer asked
@@ -60,6 +74,9 @@ struct Fingerprint<'a> {
     customer_id: &'a str,
     currency: &'a str,
     items: Vec<(&'a str, u32)>,
+    /// The voucher's digest: the fingerprint is stored, and the code must not be.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    voucher: Option<String>,
 }
 
 fn fingerprint(new: &NewOrder) -> String {
@@ -68,13 +85,24 @@ fn fingerprint(new: &NewOrder) -> String {
         customer_id: new.customer_id.as_str(),
         currency: new.currency.code(),
         items,
+        voucher: new.voucher_code.as_ref().map(VoucherCode::digest),
     };
     serde_json::to_string(&print).expect("fingerprints serialize")
 }
 
 impl CreateOrder {
-    pub fn new(orders: Arc<dyn OrderRepository>, catalog: Arc<dyn Catalog>) -> Self {
-        Self { orders, catalog }
+    pub fn new(
+        orders: Arc<dyn OrderRepository>,
+        catalog: Arc<dyn Catalog>,
+        vouchers: Arc<dyn VoucherRepository>,
+        relay: Arc<dyn RelaySignal>,
+    ) -> Self {
+        Self {
+            orders,
+            catalog,
+            vouchers,
+            relay,
+        }
     }
 
     /// Each line at its product's name and price, or the indexes of the lines whose SKU
@@ -103,10 +131,14 @@ impl CreateOrder {
     /// the same key and body within 24 hours gets that same order back, creating nothing. A
     /// request sent while the first is still being stored waits for it and gets its order.
     ///
+    /// A voucher is checked by the domain ([`Order::apply`]) and held for the order in the
+    /// order's own write, so that of concurrent orders with one code exactly one gets it.
+    ///
     /// # Errors
     /// [`CreateOrderError::Forbidden`] if `caller` may not create orders or not for this
     /// customer, [`CreateOrderError::UnknownProducts`] for lines whose SKU names no active
-    /// product, [`CreateOrderError::Invalid`] for an order the domain refuses (nothing is stored),
+    /// product, [`CreateOrderError::Invalid`] for an order the domain refuses,
+    /// [`CreateOrderError::Voucher`] for a voucher it cannot use (nothing is stored),
     /// [`CreateOrderError::KeyReused`] for a key used with another body,
     /// [`CreateOrderError::KeyInFlight`] when the first request with the key is still being
     /// stored after the repository's wait, or a repository failure.
@@ -116,29 +148,66 @@ impl CreateOrder {
         caller: &Principal,
         new: NewOrder,
         idempotency_key: Option<&IdempotencyKey>,
+        trace: &TraceContext,
     ) -> Result<Created, CreateOrderError> {
         access::CREATE.check(caller)?;
         access::acting_for(caller, &new.customer_id)?;
         let idempotency_key = idempotency_key.map(|key| key.of_caller(caller.subject()));
         let fingerprint = idempotency_key.as_ref().map(|_| fingerprint(&new));
+        let keyed = idempotency_key.as_ref().zip(fingerprint.as_deref());
         let items = match self.priced(&new.lines) {
             Ok(items) => items,
             // A retry of a creation whose product has left the catalog since still gets the
             // order it created.
-            Err(unpriced) => match idempotency_key.as_ref().zip(fingerprint.as_deref()) {
-                Some((key, print)) => match self.orders.recorded(key, print).await? {
-                    Some(outcome) => return answer(outcome, None),
-                    None => return Err(unpriced),
-                },
-                None => return Err(unpriced),
-            },
+            Err(unpriced) => return self.replay_or(keyed, unpriced).await,
         };
         let order = Order::new(OrderId::generate(), new.customer_id, items, new.currency, Utc::now())?;
-        let keyed = idempotency_key.as_ref().zip(fingerprint.as_deref());
-        let span = tracing::Span::current();
-        span.record("order_id", tracing::field::display(order.id()));
-        let outcome = self.orders.create(&order, keyed).await?;
-        answer(outcome, Some(order))
+        tracing::Span::current().record("order_id", tracing::field::display(order.id()));
+        let Some(code) = new.voucher_code else {
+            let outcome = self.orders.create(&order, None, keyed).await?;
+            return answer(outcome, Some(order));
+        };
+        let digest = code.digest();
+        for _ in 0..VOUCHER_ROUNDS {
+            let mut order = order.clone();
+            let found = self.vouchers.find(&digest).await?;
+            let applied = match &found {
+                Some((voucher, hold)) => order.apply(voucher, *hold, Utc::now()),
+                None => Err(Refusal::Unknown),
+            };
+            if let Err(refusal) = applied {
+                // A retry finds the voucher held by the order its first request created.
+                return self.replay_or(keyed, refusal.into()).await;
+            }
+            let placed = order.placed_event().map(|e| e.with_trace(trace));
+            match self.orders.create(&order, placed.as_ref(), keyed).await? {
+                CreateOutcome::VoucherTaken => {
+                    tracing::debug!("voucher taken by another order meanwhile; re-reading it");
+                }
+                outcome => {
+                    if matches!(outcome, CreateOutcome::Created) {
+                        self.relay.event_stored();
+                    }
+                    return answer(outcome, Some(order));
+                }
+            }
+        }
+        Err(Refusal::Held.into())
+    }
+
+    /// What an earlier creation with this key recorded, if there is one; else `err`.
+    async fn replay_or(
+        &self,
+        keyed: Option<(&CallersKey, &str)>,
+        err: CreateOrderError,
+    ) -> Result<Created, CreateOrderError> {
+        match keyed {
+            Some((key, print)) => match self.orders.recorded(key, print).await? {
+                Some(outcome) => answer(outcome, None),
+                None => Err(err),
+            },
+            None => Err(err),
+        }
     }
 }
 
@@ -148,6 +217,8 @@ fn answer(outcome: CreateOutcome, order: Option<Order>) -> Result<Created, Creat
         (CreateOutcome::Created, Some(order)) => {
             tracing::info!(
                 total_cents = order.total().amount.get(),
+                discount_cents = order.discount().amount.get(),
+                voucher_id = order.voucher().map(|v| tracing::field::display(v.id)),
                 items = order.items().len(),
                 "order created"
             );
@@ -167,17 +238,20 @@ fn answer(outcome: CreateOutcome, order: Option<Order>) -> Result<Created, Creat
         }
         (CreateOutcome::Mismatch, _) => Err(CreateOrderError::KeyReused),
         (CreateOutcome::InFlight, _) => Err(CreateOrderError::KeyInFlight),
+        (CreateOutcome::VoucherTaken, _) => Err(Refusal::Held.into()),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use checkout_auth::Scope;
+    use checkout_contract::events::OrderEvent;
 
     use super::*;
     use crate::application::{
+        domain::Hold,
         domain::{InvalidItemCount, OrderStatus, Product, ProductName, Quantity, Sku, UnitPrice},
-        ports::MockOrderRepository,
+        ports::{MockOrderRepository, MockRelaySignal, MockVoucherRepository},
     };
 
     /// A catalog in which `P-<cents>` is an active product at that price, `OFF-<cents>` an
@@ -205,7 +279,12 @@ mod tests {
     }
 
     fn create_order(repo: MockOrderRepository) -> CreateOrder {
-        CreateOrder::new(Arc::new(repo), Arc::new(PriceList))
+        CreateOrder::new(
+            Arc::new(repo),
+            Arc::new(PriceList),
+            Arc::new(MockVoucherRepository::new()),
+            Arc::new(MockRelaySignal::new()),
+        )
     }
 
     fn lines(skus: &[(i64, &str)]) -> NewOrder {
@@ -219,6 +298,7 @@ mod tests {
                 })
                 .collect(),
             currency: Currency::Eur,
+            voucher_code: None,
         }
     }
 
@@ -233,9 +313,9 @@ mod tests {
         let mut repo = MockOrderRepository::new();
         repo.expect_create()
             .times(1)
-            .returning(|_, _| Ok(CreateOutcome::Created));
+            .returning(|_, _, _| Ok(CreateOutcome::Created));
         let created = create_order(repo)
-            .execute(&customer(), request(&[(2, 1_250)]), None)
+            .execute(&customer(), request(&[(2, 1_250)]), None, &TraceContext::default())
             .await
             .unwrap();
         let item = &created.order.items()[0];
@@ -256,6 +336,7 @@ mod tests {
                 &customer(),
                 lines(&[(1, "P-100"), (1, "NOPE"), (1, "OFF-100")]),
                 Some(&key("k")),
+                &TraceContext::default(),
             )
             .await
             .unwrap_err();
@@ -289,7 +370,12 @@ mod tests {
             .times(1)
             .returning(move |_, _| Ok(Some(CreateOutcome::Replay(stored.clone()))));
         let created = create_order(repo)
-            .execute(&customer(), lines(&[(1, "OFF-100")]), Some(&key("k-9")))
+            .execute(
+                &customer(),
+                lines(&[(1, "OFF-100")]),
+                Some(&key("k-9")),
+                &TraceContext::default(),
+            )
             .await
             .unwrap();
         assert!(created.replayed);
@@ -299,7 +385,12 @@ mod tests {
         repo.expect_recorded()
             .returning(|_, _| Ok(Some(CreateOutcome::Mismatch)));
         let err = create_order(repo)
-            .execute(&customer(), lines(&[(1, "OFF-100")]), Some(&key("k-9")))
+            .execute(
+                &customer(),
+                lines(&[(1, "OFF-100")]),
+                Some(&key("k-9")),
+                &TraceContext::default(),
+            )
             .await
             .unwrap_err();
         assert!(matches!(err, CreateOrderError::KeyReused), "{err:?}");
@@ -322,16 +413,22 @@ mod tests {
     async fn a_valid_order_is_stored_with_the_computed_total() {
         let mut repo = MockOrderRepository::new();
         repo.expect_create()
-            .withf(|order, key| {
+            .withf(|order, event, key| {
                 order.total().amount.get() == 3 * 1_999 + 500
                     && order.customer_id().as_str() == "cust-7"
                     && order.status() == OrderStatus::Created
                     && key.is_none()
+                    && event.is_none()
             })
             .times(1)
-            .returning(|_, _| Ok(CreateOutcome::Created));
+            .returning(|_, _, _| Ok(CreateOutcome::Created));
         let created = create_order(repo)
-            .execute(&customer(), request(&[(3, 1_999), (1, 500)]), None)
+            .execute(
+                &customer(),
+                request(&[(3, 1_999), (1, 500)]),
+                None,
+                &TraceContext::default(),
+            )
             .await
             .unwrap();
         assert_eq!(created.order.total().amount.get(), 6_497);
@@ -343,7 +440,7 @@ mod tests {
         let mut repo = MockOrderRepository::new();
         repo.expect_create().never();
         let err = create_order(repo)
-            .execute(&customer(), request(&[]), Some(&key("k")))
+            .execute(&customer(), request(&[]), Some(&key("k")), &TraceContext::default())
             .await
             .unwrap_err();
         assert!(
@@ -358,9 +455,14 @@ mod tests {
     #[tokio::test]
     async fn a_storage_failure_is_reported() {
         let mut repo = MockOrderRepository::new();
-        repo.expect_create().times(1).returning(|_, _| Err(unavailable()));
+        repo.expect_create().times(1).returning(|_, _, _| Err(unavailable()));
         let err = create_order(repo)
-            .execute(&customer(), request(&[(1, 100)]), Some(&key("k-1")))
+            .execute(
+                &customer(),
+                request(&[(1, 100)]),
+                Some(&key("k-1")),
+                &TraceContext::default(),
+            )
             .await
             .unwrap_err();
         assert!(matches!(
@@ -374,13 +476,18 @@ mod tests {
         let expected = fingerprint(&request(&[(1, 100)]));
         let mut repo = MockOrderRepository::new();
         repo.expect_create()
-            .withf(move |_, key| {
+            .withf(move |_, _, key| {
                 key.is_some_and(|(k, print)| k.key() == "k-2" && k.caller() == "cust-7" && print == expected)
             })
             .times(1)
-            .returning(|_, _| Ok(CreateOutcome::Created));
+            .returning(|_, _, _| Ok(CreateOutcome::Created));
         let created = create_order(repo)
-            .execute(&customer(), request(&[(1, 100)]), Some(&key("k-2")))
+            .execute(
+                &customer(),
+                request(&[(1, 100)]),
+                Some(&key("k-2")),
+                &TraceContext::default(),
+            )
             .await
             .unwrap();
         assert!(!created.replayed);
@@ -393,9 +500,14 @@ mod tests {
         let replay = first.clone();
         repo.expect_create()
             .times(1)
-            .returning(move |_, _| Ok(CreateOutcome::Replay(replay.clone())));
+            .returning(move |_, _, _| Ok(CreateOutcome::Replay(replay.clone())));
         let created = create_order(repo)
-            .execute(&customer(), request(&[(1, 100)]), Some(&key("k")))
+            .execute(
+                &customer(),
+                request(&[(1, 100)]),
+                Some(&key("k")),
+                &TraceContext::default(),
+            )
             .await
             .unwrap();
         assert!(created.replayed);
@@ -409,9 +521,16 @@ mod tests {
             (CreateOutcome::InFlight, "still"),
         ] {
             let mut repo = MockOrderRepository::new();
-            repo.expect_create().times(1).returning(move |_, _| Ok(outcome.clone()));
+            repo.expect_create()
+                .times(1)
+                .returning(move |_, _, _| Ok(outcome.clone()));
             let err = create_order(repo)
-                .execute(&customer(), request(&[(1, 100)]), Some(&key("k")))
+                .execute(
+                    &customer(),
+                    request(&[(1, 100)]),
+                    Some(&key("k")),
+                    &TraceContext::default(),
+                )
                 .await
                 .unwrap_err();
             assert!(err.to_string().contains(expected), "{err}");
@@ -441,7 +560,7 @@ mod tests {
             let mut repo = MockOrderRepository::new();
             repo.expect_create().never();
             let err = create_order(repo)
-                .execute(&caller, request(&[(1, 100)]), Some(&key("k")))
+                .execute(&caller, request(&[(1, 100)]), Some(&key("k")), &TraceContext::default())
                 .await
                 .unwrap_err();
             assert!(
@@ -455,14 +574,181 @@ mod tests {
     async fn a_services_own_token_creates_orders_for_any_customer() {
         let mut repo = MockOrderRepository::new();
         repo.expect_create()
-            .withf(|order, _| order.customer_id().as_str() == "cust-7")
+            .withf(|order, _, _| order.customer_id().as_str() == "cust-7")
             .times(1)
-            .returning(|_, _| Ok(CreateOutcome::Created));
+            .returning(|_, _, _| Ok(CreateOutcome::Created));
         let checkout = Principal::new("checkout", [Scope::OrdersWrite]).with_token_ids(Some("checkout".into()), None);
         let created = create_order(repo)
-            .execute(&checkout, request(&[(1, 100)]), None)
+            .execute(&checkout, request(&[(1, 100)]), None, &TraceContext::default())
             .await
             .unwrap();
         assert_eq!(created.order.customer_id().as_str(), "cust-7");
+    }
+
+    /// `cust-7`'s voucher of 5.00 EUR with code [`CODE`], valid for an hour.
+    fn voucher() -> crate::application::domain::Voucher {
+        let now = Utc::now();
+        crate::application::domain::Voucher::parse(
+            uuid::Uuid::now_v7(),
+            VoucherCode::parse(CODE).unwrap().digest(),
+            "cust-7".into(),
+            500,
+            "EUR",
+            now,
+            now + chrono::Duration::hours(1),
+        )
+        .unwrap()
+    }
+
+    const CODE: &str = "7K3M-QX9P-2HBD-W4RT";
+
+    fn with_code(mut new: NewOrder) -> NewOrder {
+        new.voucher_code = Some(VoucherCode::parse(CODE).unwrap());
+        new
+    }
+
+    /// The voucher repository finding `found` for [`CODE`]'s digest `times` times.
+    fn vouchers_finding(
+        found: Option<(crate::application::domain::Voucher, Hold)>,
+        times: usize,
+    ) -> MockVoucherRepository {
+        let digest = VoucherCode::parse(CODE).unwrap().digest();
+        let mut vouchers = MockVoucherRepository::new();
+        vouchers
+            .expect_find()
+            .withf(move |d| d == digest)
+            .times(times)
+            .returning(move |_| Ok(found.clone()));
+        vouchers
+    }
+
+    fn checkout(repo: MockOrderRepository, vouchers: MockVoucherRepository, signals: usize) -> CreateOrder {
+        let mut signal = MockRelaySignal::new();
+        signal.expect_event_stored().times(signals).return_const(());
+        CreateOrder::new(
+            Arc::new(repo),
+            Arc::new(PriceList),
+            Arc::new(vouchers),
+            Arc::new(signal),
+        )
+    }
+
+    #[tokio::test]
+    async fn a_voucher_comes_off_the_subtotal_and_the_order_is_stored_with_its_placed_event() {
+        let voucher = voucher();
+        let id = voucher.id;
+        let mut repo = MockOrderRepository::new();
+        repo.expect_create()
+            .withf(move |order, event, _| {
+                order.voucher().is_some_and(|v| v.id == id)
+                    && order.total().amount.get() == 9_900
+                    && matches!(event, Some(OrderEvent::Placed(p))
+                        if p.voucher_id == id && p.discount_cents == 500 && p.request_id.as_deref() == Some("req-2"))
+            })
+            .times(1)
+            .returning(|_, _, _| Ok(CreateOutcome::Created));
+        let trace = TraceContext {
+            request_id: Some("req-2".into()),
+            traceparent: None,
+        };
+        let created = checkout(repo, vouchers_finding(Some((voucher, Hold::Free)), 1), 1)
+            .execute(&customer(), with_code(request(&[(1, 10_400)])), None, &trace)
+            .await
+            .unwrap();
+        assert_eq!(
+            (
+                created.order.subtotal().amount.get(),
+                created.order.discount().amount.get()
+            ),
+            (10_400, 500)
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unknown_code_and_another_customers_code_get_the_same_refusal_and_nothing_is_stored() {
+        let mut theirs = voucher();
+        theirs.customer_id = CustomerId::parse("someone-else").unwrap();
+        for found in [None, Some((theirs, Hold::Free))] {
+            let mut repo = MockOrderRepository::new();
+            repo.expect_create().never();
+            let err = checkout(repo, vouchers_finding(found, 1), 0)
+                .execute(
+                    &customer(),
+                    with_code(request(&[(1, 10_400)])),
+                    None,
+                    &TraceContext::default(),
+                )
+                .await
+                .unwrap_err();
+            assert!(matches!(err, CreateOrderError::Voucher(Refusal::Unknown)), "{err:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_voucher_taken_meanwhile_is_read_again_and_refused_as_held() {
+        let voucher = voucher();
+        let mut vouchers = MockVoucherRepository::new();
+        let mut reads = mockall::Sequence::new();
+        let free = voucher.clone();
+        vouchers
+            .expect_find()
+            .times(1)
+            .in_sequence(&mut reads)
+            .returning(move |_| Ok(Some((free.clone(), Hold::Free))));
+        let other = OrderId::generate();
+        vouchers
+            .expect_find()
+            .times(1)
+            .in_sequence(&mut reads)
+            .returning(move |_| Ok(Some((voucher.clone(), Hold::Reserved(other)))));
+        let mut repo = MockOrderRepository::new();
+        repo.expect_create()
+            .times(1)
+            .returning(|_, _, _| Ok(CreateOutcome::VoucherTaken));
+        let err = checkout(repo, vouchers, 0)
+            .execute(
+                &customer(),
+                with_code(request(&[(1, 10_400)])),
+                None,
+                &TraceContext::default(),
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(err, CreateOrderError::Voucher(Refusal::Held)), "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn a_retry_finds_the_voucher_held_by_its_first_order_and_gets_that_order() {
+        let first = crate::application::domain::fixtures::order_in(OrderStatus::Created, &[(1, 10_400)]);
+        let voucher = voucher();
+        let mut repo = MockOrderRepository::new();
+        repo.expect_create().never();
+        let replay = first.clone();
+        repo.expect_recorded()
+            .times(1)
+            .returning(move |_, _| Ok(Some(CreateOutcome::Replay(replay.clone()))));
+        let created = checkout(
+            repo,
+            vouchers_finding(Some((voucher, Hold::Reserved(first.id()))), 1),
+            0,
+        )
+        .execute(
+            &customer(),
+            with_code(request(&[(1, 10_400)])),
+            Some(&key("k-3")),
+            &TraceContext::default(),
+        )
+        .await
+        .unwrap();
+        assert!(created.replayed);
+        assert_eq!(created.order.id(), first.id());
+    }
+
+    #[test]
+    fn the_key_of_an_order_with_a_voucher_remembers_its_digest_never_its_code() {
+        let print = fingerprint(&with_code(request(&[(1, 100)])));
+        assert!(print.contains(&VoucherCode::parse(CODE).unwrap().digest()), "{print}");
+        assert!(!print.contains("7K3M"), "{print}");
+        assert_ne!(print, fingerprint(&request(&[(1, 100)])));
     }
 }

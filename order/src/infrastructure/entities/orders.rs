@@ -10,8 +10,13 @@ pub struct Model {
     /// `[{"sku", "quantity", "unit_price_cents"}]`; items are only ever read with their order.
     #[sea_orm(column_type = "JsonBinary")]
     pub items: Json,
+    /// What the customer pays: the items' sum less `discount_cents`.
     pub total_cents: i64,
     pub currency: String,
+    /// The voucher the order used, if any.
+    pub voucher_id: Option<Uuid>,
+    /// What the voucher took off (0 without one).
+    pub discount_cents: i64,
     pub status: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -8,6 +8,7 @@ mod m20261123_000003_create_idempotency_keys;
 mod m20261201_000004_scope_idempotency_keys_by_caller;
 mod m20261207_000005_create_products;
 mod m20261207_000006_create_vouchers;
+mod m20261207_000007_orders_use_vouchers;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000004_scope_idempotency_keys_by_caller::Migration),
             Box::new(m20261207_000005_create_products::Migration),
             Box::new(m20261207_000006_create_vouchers::Migration),
+            Box::new(m20261207_000007_orders_use_vouchers::Migration),
         ]
     }
 }

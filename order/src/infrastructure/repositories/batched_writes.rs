@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use async_trait::async_trait;
-use checkout_contract::events::OrderSent;
+use checkout_contract::events::OrderEvent;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use serde::Serialize;
 use uuid::Uuid;
@@ -14,7 +14,8 @@ use checkout_db::BatchWrite;
 use super::{repository_error, rows::StoredItem};
 use crate::application::ports::RepositoryError;
 
-/// A new order's row, as the batch's JSON carries it to [`INSERT_ORDERS`].
+/// A new order's row, as the batch's JSON carries it to [`INSERT_ORDERS`], with its
+/// `order.placed` event if it uses a voucher.
 #[derive(Debug, Serialize)]
 pub struct NewOrderRow {
     pub id: Uuid,
@@ -22,37 +23,71 @@ pub struct NewOrderRow {
     pub items: Vec<StoredItem>,
     pub total_cents: i64,
     pub currency: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub voucher_id: Option<Uuid>,
+    pub discount_cents: i64,
     pub status: &'static str,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event: Option<EventRow>,
 }
 
-/// The insert of a batch of new orders: `$1` is the batch as a JSON array of
-/// [`NewOrderRow`]s. One statement text whatever the batch's size, so every connection
-/// prepares it once.
+/// The insert of a batch of new orders, as one statement: `$1` is the batch as a JSON array
+/// of [`NewOrderRow`]s. An order that uses a voucher holds it first, only if no order holds
+/// it and it is the order's customer's (row locks make concurrent holds of one voucher wait
+/// for each other and re-check; two orders of one batch cannot both hold it); an order whose
+/// hold failed is not inserted. The ids of the orders inserted come back. One statement text
+/// whatever the batch's size, so every connection prepares it once.
 const INSERT_ORDERS: &str = r#"
-INSERT INTO orders (id, customer_id, items, total_cents, currency, status, created_at, updated_at)
-SELECT id, customer_id, items, total_cents, currency, status, created_at, updated_at
-FROM jsonb_to_recordset($1::jsonb) AS r(
-    id uuid, customer_id text, items jsonb, total_cents bigint, currency text, status text,
-    created_at timestamptz, updated_at timestamptz
+WITH input AS (
+    SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(
+        id uuid, customer_id text, items jsonb, total_cents bigint, currency text,
+        voucher_id uuid, discount_cents bigint, status text,
+        created_at timestamptz, updated_at timestamptz, event jsonb
+    )
+),
+held AS (
+    UPDATE vouchers v SET held_by = i.id
+    FROM input i
+    WHERE v.id = i.voucher_id AND v.held_by IS NULL AND v.customer_id = i.customer_id
+    RETURNING i.id
+),
+placed AS (
+    INSERT INTO orders (id, customer_id, items, total_cents, currency, voucher_id, discount_cents,
+                        status, created_at, updated_at)
+    SELECT id, customer_id, items, total_cents, currency, voucher_id, discount_cents,
+           status, created_at, updated_at
+    FROM input i
+    WHERE i.voucher_id IS NULL OR i.id IN (SELECT id FROM held)
+    RETURNING id
+),
+events AS (
+    INSERT INTO outbox (id, aggregate_id, event_type, payload, created_at, next_attempt_at)
+    SELECT (i.event->>'event_id')::uuid, i.id, i.event->>'event_type', i.event->'payload',
+           (i.event->>'occurred_at')::timestamptz, (i.event->>'occurred_at')::timestamptz
+    FROM input i JOIN placed p ON p.id = i.id
+    WHERE i.event IS NOT NULL
+    RETURNING aggregate_id
 )
+SELECT id FROM placed
 "#;
 
-/// New orders without an idempotency key: one `INSERT` per batch; if it fails, the rows are
-/// written one by one, so a bad row fails alone.
+/// New orders without an idempotency key: one statement per batch; if it fails, the rows are
+/// written one by one, so a bad row fails alone. The output says whether the order was
+/// stored (`false`: its voucher was taken).
 pub struct NewOrders;
 
 #[async_trait]
 impl BatchWrite for NewOrders {
     type Request = NewOrderRow;
-    type Output = ();
+    type Output = bool;
     const NAME: &'static str = "order_insert";
 
-    async fn write(&self, db: &DatabaseConnection, rows: Vec<NewOrderRow>) -> Vec<Result<(), RepositoryError>> {
+    async fn write(&self, db: &DatabaseConnection, rows: Vec<NewOrderRow>) -> Vec<Result<bool, RepositoryError>> {
         if rows.len() > 1 {
             match insert_orders(db, &rows).await {
-                Ok(()) => return rows.iter().map(|_| Ok(())).collect(),
+                Ok(placed) => return rows.iter().map(|row| Ok(placed.contains(&row.id))).collect(),
                 Err(e) => {
                     tracing::debug!(error.message = %e, rows = rows.len(), "batch insert failed; writing its rows one by one")
                 }
@@ -60,16 +95,18 @@ impl BatchWrite for NewOrders {
         }
         let mut results = Vec::with_capacity(rows.len());
         for row in &rows {
-            results.push(insert_orders(db, std::slice::from_ref(row)).await);
+            results.push(
+                insert_orders(db, std::slice::from_ref(row))
+                    .await
+                    .map(|placed| !placed.is_empty()),
+            );
         }
         results
     }
 }
 
-async fn insert_orders(db: &DatabaseConnection, rows: &[NewOrderRow]) -> Result<(), RepositoryError> {
-    let statement = with_batch(INSERT_ORDERS, rows);
-    db.execute_raw(statement).await.map_err(repository_error)?;
-    Ok(())
+async fn insert_orders(db: &DatabaseConnection, rows: &[NewOrderRow]) -> Result<HashSet<Uuid>, RepositoryError> {
+    ids(db, with_batch(INSERT_ORDERS, rows)).await
 }
 
 /// A status change's row, as the batch's JSON carries it to [`CHANGE_STATUSES`]: the order's new status, only if its stored one is still `expected`
@@ -94,19 +131,21 @@ pub struct EventRow {
 }
 
 impl EventRow {
-    pub fn of(event: &OrderSent) -> Self {
+    pub fn of(event: &OrderEvent) -> Self {
         Self {
-            event_id: event.event_id,
-            event_type: event.event_type.clone(),
+            event_id: event.event_id(),
+            event_type: event.event_type().to_owned(),
             payload: serde_json::to_value(event).expect("events serialize to JSON"),
-            occurred_at: event.occurred_at,
+            occurred_at: event.occurred_at(),
         }
     }
 }
 
-/// The compare-and-set of a batch of orders and the insert of their events, as one statement
-/// (atomic, one round trip, one commit): `$1` is the batch as a JSON array of
-/// [`StatusChangeRow`]s (one per order), and the ids of the orders changed come back.
+/// The compare-and-set of a batch of orders, the insert of their events and what becomes of
+/// their vouchers, as one statement (atomic, one round trip, one commit): `$1` is the batch
+/// as a JSON array of [`StatusChangeRow`]s (one per order), and the ids of the orders changed
+/// come back. An order that became `sent` spends the voucher it holds; one that became
+/// `cancelled` gives it back (only an open order can be cancelled, so it was not spent).
 const CHANGE_STATUSES: &str = r#"
 WITH input AS (
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(
@@ -127,6 +166,18 @@ events AS (
     FROM input i JOIN updated u ON u.id = i.id
     WHERE i.event IS NOT NULL
     RETURNING aggregate_id
+),
+redeemed AS (
+    UPDATE vouchers v SET redeemed = true
+    FROM input i JOIN updated u ON u.id = i.id
+    WHERE v.held_by = i.id AND i.status = 'sent'
+    RETURNING v.id
+),
+released AS (
+    UPDATE vouchers v SET held_by = NULL
+    FROM input i JOIN updated u ON u.id = i.id
+    WHERE v.held_by = i.id AND i.status = 'cancelled' AND NOT v.redeemed
+    RETURNING v.id
 )
 SELECT id FROM updated
 "#;
@@ -184,7 +235,11 @@ async fn change_statuses(
     db: &DatabaseConnection,
     batch: &[&StatusChangeRow],
 ) -> Result<HashSet<Uuid>, RepositoryError> {
-    let statement = with_batch(CHANGE_STATUSES, batch);
+    ids(db, with_batch(CHANGE_STATUSES, batch)).await
+}
+
+/// The `id` column of what `statement` returns.
+async fn ids(db: &DatabaseConnection, statement: Statement) -> Result<HashSet<Uuid>, RepositoryError> {
     let rows = db.query_all_raw(statement).await.map_err(repository_error)?;
     rows.iter()
         .map(|row| row.try_get::<Uuid>("", "id").map_err(repository_error))

@@ -1,7 +1,7 @@
 use std::{ops::Deref, time::Duration};
 
 use async_trait::async_trait;
-use checkout_contract::events::OrderSent;
+use checkout_contract::events::OrderEvent;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
     EntityTrait, QueryFilter, QueryOrder, QuerySelect, RuntimeErr, Statement, TransactionTrait, sqlx,
@@ -17,8 +17,8 @@ use super::{
 use crate::{
     application::{
         domain::{
-            CallersKey, CustomerId, Order, OrderId, OrderItem, OrderQuery, OrderStatus, ProductName, Quantity, Sku,
-            StoredOrder, UnitPrice,
+            AppliedVoucher, CallersKey, CustomerId, Order, OrderId, OrderItem, OrderQuery, OrderStatus, ProductName,
+            Quantity, Sku, StoredOrder, UnitPrice,
         },
         ports::{BoxError, CreateOutcome, OrderRepository, RepositoryError},
     },
@@ -56,17 +56,20 @@ impl SeaOrmOrderRepository {
     }
 }
 
-/// An order as the group-committed insert writes it.
-fn new_order_row(order: &Order) -> NewOrderRow {
+/// An order as the group-committed insert writes it, with its `order.placed` event.
+fn new_order_row(order: &Order, event: Option<&OrderEvent>) -> NewOrderRow {
     NewOrderRow {
         id: order.id().as_uuid(),
         customer_id: order.customer_id().as_str().to_owned(),
         items: stored_items(order),
         total_cents: order.total().amount.get(),
         currency: order.total().currency.code(),
+        voucher_id: order.voucher().map(|v| v.id),
+        discount_cents: order.discount().amount.get(),
         status: order.status().as_str(),
         created_at: order.created_at(),
         updated_at: order.updated_at(),
+        event: event.map(EventRow::of),
     }
 }
 
@@ -78,6 +81,8 @@ fn to_model(order: &Order) -> orders::Model {
         items: serde_json::to_value(stored_items(order)).expect("items serialize to JSON"),
         total_cents: order.total().amount.get(),
         currency: order.total().currency.code().to_owned(),
+        voucher_id: order.voucher().map(|v| v.id),
+        discount_cents: order.discount().amount.get(),
         status: order.status().as_str().to_owned(),
         created_at: order.created_at(),
         updated_at: order.updated_at(),
@@ -92,6 +97,8 @@ fn from_domain(order: &Order) -> orders::ActiveModel {
         items: Set(m.items),
         total_cents: Set(m.total_cents),
         currency: Set(m.currency),
+        voucher_id: Set(m.voucher_id),
+        discount_cents: Set(m.discount_cents),
         status: Set(m.status),
         created_at: Set(m.created_at),
         updated_at: Set(m.updated_at),
@@ -125,6 +132,13 @@ fn to_domain(model: orders::Model) -> Result<Order, RepositoryError> {
             .trim_end()
             .parse()
             .map_err(|e: checkout_domain::UnsupportedCurrency| corrupt(e.into()))?,
+        voucher: match model.voucher_id {
+            Some(voucher) => Some(AppliedVoucher {
+                id: voucher,
+                discount: checkout_domain::Cents::new(model.discount_cents).map_err(|e| corrupt(e.into()))?,
+            }),
+            None => None,
+        },
         status: model
             .status
             .parse()
@@ -182,11 +196,33 @@ fn is_lock_timeout(err: &DbErr) -> bool {
     }
 }
 
+/// The hold of a voucher by a new order, in the order's transaction: `$1` the order, `$2` the
+/// voucher, `$3` the order's customer. Only a free voucher of that customer is taken.
+const HOLD_VOUCHER: &str = "UPDATE vouchers SET held_by = $1 WHERE id = $2 AND held_by IS NULL AND customer_id = $3";
+
+/// An event's outbox row, in the transaction that stores what it tells of.
+fn outbox_row(aggregate: uuid::Uuid, event: &EventRow) -> Statement {
+    Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "INSERT INTO outbox (id, aggregate_id, event_type, payload, created_at, next_attempt_at) \
+         VALUES ($1, $2, $3, $4, $5, $5)",
+        [
+            event.event_id.into(),
+            aggregate.into(),
+            event.event_type.clone().into(),
+            event.payload.clone().into(),
+            event.occurred_at.into(),
+        ],
+    )
+}
+
 impl SeaOrmOrderRepository {
-    /// The order and its key in one transaction; see [`RECORD_KEY`].
+    /// The order and its key in one transaction (with its voucher's hold and its event);
+    /// see [`RECORD_KEY`] and [`HOLD_VOUCHER`].
     async fn create_with_key(
         &self,
         order: &Order,
+        event: Option<&OrderEvent>,
         key: &CallersKey,
         fingerprint: &str,
     ) -> Result<CreateOutcome, RepositoryError> {
@@ -213,10 +249,30 @@ impl SeaOrmOrderRepository {
             }
             Err(e) => return Err(repository_error(e)),
         }
+        if let Some(voucher) = order.voucher() {
+            let hold = Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                HOLD_VOUCHER,
+                [
+                    order.id().as_uuid().into(),
+                    voucher.id.into(),
+                    order.customer_id().as_str().into(),
+                ],
+            );
+            if txn.execute_raw(hold).await.map_err(repository_error)?.rows_affected() == 0 {
+                txn.rollback().await.map_err(repository_error)?;
+                return Ok(CreateOutcome::VoucherTaken);
+            }
+        }
         orders::Entity::insert(from_domain(order))
             .exec_without_returning(&txn)
             .await
             .map_err(repository_error)?;
+        if let Some(event) = event {
+            txn.execute_raw(outbox_row(order.id().as_uuid(), &EventRow::of(event)))
+                .await
+                .map_err(repository_error)?;
+        }
         txn.commit().await.map_err(repository_error)?;
         Ok(CreateOutcome::Created)
     }
@@ -265,13 +321,17 @@ impl OrderRepository for SeaOrmOrderRepository {
     async fn create<'a>(
         &self,
         order: &Order,
+        event: Option<&'a OrderEvent>,
         idempotency_key: Option<(&'a CallersKey, &'a str)>,
     ) -> Result<CreateOutcome, RepositoryError> {
         if let Some((key, fingerprint)) = idempotency_key {
-            return self.create_with_key(order, key, fingerprint).await;
+            return self.create_with_key(order, event, key, fingerprint).await;
         }
-        self.inserts.submit(new_order_row(order)).await?;
-        Ok(CreateOutcome::Created)
+        if self.inserts.submit(new_order_row(order, event)).await? {
+            Ok(CreateOutcome::Created)
+        } else {
+            Ok(CreateOutcome::VoucherTaken)
+        }
     }
 
     #[tracing::instrument(skip_all)]
@@ -333,7 +393,7 @@ impl OrderRepository for SeaOrmOrderRepository {
         &self,
         order: &Order,
         expected: OrderStatus,
-        event: Option<&'a OrderSent>,
+        event: Option<&'a OrderEvent>,
     ) -> Result<bool, RepositoryError> {
         let change = StatusChangeRow {
             id: order.id().as_uuid(),

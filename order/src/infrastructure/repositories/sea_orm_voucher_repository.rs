@@ -1,10 +1,10 @@
 use async_trait::async_trait;
-use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait, sea_query::OnConflict};
+use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, sea_query::OnConflict};
 
 use super::repository_error;
 use crate::{
     application::{
-        domain::Voucher,
+        domain::{Hold, OrderId, Voucher},
         ports::{RepositoryError, VoucherRepository},
     },
     infrastructure::entities::vouchers,
@@ -42,5 +42,33 @@ impl VoucherRepository for SeaOrmVoucherRepository {
             .await
             .map_err(repository_error)?;
         Ok(inserted == 1)
+    }
+
+    async fn find(&self, code_digest: &str) -> Result<Option<(Voucher, Hold)>, RepositoryError> {
+        let Some(row) = vouchers::Entity::find()
+            .filter(vouchers::Column::CodeDigest.eq(code_digest))
+            .one(&self.db)
+            .await
+            .map_err(repository_error)?
+        else {
+            return Ok(None);
+        };
+        let hold = match (row.held_by.map(OrderId::from_uuid), row.redeemed) {
+            (None, _) => Hold::Free,
+            (Some(order), false) => Hold::Reserved(order),
+            (Some(order), true) => Hold::Redeemed(order),
+        };
+        let id = row.id;
+        let voucher = Voucher::parse(
+            row.id,
+            row.code_digest,
+            row.customer_id,
+            row.amount_cents,
+            row.currency.trim_end(),
+            row.issued_at,
+            row.expires_at,
+        )
+        .map_err(|e| RepositoryError::corrupt(format!("voucher {id}"), e))?;
+        Ok(Some((voucher, hold)))
     }
 }
