@@ -1,5 +1,5 @@
 //! The voucher service: consumes `order.sent` events, issues one voucher per eligible
-//! order, and serves and redeems vouchers over HTTP.
+//! order, and serves vouchers over HTTP; a voucher is spent only through an order.
 #![forbid(unsafe_code)]
 
 pub mod api;

@@ -20,9 +20,9 @@ use tokio_util::sync::CancellationToken;
 use crate::{
     api::{
         http,
-        pubsub::{EventHandler, PubSubBus, run_pubsub_consumer},
+        pubsub::{EventHandler, EventUseCases, PubSubBus, run_pubsub_consumer},
     },
-    application::usecases::{GetVoucher, IssueVoucher, ListVouchers, RedeemVoucher},
+    application::usecases::{GetVoucher, IssueVoucher, ListVouchers, RecordUsage},
     config::Settings,
     infrastructure::{
         events::{RedisAckPublisher, RedisSubscriber},
@@ -50,7 +50,7 @@ pub struct Application {
     outbox: Arc<SeaOrmOutbox>,
     outbox_written: Arc<Notify>,
     settings: Settings,
-    issue_voucher: Arc<IssueVoucher>,
+    use_cases: EventUseCases,
     events: Arc<EventVerifier>,
     redis: Arc<LazyConnection>,
     redis_endpoint: RedisEndpoint,
@@ -112,10 +112,13 @@ impl Application {
             ],
             vec![],
         );
+        let use_cases = EventUseCases {
+            issue_voucher,
+            record_usage: RecordUsage::new(vouchers.clone()),
+        };
         let endpoint = http::endpoint(
             ListVouchers::new(vouchers.clone()),
             GetVoucher::new(vouchers.clone()),
-            RedeemVoucher::new(vouchers),
             verifier,
             &settings.http_limits,
         );
@@ -130,7 +133,7 @@ impl Application {
             outbox,
             outbox_written,
             settings,
-            issue_voucher,
+            use_cases,
             events,
             redis,
             redis_endpoint,
@@ -163,7 +166,7 @@ impl Application {
         let purge = tokio::spawn(purge_published(self.outbox, shutdown.clone()));
         let consumer = tokio::spawn(consume(
             self.settings,
-            self.issue_voucher,
+            self.use_cases,
             self.events,
             self.redis,
             self.redis_endpoint,
@@ -205,7 +208,7 @@ async fn purge_published(outbox: Arc<SeaOrmOutbox>, shutdown: CancellationToken)
 
 async fn consume(
     settings: Settings,
-    issue_voucher: Arc<IssueVoucher>,
+    use_cases: EventUseCases,
     events: Arc<EventVerifier>,
     redis: Arc<LazyConnection>,
     endpoint: RedisEndpoint,
@@ -213,7 +216,7 @@ async fn consume(
     shutdown: CancellationToken,
 ) {
     let handler = Arc::new(EventHandler::new(
-        issue_voucher,
+        use_cases,
         events,
         settings.max_deliveries,
         shutdown.clone(),

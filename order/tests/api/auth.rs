@@ -112,7 +112,7 @@ async fn a_token_without_the_scope_an_operation_needs_is_a_403_naming_it() {
     let id = app.order_id("alice", &[(1, 20_000)]).await;
     let vouchers_only = client_with(
         &app.issuer
-            .customer("alice", &[Scope::VouchersRead, Scope::VouchersRedeem]),
+            .customer("alice", &[Scope::VouchersRead, Scope::VouchersAdmin]),
     );
     let [create, list, list_own, get, status]: [_; 5] = app.every_endpoint(&vouchers_only, &id).try_into().unwrap();
     for (request, scopes) in [

@@ -8,7 +8,11 @@ pub fn describe() {
     checkout_outbox::describe_metrics();
     describe_metrics(&[
         ("vouchers_issued_total", Counter, "Vouchers issued"),
-        ("vouchers_redeemed_total", Counter, "Vouchers redeemed"),
+        (
+            "voucher_usages_recorded_total",
+            Counter,
+            "What orders did with vouchers (reserved, released, redeemed), as first heard, by kind",
+        ),
         (
             "events_consumed_total",
             Counter,

@@ -10,7 +10,7 @@ pub use checkout_outbox::RelaySignal;
 
 pub use checkout_runtime::{BoxError, RepositoryError};
 
-use super::domain::{Voucher, VoucherCode, VoucherQuery};
+use super::domain::{CustomerId, Usage, Voucher, VoucherCode, VoucherId, VoucherQuery};
 
 /// What happened to a voucher offered for storage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,12 +46,27 @@ pub trait VoucherRepository: Send + Sync {
     /// As [`VoucherRepository::find_by_code`].
     async fn list(&self, query: &VoucherQuery) -> Result<Vec<Voucher>, RepositoryError>;
 
-    /// Saves the redemption of `voucher` only if the stored voucher is still active; of
-    /// concurrent calls, exactly one gets `true`. `false` means it was redeemed meanwhile.
+    /// Adds `usage` to the history of voucher `voucher`, if it is `customer`'s, unless that
+    /// entry (its kind and order) is already there: a redelivered event changes nothing.
     ///
     /// # Errors
-    /// [`RepositoryError`] when the database fails; then nothing changed.
-    async fn save_redemption(&self, voucher: &Voucher) -> Result<bool, RepositoryError>;
+    /// [`RepositoryError`] when the database fails; then nothing was written.
+    async fn record_usage(
+        &self,
+        voucher: VoucherId,
+        customer: &CustomerId,
+        usage: &Usage,
+    ) -> Result<UsageOutcome, RepositoryError>;
+}
+
+/// What [`VoucherRepository::record_usage`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UsageOutcome {
+    Recorded,
+    /// The history already had it; nothing was written.
+    AlreadyRecorded,
+    /// No voucher with this id belongs to this customer; nothing was written.
+    UnknownVoucher,
 }
 
 /// The bus could not be reached or refused a command.

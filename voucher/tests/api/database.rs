@@ -52,4 +52,19 @@ async fn vouchers_issued_before_the_outbox_expire_in_90_days_and_the_active_ones
     );
     assert_eq!(event.expires_at, expires_at);
     assert_eq!((event.customer_id.as_str(), event.amount_cents), ("old-1", 500));
+
+    // A redemption of the retired endpoint is in the history, of no order.
+    let history = db
+        .query_all_raw(Statement::from_string(
+            DbBackend::Postgres,
+            format!(
+                "SELECT u.kind, u.order_id FROM voucher_usages u JOIN vouchers v ON v.id = u.voucher_id \
+                 WHERE v.code = '{redeemed}'"
+            ),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].try_get::<String>("", "kind").unwrap(), "redeemed");
+    assert!(history[0].try_get::<uuid::Uuid>("", "order_id").unwrap().is_nil());
 }

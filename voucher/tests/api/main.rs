@@ -14,5 +14,6 @@ mod redis_users;
 mod reference;
 mod signatures;
 mod streams;
+mod usages;
 mod validation;
 mod vouchers;

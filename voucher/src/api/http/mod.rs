@@ -4,7 +4,6 @@
 
 mod get_voucher;
 mod list_vouchers;
-mod redeem_voucher;
 mod voucher;
 
 use std::sync::Arc;
@@ -16,15 +15,11 @@ use poem_openapi::Tags;
 
 use crate::application::{
     ports::RepositoryError,
-    usecases::{GetVoucher, ListVouchers, RedeemVoucher},
+    usecases::{GetVoucher, ListVouchers},
 };
 
 /// The route table: every operation the API serves.
-pub const OPERATIONS: [Operation; 3] = [
-    list_vouchers::OPERATION,
-    get_voucher::OPERATION,
-    redeem_voucher::OPERATION,
-];
+pub const OPERATIONS: [Operation; 2] = [list_vouchers::OPERATION, get_voucher::OPERATION];
 
 #[derive(Tags)]
 enum ApiTags {
@@ -36,15 +31,10 @@ enum ApiTags {
 pub fn endpoint(
     list: ListVouchers,
     get: GetVoucher,
-    redeem: RedeemVoucher,
     verifier: Arc<TokenVerifier>,
     limits: &HttpLimits,
 ) -> BoxEndpoint<'static> {
-    let apis = (
-        list_vouchers::ListVouchersApi(list),
-        get_voucher::GetVoucherApi(get),
-        redeem_voucher::RedeemVoucherApi(redeem),
-    );
+    let apis = (list_vouchers::ListVouchersApi(list), get_voucher::GetVoucherApi(get));
     service_endpoint(apis, "Voucher service", DESCRIPTION, &OPERATIONS, verifier, limits)
 }
 
@@ -65,15 +55,19 @@ default, `VOUCHER_THRESHOLD_CENTS`) with exactly **one 5.00 EUR voucher** \
 (`VOUCHER_AMOUNT_CENTS`) for its customer, usually within milliseconds. An order never earns \
 a second voucher, however often its event arrives.
 
-A voucher is `active` until it is redeemed, once: `active ──> redeemed`. Its code is 16 \
-Crockford base32 characters (80 random bits) in groups of four, such as `7K3M-QX9P-2HBD-W4RT`; \
-lookups ignore case and hyphens.
+A voucher is spent only through an order: its customer gives its code at checkout \
+(`voucher_code` of the order service's `POST /orders`), which holds it for that order \
+(`reserved`); the order being sent spends it (`redeemed`), the order being cancelled gives it \
+back (`active` again). Past its `expires_at` (90 days after issue by default, \
+`VOUCHER_VALIDITY_SECONDS`) a free voucher is `expired`; one held by an order stays with it. \
+Each voucher shows its `history`. Its code is 16 Crockford base32 characters (80 random bits) \
+in groups of four, such as `7K3M-QX9P-2HBD-W4RT`; lookups ignore case and hyphens.
 
 Money is integer cents (`500` is 5.00 EUR); the only currency is EUR.
 
 **Access.** Every operation needs an OAuth 2.0 bearer access token (\"Authorize\"); each \
-operation says which scopes. A customer lists, reads and redeems its own vouchers only; \
-another customer's voucher answers 404. Lookups and redemptions are rate-limited per caller \
+operation says which scopes. A customer lists and reads its own vouchers only; \
+another customer's voucher answers 404. Lookups are rate-limited per caller \
 (429 with `Retry-After`), so codes cannot be guessed at speed.
 
 **Errors** are RFC 9457 problem documents (`application/problem+json`); each `type` is a page \

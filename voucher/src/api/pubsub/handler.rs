@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use checkout_bus::consume::{EntryHandler, Settled};
-use checkout_contract::events::{AckOutcome, Event, EventAck, OrderSent};
+use checkout_contract::events::{AckOutcome, EventAck, OrderEvent, OrderSent};
 use checkout_contract::signing::EventVerifier;
 use checkout_runtime::backoff::Backoff;
 use checkout_runtime::error::Chain;
@@ -9,10 +9,10 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 use uuid::Uuid;
 
-use super::sent_order::sent_order;
+use super::{sent_order::sent_order, usage::usage_news};
 use crate::application::{
-    ports::RepositoryError,
-    usecases::{IssueOutcome, IssueVoucher, IssueVoucherError},
+    ports::{RepositoryError, UsageOutcome},
+    usecases::{IssueOutcome, IssueVoucher, IssueVoucherError, RecordUsage},
 };
 
 /// What became of one event.
@@ -31,12 +31,21 @@ pub enum Handled {
 /// an unknown key, forged or altered.
 pub const BAD_SIGNATURE: &str = "bad_signature";
 
-/// Turns a message from the bus into a voucher decision. Only events sealed by a trusted key
-/// are read. Waits out database outages (retrying with back-off, since retrying is safe) and
-/// gives up on an event only when it cannot be read or keeps failing for another reason
-/// `max_attempts` times.
+/// The use cases the order service's events lead to.
+pub struct EventUseCases {
+    /// `order.sent`: the order may earn a voucher.
+    pub issue_voucher: Arc<IssueVoucher>,
+    /// `order.placed`, `order.cancelled`, and `order.sent` of an order that used a voucher:
+    /// what the order did with it.
+    pub record_usage: RecordUsage,
+}
+
+/// Turns a message from the bus into what it means for vouchers. Only events sealed by a
+/// trusted key are read. Waits out database outages (retrying with back-off, since retrying
+/// is safe) and gives up on an event only when it cannot be read or keeps failing for
+/// another reason `max_attempts` times.
 pub struct EventHandler {
-    issue_voucher: Arc<IssueVoucher>,
+    use_cases: EventUseCases,
     events: Arc<EventVerifier>,
     max_attempts: u32,
     shutdown: CancellationToken,
@@ -44,13 +53,13 @@ pub struct EventHandler {
 
 impl EventHandler {
     pub fn new(
-        issue_voucher: Arc<IssueVoucher>,
+        use_cases: EventUseCases,
         events: Arc<EventVerifier>,
         max_attempts: u32,
         shutdown: CancellationToken,
     ) -> Self {
         Self {
-            issue_voucher,
+            use_cases,
             events,
             max_attempts: max_attempts.max(1),
             shutdown,
@@ -70,7 +79,7 @@ impl EventHandler {
             }
         };
         let payload = payload.as_bytes();
-        let event = match OrderSent::from_json(payload) {
+        let event = match OrderEvent::from_json(payload) {
             Ok(event) => event,
             Err(reason) => {
                 let excerpt = String::from_utf8_lossy(&payload[..payload.len().min(256)]).into_owned();
@@ -83,9 +92,10 @@ impl EventHandler {
         };
         let trace = event.trace();
         let span = tracing::info_span!(
-            "order_sent",
-            event_id = %event.event_id,
-            order_id = %event.order_id,
+            "order_event",
+            event_type = event.event_type(),
+            event_id = %event.event_id(),
+            order_id = %event.order_id(),
             request_id = trace.request_id.as_deref(),
             trace_id = trace.trace_id(),
         );
@@ -99,17 +109,11 @@ impl EventHandler {
         Handled::Poison { reason, event_id }
     }
 
-    async fn process(&self, event: &OrderSent) -> Handled {
-        let order = sent_order(event);
-        let trace = event.trace();
+    async fn process(&self, event: &OrderEvent) -> Handled {
         let mut backoff = Backoff::default();
         let mut failures = 0;
         loop {
-            let result = match &order {
-                Ok(order) => self.issue_voucher.execute(order, &trace).await,
-                Err(invalid) => self.issue_voucher.refuse(invalid),
-            };
-            let failure = match handled(event.event_id, result) {
+            let failure = match self.attempt(event).await {
                 Ok(handled) => return handled,
                 Err(failure) => failure,
             };
@@ -123,7 +127,7 @@ impl EventHandler {
                 if failures >= self.max_attempts {
                     return Handled::Poison {
                         reason: format!("failed {failures} times: {}", Chain(&failure)),
-                        event_id: Some(event.event_id),
+                        event_id: Some(event.event_id()),
                     };
                 }
             }
@@ -132,6 +136,57 @@ impl EventHandler {
                 _ = self.shutdown.cancelled() => return Handled::Interrupted,
                 _ = tokio::time::sleep(pause) => {}
             }
+        }
+    }
+}
+
+impl EventHandler {
+    /// One try at `event`: what an order did with its voucher first (a sent order spends it),
+    /// then whether a sent order earns one. `Err` with a failure worth retrying; each step is
+    /// idempotent, so a retry after a partial success changes nothing twice.
+    async fn attempt(&self, event: &OrderEvent) -> Result<Handled, IssueVoucherError> {
+        let event_id = event.event_id();
+        if let Some(news) = usage_news(event) {
+            let poison = |reason: String| {
+                tracing::warn!(%reason, "event cannot be processed");
+                Ok(Handled::Poison {
+                    reason,
+                    event_id: Some(event_id),
+                })
+            };
+            let news = match news {
+                Ok(news) => news,
+                Err(invalid) => return poison(format!("the event's customer_id {invalid}")),
+            };
+            match self.use_cases.record_usage.execute(&news).await? {
+                UsageOutcome::Recorded | UsageOutcome::AlreadyRecorded => {}
+                UsageOutcome::UnknownVoucher => {
+                    return poison(format!(
+                        "voucher {} of customer {} is not known here",
+                        news.voucher_id, news.customer_id
+                    ));
+                }
+            }
+        }
+        let OrderEvent::Sent(sent) = event else {
+            metrics::counter!("events_consumed_total", "outcome" => AckOutcome::Recorded.as_str()).increment(1);
+            return Ok(Handled::Done(EventAck {
+                event_id,
+                outcome: AckOutcome::Recorded,
+            }));
+        };
+        handled(event_id, self.issue(sent).await)
+    }
+
+    async fn issue(&self, event: &OrderSent) -> Result<IssueOutcome, IssueVoucherError> {
+        let issue_voucher = &self.use_cases.issue_voucher;
+        match sent_order(event) {
+            Ok(order) => {
+                issue_voucher
+                    .execute(&order, &checkout_contract::events::Event::trace(event))
+                    .await
+            }
+            Err(invalid) => issue_voucher.refuse(&invalid),
         }
     }
 }

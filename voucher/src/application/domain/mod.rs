@@ -4,12 +4,11 @@
 //! |---|---|
 //! | what a sent order is: an order id, a valid customer id, a total in a known currency | [`SentOrder::parse`] |
 //! | who earns a voucher, and what it is worth (more than 100.00 EUR earns 5.00 EUR) | [`VoucherPolicy`] |
-//! | a voucher is redeemed once | [`Voucher::redeem`] |
+//! | what a voucher is now (active, reserved, redeemed, expired), from what orders did with it, in any order heard | [`Voucher::status`] |
 //! | a voucher expires its validity (default 90 days) after it is issued | [`Validity`], [`Voucher::issue`] |
 //! | what a code looks like, how it is drawn (CSPRNG) and read | `checkout_domain::VoucherCode` (the order service reads codes too) |
 //! | listing needs a filter | [`VoucherQuery::new`] |
 //! | reading needs `vouchers:read` (own vouchers) or `vouchers:admin` (anyone's) | [`access::READ`], [`access::reach`] |
-//! | redeeming needs `vouchers:redeem`, and only the owner redeems | [`access::REDEEM`], [`access::is_owner`] |
 //! | another customer's voucher is not found, naming another customer is refused | `access.rs` (with `checkout_auth::Reach`) |
 //! | money as cents, currency (EUR), customer ids, page size | `checkout_domain`, re-exported here |
 //!
@@ -29,10 +28,9 @@ pub use policy::{Decision, InvalidPolicy, NotEligible, VoucherPolicy};
 pub use query::{MissingFilter, VoucherQuery};
 pub use sent_order::{InvalidSentOrder, OrderId, SentOrder};
 pub use voucher::{
-    AlreadyRedeemed, InvalidValidity, InvalidVoucher, StoredVoucher, Validity, Voucher, VoucherId, VoucherStatus,
+    InvalidValidity, InvalidVoucher, StoredVoucher, UnknownUsageKind, Usage, UsageKind, Validity, Voucher, VoucherId,
+    VoucherStatus,
 };
-
-pub use voucher::UnknownVoucherStatus;
 
 /// Vouchers for the use cases' unit tests, built through the domain's own rules.
 #[cfg(test)]

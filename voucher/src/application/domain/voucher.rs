@@ -6,7 +6,7 @@ use checkout_domain::{CustomerId, Money};
 use chrono::{DateTime, SubsecRound, Utc};
 use uuid::Uuid;
 
-use super::VoucherCode;
+use super::{OrderId, VoucherCode};
 
 /// How long a voucher can be spent after it is issued.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,46 +69,81 @@ impl fmt::Display for VoucherId {
     }
 }
 
+/// What a voucher is now, derived from its history ([`Voucher::status`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum VoucherStatus {
+    /// Free, and not expired: an order can take it.
     Active,
+    /// Held by an open order: spent if that order is sent, free again if it is cancelled.
+    Reserved,
+    /// Spent by a sent order.
     Redeemed,
+    /// Free, but past `expires_at`: no new order can take it.
+    Expired,
 }
 
-/// A name that is not a voucher status.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0:?} is not a voucher status")]
-pub struct UnknownVoucherStatus(pub String);
-
 impl VoucherStatus {
-    pub const ALL: [VoucherStatus; 2] = [Self::Active, Self::Redeemed];
+    pub const ALL: [VoucherStatus; 4] = [Self::Active, Self::Reserved, Self::Redeemed, Self::Expired];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Active => "active",
+            Self::Reserved => "reserved",
+            Self::Redeemed => "redeemed",
+            Self::Expired => "expired",
+        }
+    }
+}
+
+/// What an order did with a voucher, as the order service told it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UsageKind {
+    /// An order took it at checkout.
+    Reserved,
+    /// That order was cancelled: it is free again.
+    Released,
+    /// That order was sent: it is spent.
+    Redeemed,
+}
+
+/// A name that is not a usage kind.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a voucher usage")]
+pub struct UnknownUsageKind(pub String);
+
+impl UsageKind {
+    pub const ALL: [UsageKind; 3] = [Self::Reserved, Self::Released, Self::Redeemed];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Reserved => "reserved",
+            Self::Released => "released",
             Self::Redeemed => "redeemed",
         }
     }
 }
 
-impl FromStr for VoucherStatus {
-    type Err = UnknownVoucherStatus;
+impl FromStr for UsageKind {
+    type Err = UnknownUsageKind;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        checkout_domain::by_name(&Self::ALL, Self::as_str, s).ok_or_else(|| UnknownVoucherStatus(s.to_owned()))
+        checkout_domain::by_name(&Self::ALL, Self::as_str, s).ok_or_else(|| UnknownUsageKind(s.to_owned()))
     }
 }
 
-/// A second redemption of a voucher.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("the voucher was already redeemed")]
-pub struct AlreadyRedeemed;
+/// One entry of a voucher's history: what an order did with it, and when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Usage {
+    pub kind: UsageKind,
+    /// The order; `None` only for a redemption made before redemption went through orders
+    /// (the retired `POST /vouchers/{code}/redeem`).
+    pub order_id: Option<OrderId>,
+    pub at: DateTime<Utc>,
+}
 
 /// A stored voucher that breaks a rule.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InvalidVoucher {
-    #[error("a voucher is redeemed exactly when it has a redemption time")]
-    RedemptionTime,
     #[error("a voucher must be worth at least 1 cent")]
     Worthless,
     #[error("a voucher expires after it is issued")]
@@ -123,13 +158,12 @@ pub struct StoredVoucher {
     pub customer_id: CustomerId,
     pub order_id: Uuid,
     pub value: Money,
-    pub status: VoucherStatus,
     pub issued_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
-    pub redeemed_at: Option<DateTime<Utc>>,
+    pub history: Vec<Usage>,
 }
 
-/// A voucher a sent order earned. One per order; redeemed at most once.
+/// A voucher a sent order earned. One per order; spent by at most one order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Voucher {
     id: VoucherId,
@@ -137,10 +171,9 @@ pub struct Voucher {
     customer_id: CustomerId,
     order_id: Uuid,
     value: Money,
-    status: VoucherStatus,
     issued_at: DateTime<Utc>,
     expires_at: DateTime<Utc>,
-    redeemed_at: Option<DateTime<Utc>>,
+    history: Vec<Usage>,
 }
 
 impl Voucher {
@@ -162,51 +195,57 @@ impl Voucher {
             customer_id,
             order_id,
             value,
-            status: VoucherStatus::Active,
             issued_at,
             expires_at: validity.expiry(issued_at),
-            redeemed_at: None,
+            history: Vec::new(),
         }
     }
 
-    /// A voucher read back from storage, checked against the same rules.
+    /// A voucher read back from storage, checked against the same rules; its history in
+    /// the order it happened.
     ///
     /// # Errors
     /// [`InvalidVoucher`] when the stored voucher breaks a rule.
-    pub fn restore(stored: StoredVoucher) -> Result<Self, InvalidVoucher> {
-        if (stored.status == VoucherStatus::Redeemed) != stored.redeemed_at.is_some() {
-            return Err(InvalidVoucher::RedemptionTime);
-        }
+    pub fn restore(mut stored: StoredVoucher) -> Result<Self, InvalidVoucher> {
         if stored.value.amount.get() == 0 {
             return Err(InvalidVoucher::Worthless);
         }
         if stored.expires_at <= stored.issued_at {
             return Err(InvalidVoucher::ExpiresBeforeIssue);
         }
+        stored.history.sort_by_key(|u| u.at);
         Ok(Self {
             id: stored.id,
             code: stored.code,
             customer_id: stored.customer_id,
             order_id: stored.order_id,
             value: stored.value,
-            status: stored.status,
             issued_at: stored.issued_at,
             expires_at: stored.expires_at,
-            redeemed_at: stored.redeemed_at,
+            history: stored.history,
         })
     }
 
-    /// Redeems the voucher at `at`.
-    ///
-    /// # Errors
-    /// [`AlreadyRedeemed`] if it was redeemed before; it stays as it was.
-    pub fn redeem(&mut self, at: DateTime<Utc>) -> Result<(), AlreadyRedeemed> {
-        if self.status == VoucherStatus::Redeemed {
-            return Err(AlreadyRedeemed);
+    /// What the voucher is at `now`, and the order that holds or spent it. Derived from the
+    /// history as a set, so the order in which its entries arrived does not matter (an
+    /// `order.cancelled` heard before its `order.placed` leaves the voucher free): spent if
+    /// any order spent it; else reserved by an order that took it and was not cancelled;
+    /// else expired past `expires_at`, else active. An order that took it while it was valid
+    /// keeps it after it expires.
+    pub fn status(&self, now: DateTime<Utc>) -> (VoucherStatus, Option<OrderId>) {
+        let of = |kind: UsageKind| self.history.iter().filter(move |u| u.kind == kind);
+        if let Some(spent) = of(UsageKind::Redeemed).next() {
+            return (VoucherStatus::Redeemed, spent.order_id);
         }
-        self.status = VoucherStatus::Redeemed;
-        self.redeemed_at = Some(at.trunc_subsecs(6));
-        Ok(())
+        let released = |order: Option<OrderId>| of(UsageKind::Released).any(|u| u.order_id == order);
+        if let Some(open) = of(UsageKind::Reserved).find(|u| !released(u.order_id)) {
+            return (VoucherStatus::Reserved, open.order_id);
+        }
+        if now >= self.expires_at {
+            (VoucherStatus::Expired, None)
+        } else {
+            (VoucherStatus::Active, None)
+        }
     }
 
     pub fn id(&self) -> VoucherId {
@@ -230,10 +269,6 @@ impl Voucher {
         self.value
     }
 
-    pub fn status(&self) -> VoucherStatus {
-        self.status
-    }
-
     pub fn issued_at(&self) -> DateTime<Utc> {
         self.issued_at
     }
@@ -243,8 +278,17 @@ impl Voucher {
         self.expires_at
     }
 
+    /// What orders did with it, oldest first.
+    pub fn history(&self) -> &[Usage] {
+        &self.history
+    }
+
+    /// When it was spent, if it was.
     pub fn redeemed_at(&self) -> Option<DateTime<Utc>> {
-        self.redeemed_at
+        self.history
+            .iter()
+            .find(|u| u.kind == UsageKind::Redeemed)
+            .map(|u| u.at)
     }
 }
 
@@ -287,47 +331,106 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn a_new_voucher_is_active() {
+    fn a_new_voucher_is_active_until_it_expires() {
         let v = voucher();
-        assert_eq!(v.status(), VoucherStatus::Active);
+        assert_eq!(v.status(Utc::now()), (VoucherStatus::Active, None));
+        assert_eq!(v.status(v.expires_at()), (VoucherStatus::Expired, None));
         assert_eq!(v.redeemed_at(), None);
         assert_eq!(v.value().amount.get(), 500);
     }
 
-    #[test]
-    fn a_voucher_is_redeemed_once() {
-        let mut v = voucher();
-        let at = Utc::now();
-        assert_eq!(v.redeem(at), Ok(()));
-        assert_eq!(v.status(), VoucherStatus::Redeemed);
-        assert_eq!(v.redeemed_at(), Some(at.trunc_subsecs(6)));
-        let before = v.clone();
-        assert_eq!(v.redeem(Utc::now()), Err(AlreadyRedeemed));
-        assert_eq!(v, before, "a refused redemption changes nothing");
-    }
-
-    #[test]
-    fn statuses_round_trip_through_their_names() {
-        for status in VoucherStatus::ALL {
-            assert_eq!(status.as_str().parse(), Ok(status));
-        }
-        assert!("spent".parse::<VoucherStatus>().is_err());
-    }
-
-    #[test]
-    fn a_stored_voucher_is_checked_against_the_rules() {
+    /// `voucher()` with this history.
+    fn with(history: &[(UsageKind, OrderId)]) -> Voucher {
         let v = voucher();
-        let stored = StoredVoucher {
+        let start = Utc::now();
+        let history = history
+            .iter()
+            .enumerate()
+            .map(|(i, (kind, order))| Usage {
+                kind: *kind,
+                order_id: Some(*order),
+                at: start + chrono::Duration::milliseconds(i as i64),
+            })
+            .collect();
+        Voucher::restore(StoredVoucher { history, ..stored(&v) }).unwrap()
+    }
+
+    fn stored(v: &Voucher) -> StoredVoucher {
+        StoredVoucher {
             id: v.id(),
             code: v.code().clone(),
             customer_id: v.customer_id().clone(),
             order_id: v.order_id(),
             value: v.value(),
-            status: v.status(),
             issued_at: v.issued_at(),
             expires_at: v.expires_at(),
-            redeemed_at: None,
-        };
+            history: v.history().to_vec(),
+        }
+    }
+
+    #[test]
+    fn the_status_follows_the_orders_that_took_it() {
+        use UsageKind::*;
+        let (a, b) = (OrderId::from_uuid(Uuid::now_v7()), OrderId::from_uuid(Uuid::now_v7()));
+        let now = Utc::now();
+        assert_eq!(with(&[(Reserved, a)]).status(now), (VoucherStatus::Reserved, Some(a)));
+        assert_eq!(
+            with(&[(Reserved, a), (Released, a)]).status(now),
+            (VoucherStatus::Active, None)
+        );
+        let spent = with(&[(Reserved, a), (Released, a), (Reserved, b), (Redeemed, b)]);
+        assert_eq!(spent.status(now), (VoucherStatus::Redeemed, Some(b)));
+        assert!(spent.redeemed_at().is_some());
+        // Held or spent before it expired, it stays so after.
+        let later = spent.expires_at() + chrono::Duration::days(1);
+        assert_eq!(spent.status(later), (VoucherStatus::Redeemed, Some(b)));
+        assert_eq!(with(&[(Reserved, a)]).status(later), (VoucherStatus::Reserved, Some(a)));
+        assert_eq!(
+            with(&[(Reserved, a), (Released, a)]).status(later),
+            (VoucherStatus::Expired, None)
+        );
+    }
+
+    #[test]
+    fn the_order_in_which_the_history_arrived_does_not_change_the_status() {
+        use UsageKind::*;
+        let (a, b) = (OrderId::from_uuid(Uuid::now_v7()), OrderId::from_uuid(Uuid::now_v7()));
+        let histories: [&[(UsageKind, OrderId)]; 3] = [
+            &[(Reserved, a), (Released, a)],
+            &[(Reserved, a), (Released, a), (Reserved, b)],
+            &[(Reserved, a), (Released, a), (Reserved, b), (Redeemed, b)],
+        ];
+        for history in histories {
+            let expected = with(history).status(Utc::now());
+            // Every arrival order: the entries' times are their arrival here.
+            let mut entries = history.to_vec();
+            for _ in 0..entries.len() {
+                entries.rotate_left(1);
+                let mut reversed = entries.clone();
+                reversed.reverse();
+                for arrival in [entries.clone(), reversed] {
+                    assert_eq!(with(&arrival).status(Utc::now()), expected, "{arrival:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn kinds_and_statuses_round_trip_through_their_names() {
+        for kind in UsageKind::ALL {
+            assert_eq!(kind.as_str().parse(), Ok(kind));
+        }
+        assert!("spent".parse::<UsageKind>().is_err());
+        assert_eq!(
+            VoucherStatus::ALL.map(VoucherStatus::as_str),
+            ["active", "reserved", "redeemed", "expired"]
+        );
+    }
+
+    #[test]
+    fn a_stored_voucher_is_checked_against_the_rules() {
+        let v = voucher();
+        let stored = stored(&v);
         assert_eq!(Voucher::restore(stored.clone()), Ok(v));
         let expired_at_issue = StoredVoucher {
             expires_at: stored.issued_at,
@@ -337,11 +440,6 @@ pub(crate) mod tests {
             Voucher::restore(expired_at_issue),
             Err(InvalidVoucher::ExpiresBeforeIssue)
         );
-        let inconsistent = StoredVoucher {
-            status: VoucherStatus::Redeemed,
-            ..stored.clone()
-        };
-        assert_eq!(Voucher::restore(inconsistent), Err(InvalidVoucher::RedemptionTime));
         let worthless = StoredVoucher {
             value: Money::new(Cents::ZERO, Currency::Eur),
             ..stored

@@ -175,7 +175,7 @@ mod tests {
                     && *v.customer_id() == customer
                     && v.value().amount.get() == 500
                     && v.value().currency == Currency::Eur
-                    && v.status() == VoucherStatus::Active
+                    && v.status(Utc::now()) == (VoucherStatus::Active, None)
             })
             .times(1)
             .returning(|_, _| Ok(InsertOutcome::Inserted));

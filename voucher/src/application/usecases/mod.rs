@@ -3,9 +3,9 @@
 mod get_voucher;
 mod issue_voucher;
 mod list_vouchers;
-mod redeem_voucher;
+mod record_usage;
 
 pub use get_voucher::{GetVoucher, GetVoucherError};
 pub use issue_voucher::{IssueOutcome, IssueVoucher, IssueVoucherError};
 pub use list_vouchers::{ListVouchers, ListVouchersError, VoucherFilters};
-pub use redeem_voucher::{RedeemVoucher, RedeemVoucherError};
+pub use record_usage::{RecordUsage, UsageNews};

@@ -12,10 +12,8 @@ pub struct Model {
     pub order_id: Uuid,
     pub amount_cents: i64,
     pub currency: String,
-    pub status: String,
     pub issued_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,
-    pub redeemed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

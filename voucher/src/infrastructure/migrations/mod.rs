@@ -4,6 +4,7 @@ use sea_orm_migration::{MigrationTrait, MigratorTrait};
 
 mod m20261123_000001_create_vouchers;
 mod m20261207_000002_expire_and_announce_vouchers;
+mod m20261207_000003_record_voucher_usages;
 
 pub struct Migrator;
 
@@ -12,6 +13,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_create_vouchers::Migration),
             Box::new(m20261207_000002_expire_and_announce_vouchers::Migration),
+            Box::new(m20261207_000003_record_voucher_usages::Migration),
         ]
     }
 }

@@ -18,7 +18,6 @@ pub struct NewVoucher {
     pub order_id: Uuid,
     pub amount_cents: i64,
     pub currency: String,
-    pub status: String,
     pub issued_at: chrono::DateTime<chrono::Utc>,
     pub expires_at: chrono::DateTime<chrono::Utc>,
     /// The event in its wire form.
@@ -33,12 +32,12 @@ const INSERT_VOUCHERS: &str = r#"
 WITH input AS (
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(
         id uuid, code text, customer_id text, order_id uuid, amount_cents bigint,
-        currency text, status text, issued_at timestamptz, expires_at timestamptz, event jsonb
+        currency text, issued_at timestamptz, expires_at timestamptz, event jsonb
     )
 ),
 inserted AS (
-    INSERT INTO vouchers (id, code, customer_id, order_id, amount_cents, currency, status, issued_at, expires_at)
-    SELECT id, code, customer_id, order_id, amount_cents, currency, status, issued_at, expires_at FROM input
+    INSERT INTO vouchers (id, code, customer_id, order_id, amount_cents, currency, issued_at, expires_at)
+    SELECT id, code, customer_id, order_id, amount_cents, currency, issued_at, expires_at FROM input
     ON CONFLICT (order_id) DO NOTHING
     RETURNING id
 ),

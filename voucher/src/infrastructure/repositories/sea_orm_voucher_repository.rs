@@ -1,6 +1,12 @@
 use async_trait::async_trait;
 use checkout_contract::events::VoucherIssued;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr};
+use std::collections::HashMap;
+
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Statement,
+};
+use uuid::Uuid;
 
 use checkout_db::{GroupCommit, repository_error};
 use checkout_domain::Cents;
@@ -9,10 +15,10 @@ use super::new_vouchers::{NewVoucher, NewVouchers};
 
 use crate::{
     application::{
-        domain::{CustomerId, Money, StoredVoucher, Voucher, VoucherCode, VoucherId, VoucherQuery, VoucherStatus},
-        ports::{BoxError, InsertOutcome, RepositoryError, VoucherRepository},
+        domain::{CustomerId, Money, OrderId, StoredVoucher, Usage, Voucher, VoucherCode, VoucherId, VoucherQuery},
+        ports::{BoxError, InsertOutcome, RepositoryError, UsageOutcome, VoucherRepository},
     },
-    infrastructure::entities::vouchers,
+    infrastructure::entities::{voucher_usages, vouchers},
 };
 
 /// Vouchers in PostgreSQL.
@@ -40,15 +46,30 @@ fn from_domain(v: &Voucher, event: &VoucherIssued) -> NewVoucher {
         order_id: v.order_id(),
         amount_cents: v.value().amount.get(),
         currency: v.value().currency.code().to_owned(),
-        status: v.status().as_str().to_owned(),
         issued_at: v.issued_at(),
         expires_at: v.expires_at(),
         event: serde_json::to_value(event).expect("events serialize to JSON"),
     }
 }
 
-/// The voucher a row holds, checked by the domain; a row it refuses is a corrupt row.
-fn to_domain(m: vouchers::Model) -> Result<Voucher, RepositoryError> {
+/// The order of a history row: the nil UUID stands for a redemption made before redemption
+/// went through orders.
+fn usage_of(row: voucher_usages::Model) -> Result<Usage, RepositoryError> {
+    Ok(Usage {
+        kind: row
+            .kind
+            .parse()
+            .map_err(|e: crate::application::domain::UnknownUsageKind| {
+                RepositoryError::corrupt(format!("history of voucher {}", row.voucher_id), e)
+            })?,
+        order_id: (!row.order_id.is_nil()).then(|| OrderId::from_uuid(row.order_id)),
+        at: row.occurred_at,
+    })
+}
+
+/// The voucher a row holds with its `history`, checked by the domain; a row it refuses is a
+/// corrupt row.
+fn to_domain(m: vouchers::Model, history: Vec<Usage>) -> Result<Voucher, RepositoryError> {
     let id = m.id;
     let corrupt = |e: BoxError| RepositoryError::corrupt(format!("voucher {id}"), e);
     let stored = StoredVoucher {
@@ -63,13 +84,9 @@ fn to_domain(m: vouchers::Model) -> Result<Voucher, RepositoryError> {
                 .parse()
                 .map_err(|e: checkout_domain::UnsupportedCurrency| corrupt(e.into()))?,
         ),
-        status: m
-            .status
-            .parse()
-            .map_err(|e: crate::application::domain::UnknownVoucherStatus| corrupt(e.into()))?,
         issued_at: m.issued_at,
         expires_at: m.expires_at,
-        redeemed_at: m.redeemed_at,
+        history,
     };
     Voucher::restore(stored).map_err(|e| corrupt(e.into()))
 }
@@ -82,13 +99,12 @@ impl VoucherRepository for SeaOrmVoucherRepository {
     }
 
     async fn find_by_code(&self, code: &VoucherCode) -> Result<Option<Voucher>, RepositoryError> {
-        vouchers::Entity::find()
+        let found = vouchers::Entity::find()
             .filter(vouchers::Column::Code.eq(code.as_str()))
             .one(&self.db)
             .await
-            .map_err(repository_error)?
-            .map(to_domain)
-            .transpose()
+            .map_err(repository_error)?;
+        Ok(self.with_history(found.into_iter().collect()).await?.pop())
     }
 
     async fn list(&self, query: &VoucherQuery) -> Result<Vec<Voucher>, RepositoryError> {
@@ -99,28 +115,85 @@ impl VoucherRepository for SeaOrmVoucherRepository {
         if let Some(order_id) = query.order_id() {
             select = select.filter(vouchers::Column::OrderId.eq(order_id));
         }
-        select
+        let rows = select
             .order_by_desc(vouchers::Column::Id)
             .limit(query.limit().get())
             .all(&self.db)
             .await
-            .map_err(repository_error)?
-            .into_iter()
-            .map(to_domain)
-            .collect()
+            .map_err(repository_error)?;
+        self.with_history(rows).await
     }
 
-    #[tracing::instrument(skip_all, fields(voucher_id = %voucher.id()))]
-    async fn save_redemption(&self, voucher: &Voucher) -> Result<bool, RepositoryError> {
-        // A single conditional UPDATE: of concurrent redemptions, only one sees status = active.
-        let updated = vouchers::Entity::update_many()
-            .col_expr(vouchers::Column::Status, Expr::value(voucher.status().as_str()))
-            .col_expr(vouchers::Column::RedeemedAt, Expr::value(voucher.redeemed_at()))
-            .filter(vouchers::Column::Id.eq(voucher.id().as_uuid()))
-            .filter(vouchers::Column::Status.eq(VoucherStatus::Active.as_str()))
-            .exec(&self.db)
+    #[tracing::instrument(skip_all, fields(voucher_id = %voucher, kind = usage.kind.as_str()))]
+    async fn record_usage(
+        &self,
+        voucher: VoucherId,
+        customer: &CustomerId,
+        usage: &Usage,
+    ) -> Result<UsageOutcome, RepositoryError> {
+        let statement = Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            RECORD_USAGE,
+            [
+                voucher.as_uuid().into(),
+                customer.as_str().into(),
+                usage.kind.as_str().into(),
+                usage.order_id.map_or(Uuid::nil(), |o| o.as_uuid()).into(),
+                usage.at.into(),
+            ],
+        );
+        let row = self
+            .db
+            .query_one_raw(statement)
+            .await
+            .map_err(repository_error)?
+            .ok_or_else(|| RepositoryError::Unexpected("RECORD_USAGE returned no row".into()))?;
+        let known: bool = row.try_get("", "known").map_err(repository_error)?;
+        let inserted: bool = row.try_get("", "inserted").map_err(repository_error)?;
+        Ok(match (known, inserted) {
+            (false, _) => UsageOutcome::UnknownVoucher,
+            (true, true) => UsageOutcome::Recorded,
+            (true, false) => UsageOutcome::AlreadyRecorded,
+        })
+    }
+}
+
+/// Adds a history row (`$1` voucher, `$2` its customer, `$3` kind, `$4` order, `$5` when) if
+/// the voucher is that customer's and the row is not there yet; says which, in one round trip.
+const RECORD_USAGE: &str = r#"
+WITH known AS (
+    SELECT id FROM vouchers WHERE id = $1 AND customer_id = $2
+),
+inserted AS (
+    INSERT INTO voucher_usages (voucher_id, kind, order_id, occurred_at)
+    SELECT id, $3, $4, $5 FROM known
+    ON CONFLICT DO NOTHING
+    RETURNING 1
+)
+SELECT EXISTS (SELECT 1 FROM known) AS known, EXISTS (SELECT 1 FROM inserted) AS inserted
+"#;
+
+impl SeaOrmVoucherRepository {
+    /// The vouchers of `rows`, in their order, each with its history (one query for all).
+    async fn with_history(&self, rows: Vec<vouchers::Model>) -> Result<Vec<Voucher>, RepositoryError> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut histories: HashMap<Uuid, Vec<Usage>> = HashMap::new();
+        let usages = voucher_usages::Entity::find()
+            .filter(voucher_usages::Column::VoucherId.is_in(rows.iter().map(|r| r.id)))
+            .all(&self.db)
             .await
             .map_err(repository_error)?;
-        Ok(updated.rows_affected == 1)
+        for usage in usages {
+            let voucher = usage.voucher_id;
+            histories.entry(voucher).or_default().push(usage_of(usage)?);
+        }
+        rows.into_iter()
+            .map(|row| {
+                let history = histories.remove(&row.id).unwrap_or_default();
+                to_domain(row, history)
+            })
+            .collect()
     }
 }
