@@ -27,8 +27,7 @@ from order_client.models import (
     UpdateStatusRequest,
 )
 from voucher_client import AuthenticatedClient as VoucherClient
-from voucher_client.api.vouchers import get_voucher, list_vouchers, redeem_voucher
-from voucher_client.models import Problem as VoucherProblem
+from voucher_client.api.vouchers import get_voucher, list_vouchers
 from voucher_client.models import VoucherDto, VoucherListDto, VoucherStatusDto
 
 
@@ -85,14 +84,49 @@ def main(order_url, voucher_url):
     looked_up = get_voucher.sync_detailed(voucher.code.lower(), client=vouchers)
     assert isinstance(looked_up.parsed, VoucherDto) and looked_up.parsed.id == voucher.id, looked_up
 
-    # She redeems it once; a second attempt is a 409.
-    redeemed = redeem_voucher.sync_detailed(voucher.code, client=vouchers)
-    assert redeemed.status_code == 200 and redeemed.parsed.status == VoucherStatusDto.REDEEMED, redeemed
-    again = redeem_voucher.sync_detailed(voucher.code, client=vouchers)
-    assert again.status_code == 409, again
-    assert isinstance(again.parsed, VoucherProblem), again
-    assert again.parsed.type_ == "/problems/already-redeemed", again.parsed
-    log("redeem_voucher: 200, then 409 /problems/already-redeemed")
+    # She spends it on her next order (once the order service has heard of it: milliseconds).
+    def spend(quantity):
+        body = CreateOrderRequest(
+            customer_id="alice", items=[OrderLineRequest(sku="MUG-3", quantity=quantity)], voucher_code=voucher.code
+        )
+        deadline = time.time() + 10
+        while True:
+            answer = create_order.sync_detailed(client=as_alice, body=body)
+            if answer.status_code == 201:
+                return answer.parsed
+            assert answer.status_code == 422 and answer.parsed.type_ == "/problems/voucher-unknown", answer
+            assert time.time() < deadline, "the voucher was not usable within 10 s"
+            time.sleep(0.1)
+
+    held = spend(1)
+    assert (held.subtotal_cents, held.discount_cents, held.total_cents) == (1250, 500, 750), held
+    assert held.voucher_id == voucher.id, held
+    taken = create_order.sync_detailed(
+        client=as_alice,
+        body=CreateOrderRequest(customer_id="alice", items=[OrderLineRequest(sku="MUG-3", quantity=1)],
+                                voucher_code=voucher.code),
+    )
+    assert taken.status_code == 422 and taken.parsed.type_ == "/problems/voucher-held", taken
+    log("create_order with the voucher: 201, 5.00 EUR off; a second order with it: 422 voucher-held")
+
+    # She cancels that order: the voucher is given back; she spends it again and it is sent.
+    cancelled = change_order_status.sync_detailed(
+        str(held.id), client=as_fulfilment, body=UpdateStatusRequest(status=TargetStatus.CANCELLED)
+    )
+    assert cancelled.status_code == 200, cancelled
+    last = spend(2)
+    assert change_order_status.sync_detailed(
+        str(last.id), client=as_fulfilment, body=UpdateStatusRequest(status=TargetStatus.SENT)
+    ).status_code == 200
+    deadline = time.time() + 10
+    while (told := get_voucher.sync_detailed(voucher.code, client=vouchers).parsed).status != VoucherStatusDto.REDEEMED:
+        assert time.time() < deadline, f"the voucher was not redeemed within 10 s: {told}"
+        time.sleep(0.1)
+    assert told.used_by_order_id == last.id, told
+    story = [(entry.event.value, entry.order_id) for entry in told.history]
+    assert story == [("issued", order.id), ("reserved", held.id), ("released", held.id),
+                     ("reserved", last.id), ("redeemed", last.id)], story
+    log("cancel, spend again, send: get_voucher says redeemed by the last order, with its history")
 
     # A broken token is a 401, as a problem the client parses.
     broken = OrderClient(base_url=order_url, token=alice + "x", raise_on_unexpected_status=True)

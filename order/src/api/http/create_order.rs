@@ -125,8 +125,7 @@ impl Rule for VoucherCodeField {
 
     fn schema() -> MetaSchema {
         MetaSchema {
-            min_length: Some(16),
-            max_length: Some(19),
+            pattern: Some(checkout_domain::VOUCHER_CODE_PATTERN.to_owned()),
             example: Some("7K3M-QX9P-2HBD-W4RT".into()),
             ..MetaSchema::new("string")
         }
