@@ -13,6 +13,7 @@ orchestrates the processes and calls these in between.
   startup OUT NAME URL LOG -- CMD...
   e2e-latency OUT ORDERS_CSV VOUCHERS_CSV IDS_FILE T0 POLLED_DONE_S AFTER_WAIT
   open-e2e OUT PATCH_JSON PATCH_CSV VOUCHERS_CSV VOUCHERS_BEFORE
+  projection-lag OUT ISSUED_CSV KNOWN_CSV
   meta OUT REPO BIN_DIR PSQL_CMD key=value...
   merge FILE key=value...
   report WORKDIR JSON_OUT [SVG_OUT]
@@ -572,6 +573,15 @@ def cmd_e2e_latency(out, orders_csv, vouchers_csv, ids_file, t0, polled_done_s, 
     write_json(out, data)
 
 
+def cmd_projection_lag(out, issued_csv, known_csv):
+    """Joins each voucher's issued_at (voucher database) with its known_at (the order
+    service's copy, when its voucher.issued was recorded): how long after its issue a
+    voucher became usable at checkout."""
+    issued, known = read_pairs(issued_csv), read_pairs(known_csv)
+    lag = sorted((known[i] - issued[i]) * 1000 for i in issued if i in known)
+    write_json(out, {"vouchers": len(issued), "known": len(lag), "lag_ms": latency_summary(lag)})
+
+
 # --- open loop ----------------------------------------------------------------------------
 # bench/loadgen offers requests at a constant rate and writes, per request, when it was due
 # (unix epoch microseconds); an order's end-to-end latency is its voucher's issued_at minus
@@ -779,6 +789,8 @@ def cmd_report(work, json_out, svg_out=None):
     o = lambda name: read_json(os.path.join(work, "out", name + ".json"))  # noqa: E731
     meta = o("meta") or {}
     post, post_ceiling = o("post") or {}, o("ceiling_insert") or {}
+    post_voucher = o("post_voucher") or {}
+    projection = o("projection_lag") or {}
     patch, e2e = o("patch") or {}, o("e2e") or {}
     sent_ceiling = o("ceiling_sent") or {}
     create = o("create") or {}
@@ -800,7 +812,7 @@ def cmd_report(work, json_out, svg_out=None):
         }
 
     cpu = {}
-    for phase in ("post", "ceiling_insert", "e2e", "ceiling_sent", "open_post"):
+    for phase in ("post", "post_voucher", "ceiling_insert", "e2e", "ceiling_sent", "open_post"):
         c = cpu_between(o(f"cpu_{phase}_begin"), o(f"cpu_{phase}_end"))
         if c:
             cpu[phase] = c
@@ -884,6 +896,20 @@ def cmd_report(work, json_out, svg_out=None):
         check("POST /orders: no errors", post and post.get("errors_total") == 0,
               f"{post.get('errors_total')} errors (status>=400 {post.get('errors_status')}) in {post.get('requests')} requests")
         check("POST /orders: requests served", post.get("requests", 0) > 0, f"{post.get('requests')} requests")
+        if post_voucher:
+            check("POST /orders with a voucher: no errors", post_voucher.get("errors_total") == 0,
+                  f"{post_voucher.get('errors_total')} errors (status>=400 {post_voucher.get('errors_status')}) "
+                  f"in {post_voucher.get('requests')} requests")
+            check("POST /orders with a voucher: every voucher taken was recorded by the voucher service",
+                  post_voucher.get("usages_recorded", 0) >= post_voucher.get("vouchers_held", 1) > 0,
+                  f"{post_voucher.get('usages_recorded')} recorded of {post_voucher.get('vouchers_held')} held")
+            if full:
+                check("POST /orders with a voucher: at least 0.8x the throughput without",
+                      (ratio(post_voucher.get("rps"), post.get("rps")) or 0) >= 0.8,
+                      f"{fmt(post_voucher.get('rps'))} vs {fmt(post.get('rps'))} req/s")
+    if has_e2e and projection:
+        check("e2e: the order service knows every voucher issued", projection.get("known") == projection.get("vouchers"),
+              f"{projection.get('known')} of {projection.get('vouchers')} known")
     if has_e2e:
         check("e2e: orders created", create.get("ok") == expected and create.get("errors_total") == 0,
               f"{create.get('ok')} of {expected} created, statuses {create.get('statuses')}")
@@ -944,6 +970,8 @@ def cmd_report(work, json_out, svg_out=None):
             "service": post,
             "ceiling": post_ceiling,
             "ratio_rps_to_ceiling": ratio(post.get("rps"), post_ceiling.get("tps")),
+            "with_voucher": post_voucher,
+            "ratio_with_voucher_to_without": ratio(post_voucher.get("rps"), post.get("rps")),
         },
         "end_to_end": {
             "create": create,
@@ -952,6 +980,7 @@ def cmd_report(work, json_out, svg_out=None):
             "ceiling": {**sent_ceiling, "orders_per_s": ceiling_e2e},
             "ratio_vouchers_per_s_to_ceiling": ratio(e2e.get("vouchers_per_s"), ceiling_e2e),
             "delivery": delivery,
+            "projection_lag": projection,
         },
         "open_loop": ol,
         "resources": resources,
@@ -996,6 +1025,11 @@ def cmd_report(work, json_out, svg_out=None):
                      f"{fmt(post_ceiling.get('p50_ms'), digits=2)} / {fmt(post_ceiling.get('p99_ms'), digits=2)}", ""))
         add(w.format("POST /orders  requests / errors", f"{fmt(post.get('requests'))} / {fmt(post.get('errors_total'))}",
                      f"{fmt(post_ceiling.get('transactions'))} / {fmt(post_ceiling.get('failed'))}", ""))
+        if post_voucher:
+            add(w.format("  with a voucher: throughput (req/s)", fmt(post_voucher.get("rps")), "",
+                         fmt(result["post_orders"]["ratio_with_voucher_to_without"], digits=2)))
+            add(w.format("  with a voucher: latency p50 / p99 (ms)",
+                         f"{fmt(post_voucher.get('p50_ms'), digits=2)} / {fmt(post_voucher.get('p99_ms'), digits=2)}", "", ""))
     if has_e2e:
         add(w.format(f"End to end: {fmt(expected)} orders -> vouchers (per s)", fmt(e2e.get("vouchers_per_s")),
                      fmt(ceiling_e2e), fmt(result["end_to_end"]["ratio_vouchers_per_s_to_ceiling"], digits=2)))
@@ -1004,6 +1038,11 @@ def cmd_report(work, json_out, svg_out=None):
                      f"{fmt(patch.get('p50_ms'), digits=2)} / {fmt(patch.get('p99_ms'), digits=2)}", ""))
         add(w.format("  sent -> voucher latency p50 / p99 (ms)",
                      f"{fmt(e2e.get('latency_p50_ms'), digits=1)} / {fmt(e2e.get('latency_p99_ms'), digits=1)}", "", ""))
+        lag = projection.get("lag_ms") or {}
+        if lag:
+            add(w.format("  voucher issued -> usable at checkout p50 / p99 / max (ms)",
+                         f"{fmt(lag.get('p50'), digits=1)} / {fmt(lag.get('p99'), digits=1)} / {fmt(lag.get('max'), digits=1)}",
+                         "", ""))
         if full:
             add(w.format("  per-order SQL latency p50 / p99 (ms)", "",
                          f"{fmt(sent_ceiling.get('p50_ms'), digits=2)} / {fmt(sent_ceiling.get('p99_ms'), digits=2)}", ""))
@@ -1191,6 +1230,8 @@ def main():
         cmd_settle(*rest)
     elif cmd == "e2e-latency":
         cmd_e2e_latency(*rest)
+    elif cmd == "projection-lag":
+        cmd_projection_lag(*rest)
     elif cmd == "open-e2e":
         cmd_open_e2e(*rest)
     elif cmd == "meta":

@@ -711,6 +711,108 @@ def voucher_killed_repeatedly(transport="streams"):
     with_system(f"voucher-killed-{transport}", transport, body)
 
 
+# How many checkouts `vouchers_spent_through_faults` makes: smoke-sized in the test command,
+# SYSTEM_CHECKOUTS=1000 for the full run.
+CHECKOUTS = int(os.environ.get("SYSTEM_CHECKOUTS", "200"))
+
+
+def vouchers_spent_through_faults(transport="streams"):
+    """Vouchers earned, then spent at checkout, cancelled or sent, while the voucher service and
+    then the order service are killed with -9 and Redis is restarted once; some codes are tried
+    by two orders at once. After settling: no voucher held or redeemed by two orders, every sent
+    order's voucher redeemed, every cancelled order's voucher free again, and `voucher
+    reconcile` finds both services agreeing."""
+    def body(s):
+        s.order.start()
+        s.voucher.start()
+        earned = s.create_orders(CHECKOUTS)
+        s.send(earned)
+        s.settle_and_count("vouchers earned", earned)
+        deadline = time.time() + SETTLE_TIMEOUT
+        while int(psql(s.orders_db, "SELECT count(*) FROM vouchers")[0]) < CHECKOUTS:
+            assert time.time() < deadline, "the order service did not learn of every voucher"
+            time.sleep(0.1)
+        codes = [row.split("|") for row in psql(s.vouchers_db, "SELECT code, customer_id FROM vouchers ORDER BY id")]
+
+        def checkout(attempt):
+            """POST /orders spending a code, under an Idempotency-Key of the attempt, retried
+            while the order service is down: its order id, or None if the code was refused."""
+            i, rival = attempt
+            code, customer = codes[i]
+            body = {"customer_id": customer, "items": [{"sku": priced(12_000), "quantity": 1}], "voucher_code": code}
+            key = f"checkout-{i}-{rival}"
+            for _ in range(300):
+                status, answer, _ = request("POST", f"{s.order.url}/orders", body,
+                                            headers={"Idempotency-Key": key})
+                if status == 201:
+                    assert answer["discount_cents"] == 500 and answer["total_cents"] == 11_500, answer
+                    return answer["id"]
+                if status == 422:
+                    assert answer["type"] == "/problems/voucher-held", answer
+                    return None
+                time.sleep(0.2)
+            raise RuntimeError(f"checkout {key} never answered")
+
+        def move(order_id, status):
+            for _ in range(300):
+                if http("PATCH", f"{s.order.url}/orders/{order_id}/status", {"status": status})[0] == 200:
+                    return
+                time.sleep(0.2)
+            raise RuntimeError(f"{order_id} never became {status}")
+
+        # Every tenth code is tried by a second order at the same moment.
+        attempts = [(i, 0) for i in range(CHECKOUTS)] + [(i, 1) for i in range(0, CHECKOUTS, 10)]
+        with concurrent.futures.ThreadPoolExecutor(WORKERS) as pool:
+            placing = pool.map(checkout, attempts)
+            time.sleep(0.3)
+            s.voucher.kill9()
+            time.sleep(0.5)
+            s.voucher.start()
+            s.redis.stop()
+            time.sleep(1.0)
+            s.redis.start()
+            placed = [order for order in placing if order]
+        assert len(placed) == CHECKOUTS, f"{len(placed)} checkouts of {CHECKOUTS} codes got an order"
+        log(f"  {len(attempts)} checkouts of {CHECKOUTS} codes: {len(placed)} placed, "
+            f"{len(attempts) - len(placed)} refused as held; the voucher service killed, Redis restarted")
+        cancelled, sent = placed[::3], [o for i, o in enumerate(placed) if i % 3]
+        with concurrent.futures.ThreadPoolExecutor(WORKERS) as pool:
+            moving = [pool.submit(move, o, "cancelled") for o in cancelled]
+            moving += [pool.submit(move, o, "sent") for o in sent]
+            time.sleep(0.3)
+            s.order.kill9()
+            time.sleep(0.5)
+            s.order.start()
+            for future in moving:
+                future.result()
+        log(f"  {len(cancelled)} cancelled and {len(sent)} sent while the order service was killed")
+
+        twice = psql(s.orders_db, "SELECT voucher_id FROM orders WHERE voucher_id IS NOT NULL "
+                                  "AND status <> 'cancelled' GROUP BY voucher_id HAVING count(*) > 1")
+        assert twice == [], f"vouchers held or redeemed by two orders: {twice}"
+        unspent = psql(s.orders_db, "SELECT o.id FROM orders o JOIN vouchers v ON v.id = o.voucher_id "
+                                    "WHERE o.status = 'sent' AND NOT (v.redeemed AND v.held_by = o.id)")
+        assert unspent == [], f"sent orders whose voucher is not redeemed: {unspent}"
+        kept = psql(s.orders_db, "SELECT o.id FROM orders o JOIN vouchers v ON v.id = o.voucher_id "
+                                 "WHERE o.status = 'cancelled' AND v.held_by IS NOT NULL")
+        assert kept == [], f"cancelled orders whose voucher was not given back: {kept}"
+        s.settle_and_count("vouchers earned by the discounted orders")
+        deadline = time.time() + SETTLE_TIMEOUT
+        env = {**s.voucher.env, "RECONCILE_ORDER_DATABASE_URL": s.order.env["ORDER_DATABASE_URL"]}
+        while True:
+            result = subprocess.run([os.path.join(BIN, "voucher"), "reconcile"], env=env,
+                                    capture_output=True, text=True, cwd=tempfile.gettempdir())
+            if result.returncode == 0 or time.time() > deadline:
+                break
+            time.sleep(0.5)
+        summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else result.stderr
+        assert result.returncode == 0, f"the services disagree:\n{result.stdout[-3000:]}{result.stderr[-2000:]}"
+        redeemed = int(psql(s.vouchers_db, "SELECT count(*) FROM voucher_usages WHERE kind = 'redeemed'")[0])
+        assert redeemed == len(sent), f"{redeemed} redemptions recorded for {len(sent)} sent orders"
+        log(f"  voucher reconcile: {summary}; {redeemed} redeemed, none twice")
+    with_system(f"vouchers-spent-{transport}", transport, body)
+
+
 class Calls:
     """A client's requests through a load balancer, each repeated until it succeeds, and the
     tally the replicas scenario asserts on: the failures the client saw, and how many requests
@@ -1340,6 +1442,7 @@ def generated_clients():
 
 
 SCENARIOS = {
+    "vouchers_spent_through_faults": vouchers_spent_through_faults,
     "attack": attack,
     "contract": contract,
     "generated_clients": generated_clients,

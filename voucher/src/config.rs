@@ -40,6 +40,20 @@ pub enum Command {
         #[command(subcommand)]
         action: MigrateAction,
     },
+    /// Compare every voucher with the order service's copy and print each difference: a
+    /// voucher missing from either side, a field that differs, or a disagreement on which
+    /// order holds or spent it. Exits 0 when they agree, 1 when they differ. Run it once
+    /// events have settled: one still on its way shows as a difference until it arrives.
+    Reconcile {
+        /// PostgreSQL URL of the voucher database (as for `serve`).
+        #[arg(long, env = "VOUCHER_DATABASE_URL", hide_env_values = true, value_parser = DatabaseUrl::parser())]
+        database_url: DatabaseUrl,
+        /// PostgreSQL URL of the order database, as a role that may read its `vouchers` table.
+        #[arg(long, env = "RECONCILE_ORDER_DATABASE_URL", hide_env_values = true, value_parser = DatabaseUrl::parser())]
+        order_database_url: DatabaseUrl,
+        #[command(flatten)]
+        log: LogSettings,
+    },
 }
 
 /// Every setting of `voucher serve`.

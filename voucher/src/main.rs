@@ -1,10 +1,21 @@
 use checkout_db::cli::migrate;
 use checkout_runtime::{config, shutdown_on_signal, telemetry};
+use std::sync::Arc;
+
+use anyhow::Context as _;
 use voucher::{
+    api::cli,
+    application::usecases::Reconcile,
     config::{Cli, Command},
-    infrastructure::migrations::Migrator,
+    infrastructure::{
+        migrations::Migrator,
+        repositories::{SeaOrmVoucherRepository, SqlOrderCopy},
+    },
     startup,
 };
+
+/// Vouchers `voucher reconcile` reads per page from each side.
+const RECONCILE_PAGE_SIZE: u64 = 1_000;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -25,6 +36,28 @@ async fn main() -> anyhow::Result<()> {
         } => {
             telemetry::init(log.log_format);
             migrate::<Migrator>(&migration_database_url, action).await?;
+        }
+        Command::Reconcile {
+            database_url,
+            order_database_url,
+            log,
+        } => {
+            telemetry::init(log.log_format);
+            let here = checkout_db::connect(&database_url, 2)
+                .await
+                .context("cannot connect to PostgreSQL at VOUCHER_DATABASE_URL")?;
+            let copy = checkout_db::connect(&order_database_url, 2)
+                .await
+                .context("cannot connect to PostgreSQL at RECONCILE_ORDER_DATABASE_URL")?;
+            let reconcile = Reconcile::new(
+                Arc::new(SeaOrmVoucherRepository::new(here, 1)),
+                Arc::new(SqlOrderCopy::new(copy)),
+                RECONCILE_PAGE_SIZE,
+            );
+            let agree = cli::reconcile(&reconcile).await.context("reconciling the vouchers")?;
+            if !agree {
+                std::process::exit(1);
+            }
         }
     }
     Ok(())

@@ -10,7 +10,7 @@ pub use checkout_outbox::RelaySignal;
 
 pub use checkout_runtime::{BoxError, RepositoryError};
 
-use super::domain::{CustomerId, Usage, Voucher, VoucherCode, VoucherId, VoucherQuery};
+use super::domain::{CopiedVoucher, CustomerId, Usage, Voucher, VoucherCode, VoucherId, VoucherQuery};
 
 /// What happened to a voucher offered for storage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,6 +57,24 @@ pub trait VoucherRepository: Send + Sync {
         customer: &CustomerId,
         usage: &Usage,
     ) -> Result<UsageOutcome, RepositoryError>;
+
+    /// Up to `limit` vouchers with ids after `after`, by id, each with its history.
+    ///
+    /// # Errors
+    /// As [`VoucherRepository::find_by_code`].
+    async fn page(&self, after: Option<VoucherId>, limit: u64) -> Result<Vec<Voucher>, RepositoryError>;
+}
+
+/// The order service's copy of the vouchers, as an operator's reconciliation reads it (with
+/// a role of the order database; the services themselves never read each other's).
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait OrderCopy: Send + Sync {
+    /// Up to `limit` vouchers of the copy with ids after `after`, by id.
+    ///
+    /// # Errors
+    /// [`RepositoryError`] when the database fails or a row cannot be read.
+    async fn page(&self, after: Option<VoucherId>, limit: u64) -> Result<Vec<CopiedVoucher>, RepositoryError>;
 }
 
 /// What [`VoucherRepository::record_usage`] did.

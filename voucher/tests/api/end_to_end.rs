@@ -239,6 +239,116 @@ async fn an_order_of_120_eur_sent_yields_one_voucher_within_2_s_and_one_of_100_e
     assert_eq!(vouchers.voucher_rows().await, 1);
 }
 
+impl OrderApp<'_> {
+    /// `POST /orders` of one `sku` as `customer_id`, spending `code`.
+    async fn checkout(&self, customer_id: &str, sku: &str, code: &str) -> reqwest::Response {
+        self.client
+            .post(format!("{}/orders", self.address))
+            .bearer_auth(self.issuer.customer(customer_id, &[Scope::OrdersWrite]))
+            .json(&json!({"customer_id": customer_id, "items": [{"sku": sku, "quantity": 1}], "voucher_code": code}))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn move_to(&self, id: &str, status: &str) {
+        let moved = self
+            .client
+            .patch(format!("{}/orders/{id}/status", self.address))
+            .bearer_auth(self.issuer.client("fulfilment", &[Scope::OrdersStatus]))
+            .json(&json!({"status": status}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(moved.status(), 200, "{id} -> {status}");
+    }
+}
+
+/// The reconciliation of both apps' databases, once it settles (or as it stands after 5 s).
+async fn reconciled(
+    vouchers: &crate::helpers::VoucherApp,
+    orders: &OrderApp<'_>,
+) -> voucher::application::usecases::Report {
+    use std::sync::Arc;
+    use voucher::{
+        application::usecases::Reconcile,
+        infrastructure::repositories::{SeaOrmVoucherRepository, SqlOrderCopy},
+    };
+    let reconcile = Reconcile::new(
+        Arc::new(SeaOrmVoucherRepository::new(vouchers.db.clone(), 1)),
+        Arc::new(SqlOrderCopy::new(orders.db.clone())),
+        2,
+    );
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let report = reconcile.execute().await.unwrap();
+        if report.differences.is_empty() || tokio::time::Instant::now() >= deadline {
+            return report;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_voucher_earned_spent_given_back_and_spent_again_leaves_both_services_agreeing() {
+    let channel = checkout_testing::unique_name("order.sent");
+    let vouchers = spawn_voucher_app_on(channel.clone()).await;
+    let orders = spawn_order_app(&channel, &vouchers.issuer).await;
+    let first = orders.send_order("spender", 12_000).await;
+    let issued = vouchers.wait_for_vouchers(&first, Duration::from_secs(2)).await;
+    let (id, code) = (issued[0]["id"].as_str().unwrap(), issued[0]["code"].as_str().unwrap());
+    assert!(orders.knows_voucher(id, Duration::from_secs(2)).await);
+
+    let held = orders.checkout("spender", "BOOK-12000", code).await;
+    assert_eq!(held.status(), 201);
+    let held: Value = held.json().await.unwrap();
+    assert_eq!(
+        (&held["discount_cents"], &held["total_cents"]),
+        (&json!(500), &json!(11_500))
+    );
+    orders.move_to(held["id"].as_str().unwrap(), "cancelled").await;
+    let last = orders.checkout("spender", "BOOK-12000", code).await;
+    assert_eq!(last.status(), 201, "given back, usable again");
+    let last: Value = last.json().await.unwrap();
+    let last_id = last["id"].as_str().unwrap();
+    orders.move_to(last_id, "sent").await;
+
+    // 115.00 EUR paid earns a second voucher; the first is spent by the last order.
+    let earned = vouchers.wait_for_vouchers(last_id, Duration::from_secs(5)).await;
+    assert_eq!(earned.len(), 1, "dead letters: {:?}", vouchers.dead_letters().await);
+    let report = reconciled(&vouchers, &orders).await;
+    assert_eq!(
+        (report.compared, report.differences.len()),
+        (2, 0),
+        "{:?}",
+        report.differences
+    );
+    let told: Value = vouchers.get(&format!("/vouchers/{code}")).await.json().await.unwrap();
+    assert_eq!(
+        (&told["status"], &told["used_by_order_id"]),
+        (&json!("redeemed"), &json!(last_id))
+    );
+
+    // A copy that lost the redemption is named.
+    use sea_orm::ConnectionTrait;
+    orders
+        .db
+        .execute_unprepared(&format!(
+            "UPDATE vouchers SET held_by = NULL, redeemed = false WHERE id = '{id}'"
+        ))
+        .await
+        .unwrap();
+    let report = reconciled(&vouchers, &orders).await;
+    assert_eq!(report.differences.len(), 1, "{:?}", report.differences);
+    let said = report.differences[0].to_string();
+    assert!(
+        said.contains(&format!(
+            "redeemed by order {last_id} here, free in the order service's copy"
+        )),
+        "{said}"
+    );
+}
+
 #[tokio::test]
 async fn the_same_event_injected_twice_yields_one_voucher() {
     let channel = checkout_testing::unique_name("order.sent");

@@ -16,6 +16,8 @@ pub struct Model {
     pub held_by: Option<Uuid>,
     /// Whether that order was sent, spending it.
     pub redeemed: bool,
+    /// When its `voucher.issued` was recorded here: from `issued_at`, the projection lag.
+    pub known_at: DateTimeUtc,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

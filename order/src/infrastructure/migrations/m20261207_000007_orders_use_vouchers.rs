@@ -3,7 +3,8 @@ use sea_orm_migration::prelude::*;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-/// An order may use a voucher: which one, and what it took off. `total_cents` stays what the
+/// An order may use a voucher: which one, and what it took off. Each voucher of the copy
+/// records when it became known here (`known_at`): from its `issued_at`, the projection lag. `total_cents` stays what the
 /// customer pays (the items' sum less `discount_cents`); every earlier order used none. Only
 /// one order that is not cancelled can ever have a voucher: the hold on `vouchers` makes sure
 /// of it, and this index would refuse a defect that did not.
@@ -19,6 +20,7 @@ impl MigrationTrait for Migration {
                     ADD COLUMN discount_cents bigint NOT NULL DEFAULT 0 CHECK (discount_cents >= 0),
                     ADD CONSTRAINT orders_discount_needs_a_voucher
                         CHECK (voucher_id IS NOT NULL OR discount_cents = 0);
+                ALTER TABLE vouchers ADD COLUMN known_at timestamptz NOT NULL DEFAULT now();
                 CREATE UNIQUE INDEX orders_one_live_order_per_voucher
                     ON orders (voucher_id) WHERE voucher_id IS NOT NULL AND status <> 'cancelled';
                 "#,
@@ -31,7 +33,7 @@ impl MigrationTrait for Migration {
         manager
             .get_connection()
             .execute_unprepared(
-                "DROP INDEX orders_one_live_order_per_voucher; \
+                "DROP INDEX orders_one_live_order_per_voucher; ALTER TABLE vouchers DROP COLUMN known_at; \
                  ALTER TABLE orders DROP CONSTRAINT orders_discount_needs_a_voucher, \
                  DROP COLUMN discount_cents, DROP COLUMN voucher_id",
             )

@@ -34,6 +34,7 @@ impl VoucherRepository for SeaOrmVoucherRepository {
             expires_at: Set(voucher.expires_at),
             held_by: Set(None),
             redeemed: Set(false),
+            known_at: sea_orm::ActiveValue::NotSet,
         };
         // A known voucher keeps its row as it is: its hold is this service's to change.
         let inserted = vouchers::Entity::insert(row)

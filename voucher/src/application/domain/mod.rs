@@ -7,6 +7,7 @@
 //! | what a voucher is now (active, reserved, redeemed, expired), from what orders did with it, in any order heard | [`Voucher::status`] |
 //! | a voucher expires its validity (default 90 days) after it is issued | [`Validity`], [`Voucher::issue`] |
 //! | what a code looks like, how it is drawn (CSPRNG) and read | `checkout_domain::VoucherCode` (the order service reads codes too) |
+//! | what both services must agree on about a voucher, and how they may differ | [`compare`] |
 //! | listing needs a filter | [`VoucherQuery::new`] |
 //! | reading needs `vouchers:read` (own vouchers) or `vouchers:admin` (anyone's) | [`access::READ`], [`access::reach`] |
 //! | another customer's voucher is not found, naming another customer is refused | `access.rs` (with `checkout_auth::Reach`) |
@@ -17,6 +18,7 @@
 pub mod access;
 mod policy;
 mod query;
+mod reconciliation;
 mod sent_order;
 mod voucher;
 
@@ -26,6 +28,7 @@ pub use checkout_domain::{
 };
 pub use policy::{Decision, InvalidPolicy, NotEligible, VoucherPolicy};
 pub use query::{MissingFilter, VoucherQuery};
+pub use reconciliation::{CopiedVoucher, Difference, Holder, compare, holder_of};
 pub use sent_order::{InvalidSentOrder, OrderId, SentOrder};
 pub use voucher::{
     InvalidValidity, InvalidVoucher, StoredVoucher, UnknownUsageKind, Usage, UsageKind, Validity, Voucher, VoucherId,

@@ -124,6 +124,20 @@ impl VoucherRepository for SeaOrmVoucherRepository {
         self.with_history(rows).await
     }
 
+    async fn page(&self, after: Option<VoucherId>, limit: u64) -> Result<Vec<Voucher>, RepositoryError> {
+        let mut select = vouchers::Entity::find();
+        if let Some(after) = after {
+            select = select.filter(vouchers::Column::Id.gt(after.as_uuid()));
+        }
+        let rows = select
+            .order_by_asc(vouchers::Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await
+            .map_err(repository_error)?;
+        self.with_history(rows).await
+    }
+
     #[tracing::instrument(skip_all, fields(voucher_id = %voucher, kind = usage.kind.as_str()))]
     async fn record_usage(
         &self,
