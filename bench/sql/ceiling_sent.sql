@@ -71,8 +71,8 @@ UPDATE "outbox" SET "published_at" = CURRENT_TIMESTAMP WHERE "outbox"."published
 --    The order service's copy of the voucher (one more INSERT in its database) is left out:
 --    without it the ceiling is higher, so it stays an upper bound.
 WITH inserted AS (
-    INSERT INTO "vouchers" ("id", "code", "customer_id", "order_id", "amount_cents", "currency", "status", "issued_at", "expires_at")
-    VALUES (:o_vid, :o_code, :o_customer_id, :o_id, 500, 'EUR', 'active', now(), now() + interval '90 days')
+    INSERT INTO "vouchers" ("id", "code", "customer_id", "order_id", "amount_cents", "currency", "issued_at", "expires_at")
+    VALUES (:o_vid, :o_code, :o_customer_id, :o_id, 500, 'EUR', now(), now() + interval '90 days')
     ON CONFLICT ("order_id") DO NOTHING
     RETURNING id
 )

@@ -114,6 +114,7 @@ impl Application {
         // their events wait in the outbox until it is back.
         let endpoint = settings.redis().endpoint("ORDER")?;
         let redis = Arc::new(LazyConnection::new(&endpoint).context("REDIS_CA_FILE")?);
+        let consumer_endpoint = endpoint.clone();
 
         let outbox_written = Arc::new(Notify::new());
         let outbox = Arc::new(SeaOrmOutbox::new(db.clone()));
@@ -136,14 +137,17 @@ impl Application {
         );
         let stream = settings.events.voucher_issued_stream.clone();
         let vouchers = VoucherConsumer {
-            consumer: Arc::new(RedisStreamConsumer::new(
-                redis.clone(),
-                stream.clone(),
-                VOUCHER_CONSUMER_GROUP.to_owned(),
-                settings.consumer_name.clone(),
-                VOUCHER_CLAIM_IDLE,
-                RedisDeadLetters::new(redis.clone(), dead_letter_key(&stream), DEAD_LETTER_MAX_LEN),
-            )),
+            consumer: Arc::new(
+                RedisStreamConsumer::new(
+                    &consumer_endpoint,
+                    stream.clone(),
+                    VOUCHER_CONSUMER_GROUP.to_owned(),
+                    settings.consumer_name.clone(),
+                    VOUCHER_CLAIM_IDLE,
+                    RedisDeadLetters::new(redis.clone(), dead_letter_key(&stream), DEAD_LETTER_MAX_LEN),
+                )
+                .context("REDIS_CA_FILE")?,
+            ),
             record: RecordVoucher::new(voucher_copy.clone()),
             keys: voucher_keys,
             consuming: Arc::new(ConsumerCheck::default()),

@@ -248,14 +248,21 @@ async fn consume(
             .await
         }
         Transport::Streams => {
-            let consumer = RedisStreamConsumer::new(
-                redis,
+            let consumer = match RedisStreamConsumer::new(
+                &endpoint,
                 settings.events.order_sent_channel.clone(),
                 settings.consumer_group.clone(),
                 settings.consumer_name.clone(),
                 settings.claim_idle(),
                 dead_letters,
-            );
+            ) {
+                Ok(consumer) => consumer,
+                // `build` opened the same endpoint: its TLS settings were readable then.
+                Err(e) => {
+                    tracing::error!(error.message = %checkout_runtime::error::Chain(&e), "cannot open the stream consumer's connection");
+                    return;
+                }
+            };
             let tuning = StreamConsumerSettings {
                 batch_size: settings.consumer_batch as usize,
                 concurrency: settings.consumer_concurrency as usize,

@@ -194,13 +194,14 @@ async fn trimming_drops_acknowledged_entries_and_keeps_pending_ones() {
         checkout_bus::RedisEndpoint::new(&checkout_testing::servers().redis.url("voucher"), None, None).unwrap();
     let conn = Arc::new(checkout_bus::LazyConnection::new(&endpoint).unwrap());
     let consumer = RedisStreamConsumer::new(
-        conn.clone(),
+        &endpoint,
         stream.clone(),
         "voucher".into(),
         "trimmer".into(),
         Duration::from_secs(30),
         RedisDeadLetters::new(conn, checkout_bus::dead_letter_key(&stream), 100),
-    );
+    )
+    .unwrap();
     consumer.ensure_group().await.unwrap();
     for _ in 0..10 {
         let _: String = redis.xadd(&stream, "*", &[("payload", "{}")]).await.unwrap();

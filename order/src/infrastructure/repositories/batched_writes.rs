@@ -117,6 +117,9 @@ pub struct StatusChangeRow {
     pub status: String,
     pub updated_at: chrono::DateTime<chrono::Utc>,
     pub expected: String,
+    /// The voucher the order holds, if any: it follows the order's new status.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub voucher_id: Option<Uuid>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<EventRow>,
 }
@@ -150,7 +153,7 @@ const CHANGE_STATUSES: &str = r#"
 WITH input AS (
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(
         id uuid, status text, updated_at timestamptz, expected text,
-        event jsonb
+        voucher_id uuid, event jsonb
     )
 ),
 updated AS (
@@ -170,13 +173,13 @@ events AS (
 redeemed AS (
     UPDATE vouchers v SET redeemed = true
     FROM input i JOIN updated u ON u.id = i.id
-    WHERE v.held_by = i.id AND i.status = 'sent'
+    WHERE v.id = i.voucher_id AND v.held_by = i.id AND i.status = 'sent'
     RETURNING v.id
 ),
 released AS (
     UPDATE vouchers v SET held_by = NULL
     FROM input i JOIN updated u ON u.id = i.id
-    WHERE v.held_by = i.id AND i.status = 'cancelled' AND NOT v.redeemed
+    WHERE v.id = i.voucher_id AND v.held_by = i.id AND i.status = 'cancelled' AND NOT v.redeemed
     RETURNING v.id
 )
 SELECT id FROM updated

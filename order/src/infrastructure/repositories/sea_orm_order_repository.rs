@@ -400,6 +400,7 @@ impl OrderRepository for SeaOrmOrderRepository {
             status: order.status().as_str().to_owned(),
             updated_at: order.updated_at(),
             expected: expected.as_str().to_owned(),
+            voucher_id: order.voucher().map(|v| v.id),
             event: event.map(EventRow::of),
         };
         self.status_changes.submit(change).await

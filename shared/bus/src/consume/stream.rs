@@ -6,12 +6,16 @@ use redis::{
 };
 
 use super::{RedisDeadLetters, StreamEntry};
-use crate::LazyConnection;
+use crate::{LazyConnection, RedisEndpoint};
 
 /// A member of a Redis consumer group on a stream of events. Entries stay pending until
 /// acknowledged; a consumer that restarts under the same name gets its own pending
 /// entries back first, and entries left pending by a dead consumer are claimed after
 /// `claim_idle`.
+///
+/// It reads on a connection of its own: a read blocks its connection for up to a second
+/// while the stream is quiet (`XREADGROUP BLOCK`), and on a shared connection every command
+/// queued behind it (a relay's `PUBLISH` or `XADD`) would wait as long.
 pub struct RedisStreamConsumer {
     conn: Arc<LazyConnection>,
     stream: String,
@@ -22,22 +26,26 @@ pub struct RedisStreamConsumer {
 }
 
 impl RedisStreamConsumer {
+    /// A consumer reading `stream` at `endpoint` (connected on first use).
+    ///
+    /// # Errors
+    /// The endpoint's TLS settings cannot be read.
     pub fn new(
-        conn: Arc<LazyConnection>,
+        endpoint: &RedisEndpoint,
         stream: String,
         group: String,
         consumer: String,
         claim_idle: Duration,
         dead_letters: RedisDeadLetters,
-    ) -> Self {
-        Self {
-            conn,
+    ) -> RedisResult<Self> {
+        Ok(Self {
+            conn: Arc::new(LazyConnection::new(endpoint)?),
             stream,
             group,
             consumer,
             claim_idle,
             dead_letters,
-        }
+        })
     }
 
     async fn read(&self, id: &str, count: usize, block: Option<Duration>) -> RedisResult<Vec<StreamEntry>> {
