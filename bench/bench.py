@@ -903,10 +903,7 @@ def cmd_report(work, json_out, svg_out=None):
             check("POST /orders with a voucher: every voucher taken was recorded by the voucher service",
                   post_voucher.get("usages_recorded", 0) >= post_voucher.get("vouchers_held", 1) > 0,
                   f"{post_voucher.get('usages_recorded')} recorded of {post_voucher.get('vouchers_held')} held")
-            if full:
-                check("POST /orders with a voucher: at least 0.8x the throughput without",
-                      (ratio(post_voucher.get("rps"), post.get("rps")) or 0) >= 0.8,
-                      f"{fmt(post_voucher.get('rps'))} vs {fmt(post.get('rps'))} req/s")
+
     if has_e2e and projection:
         check("e2e: the order service knows every voucher issued", projection.get("known") == projection.get("vouchers"),
               f"{projection.get('known')} of {projection.get('vouchers')} known")
@@ -972,6 +969,10 @@ def cmd_report(work, json_out, svg_out=None):
             "ratio_rps_to_ceiling": ratio(post.get("rps"), post_ceiling.get("tps")),
             "with_voucher": post_voucher,
             "ratio_with_voucher_to_without": ratio(post_voucher.get("rps"), post.get("rps")),
+            # The target of checkout with a voucher: at least 0.8x the orders per second of
+            # checkout without one, in the same run. Reported, not a check.
+            "with_voucher_target_met": None if not post_voucher else
+            (ratio(post_voucher.get("rps"), post.get("rps")) or 0) >= 0.8,
         },
         "end_to_end": {
             "create": create,
@@ -995,6 +996,7 @@ def cmd_report(work, json_out, svg_out=None):
     cfg = meta.get("config", {})
     m = meta.get("machine", {})
     lines = []
+    target_lines = []
     add = lines.append
     add("")
     add(f"Benchmark ({meta.get('mode')}) {meta.get('timestamp')}  commit {meta.get('git', {}).get('commit', '?')[:12]}"
@@ -1030,6 +1032,10 @@ def cmd_report(work, json_out, svg_out=None):
                          fmt(result["post_orders"]["ratio_with_voucher_to_without"], digits=2)))
             add(w.format("  with a voucher: latency p50 / p99 (ms)",
                          f"{fmt(post_voucher.get('p50_ms'), digits=2)} / {fmt(post_voucher.get('p99_ms'), digits=2)}", "", ""))
+            met = result["post_orders"]["with_voucher_target_met"]
+            target_lines.append(f"[target {'met' if met else 'missed'}] POST /orders with a voucher at least 0.8x "
+                                f"without: {fmt(post_voucher.get('rps'))} / {fmt(post.get('rps'))} req/s = "
+                                f"{fmt(result['post_orders']['ratio_with_voucher_to_without'], digits=2)}")
     if has_e2e:
         add(w.format(f"End to end: {fmt(expected)} orders -> vouchers (per s)", fmt(e2e.get("vouchers_per_s")),
                      fmt(ceiling_e2e), fmt(result["end_to_end"]["ratio_vouchers_per_s_to_ceiling"], digits=2)))
@@ -1076,6 +1082,7 @@ def cmd_report(work, json_out, svg_out=None):
         if svg_out:
             svg_open_loop(svg_out, ol)
             add(f"Latency against offered load: {svg_out}")
+    lines.extend(target_lines)
     add("")
     add("CPU seconds per phase (evidence for where time goes):")
     w3 = "{:<16} {:>7} {:>7} {:>8} {:>9} {:>7} {:>7} {:>6}"
