@@ -2,7 +2,16 @@
 
 use std::io::IsTerminal;
 
-use tracing_subscriber::{EnvFilter, fmt, layer::SubscriberExt, util::SubscriberInitExt};
+use std::fmt::{self as stdfmt, Write as _};
+
+use tracing::field::{Field, Visit};
+use tracing_subscriber::{
+    EnvFilter,
+    field::{MakeVisitor, VisitFmt, VisitOutput},
+    fmt::{self, format::Writer},
+    layer::SubscriberExt,
+    util::SubscriberInitExt,
+};
 
 /// Filter used when `RUST_LOG` is unset: the services at `info`, chatty dependencies quieter.
 /// sqlx logs every statement at `info`, which would drown the service's own lines.
@@ -37,12 +46,105 @@ pub fn init(format: LogFormat) {
     let registry = tracing_subscriber::registry().with(filter);
     let _ = match format {
         LogFormat::Text => registry
-            .with(fmt::layer().with_ansi(std::io::stdout().is_terminal()))
+            .with(
+                fmt::layer()
+                    .fmt_fields(QuotedFields)
+                    .with_ansi(std::io::stdout().is_terminal()),
+            )
             .try_init(),
         LogFormat::Json => registry
             .with(fmt::layer().json().flatten_event(true).with_current_span(true))
             .try_init(),
     };
+}
+
+/// The text format's fields: `name=value`, the value quoted and escaped (`name="a b=c}"`)
+/// unless it is plain (letters, digits and `-_.:/@+`), so that a value a caller chose (a
+/// customer id, a token's subject, an `x-request-id`) cannot write fields, span ends or
+/// lines of its own. Messages, the code's own text, keep their words; control characters in
+/// them are escaped. The JSON format escapes by construction.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct QuotedFields;
+
+impl<'a> MakeVisitor<Writer<'a>> for QuotedFields {
+    type Visitor = QuotingVisitor<'a>;
+
+    fn make_visitor(&self, writer: Writer<'a>) -> Self::Visitor {
+        QuotingVisitor {
+            writer,
+            first: true,
+            result: Ok(()),
+        }
+    }
+}
+
+/// The visitor of [`QuotedFields`].
+pub struct QuotingVisitor<'a> {
+    writer: Writer<'a>,
+    first: bool,
+    result: stdfmt::Result,
+}
+
+/// Whether `value` can be written as it is: nothing that could end it or start another field.
+fn is_plain(value: &str) -> bool {
+    !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':' | '/' | '@' | '+'))
+}
+
+impl QuotingVisitor<'_> {
+    fn write(&mut self, field: &Field, value: &str) {
+        if self.result.is_err() {
+            return;
+        }
+        let separator = if std::mem::take(&mut self.first) { "" } else { " " };
+        self.result = if field.name() == "message" {
+            let text: String = value
+                .chars()
+                .flat_map(|c| {
+                    let escaped: Vec<char> = if c.is_control() {
+                        c.escape_default().collect()
+                    } else {
+                        vec![c]
+                    };
+                    escaped
+                })
+                .collect();
+            write!(self.writer, "{separator}{text}")
+        } else if is_plain(value) {
+            write!(self.writer, "{separator}{}={value}", field.name())
+        } else {
+            write!(self.writer, "{separator}{}={value:?}", field.name())
+        }
+    }
+}
+
+impl Visit for QuotingVisitor<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.write(field, value);
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn stdfmt::Debug) {
+        let mut text = String::new();
+        if write!(text, "{value:?}").is_err() {
+            self.result = Err(stdfmt::Error);
+            return;
+        }
+        self.write(field, &text);
+    }
+}
+
+impl VisitOutput<stdfmt::Result> for QuotingVisitor<'_> {
+    fn finish(self) -> stdfmt::Result {
+        self.result
+    }
+}
+
+impl VisitFmt for QuotingVisitor<'_> {
+    fn writer(&mut self) -> &mut dyn stdfmt::Write {
+        &mut self.writer
+    }
 }
 
 /// For tests: logs to the test writer when `TEST_LOG` is set, otherwise stays silent.
@@ -117,6 +219,97 @@ pub fn describe_metrics(metrics: &[(&'static str, MetricKind, &'static str)]) {
             MetricKind::Counter => metrics::describe_counter!(name, help),
             MetricKind::Gauge => metrics::describe_gauge!(name, help),
             MetricKind::Histogram => metrics::describe_histogram!(name, help),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    /// A caller's text that would write a field, a span end and an error of its own.
+    const HOSTILE: &str = "x order_id=forged} ERROR \n2026-12-07 ERROR forged line";
+
+    /// What `layer` writes for a warning with a hostile customer id inside a span with a
+    /// hostile request id.
+    fn logged(json: bool) -> String {
+        let buffer = Arc::new(Mutex::new(Vec::new()));
+        let sink = buffer.clone();
+        let writer = move || Sink(sink.clone());
+        let subscriber = tracing_subscriber::registry();
+        let emit = || {
+            let span = tracing::info_span!("request", request_id = %HOSTILE);
+            let _entered = span.enter();
+            tracing::warn!(customer_id = %HOSTILE, subject = HOSTILE, order_id = "real-1", "order created");
+        };
+        if json {
+            let layer = fmt::layer()
+                .json()
+                .flatten_event(true)
+                .with_current_span(true)
+                .with_writer(writer);
+            tracing::subscriber::with_default(subscriber.with(layer), emit);
+        } else {
+            let layer = fmt::layer()
+                .fmt_fields(QuotedFields)
+                .with_ansi(false)
+                .with_writer(writer);
+            tracing::subscriber::with_default(subscriber.with(layer), emit);
+        }
+        String::from_utf8(buffer.lock().unwrap().clone()).unwrap()
+    }
+
+    struct Sink(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_callers_text_stays_one_quoted_field_in_the_text_format() {
+        let line = logged(false);
+        assert_eq!(line.lines().count(), 1, "one line: {line}");
+        let quoted = format!("{HOSTILE:?}");
+        assert!(line.contains(&format!("customer_id={quoted}")), "{line}");
+        assert!(line.contains(&format!("subject={quoted}")), "{line}");
+        assert!(line.contains(&format!("request{{request_id={quoted}}}:")), "{line}");
+        assert!(
+            line.contains(" order_id=real-1"),
+            "a plain value is written as it is: {line}"
+        );
+        // Outside the quoted values, the only fields are the real ones.
+        let unquoted: String = line.split('"').step_by(2).collect();
+        assert_eq!(unquoted.matches("order_id=").count(), 1, "{unquoted}");
+        assert!(!unquoted.contains("ERROR"), "{unquoted}");
+    }
+
+    #[test]
+    fn a_callers_text_is_one_json_string_in_the_json_format() {
+        let line = logged(true);
+        assert_eq!(line.lines().count(), 1, "one line: {line}");
+        let event: serde_json::Value = serde_json::from_str(line.trim()).unwrap();
+        assert_eq!(event["customer_id"], HOSTILE);
+        assert_eq!(event["subject"], HOSTILE);
+        assert_eq!(event["order_id"], "real-1");
+        assert_eq!(event["span"]["request_id"], HOSTILE);
+    }
+
+    #[test]
+    fn only_plain_values_go_unquoted() {
+        for plain in ["cust-7", "0193a5c2-7f4e", "a.b:c/d@e+f_g", "42"] {
+            assert!(is_plain(plain), "{plain}");
+        }
+        for quoted in ["", "a b", "a=b", "a}", "a\"b", "é", "a\nb"] {
+            assert!(!is_plain(quoted), "{quoted:?}");
         }
     }
 }
