@@ -64,6 +64,43 @@ pub trait Event: Serialize + DeserializeOwned {
     }
 }
 
+/// The [`Event`] of a contract type with the correlation fields every event has
+/// (`event_id`, `occurred_at`, `request_id`, `traceparent`), and its `with_trace`.
+macro_rules! event {
+    ($event:ty, $event_type:expr, $version:expr) => {
+        impl Event for $event {
+            const EVENT_TYPE: &'static str = $event_type;
+            const SCHEMA_VERSION: u32 = $version;
+
+            fn event_id(&self) -> Uuid {
+                self.event_id
+            }
+
+            fn occurred_at(&self) -> DateTime<Utc> {
+                self.occurred_at
+            }
+
+            fn trace(&self) -> crate::trace::TraceContext {
+                crate::trace::TraceContext {
+                    request_id: self.request_id.clone(),
+                    traceparent: self.traceparent.clone(),
+                }
+            }
+        }
+
+        impl $event {
+            /// The same event, carrying the correlation of the request that caused it.
+            pub fn with_trace(self, trace: &crate::trace::TraceContext) -> Self {
+                Self {
+                    request_id: trace.request_id.clone(),
+                    traceparent: trace.traceparent.clone(),
+                    ..self
+                }
+            }
+        }
+    };
+}
+
 /// Default channel (pub/sub) or stream on which the order service's events travel:
 /// [`OrderSent`], and for orders that use a voucher [`OrderPlaced`] and [`OrderCancelled`]
 /// ([`OrderEvent`] reads any of them). It is named after the first of them.
@@ -142,36 +179,9 @@ impl OrderSent {
             ..self
         }
     }
-
-    /// The same event, carrying the correlation of the request that caused it.
-    pub fn with_trace(self, trace: &crate::trace::TraceContext) -> Self {
-        Self {
-            request_id: trace.request_id.clone(),
-            traceparent: trace.traceparent.clone(),
-            ..self
-        }
-    }
 }
 
-impl Event for OrderSent {
-    const EVENT_TYPE: &'static str = ORDER_SENT_EVENT_TYPE;
-    const SCHEMA_VERSION: u32 = ORDER_SENT_SCHEMA_VERSION;
-
-    fn event_id(&self) -> Uuid {
-        self.event_id
-    }
-
-    fn occurred_at(&self) -> DateTime<Utc> {
-        self.occurred_at
-    }
-
-    fn trace(&self) -> crate::trace::TraceContext {
-        crate::trace::TraceContext {
-            request_id: self.request_id.clone(),
-            traceparent: self.traceparent.clone(),
-        }
-    }
-}
+event!(OrderSent, ORDER_SENT_EVENT_TYPE, ORDER_SENT_SCHEMA_VERSION);
 
 /// Value of `event_type` for [`OrderPlaced`].
 pub const ORDER_PLACED_EVENT_TYPE: &str = "order.placed";
@@ -233,43 +243,19 @@ pub struct OrderCancelled {
     pub traceparent: Option<String>,
 }
 
-macro_rules! order_event {
-    ($event:ty, $event_type:expr) => {
-        impl Event for $event {
-            const EVENT_TYPE: &'static str = $event_type;
-            const SCHEMA_VERSION: u32 = 1;
+event!(OrderPlaced, ORDER_PLACED_EVENT_TYPE, 1);
+event!(OrderCancelled, ORDER_CANCELLED_EVENT_TYPE, 1);
 
-            fn event_id(&self) -> Uuid {
-                self.event_id
-            }
-
-            fn occurred_at(&self) -> DateTime<Utc> {
-                self.occurred_at
-            }
-
-            fn trace(&self) -> crate::trace::TraceContext {
-                crate::trace::TraceContext {
-                    request_id: self.request_id.clone(),
-                    traceparent: self.traceparent.clone(),
-                }
-            }
-        }
-
-        impl $event {
-            /// The same event, carrying the correlation of the request that caused it.
-            pub fn with_trace(self, trace: &crate::trace::TraceContext) -> Self {
-                Self {
-                    request_id: trace.request_id.clone(),
-                    traceparent: trace.traceparent.clone(),
-                    ..self
-                }
-            }
+/// `$body` for the event an [`OrderEvent`] holds, whichever it is.
+macro_rules! each_order_event {
+    ($event:expr, $e:ident => $body:expr) => {
+        match $event {
+            OrderEvent::Placed($e) => $body,
+            OrderEvent::Sent($e) => $body,
+            OrderEvent::Cancelled($e) => $body,
         }
     };
 }
-
-order_event!(OrderPlaced, ORDER_PLACED_EVENT_TYPE);
-order_event!(OrderCancelled, ORDER_CANCELLED_EVENT_TYPE);
 
 /// Any event of the order service's channel, read by its `event_type`; it serializes as the
 /// event it holds.
@@ -302,11 +288,7 @@ impl OrderEvent {
     }
 
     pub fn event_id(&self) -> Uuid {
-        match self {
-            Self::Placed(e) => e.event_id,
-            Self::Sent(e) => e.event_id,
-            Self::Cancelled(e) => e.event_id,
-        }
+        each_order_event!(self, e => e.event_id)
     }
 
     pub fn event_type(&self) -> &'static str {
@@ -318,36 +300,20 @@ impl OrderEvent {
     }
 
     pub fn occurred_at(&self) -> DateTime<Utc> {
-        match self {
-            Self::Placed(e) => e.occurred_at,
-            Self::Sent(e) => e.occurred_at,
-            Self::Cancelled(e) => e.occurred_at,
-        }
+        each_order_event!(self, e => e.occurred_at)
     }
 
     pub fn order_id(&self) -> Uuid {
-        match self {
-            Self::Placed(e) => e.order_id,
-            Self::Sent(e) => e.order_id,
-            Self::Cancelled(e) => e.order_id,
-        }
+        each_order_event!(self, e => e.order_id)
     }
 
     pub fn trace(&self) -> crate::trace::TraceContext {
-        match self {
-            Self::Placed(e) => e.trace(),
-            Self::Sent(e) => e.trace(),
-            Self::Cancelled(e) => e.trace(),
-        }
+        each_order_event!(self, e => e.trace())
     }
 
     /// The event's JSON wire form.
     pub fn to_json(&self) -> String {
-        match self {
-            Self::Placed(e) => e.to_json(),
-            Self::Sent(e) => e.to_json(),
-            Self::Cancelled(e) => e.to_json(),
-        }
+        each_order_event!(self, e => e.to_json())
     }
 
     /// The same event, carrying the correlation of the request that caused it.
@@ -403,25 +369,7 @@ pub struct VoucherIssued {
     pub traceparent: Option<String>,
 }
 
-impl Event for VoucherIssued {
-    const EVENT_TYPE: &'static str = VOUCHER_ISSUED_EVENT_TYPE;
-    const SCHEMA_VERSION: u32 = 1;
-
-    fn event_id(&self) -> Uuid {
-        self.event_id
-    }
-
-    fn occurred_at(&self) -> DateTime<Utc> {
-        self.occurred_at
-    }
-
-    fn trace(&self) -> crate::trace::TraceContext {
-        crate::trace::TraceContext {
-            request_id: self.request_id.clone(),
-            traceparent: self.traceparent.clone(),
-        }
-    }
-}
+event!(VoucherIssued, VOUCHER_ISSUED_EVENT_TYPE, 1);
 
 /// The pub/sub channel on which the voucher service acknowledges the events of `channel`.
 pub fn ack_channel(channel: &str) -> String {
