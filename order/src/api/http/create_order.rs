@@ -357,7 +357,8 @@ impl CreateOrderApi {
     ///
     /// Prices each line from the catalog (its product's name and price now) and computes the
     /// total; the order starts in status `created`. Prices are the catalog's: a line that
-    /// states `unit_price_cents` is refused.
+    /// states `unit_price_cents` is refused. With a `voucher_code`, the customer's voucher
+    /// comes off the subtotal and is held for the order (a 422 says why one cannot be used).
     #[oai(path = "/orders", method = "post", operation_id = "create_order")]
     async fn create_order(
         &self,

@@ -92,8 +92,14 @@ Takes orders, serves them, and moves them through their lifecycle:
 
 Nothing goes back, and asking for the current status again changes nothing. When an order \
 becomes `sent`, the service publishes an `order.sent` event; the **voucher service** answers an \
-order that totals **more than 100.00 EUR** (by default) with exactly one **5.00 EUR** voucher \
-for its customer.
+order that totals **more than 100.00 EUR** (by default, what the customer paid) with exactly \
+one **5.00 EUR** voucher for its customer.
+
+**Vouchers.** A customer spends a voucher by giving its `voucher_code` with `POST /orders`: its \
+amount comes off the subtotal (never more than the subtotal), and the voucher is held for that \
+order: spent when the order is `sent`, given back when it is `cancelled`. A code that cannot be \
+used is a 422 of its own kind (`voucher-unknown`, also for another customer's code; \
+`voucher-expired`; `voucher-used`; `voucher-held`), and nothing is stored.
 
 Money is integer cents (`6000` is 60.00 EUR); the only currency is EUR. Prices are the \
 shop's: an order names products of the **catalog** (`GET /products`) and quantities, and the \
