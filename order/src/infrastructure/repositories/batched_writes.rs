@@ -105,7 +105,9 @@ impl BatchWrite for NewOrders {
     }
 }
 
-async fn insert_orders(db: &DatabaseConnection, rows: &[NewOrderRow]) -> Result<HashSet<Uuid>, RepositoryError> {
+/// Writes `rows` with [`INSERT_ORDERS`] on `db` (a pool, or the transaction of a keyed
+/// creation); the ids of the orders inserted.
+pub async fn insert_orders(db: &impl ConnectionTrait, rows: &[NewOrderRow]) -> Result<HashSet<Uuid>, RepositoryError> {
     ids(db, with_batch(INSERT_ORDERS, rows)).await
 }
 
@@ -242,7 +244,7 @@ async fn change_statuses(
 }
 
 /// The `id` column of what `statement` returns.
-async fn ids(db: &DatabaseConnection, statement: Statement) -> Result<HashSet<Uuid>, RepositoryError> {
+async fn ids(db: &impl ConnectionTrait, statement: Statement) -> Result<HashSet<Uuid>, RepositoryError> {
     let rows = db.query_all_raw(statement).await.map_err(repository_error)?;
     rows.iter()
         .map(|row| row.try_get::<Uuid>("", "id").map_err(repository_error))

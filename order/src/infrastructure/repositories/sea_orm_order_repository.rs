@@ -3,14 +3,14 @@ use std::{ops::Deref, time::Duration};
 use async_trait::async_trait;
 use checkout_contract::events::OrderEvent;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, RuntimeErr, Statement, TransactionTrait, sqlx,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, RuntimeErr, Statement, TransactionTrait, sqlx,
 };
 
 use checkout_db::GroupCommit;
 
 use super::{
-    batched_writes::{EventRow, NewOrderRow, NewOrders, StatusChangeRow, StatusChanges},
+    batched_writes::{EventRow, NewOrderRow, NewOrders, StatusChangeRow, StatusChanges, insert_orders},
     repository_error,
     rows::{StoredItem, stored_items},
 };
@@ -86,22 +86,6 @@ fn to_model(order: &Order) -> orders::Model {
         status: order.status().as_str().to_owned(),
         created_at: order.created_at(),
         updated_at: order.updated_at(),
-    }
-}
-
-fn from_domain(order: &Order) -> orders::ActiveModel {
-    let m = to_model(order);
-    orders::ActiveModel {
-        id: Set(m.id),
-        customer_id: Set(m.customer_id),
-        items: Set(m.items),
-        total_cents: Set(m.total_cents),
-        currency: Set(m.currency),
-        voucher_id: Set(m.voucher_id),
-        discount_cents: Set(m.discount_cents),
-        status: Set(m.status),
-        created_at: Set(m.created_at),
-        updated_at: Set(m.updated_at),
     }
 }
 
@@ -196,29 +180,10 @@ fn is_lock_timeout(err: &DbErr) -> bool {
     }
 }
 
-/// The hold of a voucher by a new order, in the order's transaction: `$1` the order, `$2` the
-/// voucher, `$3` the order's customer. Only a free voucher of that customer is taken.
-const HOLD_VOUCHER: &str = "UPDATE vouchers SET held_by = $1 WHERE id = $2 AND held_by IS NULL AND customer_id = $3";
-
-/// An event's outbox row, in the transaction that stores what it tells of.
-fn outbox_row(aggregate: uuid::Uuid, event: &EventRow) -> Statement {
-    Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        "INSERT INTO outbox (id, aggregate_id, event_type, payload, created_at, next_attempt_at) \
-         VALUES ($1, $2, $3, $4, $5, $5)",
-        [
-            event.event_id.into(),
-            aggregate.into(),
-            event.event_type.clone().into(),
-            event.payload.clone().into(),
-            event.occurred_at.into(),
-        ],
-    )
-}
-
 impl SeaOrmOrderRepository {
-    /// The order and its key in one transaction (with its voucher's hold and its event);
-    /// see [`RECORD_KEY`] and [`HOLD_VOUCHER`].
+    /// The order and its key in one transaction, the order written by the group-committed
+    /// insert's own statement (with its voucher's hold and its event); see [`RECORD_KEY`]
+    /// and [`INSERT_ORDERS`](super::batched_writes).
     async fn create_with_key(
         &self,
         order: &Order,
@@ -249,29 +214,9 @@ impl SeaOrmOrderRepository {
             }
             Err(e) => return Err(repository_error(e)),
         }
-        if let Some(voucher) = order.voucher() {
-            let hold = Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                HOLD_VOUCHER,
-                [
-                    order.id().as_uuid().into(),
-                    voucher.id.into(),
-                    order.customer_id().as_str().into(),
-                ],
-            );
-            if txn.execute_raw(hold).await.map_err(repository_error)?.rows_affected() == 0 {
-                txn.rollback().await.map_err(repository_error)?;
-                return Ok(CreateOutcome::VoucherTaken);
-            }
-        }
-        orders::Entity::insert(from_domain(order))
-            .exec_without_returning(&txn)
-            .await
-            .map_err(repository_error)?;
-        if let Some(event) = event {
-            txn.execute_raw(outbox_row(order.id().as_uuid(), &EventRow::of(event)))
-                .await
-                .map_err(repository_error)?;
+        if insert_orders(&txn, &[new_order_row(order, event)]).await?.is_empty() {
+            txn.rollback().await.map_err(repository_error)?;
+            return Ok(CreateOutcome::VoucherTaken);
         }
         txn.commit().await.map_err(repository_error)?;
         Ok(CreateOutcome::Created)
