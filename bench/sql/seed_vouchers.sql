@@ -1,4 +1,4 @@
--- The vouchers bench/lua/post_order_voucher.lua spends, as both services would hold them:
+-- The vouchers bench/lua/post_order.lua spends, as both services would hold them:
 -- for each phase (1 warm-up, 2 measured), wrk thread and request number up to :pool, the
 -- code the script sends and its customer, with the same voucher id in both databases.
 -- Run with -v pool=N -v db=orders (the order service's copy) or -v db=vouchers.
