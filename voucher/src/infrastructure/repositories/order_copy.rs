@@ -51,7 +51,7 @@ impl OrderCopy for SqlOrderCopy {
                 let code_digest: String = row.try_get("", "code_digest").map_err(repository_error)?;
                 Ok(CopiedVoucher {
                     id: VoucherId::from_uuid(row.try_get("", "id").map_err(repository_error)?),
-                    code_digest: code_digest.trim_end().to_owned(),
+                    code_digest,
                     customer_id: row.try_get("", "customer_id").map_err(repository_error)?,
                     amount_cents: row.try_get("", "amount_cents").map_err(repository_error)?,
                     expires_at: row.try_get("", "expires_at").map_err(repository_error)?,
