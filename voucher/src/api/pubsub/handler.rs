@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use checkout_bus::consume::{EntryHandler, Settled};
-use checkout_contract::events::{AckOutcome, EventAck, OrderEvent, OrderSent};
+use checkout_contract::events::{AckOutcome, Event, EventAck, OrderEvent, OrderSent};
 use checkout_contract::signing::EventVerifier;
 use checkout_runtime::backoff::Backoff;
 use checkout_runtime::error::Chain;
@@ -181,11 +181,7 @@ impl EventHandler {
     async fn issue(&self, event: &OrderSent) -> Result<IssueOutcome, IssueVoucherError> {
         let issue_voucher = &self.use_cases.issue_voucher;
         match sent_order(event) {
-            Ok(order) => {
-                issue_voucher
-                    .execute(&order, &checkout_contract::events::Event::trace(event))
-                    .await
-            }
+            Ok(order) => issue_voucher.execute(&order, &event.trace()).await,
             Err(invalid) => issue_voucher.refuse(&invalid),
         }
     }

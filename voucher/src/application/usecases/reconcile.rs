@@ -1,9 +1,9 @@
-use std::sync::Arc;
+use std::{cmp::Ordering, future::Future, iter::Peekable, sync::Arc, vec};
 
 use chrono::Utc;
 
 use crate::application::{
-    domain::{Difference, VoucherId, compare},
+    domain::{CopiedVoucher, Difference, Voucher, VoucherId, compare},
     ports::{OrderCopy, RepositoryError, VoucherRepository},
 };
 
@@ -40,46 +40,69 @@ impl Reconcile {
     pub async fn execute(&self) -> Result<Report, RepositoryError> {
         let now = Utc::now();
         let mut report = Report::default();
-        let (mut here, mut copy) = (Vec::new().into_iter().peekable(), Vec::new().into_iter().peekable());
-        let (mut here_after, mut copy_after): (Option<VoucherId>, Option<VoucherId>) = (None, None);
-        let (mut here_done, mut copy_done) = (false, false);
+        let (mut here, mut copy) = (Side::default(), Side::default());
         loop {
-            if here.peek().is_none() && !here_done {
-                let page = self.vouchers.page(here_after, self.page_size).await?;
-                here_done = (page.len() as u64) < self.page_size;
-                here_after = page.last().map(|v| v.id()).or(here_after);
-                here = page.into_iter().peekable();
-            }
-            if copy.peek().is_none() && !copy_done {
-                let page = self.copy.page(copy_after, self.page_size).await?;
-                copy_done = (page.len() as u64) < self.page_size;
-                copy_after = page.last().map(|v| v.id).or(copy_after);
-                copy = page.into_iter().peekable();
-            }
-            let differences = match (here.peek(), copy.peek()) {
+            here.refill(self.page_size, Voucher::id, |after| {
+                self.vouchers.page(after, self.page_size)
+            })
+            .await?;
+            copy.refill(
+                self.page_size,
+                |v: &CopiedVoucher| v.id,
+                |after| self.copy.page(after, self.page_size),
+            )
+            .await?;
+            let (mine, theirs) = match (here.items.peek(), copy.items.peek()) {
                 (None, None) => break,
-                (Some(mine), Some(theirs)) if mine.id() == theirs.id => {
-                    let found = compare(Some(mine), Some(theirs), now);
-                    here.next();
-                    copy.next();
-                    found
-                }
-                (Some(mine), theirs) if theirs.is_none_or(|t| mine.id() < t.id) => {
-                    let found = compare(Some(mine), None, now);
-                    here.next();
-                    found
-                }
-                (_, Some(theirs)) => {
-                    let found = compare(None, Some(theirs), now);
-                    copy.next();
-                    found
-                }
-                (Some(_), None) => unreachable!("handled by the arm before"),
+                (Some(_), None) => (here.items.next(), None),
+                (None, Some(_)) => (None, copy.items.next()),
+                (Some(mine), Some(theirs)) => match mine.id().cmp(&theirs.id) {
+                    Ordering::Less => (here.items.next(), None),
+                    Ordering::Greater => (None, copy.items.next()),
+                    Ordering::Equal => (here.items.next(), copy.items.next()),
+                },
             };
             report.compared += 1;
-            report.differences.extend(differences);
+            report.differences.extend(compare(mine.as_ref(), theirs.as_ref(), now));
         }
         Ok(report)
+    }
+}
+
+/// One side of the walk: its vouchers a page at a time, by id.
+struct Side<T> {
+    items: Peekable<vec::IntoIter<T>>,
+    /// The id of the last voucher read, where the next page starts.
+    after: Option<VoucherId>,
+    /// The last page read was short: there is no more.
+    done: bool,
+}
+
+impl<T> Default for Side<T> {
+    fn default() -> Self {
+        Self {
+            items: Vec::new().into_iter().peekable(),
+            after: None,
+            done: false,
+        }
+    }
+}
+
+impl<T> Side<T> {
+    /// Reads the next page with `fetch` once the current one is used up.
+    async fn refill<F, Fut>(&mut self, limit: u64, id: fn(&T) -> VoucherId, fetch: F) -> Result<(), RepositoryError>
+    where
+        F: FnOnce(Option<VoucherId>) -> Fut,
+        Fut: Future<Output = Result<Vec<T>, RepositoryError>>,
+    {
+        if self.done || self.items.peek().is_some() {
+            return Ok(());
+        }
+        let page = fetch(self.after).await?;
+        self.done = (page.len() as u64) < limit;
+        self.after = page.last().map(id).or(self.after);
+        self.items = page.into_iter().peekable();
+        Ok(())
     }
 }
 
