@@ -13,7 +13,7 @@ use checkout_contract::events::ack_channel;
 use checkout_contract::signing::EventVerifier;
 use checkout_db::{DatabaseCheck, outbox::SeaOrmOutbox};
 use checkout_http::{HealthApi, Listeners, admin_endpoint};
-use checkout_outbox::{OutboxRepository as _, RelayEvents, run_outbox_relay};
+use checkout_outbox::{OutboxRepository as _, RelayEvents, RetryPolicy, run_outbox_relay};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
@@ -36,9 +36,6 @@ use crate::{
 const RELAY_BATCH_SIZE: u32 = 100;
 const RELAY_POLL_INTERVAL: Duration = Duration::from_millis(250);
 const RELAY_LEASE: Duration = Duration::from_secs(30);
-/// Unused in practice: a stream entry is delivered when appended, so no event ever waits for
-/// an acknowledgement (that is pub/sub's).
-const RELAY_ACK_TIMEOUT: Duration = Duration::from_secs(5);
 const REPLICA_WAIT: Duration = Duration::from_millis(1_000);
 /// How long published events stay in the outbox, for inspection.
 const OUTBOX_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
@@ -99,8 +96,7 @@ impl Application {
                 replicas,
             )),
             RELAY_BATCH_SIZE,
-            RELAY_LEASE,
-            RELAY_ACK_TIMEOUT,
+            RetryPolicy::fixed(RELAY_LEASE),
         );
         let consuming = Arc::new(ConsumerCheck::default());
         // Ready means able to consume: the database, Redis and a running consumer.

@@ -7,9 +7,9 @@ use sea_orm::{ConnectionTrait, TransactionTrait};
 use uuid::Uuid;
 use voucher::{
     application::{
-        domain::{Currency, CustomerId, Money, Validity, Voucher, VoucherCode},
+        domain::{Currency, CustomerId, Money, OrderId, Usage, UsageKind, Validity, Voucher, VoucherCode},
         events::voucher_issued,
-        ports::{InsertOutcome, VoucherRepository},
+        ports::{InsertOutcome, UsageOutcome, VoucherRepository},
     },
     infrastructure::repositories::SeaOrmVoucherRepository,
 };
@@ -101,9 +101,18 @@ async fn in_one_batch_a_taken_code_and_a_second_voucher_for_an_order_are_answere
 async fn vouchers_of_events_processed_together_are_written_together() {
     let app = spawn_voucher_app().await;
     let events: Vec<_> = (0..60).map(|i| order_sent(&format!("cust-{i}"), 20_000)).collect();
+    // Hold the table while the events arrive, so that the writer's first insert waits and
+    // the vouchers of the events handled meanwhile queue up behind it: grouping then does
+    // not depend on how fast the events came.
+    let lock = app.db.begin().await.unwrap();
+    lock.execute_unprepared("LOCK TABLE vouchers IN EXCLUSIVE MODE")
+        .await
+        .unwrap();
     for event in &events {
         app.publish(&event.to_string()).await;
     }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    lock.commit().await.unwrap();
     for event in &events {
         let issued = app
             .wait_for_vouchers(event["order_id"].as_str().unwrap(), Duration::from_secs(10))
@@ -112,4 +121,81 @@ async fn vouchers_of_events_processed_together_are_written_together() {
     }
     let metrics = app.admin("/metrics").await.text().await.unwrap();
     assert_grouped(&metrics, "voucher_insert", 60.0);
+}
+
+#[tokio::test]
+async fn usages_recorded_together_are_answered_each_by_its_own_outcome() {
+    let app = spawn_voucher_app().await;
+    let repo = Arc::new(SeaOrmVoucherRepository::new(app.db.clone(), 1));
+    let mine = voucher(VoucherCode::generate(), Uuid::now_v7());
+    assert_eq!(insert(&repo, &mine).await, InsertOutcome::Inserted);
+    let customer = mine.customer_id().clone();
+    let stranger = CustomerId::parse("someone-else").unwrap();
+    let usage = |kind, order: Uuid| Usage {
+        kind,
+        order_id: Some(OrderId::from_uuid(order)),
+        at: Utc::now(),
+    };
+    let (first, second) = (Uuid::now_v7(), Uuid::now_v7());
+    let already = usage(UsageKind::Reserved, first);
+    assert_eq!(
+        repo.record_usage(mine.id(), &customer, &already).await.unwrap(),
+        UsageOutcome::Recorded
+    );
+
+    // Hold the history so that the usages below queue behind the writer's first one and are
+    // then written as one batch.
+    let lock = app.db.begin().await.unwrap();
+    lock.execute_unprepared("LOCK TABLE voucher_usages IN EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let calls = vec![
+        (mine.id(), customer.clone(), usage(UsageKind::Released, first)),
+        (mine.id(), customer.clone(), already),
+        (mine.id(), customer.clone(), usage(UsageKind::Reserved, second)),
+        (mine.id(), customer.clone(), usage(UsageKind::Reserved, second)),
+        (mine.id(), stranger, usage(UsageKind::Reserved, Uuid::now_v7())),
+        (
+            voucher::application::domain::VoucherId::generate(),
+            customer.clone(),
+            usage(UsageKind::Redeemed, second),
+        ),
+        (mine.id(), customer.clone(), usage(UsageKind::Redeemed, second)),
+    ];
+    let mut recorded = Vec::new();
+    for (voucher, customer, usage) in calls {
+        let repo = repo.clone();
+        recorded.push(tokio::spawn(async move {
+            repo.record_usage(voucher, &customer, &usage).await.unwrap()
+        }));
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    lock.commit().await.unwrap();
+
+    let mut outcomes = Vec::new();
+    for call in recorded {
+        outcomes.push(call.await.unwrap());
+    }
+    use UsageOutcome::*;
+    assert_eq!(
+        outcomes,
+        [
+            Recorded,
+            AlreadyRecorded,
+            Recorded,
+            AlreadyRecorded,
+            UnknownVoucher,
+            UnknownVoucher,
+            Recorded
+        ],
+        "each usage its own outcome: a repeat in the batch or of a stored row is already recorded, \
+         another customer's voucher and an unknown one are unknown"
+    );
+    let stored = repo.find_by_code(mine.code()).await.unwrap().unwrap();
+    assert_eq!(
+        stored.history().len(),
+        4,
+        "reserved and released by the first order, reserved and redeemed by the second"
+    );
 }

@@ -1,5 +1,6 @@
 //! sea-orm adapters of the persistence ports.
 
+mod new_usages;
 mod new_vouchers;
 mod order_copy;
 mod sea_orm_voucher_repository;

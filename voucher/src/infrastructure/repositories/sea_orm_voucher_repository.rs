@@ -2,16 +2,16 @@ use async_trait::async_trait;
 use checkout_contract::events::VoucherIssued;
 use std::collections::HashMap;
 
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Statement,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use checkout_db::{GroupCommit, repository_error};
 use checkout_domain::Cents;
 
-use super::new_vouchers::{NewVoucher, NewVouchers};
+use super::{
+    new_usages::{NewUsage, NewUsages},
+    new_vouchers::{NewVoucher, NewVouchers},
+};
 
 use crate::{
     application::{
@@ -25,14 +25,16 @@ use crate::{
 pub struct SeaOrmVoucherRepository {
     db: DatabaseConnection,
     inserts: GroupCommit<NewVouchers>,
+    usages: GroupCommit<NewUsages>,
 }
 
 impl SeaOrmVoucherRepository {
-    /// Writes new vouchers through `writers` group-commit writers ([`NewVouchers`]); needs a
-    /// Tokio runtime.
+    /// Writes new vouchers and history rows through `writers` group-commit writers each
+    /// ([`NewVouchers`], [`NewUsages`]); needs a Tokio runtime.
     pub fn new(db: DatabaseConnection, writers: usize) -> Self {
         Self {
             inserts: GroupCommit::start(NewVouchers, db.clone(), writers),
+            usages: GroupCommit::start(NewUsages, db.clone(), writers),
             db,
         }
     }
@@ -145,47 +147,17 @@ impl VoucherRepository for SeaOrmVoucherRepository {
         customer: &CustomerId,
         usage: &Usage,
     ) -> Result<UsageOutcome, RepositoryError> {
-        let statement = Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            RECORD_USAGE,
-            [
-                voucher.as_uuid().into(),
-                customer.as_str().into(),
-                usage.kind.as_str().into(),
-                usage.order_id.map_or(Uuid::nil(), |o| o.as_uuid()).into(),
-                usage.at.into(),
-            ],
-        );
-        let row = self
-            .db
-            .query_one_raw(statement)
+        self.usages
+            .submit(NewUsage {
+                voucher_id: voucher.as_uuid(),
+                customer_id: customer.as_str().to_owned(),
+                kind: usage.kind.as_str(),
+                order_id: usage.order_id.map_or(Uuid::nil(), |o| o.as_uuid()),
+                occurred_at: usage.at,
+            })
             .await
-            .map_err(repository_error)?
-            .ok_or_else(|| RepositoryError::Unexpected("RECORD_USAGE returned no row".into()))?;
-        let known: bool = row.try_get("", "known").map_err(repository_error)?;
-        let inserted: bool = row.try_get("", "inserted").map_err(repository_error)?;
-        Ok(match (known, inserted) {
-            (false, _) => UsageOutcome::UnknownVoucher,
-            (true, true) => UsageOutcome::Recorded,
-            (true, false) => UsageOutcome::AlreadyRecorded,
-        })
     }
 }
-
-/// Adds a history row (`$1` voucher, `$2` its customer, `$3` kind, `$4` order, `$5` when) if
-/// the voucher is that customer's and the row is not there yet; says which, in one round trip.
-const RECORD_USAGE: &str = r#"
-WITH known AS (
-    SELECT id FROM vouchers WHERE id = $1 AND customer_id = $2
-),
-inserted AS (
-    INSERT INTO voucher_usages (voucher_id, kind, order_id, occurred_at)
-    SELECT id, $3, $4, $5 FROM known
-    ON CONFLICT DO NOTHING
-    RETURNING 1
-)
-SELECT EXISTS (SELECT 1 FROM known) AS known, EXISTS (SELECT 1 FROM inserted) AS inserted
-"#;
 
 impl SeaOrmVoucherRepository {
     /// The vouchers of `rows`, in their order, each with its history (one query for all).
