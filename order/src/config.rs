@@ -7,11 +7,12 @@ use std::{path::PathBuf, time::Duration};
 
 use checkout_auth::AuthSettings;
 use checkout_bus::{
-    EventSettings, RedisSettings,
+    EventSettings, RedisSettings, Transport,
     keys::{SigningSettings, VoucherVerifySettings},
 };
 use checkout_db::{DatabaseSettings, DatabaseUrl, cli::MigrateAction};
 use checkout_http::{HttpLimits, HttpSettings};
+use checkout_outbox::RetryPolicy;
 use checkout_runtime::config::{LogSettings, refuse};
 use clap::{Args, Parser, Subcommand};
 
@@ -145,14 +146,15 @@ pub struct Settings {
     #[arg(long, env = "ORDER_RELAY_POLL_MS", default_value_t = 250,
           value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
     pub relay_poll_ms: u64,
-    /// Outbox relay: how long a claimed batch stays hidden from other relays before it is
-    /// retried, if its claimer died (milliseconds; longer than the poll interval).
+    /// Outbox relay, streams transport: how long a claimed batch stays hidden from other
+    /// relays before it is retried, if its claimer died (milliseconds; longer than the poll
+    /// interval). In pub/sub a claim lasts the acknowledgement timeout instead.
     #[arg(long, env = "ORDER_RELAY_LEASE_MS", default_value_t = 30_000,
           value_parser = clap::value_parser!(u64).range(1..=86_400_000))]
     pub relay_lease_ms: u64,
     /// Outbox relay, pub/sub transport: how long to wait for the voucher service's
     /// acknowledgement of an event before publishing it again; doubles with each attempt,
-    /// up to a minute (milliseconds).
+    /// up to a minute (milliseconds). The relay's claim of the event lasts as long.
     #[arg(long, env = "ORDER_RELAY_ACK_TIMEOUT_MS", default_value_t = 5_000,
           value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
     pub relay_ack_timeout_ms: u64,
@@ -232,12 +234,14 @@ impl Settings {
         Duration::from_millis(self.relay_poll_ms)
     }
 
-    pub fn relay_lease(&self) -> Duration {
-        Duration::from_millis(self.relay_lease_ms)
-    }
-
-    pub fn relay_ack_timeout(&self) -> Duration {
-        Duration::from_millis(self.relay_ack_timeout_ms)
+    /// When the relay publishes a claimed event again if nothing confirmed it: in pub/sub, the
+    /// wait for the acknowledgement (doubling per attempt, up to a minute); with streams,
+    /// the lease.
+    pub fn relay_lease(&self) -> RetryPolicy {
+        match self.events.event_transport {
+            Transport::PubSub => RetryPolicy::acknowledgement(Duration::from_millis(self.relay_ack_timeout_ms)),
+            Transport::Streams => RetryPolicy::fixed(Duration::from_millis(self.relay_lease_ms)),
+        }
     }
 
     pub fn outbox_retention(&self) -> Duration {

@@ -133,7 +133,6 @@ impl Application {
             publisher(&settings, redis.clone(), signer),
             settings.relay_batch_size,
             settings.relay_lease(),
-            settings.relay_ack_timeout(),
         );
         let stream = settings.events.voucher_issued_stream.clone();
         let vouchers = VoucherConsumer {

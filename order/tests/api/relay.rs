@@ -134,7 +134,7 @@ async fn the_event_carries_the_request_id_and_trace_of_the_patch() {
 #[tokio::test]
 async fn a_claim_takes_at_most_its_limit_and_hides_what_it_took() {
     use checkout_db::outbox::SeaOrmOutbox;
-    use checkout_outbox::OutboxRepository;
+    use checkout_outbox::{OutboxRepository, RetryPolicy};
     let app = spawn_app().await;
     // 250 events, made due at once: claims below race with the app's own relay, as two
     // instances would.
@@ -151,7 +151,10 @@ async fn a_claim_takes_at_most_its_limit_and_hides_what_it_took() {
     let outbox = SeaOrmOutbox::new(app.db.clone());
     let mut claimed = 0;
     loop {
-        let batch = outbox.claim_due(100, Duration::from_secs(60)).await.unwrap();
+        let batch = outbox
+            .claim_due(100, RetryPolicy::fixed(Duration::from_secs(60)))
+            .await
+            .unwrap();
         assert!(batch.len() <= 100, "claimed {} rows with a limit of 100", batch.len());
         if batch.is_empty() {
             break;

@@ -39,6 +39,25 @@ pub struct RetryPolicy {
     pub max: Duration,
 }
 
+impl RetryPolicy {
+    /// Always `after`, whatever the attempt.
+    pub fn fixed(after: Duration) -> Self {
+        Self {
+            first: after,
+            max: after,
+        }
+    }
+
+    /// The wait for a consumer's acknowledgement (pub/sub): `timeout` after the first
+    /// attempt, doubling up to a minute (or `timeout` itself if longer).
+    pub fn acknowledgement(timeout: Duration) -> Self {
+        Self {
+            first: timeout,
+            max: timeout.max(Duration::from_secs(60)),
+        }
+    }
+}
+
 /// The outbox as the relay sees it: it reads, claims and marks the events the service's
 /// transactions stored. Claims are leases, so several relays (one per instance) never
 /// publish the same event at the same time, and a relay that dies mid-batch only delays its
@@ -46,12 +65,13 @@ pub struct RetryPolicy {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait OutboxRepository: Send + Sync {
-    /// Claims up to `limit` unpublished events that are due, oldest first, hiding them from
-    /// other claims for `lease`.
+    /// Claims up to `limit` unpublished events that are due, oldest first, and makes each
+    /// due again after `lease`'s back-off for its attempts, this one included: hidden from
+    /// other claims meanwhile, and published again then unless it was marked.
     ///
     /// # Errors
     /// [`RepositoryError`]; then nothing was claimed.
-    async fn claim_due(&self, limit: u32, lease: Duration) -> Result<Vec<PendingEvent>, RepositoryError>;
+    async fn claim_due(&self, limit: u32, lease: RetryPolicy) -> Result<Vec<PendingEvent>, RepositoryError>;
 
     /// Marks events as delivered (published and, in pub/sub, acknowledged); they will not be
     /// claimed again. Events already marked, or unknown, are left as they are.

@@ -26,37 +26,35 @@ pub const NO_CONSUMER_RETRY: RetryPolicy = RetryPolicy {
 
 /// Moves events from the outbox to the bus: claims a batch, publishes it, marks what the bus
 /// holds durably as published, leaves what a consumer heard waiting for its acknowledgement
-/// (published again after `ack_timeout` if none comes) and schedules the rest for a retry
-/// with back-off. An event is only marked after the bus or the consumer confirmed it, so a
-/// crash anywhere in between leads to a re-publish (at-least-once); consumers absorb
-/// duplicates by `event_id`.
+/// and schedules what nobody heard for a retry with back-off. An event is only marked after
+/// the bus or the consumer confirmed it, so a crash anywhere in between leads to a re-publish
+/// (at-least-once); consumers absorb duplicates by `event_id`.
+///
+/// The claim itself schedules the next publication (`lease`): with pub/sub that is the wait
+/// for the acknowledgement, so an event a consumer heard costs no write between its claim
+/// and its acknowledgement.
 pub struct RelayEvents {
     outbox: Arc<dyn OutboxRepository>,
     publisher: Arc<dyn EventPublisher>,
     batch_size: u32,
-    lease: Duration,
-    ack_timeout: RetryPolicy,
+    lease: RetryPolicy,
 }
 
 impl RelayEvents {
-    /// `ack_timeout`: how long to wait for an acknowledgement before publishing an event again
-    /// (doubling with each attempt, at most a minute or `ack_timeout` itself if longer).
+    /// `lease`: when a claimed event is published again if nothing confirms it: for a
+    /// transport whose consumer acknowledges, [`RetryPolicy::acknowledgement`] of its timeout;
+    /// for a durable one, [`RetryPolicy::fixed`], long enough to publish a batch.
     pub fn new(
         outbox: Arc<dyn OutboxRepository>,
         publisher: Arc<dyn EventPublisher>,
         batch_size: u32,
-        lease: Duration,
-        ack_timeout: Duration,
+        lease: RetryPolicy,
     ) -> Self {
         Self {
             outbox,
             publisher,
             batch_size,
             lease,
-            ack_timeout: RetryPolicy {
-                first: ack_timeout,
-                max: ack_timeout.max(Duration::from_secs(60)),
-            },
         }
     }
 
@@ -82,18 +80,20 @@ impl RelayEvents {
     /// [`RepositoryError`] when the outbox cannot be read or updated. A bus failure is not an
     /// error here: the batch is scheduled for a retry and reported as `retried`.
     pub async fn run_once(&self) -> Result<RelayReport, RepositoryError> {
+        // Claimed, each event is due again after the lease: what a consumer heard needs no
+        // further write unless its acknowledgement comes.
         let batch = self.outbox.claim_due(self.batch_size, self.lease).await?;
         if batch.is_empty() {
             return Ok(RelayReport::default());
         }
-        let (mut published, mut awaiting, mut retry): (Vec<Uuid>, Vec<Uuid>, Vec<Uuid>) = Default::default();
+        let (mut published, mut awaiting, mut retry): (Vec<Uuid>, usize, Vec<Uuid>) = Default::default();
         match self.publisher.publish(&batch).await {
             Ok(deliveries) => {
                 for (pending, delivery) in batch.iter().zip(deliveries) {
                     log_delivery(pending, delivery);
                     match delivery {
                         Delivery::Delivered => published.push(pending.event_id),
-                        Delivery::AwaitingAck => awaiting.push(pending.event_id),
+                        Delivery::AwaitingAck => awaiting += 1,
                         Delivery::NoConsumer => retry.push(pending.event_id),
                     }
                 }
@@ -111,9 +111,6 @@ impl RelayEvents {
             self.outbox.mark_published(&published).await?;
             metrics::counter!("events_published_total").increment(published.len() as u64);
         }
-        if !awaiting.is_empty() {
-            self.outbox.retry_later(&awaiting, self.ack_timeout).await?;
-        }
         if !retry.is_empty() {
             self.outbox.retry_later(&retry, NO_CONSUMER_RETRY).await?;
             metrics::counter!("events_publish_retries_total").increment(retry.len() as u64);
@@ -121,7 +118,7 @@ impl RelayEvents {
         Ok(RelayReport {
             claimed: batch.len(),
             published: published.len(),
-            awaiting_ack: awaiting.len(),
+            awaiting_ack: awaiting,
             retried: retry.len(),
         })
     }
@@ -178,31 +175,26 @@ mod tests {
             Arc::new(outbox),
             Arc::new(publisher),
             10,
-            Duration::from_secs(30),
-            Duration::from_secs(2),
+            RetryPolicy::acknowledgement(Duration::from_secs(2)),
         )
     }
 
     #[tokio::test]
-    async fn durable_events_are_marked_heard_ones_await_their_ack_and_unheard_ones_are_retried() {
+    async fn durable_events_are_marked_heard_ones_await_their_ack_unwritten_and_unheard_ones_are_retried() {
         let batch = pending(4);
         let ids: Vec<_> = batch.iter().map(|p| p.event_id).collect();
         let mut outbox = MockOutboxRepository::new();
         outbox
             .expect_claim_due()
+            .withf(|limit, lease| *limit == 10 && *lease == RetryPolicy::acknowledgement(Duration::from_secs(2)))
             .times(1)
             .returning(move |_, _| Ok(batch.clone()));
-        let (a, b, c, d) = (ids[0], ids[1], ids[2], ids[3]);
+        let (a, c) = (ids[0], ids[2]);
         outbox
             .expect_mark_published()
             .withf(move |ids| ids == [a])
             .times(1)
             .returning(|_| Ok(()));
-        outbox
-            .expect_retry_later()
-            .withf(move |ids, policy| ids == [b, d] && policy.first == Duration::from_secs(2))
-            .times(1)
-            .returning(|_, _| Ok(()));
         outbox
             .expect_retry_later()
             .withf(move |ids, policy| ids == [c] && *policy == NO_CONSUMER_RETRY)
@@ -234,22 +226,16 @@ mod tests {
 
     #[test]
     fn the_wait_for_an_acknowledgement_grows_to_a_minute_or_the_timeout_if_longer() {
-        let short = RelayEvents::new(
-            Arc::new(MockOutboxRepository::new()),
-            Arc::new(MockEventPublisher::new()),
-            1,
-            Duration::from_secs(30),
-            Duration::from_secs(5),
+        let short = RetryPolicy::acknowledgement(Duration::from_secs(5));
+        assert_eq!(
+            (short.first, short.max),
+            (Duration::from_secs(5), Duration::from_secs(60))
         );
-        assert_eq!(short.ack_timeout.max, Duration::from_secs(60));
-        let long = RelayEvents::new(
-            Arc::new(MockOutboxRepository::new()),
-            Arc::new(MockEventPublisher::new()),
-            1,
-            Duration::from_secs(30),
-            Duration::from_secs(90),
+        let long = RetryPolicy::acknowledgement(Duration::from_secs(90));
+        assert_eq!(
+            (long.first, long.max),
+            (Duration::from_secs(90), Duration::from_secs(90))
         );
-        assert_eq!(long.ack_timeout.max, Duration::from_secs(90));
     }
 
     #[tokio::test]

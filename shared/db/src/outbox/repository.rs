@@ -22,10 +22,11 @@ impl SeaOrmOutbox {
     }
 }
 
-/// Claims due rows by pushing their `next_attempt_at` past the lease. `SKIP LOCKED` lets
-/// concurrent relays claim disjoint batches without waiting on each other. The CTE runs the
-/// row selection once, so the LIMIT holds (an `id IN (subquery)` form may be re-planned into
-/// a join that claims more).
+/// Claims due rows by pushing their `next_attempt_at` past the lease: `$2` seconds doubled
+/// per earlier attempt, at most `$3`, so that a claim lasts until the event is to be published
+/// again if nothing confirms it. `SKIP LOCKED` lets concurrent relays claim disjoint batches
+/// without waiting on each other. The CTE runs the row selection once, so the LIMIT holds (an
+/// `id IN (subquery)` form may be re-planned into a join that claims more).
 const CLAIM_DUE: &str = r#"
 WITH due AS (
     SELECT id FROM outbox
@@ -36,7 +37,7 @@ WITH due AS (
 )
 UPDATE outbox o
 SET attempts = o.attempts + 1,
-    next_attempt_at = now() + make_interval(secs => $2)
+    next_attempt_at = now() + LEAST(make_interval(secs => $2) * power(2, LEAST(o.attempts, 20)), make_interval(secs => $3))
 FROM due
 WHERE o.id = due.id
 RETURNING o.*
@@ -76,11 +77,15 @@ fn to_pending(model: outbox::Model) -> Result<PendingEvent, RepositoryError> {
 
 #[async_trait]
 impl OutboxRepository for SeaOrmOutbox {
-    async fn claim_due(&self, limit: u32, lease: Duration) -> Result<Vec<PendingEvent>, RepositoryError> {
+    async fn claim_due(&self, limit: u32, lease: RetryPolicy) -> Result<Vec<PendingEvent>, RepositoryError> {
         let statement = Statement::from_sql_and_values(
             DbBackend::Postgres,
             CLAIM_DUE,
-            [i64::from(limit).into(), lease.as_secs_f64().into()],
+            [
+                i64::from(limit).into(),
+                lease.first.as_secs_f64().into(),
+                lease.max.as_secs_f64().into(),
+            ],
         );
         let mut rows = outbox::Entity::find()
             .from_raw_sql(statement)
