@@ -38,5 +38,10 @@ pub fn describe() {
             Histogram,
             "New vouchers written per group-committed statement",
         ),
+        (
+            "voucher_usage_insert_batch_size",
+            Histogram,
+            "Voucher history rows written per group-committed statement",
+        ),
     ]);
 }
