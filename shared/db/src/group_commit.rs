@@ -84,3 +84,32 @@ async fn write_batches<W: BatchWrite>(
         }
     }
 }
+
+/// Writes `rows` in one go with `write`, which answers one output per row, in their order; if
+/// that fails for several rows, writes each row alone, so that a row that cannot be written
+/// fails alone and the others are still written. `name` labels the log line of a fallback.
+pub async fn together_or_each_alone<'a, R, O, E, Write, Written>(
+    name: &str,
+    rows: &'a [R],
+    write: Write,
+) -> Vec<Result<O, E>>
+where
+    E: std::fmt::Display,
+    Write: Fn(&'a [R]) -> Written,
+    Written: Future<Output = Result<Vec<O>, E>>,
+{
+    if rows.len() > 1 {
+        match write(rows).await {
+            Ok(outputs) => return outputs.into_iter().map(Ok).collect(),
+            Err(e) => {
+                tracing::debug!(error.message = %e, batch = name, rows = rows.len(), "batch write failed; writing its rows one by one")
+            }
+        }
+    }
+    let mut results = Vec::with_capacity(rows.len());
+    for row in rows {
+        let one = write(std::slice::from_ref(row)).await;
+        results.push(one.map(|outputs| outputs.into_iter().next().expect("a write answers one output per row")));
+    }
+    results
+}

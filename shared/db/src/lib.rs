@@ -16,7 +16,7 @@ mod url;
 
 pub use budget::{ConnectionBudget, connection_budget, log_connection_budget};
 pub use checkout_runtime::{BoxError, RepositoryError};
-pub use group_commit::{BatchWrite, GroupCommit};
+pub use group_commit::{BatchWrite, GroupCommit, together_or_each_alone};
 pub use settings::{DatabaseCheck, DatabaseSettings};
 pub use url::{DatabaseUrl, DatabaseUrlParser, InvalidDatabaseUrl};
 

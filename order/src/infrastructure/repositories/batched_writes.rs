@@ -9,7 +9,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use serde::Serialize;
 use uuid::Uuid;
 
-use checkout_db::BatchWrite;
+use checkout_db::{BatchWrite, together_or_each_alone};
 
 use super::{repository_error, rows::StoredItem};
 use crate::application::ports::RepositoryError;
@@ -85,23 +85,11 @@ impl BatchWrite for NewOrders {
     const NAME: &'static str = "order_insert";
 
     async fn write(&self, db: &DatabaseConnection, rows: Vec<NewOrderRow>) -> Vec<Result<bool, RepositoryError>> {
-        if rows.len() > 1 {
-            match insert_orders(db, &rows).await {
-                Ok(placed) => return rows.iter().map(|row| Ok(placed.contains(&row.id))).collect(),
-                Err(e) => {
-                    tracing::debug!(error.message = %e, rows = rows.len(), "batch insert failed; writing its rows one by one")
-                }
-            }
-        }
-        let mut results = Vec::with_capacity(rows.len());
-        for row in &rows {
-            results.push(
-                insert_orders(db, std::slice::from_ref(row))
-                    .await
-                    .map(|placed| !placed.is_empty()),
-            );
-        }
-        results
+        together_or_each_alone(Self::NAME, &rows, |batch: &[NewOrderRow]| async move {
+            let placed = insert_orders(db, batch).await?;
+            Ok(batch.iter().map(|row| placed.contains(&row.id)).collect())
+        })
+        .await
     }
 }
 
@@ -209,23 +197,13 @@ impl BatchWrite for StatusChanges {
             let mut ids = HashSet::new();
             let (round, later): (Vec<usize>, Vec<usize>) = left.iter().partition(|&&i| ids.insert(changes[i].id));
             let batch: Vec<&StatusChangeRow> = round.iter().map(|&i| &changes[i]).collect();
-            match change_statuses(db, &batch).await {
-                Ok(changed) => {
-                    for (&i, change) in round.iter().zip(&batch) {
-                        results[i] = Some(Ok(changed.contains(&change.id)));
-                    }
-                }
-                Err(e) if batch.len() == 1 => results[round[0]] = Some(Err(e)),
-                Err(e) => {
-                    tracing::debug!(error.message = %e, changes = batch.len(), "batch status change failed; writing its changes one by one");
-                    for &i in &round {
-                        results[i] = Some(
-                            change_statuses(db, &[&changes[i]])
-                                .await
-                                .map(|changed| !changed.is_empty()),
-                        );
-                    }
-                }
+            let changed = together_or_each_alone(Self::NAME, &batch, |batch: &[&StatusChangeRow]| async move {
+                let changed = change_statuses(db, batch).await?;
+                Ok(batch.iter().map(|change| changed.contains(&change.id)).collect())
+            })
+            .await;
+            for (&i, change) in round.iter().zip(changed) {
+                results[i] = Some(change);
             }
             left = later;
         }

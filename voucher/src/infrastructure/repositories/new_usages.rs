@@ -1,5 +1,5 @@
 use async_trait::async_trait;
-use checkout_db::{BatchWrite, repository_error};
+use checkout_db::{BatchWrite, repository_error, together_or_each_alone};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use serde::Serialize;
 use uuid::Uuid;
@@ -66,20 +66,11 @@ impl BatchWrite for NewUsages {
         db: &DatabaseConnection,
         usages: Vec<NewUsage>,
     ) -> Vec<Result<UsageOutcome, RepositoryError>> {
-        if usages.len() > 1 {
-            match record(db, &usages).await {
-                Ok(outcomes) => return outcomes.into_iter().map(Ok).collect(),
-                Err(e) => {
-                    tracing::debug!(error.message = %e, usages = usages.len(), "batch of usages failed; writing them one by one")
-                }
-            }
-        }
-        let mut results = Vec::with_capacity(usages.len());
-        for usage in usages {
-            let outcome = record(db, std::slice::from_ref(&usage)).await;
-            results.push(outcome.map(|mut one| one.remove(0)).map_err(repository_error));
-        }
-        results
+        together_or_each_alone(Self::NAME, &usages, |batch| record(db, batch))
+            .await
+            .into_iter()
+            .map(|outcome| outcome.map_err(repository_error))
+            .collect()
     }
 }
 

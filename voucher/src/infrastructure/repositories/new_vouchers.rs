@@ -1,5 +1,5 @@
 use async_trait::async_trait;
-use checkout_db::{BatchWrite, repository_error};
+use checkout_db::{BatchWrite, repository_error, together_or_each_alone};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use serde::Serialize;
 use uuid::Uuid;
@@ -52,7 +52,7 @@ SELECT id FROM inserted
 
 /// New vouchers, group-committed: the vouchers of the events being processed together go in
 /// one statement ([`INSERT_VOUCHERS`]). A batch that fails (a code taken, which only the row
-/// concerned should learn) is written row by row.
+/// concerned should learn) is written row by row ([`together_or_each_alone`]).
 pub struct NewVouchers;
 
 #[async_trait]
@@ -66,30 +66,31 @@ impl BatchWrite for NewVouchers {
         db: &DatabaseConnection,
         rows: Vec<NewVoucher>,
     ) -> Vec<Result<InsertOutcome, RepositoryError>> {
-        if rows.len() > 1 {
-            match insert(db, &rows).await {
-                Ok(inserted) => {
-                    return rows
-                        .iter()
-                        .map(|row| {
-                            Ok(if inserted.contains(&row.id) {
-                                InsertOutcome::Inserted
-                            } else {
-                                InsertOutcome::OrderAlreadyHasVoucher
-                            })
-                        })
-                        .collect();
+        let stored = together_or_each_alone(Self::NAME, &rows, |batch: &[NewVoucher]| async move {
+            let inserted = insert(db, batch).await?;
+            Ok(batch
+                .iter()
+                .map(|row| {
+                    if inserted.contains(&row.id) {
+                        InsertOutcome::Inserted
+                    } else {
+                        InsertOutcome::OrderAlreadyHasVoucher
+                    }
+                })
+                .collect())
+        })
+        .await;
+        // ON CONFLICT covers only order_id: a duplicate order is the expected, silent case,
+        // while a duplicate code must surface so that a new code can be drawn.
+        stored
+            .into_iter()
+            .map(|outcome| match outcome {
+                Err(e) if checkout_db::violated_unique_constraint(&e).as_deref() == Some(CODE_CONSTRAINT) => {
+                    Ok(InsertOutcome::CodeTaken)
                 }
-                Err(e) => {
-                    tracing::debug!(error.message = %e, rows = rows.len(), "batch insert failed; writing its rows one by one")
-                }
-            }
-        }
-        let mut results = Vec::with_capacity(rows.len());
-        for row in rows {
-            results.push(insert_one(db, row).await);
-        }
-        results
+                outcome => outcome.map_err(repository_error),
+            })
+            .collect()
     }
 }
 
@@ -99,17 +100,4 @@ async fn insert(db: &DatabaseConnection, rows: &[NewVoucher]) -> Result<Vec<Uuid
     let statement = Statement::from_sql_and_values(DbBackend::Postgres, INSERT_VOUCHERS, [batch.into()]);
     let rows = db.query_all_raw(statement).await?;
     rows.iter().map(|row| row.try_get::<Uuid>("", "id")).collect()
-}
-
-async fn insert_one(db: &DatabaseConnection, row: NewVoucher) -> Result<InsertOutcome, RepositoryError> {
-    // ON CONFLICT covers only order_id: a duplicate order is the expected, silent case,
-    // while a duplicate code must surface so that a new code can be drawn.
-    match insert(db, std::slice::from_ref(&row)).await {
-        Ok(inserted) if inserted.is_empty() => Ok(InsertOutcome::OrderAlreadyHasVoucher),
-        Ok(_) => Ok(InsertOutcome::Inserted),
-        Err(e) if checkout_db::violated_unique_constraint(&e).as_deref() == Some(CODE_CONSTRAINT) => {
-            Ok(InsertOutcome::CodeTaken)
-        }
-        Err(e) => Err(repository_error(e)),
-    }
 }
