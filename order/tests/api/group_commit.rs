@@ -12,9 +12,8 @@ use order::{
     },
     infrastructure::repositories::SeaOrmOrderRepository,
 };
-use sea_orm::{ConnectionTrait, TransactionTrait};
 
-use checkout_testing::assert_grouped;
+use checkout_testing::{assert_grouped, hold_writes};
 
 use crate::helpers::{order_body, spawn_app};
 
@@ -78,10 +77,7 @@ async fn a_bad_row_fails_alone_and_its_batch_is_still_written() {
 
     // Hold the table, so that the creations below queue up behind the writer's first one and
     // are then written as one batch, which holds a row whose id is taken.
-    let lock = app.db.begin().await.unwrap();
-    lock.execute_unprepared("LOCK TABLE orders IN EXCLUSIVE MODE")
-        .await
-        .unwrap();
+    let lock = hold_writes(&app.db, "orders").await;
     let mut creations = Vec::new();
     for i in 0..20 {
         let repo = repo.clone();
@@ -152,10 +148,7 @@ async fn a_status_change_whose_event_cannot_be_stored_fails_alone() {
     let first = changes.remove(0);
     assert!(repo.save_transition(&first.0, first.1, Some(&first.2)).await.unwrap());
 
-    let lock = app.db.begin().await.unwrap();
-    lock.execute_unprepared("LOCK TABLE orders IN EXCLUSIVE MODE")
-        .await
-        .unwrap();
+    let lock = hold_writes(&app.db, "orders").await;
     let mut saves = Vec::new();
     for (order, from, event) in changes {
         let repo = repo.clone();

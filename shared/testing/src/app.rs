@@ -3,7 +3,7 @@
 
 use std::future::Future;
 
-use sea_orm::DatabaseConnection;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, TransactionTrait};
 use sea_orm_migration::MigratorTrait;
 use tokio_util::sync::CancellationToken;
 
@@ -29,6 +29,19 @@ pub async fn connect(url: &str) -> DatabaseConnection {
     checkout_db::connect(&url, 4)
         .await
         .expect("connect to the test database")
+}
+
+/// A transaction holding `table` against writes (reads go on) until it is committed or
+/// dropped: the writes a test starts meanwhile queue behind it, to be written together.
+///
+/// # Panics
+/// The table cannot be locked.
+pub async fn hold_writes(db: &DatabaseConnection, table: &str) -> DatabaseTransaction {
+    let lock = db.begin().await.expect("begin a transaction");
+    lock.execute_unprepared(&format!("LOCK TABLE {table} IN EXCLUSIVE MODE"))
+        .await
+        .expect("lock the table");
+    lock
 }
 
 /// Stops a service spawned by [`serve`] when dropped, so it ends with the test that owns it.

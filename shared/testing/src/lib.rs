@@ -17,7 +17,7 @@ mod roles;
 mod servers;
 pub mod test_keys;
 
-pub use app::{Shutdown, connect, migrated_database, serve};
+pub use app::{Shutdown, connect, hold_writes, migrated_database, serve};
 pub use auth::{REFETCH_INTERVAL, TEST_ISSUER, TestIssuer, assert_access_is_documented, test_audiences};
 pub use binary::{refused_start, run_binary};
 pub use dev::{AccessToken, DevSigningKey};

@@ -1,9 +1,9 @@
 use std::{sync::Arc, time::Duration};
 
 use checkout_domain::Cents;
-use checkout_testing::assert_grouped;
+use checkout_testing::{assert_grouped, hold_writes};
 use chrono::Utc;
-use sea_orm::{ConnectionTrait, TransactionTrait};
+use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 use voucher::{
     application::{
@@ -45,10 +45,7 @@ async fn in_one_batch_a_taken_code_and_a_second_voucher_for_an_order_are_answere
 
     // Hold the table so that the inserts below queue behind the writer's first one and are
     // then written as one batch.
-    let lock = app.db.begin().await.unwrap();
-    lock.execute_unprepared("LOCK TABLE vouchers IN EXCLUSIVE MODE")
-        .await
-        .unwrap();
+    let lock = hold_writes(&app.db, "vouchers").await;
     let shared_order = Uuid::now_v7();
     let mut vouchers: Vec<Voucher> = (0..12)
         .map(|_| voucher(VoucherCode::generate(), Uuid::now_v7()))
@@ -104,10 +101,7 @@ async fn vouchers_of_events_processed_together_are_written_together() {
     // Hold the table while the events arrive, so that the writer's first insert waits and
     // the vouchers of the events handled meanwhile queue up behind it: grouping then does
     // not depend on how fast the events came.
-    let lock = app.db.begin().await.unwrap();
-    lock.execute_unprepared("LOCK TABLE vouchers IN EXCLUSIVE MODE")
-        .await
-        .unwrap();
+    let lock = hold_writes(&app.db, "vouchers").await;
     for event in &events {
         app.publish(&event.to_string()).await;
     }
@@ -145,10 +139,7 @@ async fn usages_recorded_together_are_answered_each_by_its_own_outcome() {
 
     // Hold the history so that the usages below queue behind the writer's first one and are
     // then written as one batch.
-    let lock = app.db.begin().await.unwrap();
-    lock.execute_unprepared("LOCK TABLE voucher_usages IN EXCLUSIVE MODE")
-        .await
-        .unwrap();
+    let lock = hold_writes(&app.db, "voucher_usages").await;
     let calls = vec![
         (mine.id(), customer.clone(), usage(UsageKind::Released, first)),
         (mine.id(), customer.clone(), already),
